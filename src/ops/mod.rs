@@ -1,43 +1,635 @@
 //! Operations: the typed, declarative form of Alembic's `op.*` calls that make up a revision's
 //! `upgrade` and `downgrade` lists. Pure data and pure functions: no I/O happens here.
+//!
+//! Op names and field names are Alembic's (contract section 2). Every table rejects keys it does
+//! not know, so a typo is an error naming the key instead of a silently ignored setting.
 
-use serde::Deserialize;
+mod column;
+mod constraint;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use column::TypeSpelling;
+pub use column::{Column, ColumnForeignKey, ColumnType, Identity};
+pub use constraint::{
+    ConstraintKind, ForeignKeyMatch, Initially, ReferentialAction, TableConstraint,
+};
 
 /// One operation of a revision, tagged by `op` with Alembic's function name.
+///
+/// Each variant holds a struct of the same name. Unknown keys are rejected by those structs:
+/// serde's internally tagged enums hand a variant its table minus `op`, so the check still runs.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
-    RenameTable {
-        old_table_name: String,
-        new_table_name: String,
-        #[serde(default)]
-        schema: Option<String>,
-    },
-    DropTable {
-        table_name: String,
-        #[serde(default)]
-        schema: Option<String>,
-    },
+    CreateTable(CreateTable),
+    DropTable(DropTable),
+    RenameTable(RenameTable),
+    AddColumn(AddColumn),
+    DropColumn(DropColumn),
+    AlterColumn(AlterColumn),
+    CreateIndex(CreateIndex),
+    DropIndex(DropIndex),
+    CreateUniqueConstraint(CreateUniqueConstraint),
+    CreateForeignKey(CreateForeignKey),
+    CreateCheckConstraint(CreateCheckConstraint),
+    CreatePrimaryKey(CreatePrimaryKey),
+    DropConstraint(DropConstraint),
+    CreateTableComment(CreateTableComment),
+    DropTableComment(DropTableComment),
+    Execute(Execute),
+    BulkInsert(BulkInsert),
+}
+
+/// `op.create_table`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTable {
+    pub table_name: String,
+    pub columns: Vec<Column>,
+    #[serde(default)]
+    pub constraints: Vec<TableConstraint>,
+    pub schema: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// `op.drop_table`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropTable {
+    pub table_name: String,
+    pub schema: Option<String>,
+    /// The dropped table's columns, so that its downgrade (a `create_table`) can be derived.
+    pub columns: Option<Vec<Column>>,
+    /// The dropped table's table-level constraints, for the same derived downgrade.
+    #[serde(default)]
+    pub constraints: Vec<TableConstraint>,
+}
+
+/// `op.rename_table`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameTable {
+    pub old_table_name: String,
+    pub new_table_name: String,
+    pub schema: Option<String>,
+}
+
+/// `op.add_column`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddColumn {
+    pub table_name: String,
+    pub column: Column,
+    pub schema: Option<String>,
+}
+
+/// `op.drop_column`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "DropColumnFields")]
+pub struct DropColumn {
+    pub table_name: String,
+    pub column_name: String,
+    pub schema: Option<String>,
+    /// The dropped column, so that its downgrade (an `add_column`) can be derived.
+    pub existing_column: Option<Column>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DropColumnFields {
+    table_name: String,
+    column_name: String,
+    schema: Option<String>,
+    existing_column: Option<Column>,
+}
+
+impl TryFrom<DropColumnFields> for DropColumn {
+    type Error = String;
+
+    fn try_from(fields: DropColumnFields) -> Result<DropColumn, String> {
+        if let Some(existing) = &fields.existing_column {
+            if existing.name != fields.column_name {
+                return Err(format!(
+                    "drop_column drops `{}` but its existing_column describes `{}`",
+                    fields.column_name, existing.name
+                ));
+            }
+        }
+        Ok(DropColumn {
+            table_name: fields.table_name,
+            column_name: fields.column_name,
+            schema: fields.schema,
+            existing_column: fields.existing_column,
+        })
+    }
+}
+
+/// `op.alter_column`. Absent fields leave that property as it is; `existing_*` fields describe
+/// the column before the change, for dialects and derived downgrades that need them.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "AlterColumnFields")]
+pub struct AlterColumn {
+    pub table_name: String,
+    pub column_name: String,
+    pub new_column_name: Option<String>,
+    /// From `type_` (the vocabulary) or `sql_type` (verbatim).
+    pub type_: Option<ColumnType>,
+    pub nullable: Option<bool>,
+    pub server_default: Option<TextChange>,
+    pub comment: Option<TextChange>,
+    /// PostgreSQL's `USING` expression for a type change.
+    pub postgresql_using: Option<String>,
+    /// From `existing_type` (the vocabulary) or `existing_sql_type` (verbatim).
+    pub existing_type: Option<ColumnType>,
+    pub existing_nullable: Option<bool>,
+    pub existing_server_default: Option<String>,
+    pub existing_comment: Option<String>,
+    pub schema: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlterColumnFields {
+    table_name: String,
+    column_name: String,
+    new_column_name: Option<String>,
+    type_: Option<TypeSpelling>,
+    sql_type: Option<String>,
+    nullable: Option<bool>,
+    // A present key is always a change, YAML's `null` included (Alembic's `None` removes), so
+    // these bypass serde's usual reading of null as an absent Option.
+    #[serde(default, deserialize_with = "present")]
+    server_default: Option<TextChange>,
+    #[serde(default, deserialize_with = "present")]
+    comment: Option<TextChange>,
+    postgresql_using: Option<String>,
+    existing_type: Option<TypeSpelling>,
+    existing_sql_type: Option<String>,
+    existing_nullable: Option<bool>,
+    existing_server_default: Option<String>,
+    existing_comment: Option<String>,
+    schema: Option<String>,
+}
+
+impl TryFrom<AlterColumnFields> for AlterColumn {
+    type Error = String;
+
+    fn try_from(fields: AlterColumnFields) -> Result<AlterColumn, String> {
+        let column = qualified(
+            &fields.schema,
+            &format!("{}.{}", fields.table_name, fields.column_name),
+        );
+        let type_ = column::type_or_sql_type(fields.type_, fields.sql_type, "type_", "sql_type")
+            .map_err(|problem| format!("alter_column {column}: {problem}"))?;
+        let existing_type = column::type_or_sql_type(
+            fields.existing_type,
+            fields.existing_sql_type,
+            "existing_type",
+            "existing_sql_type",
+        )
+        .map_err(|problem| format!("alter_column {column}: {problem}"))?;
+        Ok(AlterColumn {
+            table_name: fields.table_name,
+            column_name: fields.column_name,
+            new_column_name: fields.new_column_name,
+            type_,
+            nullable: fields.nullable,
+            server_default: fields.server_default,
+            comment: fields.comment,
+            postgresql_using: fields.postgresql_using,
+            existing_type,
+            existing_nullable: fields.existing_nullable,
+            existing_server_default: fields.existing_server_default,
+            existing_comment: fields.existing_comment,
+            schema: fields.schema,
+        })
+    }
+}
+
+/// Reads a present key as `Some` whatever its value, null included.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+/// A new value for a column's default or comment in `alter_column`: SQL or comment text, or
+/// `false` (YAML: also `null`) to remove it, as Alembic's `None` does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TextChange {
+    Set(String),
+    Remove,
+}
+
+impl<'de> Deserialize<'de> for TextChange {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<TextChange, D::Error> {
+        struct TextChangeVisitor;
+
+        impl Visitor<'_> for TextChangeVisitor {
+            type Value = TextChange;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a string, or false to remove")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<TextChange, E> {
+                Ok(TextChange::Set(text.to_string()))
+            }
+
+            fn visit_bool<E: de::Error>(self, flag: bool) -> Result<TextChange, E> {
+                if flag {
+                    Err(E::invalid_value(de::Unexpected::Bool(true), &self))
+                } else {
+                    Ok(TextChange::Remove)
+                }
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<TextChange, E> {
+                Ok(TextChange::Remove)
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<TextChange, E> {
+                Ok(TextChange::Remove)
+            }
+        }
+
+        deserializer.deserialize_any(TextChangeVisitor)
+    }
+}
+
+/// `op.create_index`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateIndex {
+    pub index_name: String,
+    pub table_name: String,
+    pub columns: Vec<String>,
+    #[serde(default)]
+    pub unique: bool,
+    /// The predicate of a partial index, SQL text.
+    #[serde(rename = "where")]
+    pub where_: Option<String>,
+    /// Needs the revision to be `transactional = false` on PostgreSQL.
+    #[serde(default)]
+    pub postgresql_concurrently: bool,
+    #[serde(default)]
+    pub if_not_exists: bool,
+    pub schema: Option<String>,
+}
+
+/// `op.drop_index`. `columns`, `unique` and `where` describe the dropped index, so that its
+/// downgrade (a `create_index`) can be derived.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropIndex {
+    pub index_name: String,
+    /// Optional as in Alembic: PostgreSQL and SQLite drop an index by its name alone.
+    pub table_name: Option<String>,
+    pub columns: Option<Vec<String>>,
+    #[serde(default)]
+    pub unique: bool,
+    #[serde(rename = "where")]
+    pub where_: Option<String>,
+    #[serde(default)]
+    pub postgresql_concurrently: bool,
+    #[serde(default)]
+    pub if_exists: bool,
+    pub schema: Option<String>,
+}
+
+/// `op.create_unique_constraint`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUniqueConstraint {
+    /// The database picks a name when absent, as in Alembic.
+    pub constraint_name: Option<String>,
+    pub table_name: String,
+    pub columns: Vec<String>,
+    pub schema: Option<String>,
+}
+
+/// `op.create_foreign_key`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateForeignKey {
+    pub constraint_name: Option<String>,
+    pub source_table: String,
+    pub referent_table: String,
+    pub local_cols: Vec<String>,
+    pub remote_cols: Vec<String>,
+    pub ondelete: Option<ReferentialAction>,
+    pub onupdate: Option<ReferentialAction>,
+    pub deferrable: Option<bool>,
+    pub initially: Option<Initially>,
+    #[serde(rename = "match")]
+    pub match_: Option<ForeignKeyMatch>,
+    pub source_schema: Option<String>,
+    pub referent_schema: Option<String>,
+}
+
+/// `op.create_check_constraint`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCheckConstraint {
+    pub constraint_name: Option<String>,
+    pub table_name: String,
+    /// SQL text, rendered verbatim.
+    pub condition: String,
+    pub schema: Option<String>,
+}
+
+/// `op.create_primary_key`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePrimaryKey {
+    pub constraint_name: Option<String>,
+    pub table_name: String,
+    pub columns: Vec<String>,
+    pub schema: Option<String>,
+}
+
+/// `op.drop_constraint`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropConstraint {
+    pub constraint_name: String,
+    pub table_name: String,
+    pub type_: Option<ConstraintKind>,
+    pub schema: Option<String>,
+}
+
+/// `op.create_table_comment`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateTableComment {
+    pub table_name: String,
+    pub comment: String,
+    /// The comment it replaces, for a derived downgrade.
+    pub existing_comment: Option<String>,
+    pub schema: Option<String>,
+}
+
+/// `op.drop_table_comment`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropTableComment {
+    pub table_name: String,
+    /// The comment it removes, for a derived downgrade.
+    pub existing_comment: Option<String>,
+    pub schema: Option<String>,
+}
+
+/// `op.execute`: SQL run as written. A dialect's own text replaces `sqltext` on that dialect;
+/// on a dialect with no text at all the operation does nothing, which is how a revision runs
+/// PostgreSQL-only SQL (say, `CREATE EXTENSION`) and still applies on SQLite.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "ExecuteFields")]
+pub struct Execute {
+    pub sqltext: Option<String>,
+    pub postgresql: Option<String>,
+    pub sqlite: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExecuteFields {
+    sqltext: Option<String>,
+    postgresql: Option<String>,
+    sqlite: Option<String>,
+}
+
+impl TryFrom<ExecuteFields> for Execute {
+    type Error = String;
+
+    fn try_from(fields: ExecuteFields) -> Result<Execute, String> {
+        if fields.sqltext.is_none() && fields.postgresql.is_none() && fields.sqlite.is_none() {
+            return Err(
+                "execute needs `sqltext`, or SQL for a dialect in `postgresql` or `sqlite`".into(),
+            );
+        }
+        Ok(Execute {
+            sqltext: fields.sqltext,
+            postgresql: fields.postgresql,
+            sqlite: fields.sqlite,
+        })
+    }
+}
+
+/// `op.bulk_insert`: each row maps column names to values.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BulkInsert {
+    pub table_name: String,
+    pub rows: Vec<BTreeMap<String, ScalarValue>>,
+    pub schema: Option<String>,
+}
+
+/// A value in a `bulk_insert` row. TOML has no null: leave the column out of the row instead.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ScalarValue {
+    Null,
+    Bool(bool),
+    Integer(i64),
+    Float(f64),
+    String(String),
+}
+
+impl<'de> Deserialize<'de> for ScalarValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ScalarValue, D::Error> {
+        struct ScalarVisitor;
+
+        impl Visitor<'_> for ScalarVisitor {
+            type Value = ScalarValue;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a string, integer, float, boolean or null")
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<ScalarValue, E> {
+                Ok(ScalarValue::Null)
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<ScalarValue, E> {
+                Ok(ScalarValue::Null)
+            }
+
+            fn visit_bool<E: de::Error>(self, value: bool) -> Result<ScalarValue, E> {
+                Ok(ScalarValue::Bool(value))
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<ScalarValue, E> {
+                Ok(ScalarValue::Integer(value))
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<ScalarValue, E> {
+                i64::try_from(value)
+                    .map(ScalarValue::Integer)
+                    .map_err(|_| E::custom(format!("integer {value} does not fit in 64 bits")))
+            }
+
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<ScalarValue, E> {
+                Ok(ScalarValue::Float(value))
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<ScalarValue, E> {
+                Ok(ScalarValue::String(value.to_string()))
+            }
+        }
+
+        deserializer.deserialize_any(ScalarVisitor)
+    }
 }
 
 impl Operation {
     /// Alembic's name for the operation, as written after `op =`.
     pub fn name(&self) -> &'static str {
         match self {
-            Operation::RenameTable { .. } => "rename_table",
-            Operation::DropTable { .. } => "drop_table",
+            Operation::CreateTable(_) => "create_table",
+            Operation::DropTable(_) => "drop_table",
+            Operation::RenameTable(_) => "rename_table",
+            Operation::AddColumn(_) => "add_column",
+            Operation::DropColumn(_) => "drop_column",
+            Operation::AlterColumn(_) => "alter_column",
+            Operation::CreateIndex(_) => "create_index",
+            Operation::DropIndex(_) => "drop_index",
+            Operation::CreateUniqueConstraint(_) => "create_unique_constraint",
+            Operation::CreateForeignKey(_) => "create_foreign_key",
+            Operation::CreateCheckConstraint(_) => "create_check_constraint",
+            Operation::CreatePrimaryKey(_) => "create_primary_key",
+            Operation::DropConstraint(_) => "drop_constraint",
+            Operation::CreateTableComment(_) => "create_table_comment",
+            Operation::DropTableComment(_) => "drop_table_comment",
+            Operation::Execute(_) => "execute",
+            Operation::BulkInsert(_) => "bulk_insert",
         }
     }
 
-    /// A one-line human description, e.g. `rename_table user_profiles -> member_profiles`.
+    /// A one-line human description, e.g. `add_column member_profiles.bio`.
     pub fn describe(&self) -> String {
+        let name = self.name();
         match self {
-            Operation::RenameTable {
-                old_table_name,
-                new_table_name,
+            Operation::CreateTable(CreateTable {
+                table_name, schema, ..
+            })
+            | Operation::DropTable(DropTable {
+                table_name, schema, ..
+            })
+            | Operation::CreateTableComment(CreateTableComment {
+                table_name, schema, ..
+            })
+            | Operation::DropTableComment(DropTableComment {
+                table_name, schema, ..
+            }) => format!("{name} {}", qualified(schema, table_name)),
+            Operation::RenameTable(op) => format!(
+                "{name} {} -> {}",
+                qualified(&op.schema, &op.old_table_name),
+                op.new_table_name
+            ),
+            Operation::AddColumn(op) => format!(
+                "{name} {}.{}",
+                qualified(&op.schema, &op.table_name),
+                op.column.name
+            ),
+            Operation::DropColumn(op) => format!(
+                "{name} {}.{}",
+                qualified(&op.schema, &op.table_name),
+                op.column_name
+            ),
+            Operation::AlterColumn(op) => {
+                let column = format!(
+                    "{}.{}",
+                    qualified(&op.schema, &op.table_name),
+                    op.column_name
+                );
+                match &op.new_column_name {
+                    Some(new_name) => format!("{name} {column} -> {new_name}"),
+                    None => format!("{name} {column}"),
+                }
+            }
+            Operation::CreateIndex(op) => format!(
+                "{name} {} on {}",
+                op.index_name,
+                qualified(&op.schema, &op.table_name)
+            ),
+            Operation::DropIndex(op) => match &op.table_name {
+                Some(table) => format!(
+                    "{name} {} on {}",
+                    op.index_name,
+                    qualified(&op.schema, table)
+                ),
+                None => format!("{name} {}", qualified(&op.schema, &op.index_name)),
+            },
+            Operation::CreateUniqueConstraint(CreateUniqueConstraint {
+                constraint_name,
+                table_name,
+                schema,
                 ..
-            } => format!("rename_table {old_table_name} -> {new_table_name}"),
-            Operation::DropTable { table_name, .. } => format!("drop_table {table_name}"),
+            })
+            | Operation::CreateCheckConstraint(CreateCheckConstraint {
+                constraint_name,
+                table_name,
+                schema,
+                ..
+            })
+            | Operation::CreatePrimaryKey(CreatePrimaryKey {
+                constraint_name,
+                table_name,
+                schema,
+                ..
+            }) => constraint_on(name, constraint_name, schema, table_name),
+            Operation::CreateForeignKey(op) => format!(
+                "{} -> {}",
+                constraint_on(
+                    name,
+                    &op.constraint_name,
+                    &op.source_schema,
+                    &op.source_table
+                ),
+                qualified(&op.referent_schema, &op.referent_table)
+            ),
+            Operation::DropConstraint(op) => format!(
+                "{name} {} on {}",
+                op.constraint_name,
+                qualified(&op.schema, &op.table_name)
+            ),
+            Operation::Execute(_) => "execute SQL".to_string(),
+            Operation::BulkInsert(op) => {
+                let rows = op.rows.len();
+                let noun = if rows == 1 { "row" } else { "rows" };
+                format!(
+                    "{name} {} ({rows} {noun})",
+                    qualified(&op.schema, &op.table_name)
+                )
+            }
         }
+    }
+}
+
+/// `schema.name`, or `name` alone when no schema is given.
+fn qualified(schema: &Option<String>, name: &str) -> String {
+    match schema {
+        Some(schema) => format!("{schema}.{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// `op constraint on table`, leaving out the constraint's name when the database picks it.
+fn constraint_on(
+    op: &str,
+    constraint: &Option<String>,
+    schema: &Option<String>,
+    table: &str,
+) -> String {
+    match constraint {
+        Some(constraint) => format!("{op} {constraint} on {}", qualified(schema, table)),
+        None => format!("{op} on {}", qualified(schema, table)),
     }
 }

@@ -1,0 +1,235 @@
+//! Commands that write files: `init`, `revision`, `merge`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+
+use crate::config::{Overrides, CONFIG_FILE, DEFAULT_SCRIPT_LOCATION};
+use crate::error::Error;
+use crate::graph::{GraphError, RevIdx};
+use crate::project::Project;
+use crate::revision::{check_branch_label, check_revision_id, new_revision_id, RevisionDraft};
+
+#[derive(Debug, Args)]
+pub struct RevisionArgs {
+    /// Message for the revision.
+    #[arg(short, long)]
+    message: Option<String>,
+    /// The revision to base the new one on (default `head`; `base` starts a new root).
+    #[arg(long, allow_hyphen_values = true)]
+    head: Option<String>,
+    /// Allow a non-head --head, starting a new branch from it.
+    #[arg(long)]
+    splice: bool,
+    /// A branch label for the new revision.
+    #[arg(long = "branch-label")]
+    branch_label: Vec<String>,
+    /// Revisions or branch labels the new revision depends on.
+    #[arg(long = "depends-on")]
+    depends_on: Vec<String>,
+    /// Use this id instead of a random one.
+    #[arg(long = "rev-id")]
+    rev_id: Option<String>,
+    /// Folder to write the file in (default: script_location).
+    #[arg(long = "version-path")]
+    version_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The revisions to merge, e.g. `heads` or two ids.
+    #[arg(required = true)]
+    revisions: Vec<String>,
+    /// Message for the merge revision.
+    #[arg(short, long)]
+    message: Option<String>,
+    /// A branch label for the merge revision.
+    #[arg(long = "branch-label")]
+    branch_label: Vec<String>,
+    /// Use this id instead of a random one.
+    #[arg(long = "rev-id")]
+    rev_id: Option<String>,
+}
+
+pub(super) fn init(dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
+    let config = dir.join(CONFIG_FILE);
+    if config.exists() {
+        return Err(Error::Usage(format!(
+            "{} already exists; rmig init will not overwrite it",
+            config.display()
+        )));
+    }
+    let revisions = dir.join(DEFAULT_SCRIPT_LOCATION);
+    let write_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    std::fs::create_dir_all(&revisions).map_err(write_error(&revisions))?;
+    let text = format!(
+        "# rmig configuration; see the contract for every key.\nscript_location = \"{DEFAULT_SCRIPT_LOCATION}\"\n# Overridden by --url, RMIG_URL or DATABASE_URL.\nurl = \"sqlite:///rmig.db\"\n"
+    );
+    std::fs::write(&config, text).map_err(write_error(&config))?;
+    writeln!(
+        out,
+        "Created {} and {}/",
+        config.display(),
+        revisions.display()
+    )?;
+    Ok(())
+}
+
+pub(super) fn revision(
+    overrides: &Overrides,
+    args: RevisionArgs,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let project = Project::load(overrides)?;
+    let heads = parents_for(
+        &project,
+        &[args.head.as_deref().unwrap_or("head").to_string()],
+        args.splice,
+    )?;
+    let map = &project.map;
+    let mut depends_on = Vec::with_capacity(args.depends_on.len());
+    for dep in &args.depends_on {
+        // Alembic keeps a label as written and turns anything else into the full id.
+        let index = map
+            .get_revision(dep)?
+            .ok_or_else(|| Error::Usage(format!("--depends-on '{dep}' names no revision")))?;
+        depends_on.push(if map.branch_labels(index).contains(dep) {
+            dep.clone()
+        } else {
+            map.id(index).to_string()
+        });
+    }
+    let dir = args
+        .version_path
+        .clone()
+        .unwrap_or_else(|| project.settings.script_location.clone());
+    let new = NewRevision {
+        parents: heads,
+        branch_labels: args.branch_label,
+        depends_on,
+        message: args.message,
+        rev_id: args.rev_id,
+    };
+    write_revision(&project, new, &dir, out)
+}
+
+pub(super) fn merge(
+    overrides: &Overrides,
+    args: MergeArgs,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let project = Project::load(overrides)?;
+    let heads = parents_for(&project, &args.revisions, false)?;
+    let dir = project.settings.script_location.clone();
+    let new = NewRevision {
+        parents: heads,
+        branch_labels: args.branch_label,
+        depends_on: Vec::new(),
+        message: args.message,
+        rev_id: args.rev_id,
+    };
+    write_revision(&project, new, &dir, out)
+}
+
+/// Resolves `--head` (or `merge`'s arguments) to the new revision's parents, which must be
+/// heads unless splicing.
+fn parents_for(project: &Project, specs: &[String], splice: bool) -> Result<Vec<RevIdx>, Error> {
+    let map = &project.map;
+    let mut heads: Vec<RevIdx> = Vec::new();
+    for spec in specs {
+        let resolved = map.get_revisions(spec).map_err(|e| match e {
+            GraphError::MultipleHeads { heads, .. } => Error::Usage(format!(
+                "Multiple heads are present ({}); please specify the head revision on which the new revision should be based, or perform a merge",
+                heads.join(", ")
+            )),
+            other => other.into(),
+        })?;
+        heads.extend(resolved);
+    }
+    let mut distinct = heads.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() != heads.len() {
+        return Err(Error::Usage(
+            "Duplicate head revisions specified".to_string(),
+        ));
+    }
+    if !splice {
+        if let Some(&not_head) = heads.iter().find(|&&h| !map.is_head(h)) {
+            return Err(Error::Usage(format!(
+                "Revision {} is not a head revision; please specify --splice to create a new branch from this revision",
+                map.id(not_head)
+            )));
+        }
+    }
+    Ok(heads)
+}
+
+/// What `revision` and `merge` ask for, before the id and date are settled.
+struct NewRevision {
+    parents: Vec<RevIdx>,
+    branch_labels: Vec<String>,
+    depends_on: Vec<String>,
+    message: Option<String>,
+    rev_id: Option<String>,
+}
+
+fn write_revision(
+    project: &Project,
+    new: NewRevision,
+    dir: &Path,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let map = &project.map;
+    let NewRevision {
+        parents,
+        branch_labels,
+        depends_on,
+        message,
+        rev_id,
+    } = new;
+    let id = rev_id.unwrap_or_else(new_revision_id);
+    check_revision_id(&id).map_err(|reason| {
+        Error::Usage(format!(
+            "--rev-id '{id}' is not a valid revision id: {reason}"
+        ))
+    })?;
+    if map.index_of(&id).is_some() {
+        return Err(Error::Usage(format!(
+            "Revision {id} already exists; pick another --rev-id"
+        )));
+    }
+    for label in &branch_labels {
+        check_branch_label(label).map_err(|reason| {
+            Error::Usage(format!("--branch-label '{label}' is not valid: {reason}"))
+        })?;
+        if map.resolve_branch(label).is_ok() {
+            return Err(Error::Usage(format!(
+                "Branch name '{label}' is already used; pick another --branch-label"
+            )));
+        }
+    }
+    let draft = RevisionDraft {
+        id,
+        down_revisions: parents.iter().map(|&p| map.id(p).to_string()).collect(),
+        branch_labels,
+        depends_on,
+        message,
+        create_date: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+    };
+    let path = draft.file_path(dir);
+    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    std::fs::write(&path, draft.to_toml()).map_err(|source| Error::Write {
+        path: path.clone(),
+        source,
+    })?;
+    writeln!(out, "Generating {} ...  done", path.display())?;
+    Ok(())
+}

@@ -1,0 +1,374 @@
+//! Configuration: `rmig.toml` (or an Alembic project's `alembic.ini`), the environment and
+//! command-line flags merged into one `Settings` before any work starts.
+//!
+//! Precedence for the database URL: `--url`, then `RMIG_URL`, then `DATABASE_URL`, then the
+//! file's `url`, then `sqlite:///rmig.db`. With no config file at all rmig runs on the
+//! defaults, so a fresh checkout works without set-up.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::dialect::Dialect;
+use crate::version_table::VersionTable;
+
+pub const CONFIG_FILE: &str = "rmig.toml";
+pub const ALEMBIC_INI: &str = "alembic.ini";
+pub const DEFAULT_URL: &str = "sqlite:///rmig.db";
+pub const DEFAULT_SCRIPT_LOCATION: &str = "revisions";
+
+/// What went wrong reading configuration; each names the file or value at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {message}", path.display())]
+    Malformed { path: PathBuf, message: String },
+    #[error("{}: no `script_location` is set; add `script_location = \"revisions\"`", path.display())]
+    MissingScriptLocation { path: PathBuf },
+    #[error("database URL '{url}' is not supported: use postgresql://..., postgres://... or sqlite:///path.db")]
+    UnsupportedUrl { url: String },
+}
+
+/// `rmig.toml` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    script_location: Option<String>,
+    url: Option<String>,
+    version_table: Option<String>,
+    version_table_schema: Option<String>,
+    transaction_per_migration: Option<bool>,
+    file_template: Option<String>,
+    lock_timeout: Option<String>,
+    statement_timeout: Option<String>,
+    target_schema: Option<String>,
+}
+
+/// Settings in force for one run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The config file read, if any.
+    pub config_path: Option<PathBuf>,
+    pub script_location: PathBuf,
+    /// Set from flag, environment or file; `None` means the SQLite default.
+    url: Option<String>,
+    pub version_table: VersionTable,
+    pub transaction_per_migration: bool,
+    pub file_template: Option<String>,
+    pub lock_timeout: Option<String>,
+    pub statement_timeout: Option<String>,
+    pub target_schema: PathBuf,
+}
+
+impl Settings {
+    /// The database URL in force (never printed as is: see `redacted_url`).
+    pub fn url(&self) -> &str {
+        self.url.as_deref().unwrap_or(DEFAULT_URL)
+    }
+
+    /// The URL with any password replaced, for messages and `--json` output.
+    pub fn redacted_url(&self) -> String {
+        redact_url(self.url())
+    }
+
+    pub fn dialect(&self) -> Result<Dialect, ConfigError> {
+        dialect_of_url(self.url())
+    }
+}
+
+/// What the command line says about configuration.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub url: Option<String>,
+}
+
+/// Reads the config file (explicit, else `./rmig.toml`, else `./alembic.ini`, else none) and
+/// merges the environment and command-line overrides into it.
+pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    load_with_env(overrides, env)
+}
+
+fn load_with_env(
+    overrides: &Overrides,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Settings, ConfigError> {
+    let path = match &overrides.config {
+        Some(path) => Some(path.clone()),
+        None => [CONFIG_FILE, ALEMBIC_INI]
+            .iter()
+            .map(PathBuf::from)
+            .find(|p| p.is_file()),
+    };
+    let (file, base) = match &path {
+        Some(path) if is_alembic_ini(path) => (read_alembic_ini(path)?, PathBuf::new()),
+        Some(path) => (
+            read_config_file(path)?,
+            path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        ),
+        None => (ConfigFile::default(), PathBuf::new()),
+    };
+    let script_location = base.join(
+        file.script_location
+            .as_deref()
+            .unwrap_or(DEFAULT_SCRIPT_LOCATION),
+    );
+    let url = overrides
+        .url
+        .clone()
+        .or_else(|| env("RMIG_URL"))
+        .or_else(|| env("DATABASE_URL"))
+        .or(file.url);
+    let settings = Settings {
+        config_path: path,
+        script_location,
+        url,
+        version_table: VersionTable {
+            name: file
+                .version_table
+                .unwrap_or_else(|| "alembic_version".to_string()),
+            schema: file.version_table_schema,
+        },
+        transaction_per_migration: file.transaction_per_migration.unwrap_or(true),
+        file_template: file.file_template,
+        lock_timeout: file.lock_timeout,
+        statement_timeout: file.statement_timeout,
+        target_schema: base.join(file.target_schema.as_deref().unwrap_or("schema.toml")),
+    };
+    settings.dialect()?;
+    Ok(settings)
+}
+
+fn is_alembic_ini(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "ini")
+}
+
+fn read_config_file(path: &Path) -> Result<ConfigFile, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Malformed {
+        path: path.to_path_buf(),
+        message: match e.span() {
+            Some(span) => format!(
+                "line {}: {}",
+                text[..span.start].matches('\n').count() + 1,
+                e.message()
+            ),
+            None => e.message().to_string(),
+        },
+    })?;
+    if file.script_location.is_none() {
+        return Err(ConfigError::MissingScriptLocation {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(file)
+}
+
+/// The `[alembic]` section's `script_location` and `sqlalchemy.url`, with `%(here)s` expanded,
+/// so a converted Alembic project keeps working.
+fn read_alembic_ini(path: &Path) -> Result<ConfigFile, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let here = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let here = here.to_string_lossy().to_string();
+    let mut section = String::new();
+    let mut file = ConfigFile::default();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.trim().to_string();
+            continue;
+        }
+        if section != "alembic" {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        let value = value.trim().replace("%(here)s", &here).replace("%%", "%");
+        match key.trim() {
+            "script_location" => file.script_location = Some(value),
+            "sqlalchemy.url" if !value.is_empty() => file.url = Some(value),
+            "version_table" => file.version_table = Some(value),
+            "version_table_schema" => file.version_table_schema = Some(value),
+            _ => {}
+        }
+    }
+    if file.script_location.is_none() {
+        return Err(ConfigError::MissingScriptLocation {
+            path: path.to_path_buf(),
+        });
+    }
+    Ok(file)
+}
+
+/// The dialect a URL names; SQLAlchemy's `dialect+driver://` form is accepted.
+pub fn dialect_of_url(url: &str) -> Result<Dialect, ConfigError> {
+    let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
+    let family = scheme.split('+').next().unwrap_or("");
+    match family {
+        "postgres" | "postgresql" => Ok(Dialect::Postgresql),
+        "sqlite" => Ok(Dialect::Sqlite),
+        _ => Err(ConfigError::UnsupportedUrl {
+            url: redact_url(url),
+        }),
+    }
+}
+
+/// Replaces the password of `scheme://user:password@host/...` with `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    match authority.rfind('@') {
+        Some(at) => {
+            let userinfo = &authority[..at];
+            let user = userinfo.split_once(':').map(|(u, _)| u).unwrap_or(userinfo);
+            let masked = if userinfo.contains(':') {
+                format!("{user}:***")
+            } else {
+                user.to_string()
+            };
+            format!("{scheme}://{masked}{}", &rest[at..])
+        }
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgresql://app:s3cret@db:5432/app"),
+            "postgresql://app:***@db:5432/app"
+        );
+        assert_eq!(redact_url("postgres://app@db/app"), "postgres://app@db/app");
+        assert_eq!(redact_url("sqlite:///rmig.db"), "sqlite:///rmig.db");
+        assert_eq!(
+            redact_url("postgresql://u:p%40ss@h/d?sslmode=require"),
+            "postgresql://u:***@h/d?sslmode=require"
+        );
+    }
+
+    #[test]
+    fn dialects_from_urls() {
+        assert_eq!(
+            dialect_of_url("postgresql+psycopg2://u@h/d").unwrap(),
+            Dialect::Postgresql
+        );
+        assert_eq!(
+            dialect_of_url("postgres://u@h/d").unwrap(),
+            Dialect::Postgresql
+        );
+        assert_eq!(dialect_of_url("sqlite://").unwrap(), Dialect::Sqlite);
+        let err = dialect_of_url("mysql://root:pw@h/d")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("mysql://root:***@h/d") && !err.contains("pw"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn url_precedence_flag_then_env_then_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rmig.toml");
+        std::fs::write(
+            &path,
+            "script_location = \"revs\"\nurl = \"sqlite:///file.db\"\n",
+        )
+        .unwrap();
+        let mut overrides = Overrides {
+            config: Some(path.clone()),
+            url: None,
+        };
+        let env = |name: &str| match name {
+            "RMIG_URL" => Some("sqlite:///rmig_url.db".to_string()),
+            "DATABASE_URL" => Some("sqlite:///database_url.db".to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            load_with_env(&overrides, no_env).unwrap().url(),
+            "sqlite:///file.db"
+        );
+        assert_eq!(
+            load_with_env(&overrides, env).unwrap().url(),
+            "sqlite:///rmig_url.db"
+        );
+        let only_database_url =
+            |name: &str| (name == "DATABASE_URL").then(|| "sqlite:///database_url.db".to_string());
+        assert_eq!(
+            load_with_env(&overrides, only_database_url).unwrap().url(),
+            "sqlite:///database_url.db"
+        );
+        overrides.url = Some("postgresql://u@h/d".into());
+        let settings = load_with_env(&overrides, env).unwrap();
+        assert_eq!(settings.url(), "postgresql://u@h/d");
+        assert_eq!(settings.script_location, dir.path().join("revs"));
+    }
+
+    #[test]
+    fn unknown_config_key_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rmig.toml");
+        std::fs::write(&path, "script_location = \"r\"\nscript_locaiton = \"x\"\n").unwrap();
+        let overrides = Overrides {
+            config: Some(path),
+            url: None,
+        };
+        let err = load_with_env(&overrides, no_env).unwrap_err().to_string();
+        assert!(
+            err.contains("line 2") && err.contains("script_locaiton"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn reads_alembic_ini() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alembic.ini");
+        std::fs::write(
+            &path,
+            "[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = postgresql://scott:tiger@localhost/test\n\n[loggers]\nkeys = root\n",
+        )
+        .unwrap();
+        let overrides = Overrides {
+            config: Some(path),
+            url: None,
+        };
+        let settings = load_with_env(&overrides, no_env).unwrap();
+        assert_eq!(settings.script_location, dir.path().join("migrations"));
+        assert_eq!(
+            settings.redacted_url(),
+            "postgresql://scott:***@localhost/test"
+        );
+        assert_eq!(settings.dialect().unwrap(), Dialect::Postgresql);
+    }
+}

@@ -1,0 +1,77 @@
+//! The SQL dialects rmig speaks and how each spells identifiers.
+
+use std::fmt;
+
+/// A database family, picked from the URL's scheme.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    Postgresql,
+    Sqlite,
+}
+
+impl Dialect {
+    /// Alembic prints BEGIN/COMMIT in `--sql` output only where DDL is transactional in its
+    /// view; it counts SQLite as not, so its SQLite scripts have none.
+    pub fn offline_transactions(self) -> bool {
+        matches!(self, Dialect::Postgresql)
+    }
+
+    /// Quotes an identifier the way SQLAlchemy does: only when it must be (upper case,
+    /// characters outside `[a-z0-9_$]`, a leading digit, or a reserved word).
+    pub fn quote_identifier(self, name: &str) -> String {
+        let plain = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+            && !RESERVED_WORDS.contains(&name);
+        if plain {
+            name.to_string()
+        } else {
+            format!("\"{}\"", name.replace('"', "\"\""))
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dialect::Postgresql => "postgresql",
+            Dialect::Sqlite => "sqlite",
+        })
+    }
+}
+
+/// Words both dialects reserve that a version table or schema might plausibly be named.
+const RESERVED_WORDS: [&str; 12] = [
+    "all",
+    "table",
+    "select",
+    "user",
+    "order",
+    "group",
+    "from",
+    "where",
+    "check",
+    "default",
+    "primary",
+    "references",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_only_where_needed() {
+        let pg = Dialect::Postgresql;
+        assert_eq!(pg.quote_identifier("alembic_version"), "alembic_version");
+        assert_eq!(pg.quote_identifier("Versions"), "\"Versions\"");
+        assert_eq!(pg.quote_identifier("user"), "\"user\"");
+        assert_eq!(pg.quote_identifier("a\"b; drop"), "\"a\"\"b; drop\"");
+        assert_eq!(pg.quote_identifier("1abc"), "\"1abc\"");
+    }
+}

@@ -1,0 +1,612 @@
+//! Revision files: reading the `script_location` folder into typed revisions.
+//!
+//! Owns the file format of contract section 2 (TOML and YAML carry the same keys), id rules,
+//! and every error that points at a file: malformed documents, unknown keys and ops, invalid or
+//! duplicate ids. Relations between revisions (missing parents, cycles) are the graph's concern.
+
+mod write;
+
+pub use write::{new_revision_id, slugify, RevisionDraft};
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::ops::Operation;
+
+/// File endings rmig reads as revisions, in the order their format is tried.
+pub const REVISION_EXTENSIONS: [&str; 3] = ["toml", "yaml", "yml"];
+
+/// Words of Alembic's revision syntax that can never be revision ids or branch labels.
+const RESERVED_NAMES: [&str; 4] = ["head", "heads", "base", "current"];
+
+/// The longest id `alembic_version.version_num VARCHAR(32)` can hold.
+pub const MAX_REVISION_ID_LEN: usize = 32;
+
+/// One revision as declared in its file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub id: String,
+    /// Parents by `down_revision`; empty for a base, several for a merge point.
+    pub down_revisions: Vec<String>,
+    pub branch_labels: Vec<String>,
+    /// Alembic's `depends_on`: revision ids or branch labels.
+    pub depends_on: Vec<String>,
+    pub message: Option<String>,
+    pub create_date: Option<String>,
+    pub transactional: bool,
+    pub upgrade: Vec<Operation>,
+    pub downgrade: Option<Vec<Operation>>,
+    /// The file it was read from (empty for revisions built in memory).
+    pub path: PathBuf,
+}
+
+impl Revision {
+    /// A revision with no operations, for building graphs in code and tests.
+    pub fn new(id: &str, down_revisions: &[&str]) -> Revision {
+        Revision {
+            id: id.to_string(),
+            down_revisions: down_revisions.iter().map(|s| s.to_string()).collect(),
+            branch_labels: Vec::new(),
+            depends_on: Vec::new(),
+            message: None,
+            create_date: None,
+            transactional: true,
+            upgrade: Vec::new(),
+            downgrade: None,
+            path: PathBuf::new(),
+        }
+    }
+
+    pub fn with_branch_labels(mut self, labels: &[&str]) -> Revision {
+        self.branch_labels = labels.iter().map(|s| s.to_string()).collect();
+        self
+    }
+
+    pub fn with_depends_on(mut self, deps: &[&str]) -> Revision {
+        self.depends_on = deps.iter().map(|s| s.to_string()).collect();
+        self
+    }
+}
+
+/// What went wrong reading a revision folder; every variant names the file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum RevisionFileError {
+    #[error("cannot read revision folder {}: {source}; check `script_location` in rmig.toml", path.display())]
+    ReadDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read revision file {}: {source}", path.display())]
+    ReadFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}{}: {message}", path.display(), line_suffix(*line))]
+    Malformed {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
+    #[error("{}{}: {key} '{value}' is not a valid identifier: {reason}", path.display(), line_suffix(*line))]
+    InvalidIdentifier {
+        path: PathBuf,
+        line: Option<usize>,
+        key: &'static str,
+        value: String,
+        reason: &'static str,
+    },
+    #[error("{}: two files for revision '{id}': {} and {}; keep one of them", first.display(), first.file_name().unwrap_or_default().to_string_lossy(), second.file_name().unwrap_or_default().to_string_lossy())]
+    TwoFilesForOneRevision {
+        id: String,
+        first: PathBuf,
+        second: PathBuf,
+    },
+    #[error("{}{}: revision '{id}' is already declared in {}; every revision needs its own id", second.display(), line_suffix(*line), first.display())]
+    DuplicateRevision {
+        id: String,
+        first: PathBuf,
+        second: PathBuf,
+        line: Option<usize>,
+    },
+}
+
+fn line_suffix(line: Option<usize>) -> String {
+    line.map(|l| format!(":{l}")).unwrap_or_default()
+}
+
+/// The header and operation lists exactly as a file spells them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevisionDocument {
+    revision: String,
+    #[serde(default)]
+    down_revision: Option<OneOrMany>,
+    #[serde(default)]
+    branch_labels: Option<OneOrMany>,
+    #[serde(default)]
+    depends_on: Option<OneOrMany>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    create_date: Option<String>,
+    #[serde(default = "default_transactional")]
+    transactional: bool,
+    #[serde(default)]
+    upgrade: Vec<Operation>,
+    #[serde(default)]
+    downgrade: Option<Vec<Operation>>,
+}
+
+fn default_transactional() -> bool {
+    true
+}
+
+/// Alembic accepts a single id or a tuple wherever ids are listed.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) if s.is_empty() => Vec::new(),
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+/// The format of a revision file, from its ending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    Toml,
+    Yaml,
+}
+
+impl FileFormat {
+    pub fn of(path: &Path) -> Option<FileFormat> {
+        match path.extension()?.to_str()? {
+            "toml" => Some(FileFormat::Toml),
+            "yaml" | "yml" => Some(FileFormat::Yaml),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for FileFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileFormat::Toml => "TOML",
+            FileFormat::Yaml => "YAML",
+        })
+    }
+}
+
+/// Reads every revision file in `dir`, in file-name order (Alembic's load order, which breaks
+/// ties when planning).
+pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, RevisionFileError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| RevisionFileError::ReadDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|source| RevisionFileError::ReadDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = entry.path();
+        if path.is_file() && FileFormat::of(&path).is_some() {
+            paths.push(path);
+        }
+    }
+    paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+
+    let mut revisions: Vec<Revision> = Vec::with_capacity(paths.len());
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(paths.len());
+    for path in paths {
+        let text =
+            std::fs::read_to_string(&path).map_err(|source| RevisionFileError::ReadFile {
+                path: path.clone(),
+                source,
+            })?;
+        let revision = parse_revision(&path, &text)?;
+        if let Some(&index) = seen.get(&revision.id) {
+            let first = revisions[index].path.clone();
+            return Err(if first.file_stem() == path.file_stem() {
+                RevisionFileError::TwoFilesForOneRevision {
+                    id: revision.id,
+                    first,
+                    second: path,
+                }
+            } else {
+                RevisionFileError::DuplicateRevision {
+                    line: key_line(&text, "revision"),
+                    id: revision.id,
+                    first,
+                    second: path,
+                }
+            });
+        }
+        seen.insert(revision.id.clone(), revisions.len());
+        revisions.push(revision);
+    }
+    Ok(revisions)
+}
+
+/// Parses one revision file's text; `path` picks the format and names the file in errors.
+pub fn parse_revision(path: &Path, text: &str) -> Result<Revision, RevisionFileError> {
+    let format = FileFormat::of(path).unwrap_or(FileFormat::Toml);
+    let malformed = |line: Option<usize>, message: String| RevisionFileError::Malformed {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let document: RevisionDocument = match format {
+        FileFormat::Toml => toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|span| line_of_offset(text, span.start));
+            malformed(line, describe_parse_error(text, line, format, e.message()))
+        })?,
+        FileFormat::Yaml => serde_yaml_ng::from_str(text).map_err(|e| {
+            let line = e.location().map(|l| l.line());
+            let message = strip_yaml_location(&e.to_string());
+            malformed(line, describe_parse_error(text, line, format, &message))
+        })?,
+    };
+
+    let invalid = |key: &'static str, value: &str, reason: &'static str| {
+        RevisionFileError::InvalidIdentifier {
+            path: path.to_path_buf(),
+            line: key_line(text, key),
+            key,
+            value: value.to_string(),
+            reason,
+        }
+    };
+    if let Err(reason) = check_revision_id(&document.revision) {
+        return Err(invalid("revision", &document.revision, reason));
+    }
+    let down_revisions = document
+        .down_revision
+        .map(OneOrMany::into_vec)
+        .unwrap_or_default();
+    for down in &down_revisions {
+        check_revision_id(down).map_err(|reason| invalid("down_revision", down, reason))?;
+    }
+    if down_revisions.contains(&document.revision) {
+        return Err(invalid(
+            "down_revision",
+            &document.revision,
+            "a revision cannot be its own down_revision",
+        ));
+    }
+    let branch_labels = document
+        .branch_labels
+        .map(OneOrMany::into_vec)
+        .unwrap_or_default();
+    for label in &branch_labels {
+        check_branch_label(label).map_err(|reason| invalid("branch_labels", label, reason))?;
+    }
+    let depends_on = document
+        .depends_on
+        .map(OneOrMany::into_vec)
+        .unwrap_or_default();
+    for dep in &depends_on {
+        check_branch_label(dep).map_err(|reason| invalid("depends_on", dep, reason))?;
+    }
+    if depends_on.contains(&document.revision) {
+        return Err(invalid(
+            "depends_on",
+            &document.revision,
+            "a revision cannot depend on itself",
+        ));
+    }
+    Ok(Revision {
+        id: document.revision,
+        down_revisions,
+        branch_labels,
+        depends_on,
+        message: document.message,
+        create_date: document.create_date,
+        transactional: document.transactional,
+        upgrade: document.upgrade,
+        downgrade: document.downgrade,
+        path: path.to_path_buf(),
+    })
+}
+
+/// Checks an id against what Alembic's revision syntax and its version table can carry.
+pub fn check_revision_id(id: &str) -> Result<(), &'static str> {
+    check_branch_label(id)?;
+    if id.len() > MAX_REVISION_ID_LEN {
+        return Err("it is longer than the 32 characters alembic_version.version_num holds");
+    }
+    Ok(())
+}
+
+/// Branch labels share the id alphabet, so that `label@head` and `rev+2` parse unambiguously.
+pub fn check_branch_label(label: &str) -> Result<(), &'static str> {
+    if label.is_empty() {
+        return Err("it is empty");
+    }
+    if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err("use only letters, digits and '_' (Alembic's syntax gives '@', '-', '+' and ':' a meaning)");
+    }
+    if RESERVED_NAMES.contains(&label) {
+        return Err("'head', 'heads', 'base' and 'current' are words of the revision syntax");
+    }
+    Ok(())
+}
+
+/// The parser's message, with the top-level key the error sits under (`upgrade`, ...) when
+/// it is inside one, since serde's messages name the field but not where it is.
+fn describe_parse_error(
+    text: &str,
+    line: Option<usize>,
+    format: FileFormat,
+    message: &str,
+) -> String {
+    match line.and_then(|line| enclosing_key(text, line)) {
+        Some(key) => format!("invalid {format} in `{key}`: {message}"),
+        None => format!("invalid {format}: {message}"),
+    }
+}
+
+/// The nearest TOML table header (`[[upgrade]]`) or unindented YAML block key (`upgrade:`)
+/// at or above a 1-based line.
+fn enclosing_key(text: &str, line: usize) -> Option<String> {
+    let lines: Vec<&str> = text.lines().take(line).collect();
+    lines.into_iter().rev().find_map(|l| {
+        if let Some(header) = l.trim().strip_prefix('[') {
+            let name = header.trim_start_matches('[').split(']').next()?.trim();
+            return Some(name.to_string());
+        }
+        let (key, rest) = l.split_once(':')?;
+        let is_block_key = !l.starts_with([' ', '\t', '-', '#'])
+            && rest.trim().is_empty()
+            && key.chars().all(|c| c.is_alphanumeric() || c == '_');
+        is_block_key.then(|| key.to_string())
+    })
+}
+
+/// 1-based line of a byte offset.
+fn line_of_offset(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// 1-based line where `key` is set at the top level (TOML `key =` or YAML `key:`), if any.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            line.strip_prefix(key)
+                .map(|rest| {
+                    let rest = rest.trim_start();
+                    rest.starts_with('=') || rest.starts_with(':')
+                })
+                .unwrap_or(false)
+        })
+        .map(|index| index + 1)
+}
+
+/// serde_yaml_ng appends "at line L column C" to messages; the line already leads ours.
+fn strip_yaml_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(at) => message[..at].to_string(),
+        None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(name: &str, text: &str) -> Result<Revision, RevisionFileError> {
+        parse_revision(Path::new(name), text)
+    }
+
+    #[test]
+    fn parses_toml_header_and_operations() {
+        let revision = parse(
+            "ae1027a6acf_rename.toml",
+            r#"
+revision = "ae1027a6acf"
+down_revision = "1975ea83b712"
+branch_labels = ["profiles"]
+message = "rename user_profiles to member_profiles"
+
+[[upgrade]]
+op = "rename_table"
+old_table_name = "user_profiles"
+new_table_name = "member_profiles"
+"#,
+        )
+        .unwrap();
+        assert_eq!(revision.id, "ae1027a6acf");
+        assert_eq!(revision.down_revisions, vec!["1975ea83b712"]);
+        assert_eq!(revision.branch_labels, vec!["profiles"]);
+        assert!(revision.transactional);
+        assert_eq!(revision.upgrade.len(), 1);
+        assert_eq!(revision.upgrade[0].name(), "rename_table");
+        assert_eq!(revision.downgrade, None);
+    }
+
+    #[test]
+    fn parses_yaml_merge_point() {
+        let revision = parse(
+            "53fffde5ad5_merge.yaml",
+            "revision: 53fffde5ad5\ndown_revision: [ae1027a6acf, 27c6a30d7c24]\ndepends_on: abranch\ntransactional: false\n",
+        )
+        .unwrap();
+        assert_eq!(revision.down_revisions, vec!["ae1027a6acf", "27c6a30d7c24"]);
+        assert_eq!(revision.depends_on, vec!["abranch"]);
+        assert!(!revision.transactional);
+    }
+
+    #[test]
+    fn empty_down_revision_is_a_base() {
+        let revision = parse("a.toml", "revision = \"a1\"\ndown_revision = \"\"\n").unwrap();
+        assert!(revision.down_revisions.is_empty());
+        let revision = parse("a.yaml", "revision: a1\ndown_revision: null\n").unwrap();
+        assert!(revision.down_revisions.is_empty());
+    }
+
+    #[test]
+    fn malformed_toml_names_file_and_line() {
+        let err = parse("x_bad.toml", "revision = \"a1\"\nmessage = \n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("x_bad.toml:2: invalid TOML"), "{text}");
+    }
+
+    #[test]
+    fn malformed_yaml_names_file_and_line() {
+        let err = parse("x_bad.yaml", "revision: a1\nmessage: [unclosed\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("x_bad.yaml:"), "{text}");
+        assert!(text.contains("invalid YAML"), "{text}");
+        assert!(matches!(
+            err,
+            RevisionFileError::Malformed { line: Some(_), .. }
+        ));
+    }
+
+    #[test]
+    fn unknown_header_key_is_named() {
+        let err = parse("x.toml", "revision = \"a1\"\ndown_revisoin = \"b\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("x.toml:2:"), "{text}");
+        assert!(text.contains("down_revisoin"), "{text}");
+        let err = parse("x.yaml", "revision: a1\ndown_revisoin: b\n").unwrap_err();
+        assert!(err.to_string().contains("down_revisoin"), "{err}");
+    }
+
+    #[test]
+    fn unknown_op_is_named() {
+        let err = parse(
+            "x.toml",
+            "revision = \"a1\"\n\n[[upgrade]]\nop = \"drop_everything\"\n",
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("x.toml:"), "{text}");
+        assert!(text.contains("drop_everything"), "{text}");
+        assert!(text.contains("upgrade"), "{text}");
+    }
+
+    #[test]
+    fn unknown_op_key_is_named() {
+        let err = parse(
+            "x.yaml",
+            "revision: a1\nupgrade:\n  - op: rename_table\n    old_table_name: a\n    new_table_name: b\n    bogus: 1\n",
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("x.yaml:"), "{text}");
+        assert!(text.contains("bogus"), "{text}");
+    }
+
+    #[test]
+    fn missing_revision_key_is_named() {
+        let err = parse("x.toml", "message = \"m\"\n").unwrap_err();
+        assert!(err.to_string().contains("`revision`"), "{err}");
+    }
+
+    #[test]
+    fn invalid_ids_are_refused_with_key_and_line() {
+        for (text, key) in [
+            ("revision = \"ae-10\"\n", "revision"),
+            ("revision = \"head\"\n", "revision"),
+            ("revision = \"\"\n", "revision"),
+            (
+                "revision = \"a1\"\ndown_revision = \"b:c\"\n",
+                "down_revision",
+            ),
+            (
+                "revision = \"a1\"\nbranch_labels = [\"x@y\"]\n",
+                "branch_labels",
+            ),
+            ("revision = \"a1\"\ndepends_on = [\"a+1\"]\n", "depends_on"),
+            (
+                "revision = \"a1\"\ndown_revision = \"a1\"\n",
+                "down_revision",
+            ),
+        ] {
+            let err = parse("bad_id.toml", text).unwrap_err();
+            let message = err.to_string();
+            assert!(message.starts_with("bad_id.toml:"), "{message}");
+            assert!(message.contains(&format!("{key} '")), "{message}");
+            assert!(
+                matches!(
+                    err,
+                    RevisionFileError::InvalidIdentifier { line: Some(_), .. }
+                ),
+                "{message}"
+            );
+        }
+        let long = format!("revision = \"{}\"\n", "a".repeat(33));
+        assert!(parse("long.toml", &long)
+            .unwrap_err()
+            .to_string()
+            .contains("32 characters"));
+    }
+
+    fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn loads_in_file_name_order_and_skips_other_files() {
+        let dir = folder(&[
+            ("b_second.yaml", "revision: b2\ndown_revision: a1\n"),
+            ("a_first.toml", "revision = \"a1\"\n"),
+            ("README.md", "not a revision"),
+        ]);
+        let ids: Vec<String> = load_dir(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(ids, vec!["a1", "b2"]);
+    }
+
+    #[test]
+    fn duplicate_revision_id_names_both_files() {
+        let dir = folder(&[
+            ("a_first.toml", "revision = \"a1\"\n"),
+            ("b_again.toml", "message = \"x\"\nrevision = \"a1\"\n"),
+        ]);
+        let err = load_dir(dir.path()).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("b_again.toml:2: revision 'a1' is already declared in"),
+            "{text}"
+        );
+        assert!(text.contains("a_first.toml"), "{text}");
+    }
+
+    #[test]
+    fn two_files_for_one_revision_are_refused() {
+        let dir = folder(&[
+            ("a1_first.toml", "revision = \"a1\"\n"),
+            ("a1_first.yaml", "revision: a1\n"),
+        ]);
+        let text = load_dir(dir.path()).unwrap_err().to_string();
+        assert!(text.contains("two files for revision 'a1'"), "{text}");
+        assert!(text.contains("a1_first.toml and a1_first.yaml"), "{text}");
+    }
+
+    #[test]
+    fn missing_folder_is_an_error_naming_it() {
+        let err = load_dir(Path::new("/nonexistent/rmig/revisions")).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/rmig/revisions"));
+    }
+}
