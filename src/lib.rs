@@ -10,6 +10,7 @@ pub mod config;
 pub mod dialect;
 pub mod error;
 pub mod graph;
+pub mod guard;
 pub mod offline;
 pub mod ops;
 pub mod plan;

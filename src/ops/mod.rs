@@ -6,6 +6,7 @@
 
 mod column;
 mod constraint;
+pub mod sql;
 
 #[cfg(test)]
 mod tests;
@@ -71,6 +72,10 @@ pub struct DropTable {
     /// The dropped table's table-level constraints, for the same derived downgrade.
     #[serde(default)]
     pub constraints: Vec<TableConstraint>,
+    /// Confirms that this operation may destroy data: the guard (contract section 5) runs it
+    /// only when this names the object it destroys (the table, `table.column`, or for
+    /// `execute` the revision id), so a confirmation cannot be copied onto another operation.
+    pub confirm_data_loss: Option<String>,
 }
 
 /// `op.rename_table`.
@@ -100,6 +105,10 @@ pub struct DropColumn {
     pub schema: Option<String>,
     /// The dropped column, so that its downgrade (an `add_column`) can be derived.
     pub existing_column: Option<Column>,
+    /// Confirms that this operation may destroy data: the guard (contract section 5) runs it
+    /// only when this names the object it destroys (the table, `table.column`, or for
+    /// `execute` the revision id), so a confirmation cannot be copied onto another operation.
+    pub confirm_data_loss: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -109,6 +118,7 @@ struct DropColumnFields {
     column_name: String,
     schema: Option<String>,
     existing_column: Option<Column>,
+    confirm_data_loss: Option<String>,
 }
 
 impl TryFrom<DropColumnFields> for DropColumn {
@@ -128,6 +138,7 @@ impl TryFrom<DropColumnFields> for DropColumn {
             column_name: fields.column_name,
             schema: fields.schema,
             existing_column: fields.existing_column,
+            confirm_data_loss: fields.confirm_data_loss,
         })
     }
 }
@@ -153,6 +164,10 @@ pub struct AlterColumn {
     pub existing_server_default: Option<String>,
     pub existing_comment: Option<String>,
     pub schema: Option<String>,
+    /// Confirms that this operation may destroy data: the guard (contract section 5) runs it
+    /// only when this names the object it destroys (the table, `table.column`, or for
+    /// `execute` the revision id), so a confirmation cannot be copied onto another operation.
+    pub confirm_data_loss: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -177,6 +192,7 @@ struct AlterColumnFields {
     existing_server_default: Option<String>,
     existing_comment: Option<String>,
     schema: Option<String>,
+    confirm_data_loss: Option<String>,
 }
 
 impl TryFrom<AlterColumnFields> for AlterColumn {
@@ -210,6 +226,7 @@ impl TryFrom<AlterColumnFields> for AlterColumn {
             existing_server_default: fields.existing_server_default,
             existing_comment: fields.existing_comment,
             schema: fields.schema,
+            confirm_data_loss: fields.confirm_data_loss,
         })
     }
 }
@@ -396,6 +413,10 @@ pub struct Execute {
     pub sqltext: Option<String>,
     pub postgresql: Option<String>,
     pub sqlite: Option<String>,
+    /// Confirms that this operation may destroy data: the guard (contract section 5) runs it
+    /// only when this names the object it destroys (the table, `table.column`, or for
+    /// `execute` the revision id), so a confirmation cannot be copied onto another operation.
+    pub confirm_data_loss: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -404,6 +425,7 @@ struct ExecuteFields {
     sqltext: Option<String>,
     postgresql: Option<String>,
     sqlite: Option<String>,
+    confirm_data_loss: Option<String>,
 }
 
 impl TryFrom<ExecuteFields> for Execute {
@@ -419,6 +441,7 @@ impl TryFrom<ExecuteFields> for Execute {
             sqltext: fields.sqltext,
             postgresql: fields.postgresql,
             sqlite: fields.sqlite,
+            confirm_data_loss: fields.confirm_data_loss,
         })
     }
 }

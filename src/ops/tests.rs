@@ -169,12 +169,14 @@ constraints = [{ type = "unique", columns = ["body"] }]
         operations,
         vec![
             Operation::DropTable(DropTable {
+                confirm_data_loss: None,
                 table_name: "sessions".into(),
                 schema: None,
                 columns: None,
                 constraints: Vec::new(),
             }),
             Operation::DropTable(DropTable {
+                confirm_data_loss: None,
                 table_name: "notes".into(),
                 schema: Some("app".into()),
                 columns: Some(vec![plain_column("body", ColumnType::Text)]),
@@ -252,6 +254,7 @@ existing_column = { name = "bio", type = "text" }
     assert_eq!(
         operation,
         Operation::DropColumn(DropColumn {
+            confirm_data_loss: None,
             table_name: "member_profiles".into(),
             column_name: "bio".into(),
             schema: Some("app".into()),
@@ -303,6 +306,7 @@ schema = "bank"
     assert_eq!(
         operation,
         Operation::AlterColumn(AlterColumn {
+            confirm_data_loss: None,
             table_name: "accounts".into(),
             column_name: "balance".into(),
             new_column_name: Some("balance_cents".into()),
@@ -670,11 +674,13 @@ sqlite = "SELECT 1"
         operations,
         vec![
             Operation::Execute(Execute {
+                confirm_data_loss: None,
                 sqltext: Some("UPDATE users SET active = true".into()),
                 postgresql: None,
                 sqlite: None,
             }),
             Operation::Execute(Execute {
+                confirm_data_loss: None,
                 sqltext: None,
                 postgresql: Some("CREATE EXTENSION IF NOT EXISTS citext".into()),
                 sqlite: Some("SELECT 1".into()),
@@ -835,6 +841,7 @@ upgrade:
     assert_eq!(
         operations[4],
         Operation::Execute(Execute {
+            confirm_data_loss: None,
             sqltext: Some("DELETE FROM member_profiles WHERE id = 1".into()),
             postgresql: None,
             sqlite: None,
