@@ -219,6 +219,31 @@ fn read_alembic_ini(path: &Path) -> Result<ConfigFile, ConfigError> {
     Ok(file)
 }
 
+/// Parses a duration as rmig writes them: a number with `ms`, `s`, `min` or `h` (a bare
+/// number is seconds), e.g. `500ms`, `30s`, `5min`.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration; write e.g. 500ms, 30s, 5min or 1h"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => {
+            return Err(format!(
+                "'{other}' in '{text}' is not a unit; use ms, s, min or h"
+            ))
+        }
+    };
+    Ok(std::time::Duration::from_secs_f64(seconds))
+}
+
 /// The dialect a URL names; SQLAlchemy's `dialect+driver://` form is accepted.
 pub fn dialect_of_url(url: &str) -> Result<Dialect, ConfigError> {
     let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
@@ -260,6 +285,17 @@ mod tests {
 
     fn no_env(_: &str) -> Option<String> {
         None
+    }
+
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("5min").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert!(parse_duration("soon").unwrap_err().contains("soon"));
+        assert!(parse_duration("5 days").unwrap_err().contains("days"));
     }
 
     #[test]

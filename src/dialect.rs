@@ -36,6 +36,20 @@ impl Dialect {
     }
 }
 
+impl Dialect {
+    /// A table name quoted for this dialect, schema-qualified when a schema is given.
+    pub fn qualified_name(self, schema: Option<&str>, name: &str) -> String {
+        match schema {
+            Some(schema) => format!(
+                "{}.{}",
+                self.quote_identifier(schema),
+                self.quote_identifier(name)
+            ),
+            None => self.quote_identifier(name),
+        }
+    }
+}
+
 impl fmt::Display for Dialect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -4,12 +4,22 @@
 use std::path::PathBuf;
 
 use crate::config::ConfigError;
+use crate::db::DbError;
+use crate::exec::ExecError;
 use crate::graph::GraphError;
+use crate::guard::GuardError;
+use crate::offline::ScriptError;
 use crate::plan::PlanError;
 use crate::revision::RevisionFileError;
 
+/// Exit status when the database or a migration failed.
+pub const EXIT_FAILED: i32 = 1;
 /// Exit status for bad input: config, revision files, arguments, unknown or ambiguous revision.
 pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit status when the destructive-operation guard blocked the run.
+pub const EXIT_BLOCKED: i32 = 3;
+/// Exit status when `check` found pending revisions or drift.
+pub const EXIT_PENDING: i32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -21,6 +31,14 @@ pub enum Error {
     Graph(#[from] GraphError),
     #[error(transparent)]
     Plan(#[from] PlanError),
+    #[error(transparent)]
+    Guard(#[from] GuardError),
+    #[error(transparent)]
+    Script(Box<ScriptError>),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Exec(Box<ExecError>),
     #[error("{0}")]
     Usage(String),
     #[error("cannot write {}: {source}", path.display())]
@@ -32,11 +50,25 @@ pub enum Error {
     Output(#[from] std::io::Error),
 }
 
+impl From<ScriptError> for Error {
+    fn from(error: ScriptError) -> Error {
+        Error::Script(Box::new(error))
+    }
+}
+
+impl From<ExecError> for Error {
+    fn from(error: ExecError) -> Error {
+        Error::Exec(Box::new(error))
+    }
+}
+
 impl Error {
     /// The process exit status for this error.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Output(_) | Error::Write { .. } => 1,
+            Error::Output(_) | Error::Write { .. } | Error::Db(_) => EXIT_FAILED,
+            Error::Guard(_) => EXIT_BLOCKED,
+            Error::Exec(error) => error.exit_code(),
             _ => EXIT_BAD_INPUT,
         }
     }

@@ -7,8 +7,10 @@
 
 pub mod cli;
 pub mod config;
+pub mod db;
 pub mod dialect;
 pub mod error;
+pub mod exec;
 pub mod graph;
 pub mod guard;
 pub mod offline;

@@ -1,15 +1,38 @@
 //! Offline mode (`--sql`): a plan rendered as the SQL script Alembic would print, touching no
 //! database. Pure: the caller writes the text where it wants it.
 //!
-//! Operations print as comments naming them until each operation renders its own SQL; the
-//! version-table statements are real.
+//! Each operation prints the statements online mode runs (`ops::sql::render`), bound values
+//! inlined as literals; a downgrade is the written one or the one derived from the upgrade.
 
 use std::fmt::Write;
+use std::path::PathBuf;
 
 use crate::dialect::Dialect;
 use crate::graph::RevisionMap;
-use crate::plan::{Direction, Plan, Step, VersionChange};
+use crate::ops::reverse::IrreversibleOperation;
+use crate::ops::sql::{render, RenderError};
+use crate::plan::{Direction, Plan, StampStep, Step, VersionChange};
 use crate::version_table::VersionTable;
+
+/// Why a script cannot be printed; names the revision file and the operation.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScriptError {
+    #[error("{}: revision '{revision}', {direction} operation {position}: {source}", path.display())]
+    Render {
+        path: PathBuf,
+        revision: String,
+        direction: Direction,
+        /// 1-based position in the list that runs.
+        position: usize,
+        source: RenderError,
+    },
+    #[error("{}: revision '{revision}' has no `downgrade` and rmig cannot derive one: {source}; write its `downgrade` list", path.display())]
+    NoDowngrade {
+        path: PathBuf,
+        revision: String,
+        source: IrreversibleOperation,
+    },
+}
 
 /// How the script is laid out.
 #[derive(Debug, Clone)]
@@ -20,8 +43,76 @@ pub struct ScriptOptions {
     pub transaction_per_migration: bool,
 }
 
+/// One step of a script: Alembic's `-- Running <kind> <from> -> <to>` comment, the step's own
+/// SQL, and its version-table changes.
+struct ScriptStep<'a> {
+    kind: &'static str,
+    from: String,
+    to: String,
+    body: String,
+    version_changes: &'a [VersionChange],
+}
+
 /// The whole script for `plan`.
-pub fn render_script(map: &RevisionMap, plan: &Plan, options: &ScriptOptions) -> String {
+///
+/// # Panics
+///
+/// When an operation has no SQL for the dialect (an array column on SQLite, say). Kept with
+/// this signature for its callers until they take [`try_render_script`]'s error instead.
+/// The whole script for `plan`, or the first operation that cannot be printed.
+pub fn render_script(
+    map: &RevisionMap,
+    plan: &Plan,
+    options: &ScriptOptions,
+) -> Result<String, ScriptError> {
+    let bodies = plan
+        .steps
+        .iter()
+        .map(|step| render_operations(map, step, options.dialect))
+        .collect::<Result<Vec<String>, ScriptError>>()?;
+    let steps = plan.steps.iter().zip(bodies).map(|(step, body)| {
+        let parents: Vec<&str> = map
+            .down_revisions(step.revision)
+            .iter()
+            .map(|&d| map.id(d))
+            .collect();
+        let id = map.id(step.revision).to_string();
+        let (kind, from, to) = match step.direction {
+            Direction::Upgrade => ("upgrade", parents.join(", "), id),
+            Direction::Downgrade => ("downgrade", id, parents.join(", ")),
+        };
+        ScriptStep {
+            kind,
+            from,
+            to,
+            body,
+            version_changes: &step.version_changes,
+        }
+    });
+    Ok(render_steps(plan.start_heads.len(), steps, options))
+}
+
+/// The whole script for a `stamp`, starting from the rows `start`.
+pub fn render_stamp_script(
+    start: &[String],
+    steps: &[StampStep],
+    options: &ScriptOptions,
+) -> String {
+    let steps = steps.iter().map(|step| ScriptStep {
+        kind: "stamp_revision",
+        from: step.from.join(", "),
+        to: step.to.join(", "),
+        body: String::new(),
+        version_changes: &step.version_changes,
+    });
+    render_steps(start.len(), steps, options)
+}
+
+fn render_steps<'a>(
+    start_rows: usize,
+    steps: impl Iterator<Item = ScriptStep<'a>>,
+    options: &ScriptOptions,
+) -> String {
     let transactions = options.dialect.offline_transactions();
     let per_step = transactions && options.transaction_per_migration;
     let around_all = transactions && !options.transaction_per_migration;
@@ -29,16 +120,25 @@ pub fn render_script(map: &RevisionMap, plan: &Plan, options: &ScriptOptions) ->
     if around_all {
         statement(&mut out, "BEGIN");
     }
-    let mut rows = plan.start_heads.len();
-    for step in &plan.steps {
+    let mut rows = start_rows;
+    for step in steps {
         if per_step {
             statement(&mut out, "BEGIN");
         }
         if rows == 0 {
             statement(&mut out, &options.version_table.create_sql(options.dialect));
         }
-        render_step(&mut out, map, step, options);
-        for change in &step.version_changes {
+        let _ = write!(
+            out,
+            "-- Running {} {} -> {}\n\n",
+            step.kind, step.from, step.to
+        );
+        out.push_str(&step.body);
+        for change in step.version_changes {
+            statement(
+                &mut out,
+                &options.version_table.change_sql(options.dialect, change),
+            );
             match change {
                 VersionChange::Insert { .. } => rows += 1,
                 VersionChange::Delete { .. } => rows -= 1,
@@ -55,41 +155,45 @@ pub fn render_script(map: &RevisionMap, plan: &Plan, options: &ScriptOptions) ->
     out
 }
 
-fn render_step(out: &mut String, map: &RevisionMap, step: &Step, options: &ScriptOptions) {
+/// The step's operations as the script shows them: each statement followed by `;`, a table
+/// rebuild (SQLite) as the comment that describes it.
+fn render_operations(
+    map: &RevisionMap,
+    step: &Step,
+    dialect: Dialect,
+) -> Result<String, ScriptError> {
     let revision = map.revision(step.revision);
-    let parents: Vec<&str> = map
-        .down_revisions(step.revision)
-        .iter()
-        .map(|&d| map.id(d))
-        .collect();
-    let (from, to) = match step.direction {
-        Direction::Upgrade => (parents.join(", "), revision.id.clone()),
-        Direction::Downgrade => (revision.id.clone(), parents.join(", ")),
+    let operations = match step.direction {
+        Direction::Upgrade => std::borrow::Cow::Borrowed(revision.upgrade.as_slice()),
+        Direction::Downgrade => {
+            revision
+                .downgrade_ops()
+                .map_err(|source| ScriptError::NoDowngrade {
+                    path: revision.path.clone(),
+                    revision: revision.id.clone(),
+                    source,
+                })?
+        }
     };
-    let _ = write!(out, "-- Running {} {from} -> {to}\n\n", step.direction);
-    match (step.direction, &revision.downgrade) {
-        (Direction::Upgrade, _) => {
-            for op in &revision.upgrade {
-                let _ = write!(out, "-- {}\n\n", op.describe());
-            }
-        }
-        (Direction::Downgrade, Some(ops)) => {
-            for op in ops {
-                let _ = write!(out, "-- {}\n\n", op.describe());
-            }
-        }
-        (Direction::Downgrade, None) => {
-            for op in revision.upgrade.iter().rev() {
-                let _ = write!(out, "-- reverse of {}\n\n", op.describe());
-            }
+    let mut out = String::new();
+    for (index, op) in operations.iter().enumerate() {
+        let statements = render(op, dialect).map_err(|source| ScriptError::Render {
+            path: revision.path.clone(),
+            revision: revision.id.clone(),
+            direction: step.direction,
+            position: index + 1,
+            source,
+        })?;
+        for sql in statements {
+            out.push_str(&sql.to_offline_sql(dialect));
+            out.push_str(if sql.is_offline_comment() {
+                "\n\n"
+            } else {
+                ";\n\n"
+            });
         }
     }
-    for change in &step.version_changes {
-        statement(
-            out,
-            &options.version_table.change_sql(options.dialect, change),
-        );
-    }
+    Ok(out)
 }
 
 fn statement(out: &mut String, sql: &str) {

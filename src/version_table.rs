@@ -1,7 +1,8 @@
 //! The `alembic_version` table, exactly as Alembic creates and changes it (contract section 3).
 //!
-//! Statements are rendered with literal revision ids, as Alembic does, for `--sql` output.
-//! Ids are validated identifiers (letters, digits, `_`), so a literal can never carry a quote.
+//! `--sql` output renders literal revision ids, as Alembic does (ids are validated identifiers,
+//! so a literal can never carry a quote); online, the same statements bind the ids as
+//! parameters.
 
 use crate::dialect::Dialect;
 use crate::plan::VersionChange;
@@ -25,11 +26,7 @@ impl Default for VersionTable {
 impl VersionTable {
     /// The table name as written in statements, schema-qualified when a schema is set.
     pub fn qualified_name(&self, dialect: Dialect) -> String {
-        let table = dialect.quote_identifier(&self.name);
-        match &self.schema {
-            Some(schema) => format!("{}.{table}", dialect.quote_identifier(schema)),
-            None => table,
-        }
+        dialect.qualified_name(self.schema.as_deref(), &self.name)
     }
 
     /// `CREATE TABLE` as SQLAlchemy renders Alembic's version table, trailing space included.
@@ -61,6 +58,44 @@ impl VersionTable {
             VersionChange::Update { from, to } => {
                 format!("UPDATE {table} SET version_num='{to}' WHERE {column} = '{from}'")
             }
+        }
+    }
+}
+
+/// A statement with `$1`-style parameters, for online runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoundStatement {
+    pub sql: String,
+    pub params: Vec<String>,
+    /// Alembic refuses an UPDATE or DELETE that changes other than exactly one row.
+    pub expects_one_row: bool,
+}
+
+impl VersionTable {
+    /// `SELECT version_num FROM ...`: the current rows.
+    pub fn select_sql(&self, dialect: Dialect) -> String {
+        format!("SELECT version_num FROM {}", self.qualified_name(dialect))
+    }
+
+    /// One row change with the ids as parameters.
+    pub fn change_bound(&self, dialect: Dialect, change: &VersionChange) -> BoundStatement {
+        let table = self.qualified_name(dialect);
+        match change {
+            VersionChange::Insert { version } => BoundStatement {
+                sql: format!("INSERT INTO {table} (version_num) VALUES ($1)"),
+                params: vec![version.clone()],
+                expects_one_row: false,
+            },
+            VersionChange::Delete { version } => BoundStatement {
+                sql: format!("DELETE FROM {table} WHERE version_num = $1"),
+                params: vec![version.clone()],
+                expects_one_row: true,
+            },
+            VersionChange::Update { from, to } => BoundStatement {
+                sql: format!("UPDATE {table} SET version_num = $1 WHERE version_num = $2"),
+                params: vec![to.clone(), from.clone()],
+                expects_one_row: true,
+            },
         }
     }
 }

@@ -43,9 +43,14 @@ pub struct HistoryArgs {
     /// Show revision details.
     #[arg(short, long)]
     verbose: bool,
+    /// Mark the revisions the database is at with `(current)`; connects to the database.
+    #[arg(short = 'i', long)]
+    indicate_current: bool,
     /// Print one JSON document.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    connection: super::migrate::ConnectionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +119,7 @@ struct LineParts {
     doc: bool,
     parents: bool,
     tree: bool,
+    current: bool,
 }
 
 /// Alembic's one-line form, e.g. `1975ea83b712 -> ae1027a6acf (head), rename`.
@@ -138,6 +144,9 @@ fn line(map: &RevisionMap, index: RevIdx, parts: LineParts) -> String {
         text.push_str(" (head)");
     } else if map.is_head(index) {
         text.push_str(" (effective head)");
+    }
+    if parts.current {
+        text.push_str(" (current)");
     }
     if parts.tree {
         if map.is_branch_point(index) {
@@ -169,8 +178,24 @@ fn format_parents(map: &RevisionMap, index: RevIdx) -> String {
     }
 }
 
+/// The line `current` prints for a revision the database is at.
+pub(super) fn current_line(map: &RevisionMap, index: RevIdx) -> String {
+    line(
+        map,
+        index,
+        LineParts {
+            tree: true,
+            ..LineParts::default()
+        },
+    )
+}
+
 /// Alembic's `log_entry`: the multi-line form `show` and `-v` print.
-fn log_entry(map: &RevisionMap, index: RevIdx) -> String {
+pub(super) fn log_entry(map: &RevisionMap, index: RevIdx) -> String {
+    log_entry_marked(map, index, false)
+}
+
+fn log_entry_marked(map: &RevisionMap, index: RevIdx, current: bool) -> String {
     let revision = map.revision(index);
     let mut entry = format!("Rev: {}", revision.id);
     if map.is_head(index) {
@@ -181,6 +206,9 @@ fn log_entry(map: &RevisionMap, index: RevIdx) -> String {
     }
     if map.is_merge_point(index) {
         entry.push_str(" (mergepoint)");
+    }
+    if current {
+        entry.push_str(" (current)");
     }
     entry.push('\n');
     let parents = format_parents(map, index);
@@ -324,30 +352,62 @@ pub(super) fn history(
         })?,
         None => ("", ""),
     };
-    let revisions = walk_range(map, Some(start), Some(end))?;
+    let uses_database = args.indicate_current || start == "current" || end == "current";
+    let current = if uses_database {
+        super::status::database_heads(&project, &args.connection)?
+    } else {
+        Vec::new()
+    };
+    // `current` in a range stands for the database's head, as in Alembic.
+    let range_end = |spec: &str| -> Result<String, Error> {
+        if spec != "current" {
+            return Ok(spec.to_string());
+        }
+        match current.as_slice() {
+            [] => Ok("base".to_string()),
+            [one] => Ok(one.clone()),
+            many => Err(Error::Usage(format!(
+                "`current` in a range names one revision, but the database is at several: {}",
+                many.join(", ")
+            ))),
+        }
+    };
+    let (start, end) = (range_end(start)?, range_end(end)?);
+    let revisions = walk_range(map, Some(&start), Some(&end))?;
+    let is_current = |r: RevIdx| args.indicate_current && current.iter().any(|c| c == map.id(r));
     if args.json {
-        let revisions: Vec<RevisionJson> = revisions
+        let revisions: Vec<serde_json::Value> = revisions
             .iter()
-            .map(|&r| RevisionJson::of(map, r))
+            .map(|&r| {
+                let mut value = serde_json::to_value(RevisionJson::of(map, r)).unwrap_or_default();
+                if args.indicate_current {
+                    value["is_current"] = serde_json::Value::Bool(is_current(r));
+                }
+                value
+            })
             .collect();
         return print_json(out, &serde_json::json!({ "revisions": revisions }));
     }
-    let parts = LineParts {
-        branches: true,
-        doc: true,
-        parents: true,
-        tree: true,
-    };
     for revision in revisions {
         if args.verbose {
-            writeln!(out, "{}", log_entry(map, revision))?;
+            writeln!(
+                out,
+                "{}",
+                log_entry_marked(map, revision, is_current(revision))
+            )?;
         } else {
+            let parts = LineParts {
+                branches: true,
+                doc: true,
+                parents: true,
+                tree: true,
+                current: is_current(revision),
+            };
             writeln!(out, "{}", line(map, revision, parts))?;
         }
     }
     Ok(())
 }
-
 pub(super) fn show(
     overrides: &Overrides,
     args: ShowArgs,

@@ -1,14 +1,74 @@
-//! `upgrade` and `downgrade`: plan, then print the script (`--sql`).
+//! `upgrade`, `downgrade` and `stamp`: plan, pass the guard, then run against the database
+//! or print the script (`--sql`).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
 
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config::Overrides;
+use crate::config::{parse_duration, Overrides, Settings};
+use crate::db::{self, Backend, ConnectOptions};
 use crate::error::Error;
+use crate::exec::{self, Progress, RunOptions, StepLabel, TransactionMode};
+use crate::guard::{self, Allowances};
 use crate::offline::{render_script, ScriptOptions};
 use crate::plan::{self, Direction};
 use crate::project::Project;
+
+/// How long a run waits for another run's lock when nothing else is configured.
+const DEFAULT_RUN_LOCK_WAIT: Duration = Duration::from_secs(300);
+
+/// Runs with more steps than this show a progress bar on a terminal.
+const PROGRESS_BAR_MIN_STEPS: usize = 10;
+
+/// Options of every command that connects to the database.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConnectionArgs {
+    /// How long to wait for locks: another run's migration lock, and on PostgreSQL the
+    /// session's `lock_timeout` (e.g. 10s, 500ms, 2min). Overrides `lock_timeout` in rmig.toml.
+    #[arg(long)]
+    lock_timeout: Option<String>,
+    /// PostgreSQL `statement_timeout` for the migration session (e.g. 30s, 5min).
+    #[arg(long)]
+    statement_timeout: Option<String>,
+}
+
+impl ConnectionArgs {
+    /// Connects with the flags merged over the config file's settings.
+    pub(super) fn connect(
+        &self,
+        settings: &Settings,
+    ) -> Result<(Box<dyn Backend>, Duration), Error> {
+        let lock_timeout = self
+            .lock_timeout
+            .clone()
+            .or_else(|| settings.lock_timeout.clone());
+        let statement_timeout = self
+            .statement_timeout
+            .clone()
+            .or_else(|| settings.statement_timeout.clone());
+        let as_postgres_interval = |value: &Option<String>| -> Result<Option<String>, Error> {
+            value
+                .as_deref()
+                .map(|v| {
+                    parse_duration(v)
+                        .map(|d| format!("{}ms", d.as_millis()))
+                        .map_err(Error::Usage)
+                })
+                .transpose()
+        };
+        let options = ConnectOptions {
+            lock_timeout: as_postgres_interval(&lock_timeout)?,
+            statement_timeout: as_postgres_interval(&statement_timeout)?,
+        };
+        let wait = match &lock_timeout {
+            Some(value) => parse_duration(value).map_err(Error::Usage)?,
+            None => DEFAULT_RUN_LOCK_WAIT,
+        };
+        Ok((db::connect(settings.url(), &options)?, wait))
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct MigrateArgs {
@@ -19,6 +79,29 @@ pub struct MigrateArgs {
     /// Print the SQL script instead of running it; touches no database.
     #[arg(long)]
     sql: bool,
+    /// Run every step in one transaction instead of one transaction per step.
+    #[arg(long)]
+    one_transaction: bool,
+    /// Let destructive operations run: a revision id, a table name, or `all`. Repeatable.
+    #[arg(long = "allow-data-loss", value_name = "REVISION|TABLE|all")]
+    allow_data_loss: Vec<String>,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct StampArgs {
+    /// The revision(s) to record as current, without running them.
+    #[arg(required = true, allow_hyphen_values = true)]
+    revisions: Vec<String>,
+    /// Print the SQL instead of running it; with --sql a revision may be `<from>:<to>`.
+    #[arg(long)]
+    sql: bool,
+    /// Delete every row of the version table first (not with --sql).
+    #[arg(long)]
+    purge: bool,
+    #[command(flatten)]
+    connection: ConnectionArgs,
 }
 
 pub(super) fn run(
@@ -27,12 +110,55 @@ pub(super) fn run(
     args: MigrateArgs,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    if !args.sql {
-        return Err(Error::Usage(format!(
-            "online {direction} needs a database backend, which this build does not have yet; add --sql to print the script"
-        )));
-    }
     let project = Project::load(overrides)?;
+    let allowances = Allowances {
+        allow_data_loss: args.allow_data_loss.clone(),
+    };
+    if args.sql {
+        return print_script(&project, direction, &args, &allowances, out);
+    }
+    if args.revision.contains(':') {
+        return Err(Error::Usage("Range revision not allowed".to_string()));
+    }
+    let (mut backend, lock_wait) = args.connection.connect(&project.settings)?;
+    let options = RunOptions {
+        version_table: project.settings.version_table.clone(),
+        transaction_mode: if args.one_transaction || !project.settings.transaction_per_migration {
+            TransactionMode::Single
+        } else {
+            TransactionMode::PerMigration
+        },
+        lock_timeout: lock_wait,
+    };
+    let mut progress = LinePrinter::new(out);
+    let summary = exec::migrate(
+        backend.as_mut(),
+        &project.map,
+        direction,
+        &args.revision,
+        &options,
+        &allowances,
+        &mut progress,
+    )?;
+    progress.finish();
+    if summary.applied.is_empty() {
+        let at = if summary.heads.is_empty() {
+            "base".to_string()
+        } else {
+            summary.heads.join(", ")
+        };
+        writeln!(out, "Nothing to do: the database is already at {at}.")?;
+    }
+    Ok(())
+}
+
+fn print_script(
+    project: &Project,
+    direction: Direction,
+    args: &MigrateArgs,
+    allowances: &Allowances,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let map = &project.map;
     let (start, target) = match args.revision.split_once(':') {
         Some((start, target)) => (Some(start), target),
@@ -43,24 +169,154 @@ pub(super) fn run(
         }
         None => (None, args.revision.as_str()),
     };
-    // Offline, the starting rows are what the `from` part names (Alembic's starting_rev).
-    let current: Vec<String> = match start {
+    let current = offline_start(project, start)?;
+    let plan = match direction {
+        Direction::Upgrade => plan::upgrade(map, &current, target)?,
+        Direction::Downgrade => plan::downgrade(map, &current, target)?,
+    };
+    let checked = guard::check(map, plan, allowances)?;
+    let options = script_options(&project.settings)?;
+    out.write_all(render_script(map, checked.plan(), &options)?.as_bytes())?;
+    Ok(())
+}
+
+/// Offline, the starting rows are what the `from` part names (Alembic's `starting_rev`).
+fn offline_start(project: &Project, start: Option<&str>) -> Result<Vec<String>, Error> {
+    let map = &project.map;
+    Ok(match start {
         Some(start) if start != "base" && !start.is_empty() => map
             .get_revision(start)?
             .map(|i| map.id(i).to_string())
             .into_iter()
             .collect(),
         _ => Vec::new(),
-    };
-    let plan = match direction {
-        Direction::Upgrade => plan::upgrade(map, &current, target)?,
-        Direction::Downgrade => plan::downgrade(map, &current, target)?,
-    };
-    let options = ScriptOptions {
-        dialect: project.settings.dialect()?,
+    })
+}
+
+fn script_options(settings: &Settings) -> Result<ScriptOptions, Error> {
+    Ok(ScriptOptions {
+        dialect: settings.dialect()?,
+        version_table: settings.version_table.clone(),
+        transaction_per_migration: settings.transaction_per_migration,
+    })
+}
+
+pub(super) fn stamp(
+    overrides: &Overrides,
+    args: StampArgs,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let project = Project::load(overrides)?;
+    if args.sql {
+        if args.purge {
+            return Err(Error::Usage(
+                "Can't use --purge with --sql mode".to_string(),
+            ));
+        }
+        let (start, targets) = split_stamp_range(&args.revisions)?;
+        let current = offline_start(&project, start.as_deref())?;
+        let steps = plan::stamp(&project.map, &current, &targets, false)?;
+        let options = script_options(&project.settings)?;
+        out.write_all(crate::offline::render_stamp_script(&current, &steps, &options).as_bytes())?;
+        return Ok(());
+    }
+    let (mut backend, lock_wait) = args.connection.connect(&project.settings)?;
+    let options = RunOptions {
         version_table: project.settings.version_table.clone(),
-        transaction_per_migration: project.settings.transaction_per_migration,
+        transaction_mode: TransactionMode::PerMigration,
+        lock_timeout: lock_wait,
     };
-    out.write_all(render_script(map, &plan, &options).as_bytes())?;
+    let heads = exec::stamp(
+        backend.as_mut(),
+        &project.map,
+        &args.revisions,
+        args.purge,
+        &options,
+    )?;
+    let at = if heads.is_empty() {
+        "base".to_string()
+    } else {
+        heads.join(", ")
+    };
+    writeln!(out, "Stamped: the database is now at {at}.")?;
     Ok(())
+}
+
+/// `stamp --sql a:b` starts from `a`, like upgrade's range.
+fn split_stamp_range(revisions: &[String]) -> Result<(Option<String>, Vec<String>), Error> {
+    let mut start = None;
+    let mut targets = Vec::with_capacity(revisions.len());
+    for revision in revisions {
+        match revision.split_once(':') {
+            Some((from, to)) if start.is_none() => {
+                start = Some(from.to_string());
+                targets.push(to.to_string());
+            }
+            Some(_) => {
+                return Err(Error::Usage(
+                    "Stamp may only have one range revision".to_string(),
+                ))
+            }
+            None => targets.push(revision.clone()),
+        }
+    }
+    Ok((start, targets))
+}
+
+/// Prints one line per step as it finishes; on a terminal, long runs also get a progress bar.
+struct LinePrinter<'a> {
+    out: &'a mut dyn Write,
+    bar: Option<ProgressBar>,
+}
+
+impl<'a> LinePrinter<'a> {
+    fn new(out: &'a mut dyn Write) -> LinePrinter<'a> {
+        LinePrinter { out, bar: None }
+    }
+
+    fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Progress for LinePrinter<'_> {
+    fn planned(&mut self, steps: usize) {
+        if steps > PROGRESS_BAR_MIN_STEPS && std::io::stderr().is_terminal() {
+            let bar = ProgressBar::new(steps as u64);
+            if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}")
+            {
+                bar.set_style(style);
+            }
+            self.bar = Some(bar);
+        }
+    }
+
+    fn step_started(&mut self, step: &StepLabel) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(step.revision.clone());
+        }
+    }
+
+    fn step_finished(&mut self, step: &StepLabel, elapsed: Duration) {
+        let line = format!("Running {step} ... done in {}", format_elapsed(elapsed));
+        match &self.bar {
+            Some(bar) => {
+                bar.suspend(|| writeln!(self.out, "{line}")).ok();
+                bar.inc(1);
+            }
+            None => {
+                writeln!(self.out, "{line}").ok();
+            }
+        }
+    }
+}
+
+fn format_elapsed(elapsed: Duration) -> String {
+    if elapsed < Duration::from_secs(1) {
+        format!("{} ms", elapsed.as_millis())
+    } else {
+        format!("{:.2} s", elapsed.as_secs_f64())
+    }
 }

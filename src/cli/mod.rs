@@ -4,6 +4,7 @@
 mod listing;
 mod migrate;
 mod scaffold;
+mod status;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -55,7 +56,13 @@ pub enum Command {
     Upgrade(migrate::MigrateArgs),
     /// Revert to an earlier revision.
     Downgrade(migrate::MigrateArgs),
-    /// Show the current head revisions.
+    /// Record revisions as applied without running them.
+    Stamp(migrate::StampArgs),
+    /// Show the revisions the database is at.
+    Current(status::CurrentArgs),
+    /// Exit 4 when the database has revisions still to apply.
+    Check(status::CheckArgs),
+    /// Show the head revisions of the revision files.
     Heads(listing::HeadsArgs),
     /// Show branch points.
     Branches(listing::BranchesArgs),
@@ -65,10 +72,12 @@ pub enum Command {
     Show(listing::ShowArgs),
 }
 
-/// Runs one command; returns the exit status for a run that did not fail.
+/// Runs one command; returns the exit status for a run that did not fail (`check` returns 4
+/// when revisions are pending).
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, Error> {
     let overrides = cli.global.overrides();
     match cli.command {
+        Command::Check(args) => return status::check(&overrides, args, out),
         Command::Init { dir } => scaffold::init(&dir, out),
         Command::Revision(args) => scaffold::revision(&overrides, args, out),
         Command::Merge(args) => scaffold::merge(&overrides, args, out),
@@ -78,6 +87,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, Error> {
         Command::Downgrade(args) => {
             migrate::run(&overrides, crate::plan::Direction::Downgrade, args, out)
         }
+        Command::Stamp(args) => migrate::stamp(&overrides, args, out),
+        Command::Current(args) => status::current(&overrides, args, out),
         Command::Heads(args) => listing::heads(&overrides, args, out),
         Command::Branches(args) => listing::branches(&overrides, args, out),
         Command::History(args) => listing::history(&overrides, args, out),

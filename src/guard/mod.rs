@@ -3,23 +3,66 @@
 //!
 //! `CheckedPlan` can only be made here, and the executor accepts nothing else, so no code
 //! path runs SQL that the guard has not seen.
+//!
+//! The pieces: `classify` says what an operation destroys (raw SQL read by `sqlparser`),
+//! `confirm` holds the confirmation rule, `rename` spots drop + create pairs that should be
+//! renames, `report` is what users see, and `lint` runs it all over every revision without a
+//! database. The classification of each operation kind is tabled in `CLASSIFICATION.md`.
+
+mod analysis;
+mod classify;
+mod confirm;
+mod lint;
+mod object;
+mod rename;
+mod report;
+mod reverse;
+mod sql;
+mod types;
+
+#[cfg(test)]
+mod tests;
 
 use crate::graph::RevisionMap;
 use crate::plan::Plan;
+
+use analysis::{analyse, OpList};
+
+pub use classify::{classify, classify_ops, DataLoss, RowMeasure};
+pub use confirm::ALLOW_ALL;
+pub use lint::{lint, LintReport};
+pub use object::DataObject;
+pub use report::{
+    with_row_counts, Confirmation, Finding, Fix, GuardReport, OpRef, RenameHint, RowCount,
+    RowCounter,
+};
 
 /// A plan the guard has passed. Only `check` constructs one.
 #[derive(Debug, Clone)]
 pub struct CheckedPlan {
     plan: Plan,
+    confirmed: Vec<Finding>,
+    unused_allowances: Vec<String>,
 }
 
 impl CheckedPlan {
     pub fn plan(&self) -> &Plan {
         &self.plan
     }
+
+    /// The destructive operations the plan runs, each confirmed on the operation or by an
+    /// allowance, for the executor to announce before it destroys anything.
+    pub fn confirmed_data_loss(&self) -> &[Finding] {
+        &self.confirmed
+    }
+
+    /// `--allow-data-loss` values that matched nothing in the plan, most likely misspelled.
+    pub fn unused_allowances(&self) -> &[String] {
+        &self.unused_allowances
+    }
 }
 
-/// What the run's command line allows (`--allow-data-loss=...`).
+/// What the run's command line allows (`--allow-data-loss=<revision>|<table>|all`).
 #[derive(Debug, Clone, Default)]
 pub struct Allowances {
     pub allow_data_loss: Vec<String>,
@@ -28,15 +71,59 @@ pub struct Allowances {
 /// Why the guard refused a plan.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GuardError {
+    /// Nothing ran. The report's first line is one sentence, then one line per operation.
     #[error("{0}")]
-    Blocked(String),
+    Blocked(GuardReport),
 }
 
-/// Classifies every step of `plan`; refuses it when a destructive operation is unconfirmed.
+/// Classifies every step of `plan`, upgrade or downgrade (a derived downgrade as the reverse of
+/// the upgrade); refuses it when a destructive operation is not confirmed.
 pub fn check(
-    _map: &RevisionMap,
+    map: &RevisionMap,
     plan: Plan,
-    _allowances: &Allowances,
+    allowances: &Allowances,
 ) -> Result<CheckedPlan, GuardError> {
-    Ok(CheckedPlan { plan })
+    let lists: Vec<OpList> = plan
+        .steps
+        .iter()
+        .map(|step| OpList::new(map.revision(step.revision), step.direction))
+        .collect();
+    let allowed = &allowances.allow_data_loss;
+    let mut allowance_used = vec![false; allowed.len()];
+    let mut confirmed = Vec::new();
+    let mut unconfirmed = Vec::new();
+    for mut finding in analyse(&lists) {
+        let matching = confirm::matching_allowances(allowed, &finding.revision, &finding.object);
+        for &index in &matching {
+            allowance_used[index] = true;
+        }
+        if let (Some(&index), false) = (matching.first(), finding.confirmation.is_confirmed()) {
+            finding.confirmation = Confirmation::ByAllowance {
+                allowance: allowed[index].clone(),
+            };
+        }
+        if finding.confirmation.is_confirmed() {
+            confirmed.push(finding);
+        } else {
+            unconfirmed.push(finding);
+        }
+    }
+    let unused_allowances = allowed
+        .iter()
+        .zip(&allowance_used)
+        .filter(|(_, used)| !**used)
+        .map(|(allowance, _)| allowance.clone())
+        .collect();
+    if unconfirmed.is_empty() {
+        Ok(CheckedPlan {
+            plan,
+            confirmed,
+            unused_allowances,
+        })
+    } else {
+        Err(GuardError::Blocked(GuardReport {
+            findings: unconfirmed,
+            unused_allowances,
+        }))
+    }
 }

@@ -82,3 +82,37 @@ pub enum ConstraintKind {
     Check,
     Primary,
 }
+
+impl ReferentialAction {
+    /// The action as SQL spells it after ON DELETE / ON UPDATE.
+    pub fn sql(self) -> &'static str {
+        match self {
+            ReferentialAction::Cascade => "CASCADE",
+            ReferentialAction::SetNull => "SET NULL",
+            ReferentialAction::SetDefault => "SET DEFAULT",
+            ReferentialAction::Restrict => "RESTRICT",
+            ReferentialAction::NoAction => "NO ACTION",
+        }
+    }
+}
+
+impl Initially {
+    /// The mode as SQL spells it after INITIALLY.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Initially::Deferred => "DEFERRED",
+            Initially::Immediate => "IMMEDIATE",
+        }
+    }
+}
+
+impl ForeignKeyMatch {
+    /// The mode as SQL spells it after MATCH.
+    pub fn sql(self) -> &'static str {
+        match self {
+            ForeignKeyMatch::Full => "FULL",
+            ForeignKeyMatch::Partial => "PARTIAL",
+            ForeignKeyMatch::Simple => "SIMPLE",
+        }
+    }
+}

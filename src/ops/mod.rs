@@ -6,6 +6,8 @@
 
 mod column;
 mod constraint;
+mod ddl;
+pub mod reverse;
 pub mod sql;
 
 #[cfg(test)]

@@ -43,6 +43,11 @@ pub(super) fn plan_steps(
 /// The version rows as a step sees them, in insertion order.
 struct Heads {
     rows: Vec<String>,
+    /// The last "other rows" a merge or unmerge was checked against (sorted), with the mask of
+    /// them and their ancestors. A plan finishes one branch before the next, so the other rows
+    /// seldom change between steps; reusing the mask keeps a long downgrade linear where
+    /// Alembic walks the graph again at every step.
+    covered: Option<(Vec<RevIdx>, Vec<bool>)>,
 }
 
 impl Heads {
@@ -53,7 +58,10 @@ impl Heads {
                 rows.push(row.clone());
             }
         }
-        Heads { rows }
+        Heads {
+            rows,
+            covered: None,
+        }
     }
 
     fn contains(&self, id: &str) -> bool {
@@ -126,8 +134,18 @@ impl Heads {
         changes
     }
 
+    /// Membership mask of `others` and all their ancestors, dependencies included.
+    fn covered_by(&mut self, map: &RevisionMap, mut others: Vec<RevIdx>) -> &[bool] {
+        others.sort_unstable();
+        if !matches!(&self.covered, Some((key, _)) if *key == others) {
+            let mask = map.ancestor_mask(&others);
+            self.covered = Some((others, mask));
+        }
+        self.covered.as_ref().map_or(&[], |(_, mask)| mask)
+    }
+
     /// The parents a merge replaces: those that are not ancestors of another current head.
-    fn merge_sources(&self, map: &RevisionMap, downrevs: &[RevIdx]) -> Vec<String> {
+    fn merge_sources(&mut self, map: &RevisionMap, downrevs: &[RevIdx]) -> Vec<String> {
         let parent_ids: BTreeSet<&str> = downrevs.iter().map(|&d| map.id(d)).collect();
         let other_heads: Vec<RevIdx> = self
             .rows
@@ -135,17 +153,20 @@ impl Heads {
             .filter(|r| !parent_ids.contains(r.as_str()))
             .filter_map(|r| map.index_of(r))
             .collect();
-        let covered = map.ancestor_mask(&other_heads);
+        if other_heads.is_empty() {
+            return downrevs.iter().map(|&d| map.id(d).to_string()).collect();
+        }
+        let covered = self.covered_by(map, other_heads);
         downrevs
             .iter()
-            .filter(|&&d| other_heads.is_empty() || !covered[d])
+            .filter(|&&d| !covered[d])
             .map(|&d| map.id(d).to_string())
             .collect()
     }
 
     /// The rows a downgrade of `revision` restores: its parents, less those another head (or,
     /// with no other head, another parent) already implies.
-    fn unmerge_targets(&self, map: &RevisionMap, revision: RevIdx) -> Vec<String> {
+    fn unmerge_targets(&mut self, map: &RevisionMap, revision: RevIdx) -> Vec<String> {
         let id = map.id(revision);
         let downrevs = map.normalized_down_revisions(revision);
         let other_heads: Vec<RevIdx> = self
@@ -154,18 +175,24 @@ impl Heads {
             .filter(|r| r.as_str() != id)
             .filter_map(|r| map.index_of(r))
             .collect();
-        let keep: Vec<RevIdx> = if other_heads.is_empty() {
+        let keep: Vec<RevIdx> = if other_heads.is_empty() && downrevs.len() < 2 {
+            // The last row going down a line: nothing else to compare with.
+            downrevs
+        } else if other_heads.is_empty() {
+            let below: Vec<Vec<bool>> = downrevs.iter().map(|&d| map.ancestor_mask(&[d])).collect();
             downrevs
                 .iter()
-                .copied()
-                .filter(|&d| {
-                    !downrevs
+                .enumerate()
+                .filter(|&(at, &d)| {
+                    !below
                         .iter()
-                        .any(|&other| other != d && map.ancestors(&[other], true).contains(&d))
+                        .enumerate()
+                        .any(|(other, mask)| other != at && mask[d])
                 })
+                .map(|(_, &d)| d)
                 .collect()
         } else {
-            let covered = map.ancestor_mask(&other_heads);
+            let covered = self.covered_by(map, other_heads);
             downrevs.iter().copied().filter(|&d| !covered[d]).collect()
         };
         keep.into_iter().map(|d| map.id(d).to_string()).collect()

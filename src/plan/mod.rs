@@ -8,6 +8,7 @@
 mod heads;
 mod order;
 mod range;
+mod stamp;
 
 use std::fmt;
 
@@ -15,6 +16,7 @@ use crate::graph::{parse_relative, GraphError, RevIdx, RevisionMap, Walked};
 
 pub use heads::VersionChange;
 pub use range::walk_range;
+pub use stamp::{stamp, StampStep};
 
 /// Which way a step moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -88,6 +90,11 @@ impl RevisionMap {
             })
             .collect()
     }
+}
+
+/// Whether a target is relative to the current rows (`+1`, `-2`, `label@-1`, ...).
+pub fn is_relative(target: &str) -> bool {
+    parse_relative(target).is_some_and(|r| r.symbol.is_none())
 }
 
 /// Plans `upgrade <target>` from the version rows `current`.
@@ -289,8 +296,13 @@ fn parse_downgrade_target(
                     on_branch
                 }
                 None => {
-                    let mut distinct = current.to_vec();
-                    distinct.dedup();
+                    // Alembic counts distinct rows (`len(set(current_revisions))`).
+                    let mut distinct: Vec<RevIdx> = Vec::with_capacity(current.len());
+                    for &rev in current {
+                        if !distinct.contains(&rev) {
+                            distinct.push(rev);
+                        }
+                    }
                     distinct
                 }
             };
@@ -328,13 +340,12 @@ fn branch_heads_of_current(map: &RevisionMap, current: &[RevIdx]) -> Vec<RevIdx>
     for &rev in &all {
         in_set[rev] = true;
     }
+    // The set holds every ancestor of its members, so a revision with a descendant in it has a
+    // child in it: checking the children is enough (and linear, where walking each revision's
+    // descendants was quadratic).
     all.iter()
         .copied()
-        .filter(|&rev| {
-            !map.descendants(&[rev], false)
-                .into_iter()
-                .any(|d| d != rev && in_set[d])
-        })
+        .filter(|&rev| !map.next_revisions(rev).iter().any(|&child| in_set[child]))
         .collect()
 }
 

@@ -8,12 +8,14 @@ mod write;
 
 pub use write::{new_revision_id, slugify, RevisionDraft};
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::ops::reverse::{derive_downgrade, IrreversibleOperation};
 use crate::ops::Operation;
 
 /// File endings rmig reads as revisions, in the order their format is tried.
@@ -71,6 +73,19 @@ impl Revision {
     }
 }
 
+/// The downgrade a revision runs: the one written, or the one derived from its upgrade.
+impl Revision {
+    /// The `downgrade` list as written, else the reverse of the upgrade (`ops::reverse`). For a
+    /// revision read from a file this never fails: the loader refuses a revision without a
+    /// downgrade whose upgrade cannot be reversed.
+    pub fn downgrade_ops(&self) -> Result<Cow<'_, [Operation]>, IrreversibleOperation> {
+        match &self.downgrade {
+            Some(written) => Ok(Cow::Borrowed(written)),
+            None => derive_downgrade(&self.upgrade).map(Cow::Owned),
+        }
+    }
+}
+
 /// What went wrong reading a revision folder; every variant names the file at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum RevisionFileError {
@@ -110,6 +125,13 @@ pub enum RevisionFileError {
         first: PathBuf,
         second: PathBuf,
         line: Option<usize>,
+    },
+    /// No `downgrade` is written and the upgrade cannot be reversed (contract section 2).
+    #[error("{}: revision '{id}' has no `downgrade` and rmig cannot derive one: {source}; write its `downgrade` list", path.display())]
+    NoDowngrade {
+        path: PathBuf,
+        id: String,
+        source: IrreversibleOperation,
     },
 }
 
@@ -306,6 +328,17 @@ pub fn parse_revision(path: &Path, text: &str) -> Result<Revision, RevisionFileE
             &document.revision,
             "a revision cannot depend on itself",
         ));
+    }
+    // A revision without `downgrade` is downgraded by reversing its upgrade; one that cannot
+    // be reversed is refused now, not when a downgrade reaches it.
+    if document.downgrade.is_none() {
+        if let Err(source) = derive_downgrade(&document.upgrade) {
+            return Err(RevisionFileError::NoDowngrade {
+                path: path.to_path_buf(),
+                id: document.revision,
+                source,
+            });
+        }
     }
     Ok(Revision {
         id: document.revision,
@@ -508,6 +541,40 @@ new_table_name = "member_profiles"
         let text = err.to_string();
         assert!(text.starts_with("x.yaml:"), "{text}");
         assert!(text.contains("bogus"), "{text}");
+    }
+
+    #[test]
+    fn an_irreversible_upgrade_without_downgrade_is_a_load_error() {
+        let text = "revision = \"a1\"\n\n[[upgrade]]\nop = \"rename_table\"\nold_table_name = \"a\"\nnew_table_name = \"b\"\n\n[[upgrade]]\nop = \"drop_column\"\ntable_name = \"b\"\ncolumn_name = \"bio\"\n";
+        let err = parse("a1_drop.toml", text).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.starts_with("a1_drop.toml: revision 'a1' has no `downgrade` and rmig cannot derive one: upgrade operation 2 (drop_column b.bio) cannot be reversed:"),
+            "{message}"
+        );
+        assert!(message.contains("`existing_column`"), "{message}");
+        assert!(message.ends_with("write its `downgrade` list"), "{message}");
+
+        let written = format!("{text}\n[[downgrade]]\nop = \"rename_table\"\nold_table_name = \"b\"\nnew_table_name = \"a\"\n");
+        let revision = parse("a1_drop.toml", &written).unwrap();
+        assert_eq!(revision.downgrade_ops().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_reversible_upgrade_gets_its_derived_downgrade() {
+        let revision = parse(
+            "a1.yaml",
+            "revision: a1\nupgrade:\n  - op: rename_table\n    old_table_name: a\n    new_table_name: b\n  - op: add_column\n    table_name: b\n    column: { name: bio, type: text }\n",
+        )
+        .unwrap();
+        assert_eq!(revision.downgrade, None);
+        let names: Vec<&str> = revision
+            .downgrade_ops()
+            .unwrap()
+            .iter()
+            .map(Operation::name)
+            .collect();
+        assert_eq!(names, ["drop_column", "rename_table"]);
     }
 
     #[test]

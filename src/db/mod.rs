@@ -1,0 +1,82 @@
+//! Database backends: one small trait the executor drives, one file per database.
+//!
+//! A backend runs SQL text or bound statements, brackets them in transactions, reads the
+//! version rows, and takes the run lock. Everything Alembic-specific (which rows change, in
+//! what order) stays in the planner and the executor, so a new database is one small file.
+
+mod postgres;
+mod sqlite;
+mod url;
+
+use std::time::Duration;
+
+pub use self::postgres::PostgresBackend;
+pub use self::sqlite::SqliteBackend;
+pub use self::url::{ConnectOptions, PostgresUrl, SqliteTarget, TlsMode};
+
+use crate::config::{dialect_of_url, redact_url};
+use crate::dialect::Dialect;
+use crate::ops::ScalarValue;
+use crate::version_table::VersionTable;
+
+/// What went wrong talking to the database. Messages never carry a password.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database URL {url} is not valid: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("cannot connect to {url}: {reason}")]
+    Connect { url: String, reason: String },
+    #[error("{sql}\nfailed: {message}")]
+    Statement { sql: String, message: String },
+    #[error("another rmig run holds the migration lock on {table}; gave up after {waited:?} (raise --lock-timeout or wait for it to finish)")]
+    LockTimeout { table: String, waited: Duration },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A connection rmig migrates through.
+pub trait Backend {
+    fn dialect(&self) -> Dialect;
+
+    /// Takes the lock that keeps concurrent runs apart, waiting at most `timeout`.
+    fn lock(&mut self, table: &VersionTable, timeout: Duration) -> Result<(), DbError>;
+
+    fn unlock(&mut self, table: &VersionTable) -> Result<(), DbError>;
+
+    /// Starts a transaction; on SQLite it takes the write lock at once.
+    fn begin(&mut self) -> Result<(), DbError>;
+
+    fn commit(&mut self) -> Result<(), DbError>;
+
+    fn rollback(&mut self) -> Result<(), DbError>;
+
+    /// Runs SQL text that may hold several statements and returns no rows.
+    fn batch(&mut self, sql: &str) -> Result<(), DbError>;
+
+    /// Runs one statement with `$1`-style parameters and returns the rows it changed.
+    fn execute(&mut self, sql: &str, params: &[ScalarValue]) -> Result<u64, DbError>;
+
+    /// Runs a query whose first column is text.
+    fn query_strings(&mut self, sql: &str, params: &[ScalarValue]) -> Result<Vec<String>, DbError>;
+
+    /// Runs a query whose first column is an integer count.
+    fn query_count(&mut self, sql: &str) -> Result<u64, DbError>;
+
+    /// Whether the table exists (schema `None`: the connection's default).
+    fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError>;
+}
+
+/// Connects to the database a URL names (SQLAlchemy's forms included).
+pub fn connect(url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, DbError> {
+    let dialect = dialect_of_url(url).map_err(|e| DbError::BadUrl {
+        url: redact_url(url),
+        reason: e.to_string(),
+    })?;
+    Ok(match dialect {
+        Dialect::Postgresql => Box::new(PostgresBackend::connect(
+            &PostgresUrl::parse(url)?,
+            options,
+        )?),
+        Dialect::Sqlite => Box::new(SqliteBackend::open(&SqliteTarget::parse(url)?, options)?),
+    })
+}

@@ -1,0 +1,330 @@
+//! PostgreSQL through the synchronous `postgres` crate, TLS through `native-tls`.
+
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use native_tls::TlsConnector;
+use postgres::config::SslMode;
+use postgres::types::{ToSql, Type};
+use postgres::{Client, NoTls};
+use postgres_native_tls::MakeTlsConnector;
+
+use super::url::{ConnectOptions, PostgresUrl, TlsMode};
+use super::{Backend, DbError};
+use crate::dialect::Dialect;
+use crate::ops::ScalarValue;
+use crate::version_table::VersionTable;
+
+/// First key of rmig's advisory locks ("rmig" in ASCII); the second is the version table's
+/// hashed name, so projects with their own version tables do not block each other.
+const ADVISORY_LOCK_CLASS: i32 = 0x726d_6967;
+
+/// How often a waiting run retries the advisory lock.
+const LOCK_POLL: Duration = Duration::from_millis(100);
+
+pub struct PostgresBackend {
+    client: Client,
+}
+
+impl PostgresBackend {
+    pub fn connect(
+        url: &PostgresUrl,
+        options: &ConnectOptions,
+    ) -> Result<PostgresBackend, DbError> {
+        let connect_error = |reason: String| DbError::Connect {
+            url: url.display.clone(),
+            reason,
+        };
+        let mut config: postgres::Config =
+            url.driver_url
+                .parse()
+                .map_err(|e: postgres::Error| DbError::BadUrl {
+                    url: url.display.clone(),
+                    reason: e.to_string(),
+                })?;
+        if let Some(timeout) = url.connect_timeout {
+            config.connect_timeout(timeout);
+        }
+        let client = match url.tls {
+            TlsMode::Disable => {
+                config.ssl_mode(SslMode::Disable);
+                config.connect(NoTls)
+            }
+            mode => {
+                let mut builder = TlsConnector::builder();
+                match mode {
+                    TlsMode::Prefer | TlsMode::Require => {
+                        builder
+                            .danger_accept_invalid_certs(true)
+                            .danger_accept_invalid_hostnames(true);
+                    }
+                    TlsMode::VerifyCa => {
+                        builder.danger_accept_invalid_hostnames(true);
+                    }
+                    TlsMode::VerifyFull | TlsMode::Disable => {}
+                }
+                config.ssl_mode(if mode == TlsMode::Prefer {
+                    SslMode::Prefer
+                } else {
+                    SslMode::Require
+                });
+                let connector = builder
+                    .build()
+                    .map_err(|e| connect_error(format!("TLS set-up failed: {e}")))?;
+                config.connect(MakeTlsConnector::new(connector))
+            }
+        }
+        .map_err(|e| connect_error(describe_connect_error(&e)))?;
+        let mut backend = PostgresBackend { client };
+        // PostgreSQL 14+ then notices within a second when rmig dies mid-statement (killed,
+        // network gone) and ends the session, rolling back its step and freeing the run lock.
+        // Older servers lack the setting; they end the session when the statement finishes.
+        let _ = backend.client.execute(
+            "SELECT set_config('client_connection_check_interval', '1000', false)",
+            &[],
+        );
+        for (name, value) in [
+            ("lock_timeout", &options.lock_timeout),
+            ("statement_timeout", &options.statement_timeout),
+        ] {
+            if let Some(value) = value {
+                backend
+                    .client
+                    .execute("SELECT set_config($1, $2, false)", &[&name, value])
+                    .map_err(|e| {
+                        DbError::Other(format!(
+                            "cannot set {name} to '{value}': {}",
+                            server_message(&e)
+                        ))
+                    })?;
+            }
+        }
+        Ok(backend)
+    }
+
+    /// Binds `params` to the types the server inferred for them. Values whose Rust form the
+    /// driver cannot send as that type (a date given as text, say) are sent as text and cast
+    /// in SQL, so the server does the conversion it would do for a literal.
+    fn bind(
+        &mut self,
+        sql: &str,
+        params: &[ScalarValue],
+    ) -> Result<(String, Vec<Box<dyn ToSql + Sync>>), DbError> {
+        let statement = self
+            .client
+            .prepare(sql)
+            .map_err(|e| statement_error(sql, &e))?;
+        let mut casts: Vec<Option<String>> = Vec::with_capacity(params.len());
+        let mut bound: Vec<Box<dyn ToSql + Sync>> = Vec::with_capacity(params.len());
+        for (value, ty) in params.iter().zip(statement.params()) {
+            match native_value(value, ty) {
+                Some(native) => {
+                    casts.push(None);
+                    bound.push(native);
+                }
+                None => {
+                    casts.push(Some(ty.name().to_string()));
+                    bound.push(Box::new(text_of(value)));
+                }
+            }
+        }
+        if casts.iter().all(Option::is_none) {
+            return Ok((sql.to_string(), bound));
+        }
+        let mut rewritten = sql.to_string();
+        // Highest index first, so `$1` does not match the start of `$10`.
+        for (index, cast) in casts.iter().enumerate().rev() {
+            if let Some(type_name) = cast {
+                let placeholder = format!("${}", index + 1);
+                let replacement = format!(
+                    "CAST(${} AS text)::\"{}\"",
+                    index + 1,
+                    type_name.replace('"', "\"\"")
+                );
+                rewritten = replace_placeholder(&rewritten, &placeholder, &replacement);
+            }
+        }
+        Ok((rewritten, bound))
+    }
+}
+
+/// Replaces a `$N` placeholder that is not the start of a longer number.
+fn replace_placeholder(sql: &str, placeholder: &str, replacement: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + replacement.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find(placeholder) {
+        let after = &rest[at + placeholder.len()..];
+        out.push_str(&rest[..at]);
+        if after.starts_with(|c: char| c.is_ascii_digit()) {
+            out.push_str(placeholder);
+        } else {
+            out.push_str(replacement);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The value as the Rust type the driver sends for `ty`, when there is one.
+fn native_value(value: &ScalarValue, ty: &Type) -> Option<Box<dyn ToSql + Sync>> {
+    Some(match (value, ty) {
+        (ScalarValue::Null, _) => Box::new(None::<String>) as Box<dyn ToSql + Sync>,
+        (ScalarValue::Bool(b), &Type::BOOL) => Box::new(*b),
+        (ScalarValue::Integer(i), &Type::INT2) => Box::new(i16::try_from(*i).ok()?),
+        (ScalarValue::Integer(i), &Type::INT4) => Box::new(i32::try_from(*i).ok()?),
+        (ScalarValue::Integer(i), &Type::INT8) => Box::new(*i),
+        (ScalarValue::Integer(i), &Type::FLOAT8) => Box::new(*i as f64),
+        (ScalarValue::Float(f), &Type::FLOAT8) => Box::new(*f),
+        (ScalarValue::Float(f), &Type::FLOAT4) => Box::new(*f as f32),
+        (ScalarValue::String(s), &Type::TEXT | &Type::VARCHAR | &Type::BPCHAR | &Type::NAME) => {
+            Box::new(s.clone())
+        }
+        _ => return None,
+    })
+}
+
+/// Text the server parses as a literal of the target type.
+fn text_of(value: &ScalarValue) -> Option<String> {
+    match value {
+        ScalarValue::Null => None,
+        ScalarValue::Bool(b) => Some(b.to_string()),
+        ScalarValue::Integer(i) => Some(i.to_string()),
+        ScalarValue::Float(f) => Some(f.to_string()),
+        ScalarValue::String(s) => Some(s.clone()),
+    }
+}
+
+/// The server's own words (`ERROR: relation "x" does not exist`), else the driver's.
+fn server_message(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => {
+            let mut message = format!("{}: {}", db.severity(), db.message());
+            if let Some(detail) = db.detail() {
+                message.push_str(&format!(" ({detail})"));
+            }
+            message
+        }
+        None => error.to_string(),
+    }
+}
+
+fn describe_connect_error(error: &postgres::Error) -> String {
+    if let Some(db) = error.as_db_error() {
+        return db.message().to_string();
+    }
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message = format!("{message}: {cause}");
+        source = cause.source();
+    }
+    if message.contains("Connection refused") {
+        message.push_str(
+            "; is the server running and accepting TCP connections on that host and port?",
+        );
+    }
+    message
+}
+
+fn statement_error(sql: &str, error: &postgres::Error) -> DbError {
+    DbError::Statement {
+        sql: sql.to_string(),
+        message: server_message(error),
+    }
+}
+
+impl Backend for PostgresBackend {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgresql
+    }
+
+    fn lock(&mut self, table: &VersionTable, timeout: Duration) -> Result<(), DbError> {
+        let name = table.qualified_name(Dialect::Postgresql);
+        let started = Instant::now();
+        loop {
+            let row = self
+                .client
+                .query_one(
+                    "SELECT pg_try_advisory_lock($1, hashtext($2))",
+                    &[&ADVISORY_LOCK_CLASS, &name],
+                )
+                .map_err(|e| statement_error("SELECT pg_try_advisory_lock(...)", &e))?;
+            if row.get::<_, bool>(0) {
+                return Ok(());
+            }
+            if started.elapsed() >= timeout {
+                return Err(DbError::LockTimeout {
+                    table: name,
+                    waited: started.elapsed(),
+                });
+            }
+            sleep(LOCK_POLL);
+        }
+    }
+
+    fn unlock(&mut self, table: &VersionTable) -> Result<(), DbError> {
+        let name = table.qualified_name(Dialect::Postgresql);
+        self.client
+            .execute(
+                "SELECT pg_advisory_unlock($1, hashtext($2))",
+                &[&ADVISORY_LOCK_CLASS, &name],
+            )
+            .map_err(|e| statement_error("SELECT pg_advisory_unlock(...)", &e))?;
+        Ok(())
+    }
+
+    fn begin(&mut self) -> Result<(), DbError> {
+        self.batch("BEGIN")
+    }
+
+    fn commit(&mut self) -> Result<(), DbError> {
+        self.batch("COMMIT")
+    }
+
+    fn rollback(&mut self) -> Result<(), DbError> {
+        self.batch("ROLLBACK")
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        self.client
+            .batch_execute(sql)
+            .map_err(|e| statement_error(sql, &e))
+    }
+
+    fn execute(&mut self, sql: &str, params: &[ScalarValue]) -> Result<u64, DbError> {
+        let (sql, bound) = self.bind(sql, params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
+        self.client
+            .execute(sql.as_str(), &refs)
+            .map_err(|e| statement_error(&sql, &e))
+    }
+
+    fn query_strings(&mut self, sql: &str, params: &[ScalarValue]) -> Result<Vec<String>, DbError> {
+        let (sql, bound) = self.bind(sql, params)?;
+        let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
+        let rows = self
+            .client
+            .query(sql.as_str(), &refs)
+            .map_err(|e| statement_error(&sql, &e))?;
+        Ok(rows.iter().map(|row| row.get::<_, String>(0)).collect())
+    }
+
+    fn query_count(&mut self, sql: &str) -> Result<u64, DbError> {
+        let row = self
+            .client
+            .query_one(sql, &[])
+            .map_err(|e| statement_error(sql, &e))?;
+        let count: i64 = row.get(0);
+        Ok(count.max(0) as u64)
+    }
+
+    fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {
+        let sql = "SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = coalesce($1, current_schema()) AND table_name = $2)";
+        let row = self
+            .client
+            .query_one(sql, &[&schema, &table])
+            .map_err(|e| statement_error(sql, &e))?;
+        Ok(row.get(0))
+    }
+}

@@ -1,0 +1,187 @@
+//! SQLite through `rusqlite` (bundled), the embedded default.
+//!
+//! Concurrent runs are kept apart by SQLite's own write lock: every transaction starts with
+//! `BEGIN IMMEDIATE`, and waits for a busy database up to the run's lock timeout.
+
+use std::time::Duration;
+
+use rusqlite::types::Value;
+use rusqlite::Connection;
+
+use super::url::{ConnectOptions, SqliteTarget};
+use super::{Backend, DbError};
+use crate::dialect::Dialect;
+use crate::ops::ScalarValue;
+use crate::version_table::VersionTable;
+
+pub struct SqliteBackend {
+    connection: Connection,
+}
+
+impl SqliteBackend {
+    pub fn open(
+        target: &SqliteTarget,
+        _options: &ConnectOptions,
+    ) -> Result<SqliteBackend, DbError> {
+        let opened = match target {
+            SqliteTarget::Memory => Connection::open_in_memory(),
+            SqliteTarget::File(path) => {
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    if !parent.is_dir() {
+                        return Err(DbError::Connect {
+                            url: format!("sqlite:///{}", path.display()),
+                            reason: format!("folder {} does not exist", parent.display()),
+                        });
+                    }
+                }
+                Connection::open(path)
+            }
+        };
+        let connection = opened.map_err(|e| DbError::Connect {
+            url: format!("{target:?}"),
+            reason: e.to_string(),
+        })?;
+        Ok(SqliteBackend { connection })
+    }
+
+    fn values(params: &[ScalarValue]) -> Vec<Value> {
+        params
+            .iter()
+            .map(|p| match p {
+                ScalarValue::Null => Value::Null,
+                ScalarValue::Bool(b) => Value::Integer(i64::from(*b)),
+                ScalarValue::Integer(i) => Value::Integer(*i),
+                ScalarValue::Float(f) => Value::Real(*f),
+                ScalarValue::String(s) => Value::Text(s.clone()),
+            })
+            .collect()
+    }
+}
+
+/// `$N` placeholders become SQLite's `?N`, which bind by number whatever their order;
+/// quoted text and identifiers are left alone.
+fn numbered_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '$' && chars.peek().is_some_and(|n| n.is_ascii_digit()) => {
+                out.push('?');
+                continue;
+            }
+            None => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn statement_error(sql: &str, error: rusqlite::Error) -> DbError {
+    DbError::Statement {
+        sql: sql.to_string(),
+        message: error.to_string(),
+    }
+}
+
+impl Backend for SqliteBackend {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn lock(&mut self, _table: &VersionTable, timeout: Duration) -> Result<(), DbError> {
+        self.connection
+            .busy_timeout(timeout)
+            .map_err(|e| DbError::Other(format!("cannot set SQLite's busy timeout: {e}")))
+    }
+
+    fn unlock(&mut self, _table: &VersionTable) -> Result<(), DbError> {
+        Ok(())
+    }
+
+    fn begin(&mut self) -> Result<(), DbError> {
+        self.batch("BEGIN IMMEDIATE")
+    }
+
+    fn commit(&mut self) -> Result<(), DbError> {
+        self.batch("COMMIT")
+    }
+
+    fn rollback(&mut self) -> Result<(), DbError> {
+        if self.connection.is_autocommit() {
+            return Ok(());
+        }
+        self.batch("ROLLBACK")
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<(), DbError> {
+        self.connection
+            .execute_batch(sql)
+            .map_err(|e| statement_error(sql, e))
+    }
+
+    fn execute(&mut self, sql: &str, params: &[ScalarValue]) -> Result<u64, DbError> {
+        let sql = numbered_placeholders(sql);
+        let changed = self
+            .connection
+            .execute(&sql, rusqlite::params_from_iter(Self::values(params)))
+            .map_err(|e| statement_error(&sql, e))?;
+        Ok(changed as u64)
+    }
+
+    fn query_strings(&mut self, sql: &str, params: &[ScalarValue]) -> Result<Vec<String>, DbError> {
+        let sql = numbered_placeholders(sql);
+        let mut statement = self
+            .connection
+            .prepare(&sql)
+            .map_err(|e| statement_error(&sql, e))?;
+        let rows = statement
+            .query_map(rusqlite::params_from_iter(Self::values(params)), |row| {
+                row.get::<_, String>(0)
+            })
+            .map_err(|e| statement_error(&sql, e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| statement_error(&sql, e))
+    }
+
+    fn query_count(&mut self, sql: &str) -> Result<u64, DbError> {
+        let count: i64 = self
+            .connection
+            .query_row(sql, [], |row| row.get(0))
+            .map_err(|e| statement_error(sql, e))?;
+        Ok(count.max(0) as u64)
+    }
+
+    fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {
+        let master = match schema {
+            Some(schema) => format!("{}.sqlite_master", Dialect::Sqlite.quote_identifier(schema)),
+            None => "sqlite_master".to_string(),
+        };
+        let sql = format!("SELECT count(*) FROM {master} WHERE type = 'table' AND name = ?1");
+        let count: i64 = self
+            .connection
+            .query_row(&sql, [table], |row| row.get(0))
+            .map_err(|e| statement_error(&sql, e))?;
+        Ok(count > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_outside_quotes() {
+        assert_eq!(
+            numbered_placeholders("UPDATE t SET a=$2 WHERE b=$1"),
+            "UPDATE t SET a=?2 WHERE b=?1"
+        );
+        assert_eq!(
+            numbered_placeholders("INSERT INTO \"a$1\" VALUES ($1, '$2')"),
+            "INSERT INTO \"a$1\" VALUES (?1, '$2')"
+        );
+    }
+}

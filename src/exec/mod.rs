@@ -1,0 +1,551 @@
+//! The executor: runs guard-checked plans against a database.
+//!
+//! Each step runs its operations and its `alembic_version` change in one transaction (or the
+//! whole run in one, or outside any for `transactional = false` revisions), under the run
+//! lock. Before a step changes anything it checks that the version rows are still what the
+//! plan started from; if another process moved them, the run plans again from the new rows,
+//! so concurrent deploys apply each revision once.
+
+use std::borrow::Cow;
+use std::time::{Duration, Instant};
+
+use crate::db::{Backend, DbError};
+use crate::graph::RevisionMap;
+use crate::guard::{self, Allowances, CheckedPlan, GuardError};
+use crate::ops::reverse::IrreversibleOperation;
+use crate::ops::sql::{render, RenderError, Statement};
+use crate::ops::{Operation, ScalarValue};
+use crate::plan::{self, Direction, Plan, PlanError, StampStep, Step, VersionChange};
+use crate::version_table::VersionTable;
+
+/// How many times a run re-plans after other processes moved the version rows under it.
+const MAX_REPLANS: usize = 64;
+
+/// How steps are grouped into transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionMode {
+    /// One transaction per step (rmig's default, `transaction_per_migration = true`).
+    PerMigration,
+    /// One transaction around the whole run (`--one-transaction`).
+    Single,
+}
+
+/// Settings for one run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    pub version_table: VersionTable,
+    pub transaction_mode: TransactionMode,
+    /// How long to wait for another run's lock.
+    pub lock_timeout: Duration,
+}
+
+/// A step as progress reports and errors name it, e.g. `upgrade 1975ea83b712 -> ae1027a6acf`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepLabel {
+    pub direction: Direction,
+    pub revision: String,
+    pub from: Vec<String>,
+    pub to: Vec<String>,
+    pub message: Option<String>,
+}
+
+impl std::fmt::Display for StepLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} -> {}",
+            self.direction,
+            self.from.join(", "),
+            self.to.join(", ")
+        )?;
+        if let Some(message) = &self.message {
+            write!(f, ", {message}")?;
+        }
+        Ok(())
+    }
+}
+
+impl StepLabel {
+    fn of(map: &RevisionMap, step: &Step) -> StepLabel {
+        let revision = map.revision(step.revision);
+        let parents: Vec<String> = map
+            .down_revisions(step.revision)
+            .iter()
+            .map(|&d| map.id(d).to_string())
+            .collect();
+        let this = vec![revision.id.clone()];
+        let (from, to) = match step.direction {
+            Direction::Upgrade => (parents, this),
+            Direction::Downgrade => (this, parents),
+        };
+        StepLabel {
+            direction: step.direction,
+            revision: revision.id.clone(),
+            from,
+            to,
+            message: revision.message.clone(),
+        }
+    }
+}
+
+/// Receives progress as a run goes; the CLI prints it, a library user may ignore it.
+pub trait Progress {
+    fn planned(&mut self, _steps: usize) {}
+    fn step_started(&mut self, _step: &StepLabel) {}
+    fn step_finished(&mut self, _step: &StepLabel, _elapsed: Duration) {}
+}
+
+/// Progress that goes nowhere.
+pub struct Silent;
+
+impl Progress for Silent {}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    pub applied: Vec<StepLabel>,
+    pub heads: Vec<String>,
+}
+
+/// Why a run stopped. Every variant says where the database was left.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Guard(#[from] GuardError),
+    #[error("{step} failed in operation {op_index} ({op}) of {}: {source}", path.display())]
+    Render {
+        step: Box<StepLabel>,
+        path: std::path::PathBuf,
+        op_index: usize,
+        op: String,
+        source: RenderError,
+    },
+    #[error("{step} failed{}: {source}; the database stays at {}", failed_op.as_ref().map(|o| format!(" in {o}")).unwrap_or_default(), heads_text(at))]
+    StepFailed {
+        step: Box<StepLabel>,
+        /// `operation N (description)`, when an operation failed rather than the version update.
+        failed_op: Option<String>,
+        source: DbError,
+        /// The version rows left behind, read back after the rollback.
+        at: Vec<String>,
+    },
+    #[error("{step}: expected to match one row in {table} when {action}; {found} found, so the version table does not hold what rmig planned from; check it with `rmig current`")]
+    VersionRows {
+        step: Box<StepLabel>,
+        table: String,
+        action: String,
+        found: u64,
+    },
+    #[error("{step}: {} has no `downgrade` list and {source}", path.display())]
+    NoDowngrade {
+        step: Box<StepLabel>,
+        path: std::path::PathBuf,
+        source: IrreversibleOperation,
+    },
+    #[error("the version table kept changing under this run (other processes migrating at the same time); run it again")]
+    KeptChanging,
+    #[error("the version table changed while this run waited (another process migrated); a relative target like '{0}' is not re-planned, so run it again")]
+    MovedUnderRelativeTarget(String),
+}
+
+fn heads_text(heads: &[String]) -> String {
+    if heads.is_empty() {
+        "base".to_string()
+    } else {
+        heads.join(", ")
+    }
+}
+
+impl ExecError {
+    /// The process exit status (contract section 4).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ExecError::Guard(_) => crate::error::EXIT_BLOCKED,
+            ExecError::Plan(_) => crate::error::EXIT_BAD_INPUT,
+            _ => crate::error::EXIT_FAILED,
+        }
+    }
+}
+
+/// The rows of the version table; none when it does not exist yet.
+pub fn current_heads(
+    backend: &mut dyn Backend,
+    table: &VersionTable,
+) -> Result<Vec<String>, DbError> {
+    if !backend.has_table(table.schema.as_deref(), &table.name)? {
+        return Ok(Vec::new());
+    }
+    backend.query_strings(&table.select_sql(backend.dialect()), &[])
+}
+
+/// Plans `upgrade`/`downgrade` to `target`, passes it through the guard, and runs it, all under
+/// the run lock.
+pub fn migrate(
+    backend: &mut dyn Backend,
+    map: &RevisionMap,
+    direction: Direction,
+    target: &str,
+    options: &RunOptions,
+    allowances: &Allowances,
+    progress: &mut dyn Progress,
+) -> Result<RunSummary, ExecError> {
+    with_lock(backend, options, |backend| {
+        ensure_version_table(backend, &options.version_table)?;
+        let mut summary = RunSummary::default();
+        for attempt in 0..MAX_REPLANS {
+            let heads = current_heads(backend, &options.version_table)?;
+            let plan = match direction {
+                Direction::Upgrade => plan::upgrade(map, &heads, target)?,
+                Direction::Downgrade => plan::downgrade(map, &heads, target)?,
+            };
+            if attempt > 0 && plan::is_relative(target) && !plan.is_empty() {
+                return Err(ExecError::MovedUnderRelativeTarget(target.to_string()));
+            }
+            let checked =
+                guard::check(map, plan, allowances).map_err(|GuardError::Blocked(report)| {
+                    // Online, the report says how much each blocked operation would destroy.
+                    GuardError::Blocked(guard::with_row_counts(
+                        report,
+                        &mut BackendRows(&mut *backend),
+                    ))
+                })?;
+            if attempt == 0 {
+                progress.planned(checked.plan().steps.len());
+            }
+            match run_checked(backend, map, &checked, options, progress, &mut summary)? {
+                Outcome::Done => {
+                    summary.heads = current_heads(backend, &options.version_table)?;
+                    return Ok(summary);
+                }
+                Outcome::RowsMoved => continue,
+            }
+        }
+        Err(ExecError::KeptChanging)
+    })
+}
+
+/// Moves the version rows to `targets` without running any revision (`stamp`).
+pub fn stamp(
+    backend: &mut dyn Backend,
+    map: &RevisionMap,
+    targets: &[String],
+    purge: bool,
+    options: &RunOptions,
+) -> Result<Vec<String>, ExecError> {
+    with_lock(backend, options, |backend| {
+        ensure_version_table(backend, &options.version_table)?;
+        let table = &options.version_table;
+        backend.begin()?;
+        let result = (|| -> Result<(), ExecError> {
+            let heads = current_heads(backend, table)?;
+            let steps: Vec<StampStep> = plan::stamp(map, &heads, targets, purge)?;
+            if purge {
+                backend.execute(
+                    &format!("DELETE FROM {}", table.qualified_name(backend.dialect())),
+                    &[],
+                )?;
+            }
+            for step in &steps {
+                let label = StepLabel {
+                    direction: if step.is_upgrade {
+                        Direction::Upgrade
+                    } else {
+                        Direction::Downgrade
+                    },
+                    revision: step.to.join(", "),
+                    from: step.from.clone(),
+                    to: step.to.clone(),
+                    message: None,
+                };
+                apply_version_changes(backend, table, &label, &step.version_changes)?;
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => backend.commit()?,
+            Err(error) => {
+                backend.rollback()?;
+                return Err(error);
+            }
+        }
+        Ok(current_heads(backend, table)?)
+    })
+}
+
+fn with_lock<T>(
+    backend: &mut dyn Backend,
+    options: &RunOptions,
+    work: impl FnOnce(&mut dyn Backend) -> Result<T, ExecError>,
+) -> Result<T, ExecError> {
+    backend.lock(&options.version_table, options.lock_timeout)?;
+    let result = work(backend);
+    let unlocked = backend.unlock(&options.version_table);
+    let value = result?;
+    unlocked?;
+    Ok(value)
+}
+
+/// Counts what a blocked operation would destroy, through the run's own connection.
+struct BackendRows<'a>(&'a mut dyn Backend);
+
+impl guard::RowCounter for BackendRows<'_> {
+    fn count_rows(&mut self, schema: Option<&str>, table: &str) -> Result<u64, String> {
+        let dialect = self.0.dialect();
+        let sql = format!(
+            "SELECT count(*) FROM {}",
+            dialect.qualified_name(schema, table)
+        );
+        self.0.query_count(&sql).map_err(|e| e.to_string())
+    }
+
+    fn count_non_null(
+        &mut self,
+        schema: Option<&str>,
+        table: &str,
+        column: &str,
+    ) -> Result<u64, String> {
+        let dialect = self.0.dialect();
+        let sql = format!(
+            "SELECT count({}) FROM {}",
+            dialect.quote_identifier(column),
+            dialect.qualified_name(schema, table)
+        );
+        self.0.query_count(&sql).map_err(|e| e.to_string())
+    }
+}
+
+/// Creates the version table exactly as Alembic does, when it is missing.
+fn ensure_version_table(backend: &mut dyn Backend, table: &VersionTable) -> Result<(), DbError> {
+    if backend.has_table(table.schema.as_deref(), &table.name)? {
+        return Ok(());
+    }
+    backend.begin()?;
+    // Checked again inside the transaction: on SQLite only now is the write lock held.
+    let created = (|| {
+        if !backend.has_table(table.schema.as_deref(), &table.name)? {
+            backend.batch(&table.create_sql(backend.dialect()))?;
+        }
+        Ok(())
+    })();
+    match created {
+        Ok(()) => backend.commit(),
+        Err(error) => {
+            backend.rollback()?;
+            Err(error)
+        }
+    }
+}
+
+enum Outcome {
+    Done,
+    /// The version rows were not what the plan started from: plan again.
+    RowsMoved,
+}
+
+/// Runs a checked plan; stops at the first failure, leaving earlier steps committed (per
+/// migration) or nothing (one transaction).
+fn run_checked(
+    backend: &mut dyn Backend,
+    map: &RevisionMap,
+    checked: &CheckedPlan,
+    options: &RunOptions,
+    progress: &mut dyn Progress,
+    summary: &mut RunSummary,
+) -> Result<Outcome, ExecError> {
+    let plan: &Plan = checked.plan();
+    let table = &options.version_table;
+    let single = options.transaction_mode == TransactionMode::Single;
+    let mut rows = plan.start_heads.clone();
+    let mut in_transaction = false;
+    let mut applied_in_transaction = Vec::new();
+
+    let result = (|| -> Result<Outcome, ExecError> {
+        for step in &plan.steps {
+            let label = StepLabel::of(map, step);
+            let revision = map.revision(step.revision);
+            let started = Instant::now();
+            progress.step_started(&label);
+            if !revision.transactional && in_transaction {
+                // Like Alembic's autocommit block: what ran before is committed first.
+                backend.commit()?;
+                in_transaction = false;
+                summary.applied.append(&mut applied_in_transaction);
+            }
+            if !in_transaction {
+                backend.begin()?;
+                in_transaction = true;
+            }
+            if !rows_match(backend, table, &rows)? {
+                backend.rollback()?;
+                in_transaction = false;
+                applied_in_transaction.clear();
+                return Ok(Outcome::RowsMoved);
+            }
+            if !revision.transactional {
+                backend.commit()?;
+                in_transaction = false;
+            }
+            let operations = step_operations(map, step, &label)?;
+            run_operations(backend, map, step, &label, &operations, &mut in_transaction)?;
+            if !in_transaction {
+                backend.begin()?;
+                in_transaction = true;
+            }
+            apply_version_changes(backend, table, &label, &step.version_changes)?;
+            apply_to_rows(&mut rows, &step.version_changes);
+            if !single || !revision.transactional {
+                backend.commit()?;
+                in_transaction = false;
+                summary.applied.push(label.clone());
+            } else {
+                applied_in_transaction.push(label.clone());
+            }
+            progress.step_finished(&label, started.elapsed());
+        }
+        if in_transaction {
+            backend.commit()?;
+            in_transaction = false;
+            summary.applied.append(&mut applied_in_transaction);
+        }
+        Ok(Outcome::Done)
+    })();
+
+    match result {
+        Ok(outcome) => Ok(outcome),
+        Err(mut error) => {
+            if in_transaction {
+                backend.rollback()?;
+            }
+            if let ExecError::StepFailed { at, .. } = &mut error {
+                *at = current_heads(backend, table)?;
+            }
+            Err(error)
+        }
+    }
+}
+
+/// The operations a step runs: the upgrade list, or the downgrade list as written or derived.
+fn step_operations<'m>(
+    map: &'m RevisionMap,
+    step: &Step,
+    label: &StepLabel,
+) -> Result<Cow<'m, [Operation]>, ExecError> {
+    let revision = map.revision(step.revision);
+    match step.direction {
+        Direction::Upgrade => Ok(Cow::Borrowed(&revision.upgrade)),
+        Direction::Downgrade => revision
+            .downgrade_ops()
+            .map_err(|source| ExecError::NoDowngrade {
+                step: Box::new(label.clone()),
+                path: revision.path.clone(),
+                source,
+            }),
+    }
+}
+
+fn run_operations(
+    backend: &mut dyn Backend,
+    map: &RevisionMap,
+    step: &Step,
+    label: &StepLabel,
+    operations: &[Operation],
+    in_transaction: &mut bool,
+) -> Result<(), ExecError> {
+    let dialect = backend.dialect();
+    for (index, op) in operations.iter().enumerate() {
+        let op_name = format!("operation {} ({})", index + 1, op.describe());
+        let statements = render(op, dialect).map_err(|source| ExecError::Render {
+            step: Box::new(label.clone()),
+            path: map.revision(step.revision).path.clone(),
+            op_index: index + 1,
+            op: op.describe(),
+            source,
+        })?;
+        for statement in statements {
+            let outcome = match &statement {
+                Statement::Sql(sql) => backend.batch(sql),
+                Statement::Bound { sql, params } => backend.execute(sql, params).map(|_| ()),
+                Statement::RecreateTable { table, .. } => Err(DbError::Other(format!(
+                    "rebuilding SQLite table {table} (Alembic's batch mode) is not supported by this build"
+                ))),
+            };
+            if let Err(source) = outcome {
+                if *in_transaction {
+                    backend.rollback()?;
+                    *in_transaction = false;
+                }
+                return Err(ExecError::StepFailed {
+                    step: Box::new(label.clone()),
+                    failed_op: Some(op_name),
+                    source,
+                    at: Vec::new(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether the version rows are still `expected` (as a set).
+fn rows_match(
+    backend: &mut dyn Backend,
+    table: &VersionTable,
+    expected: &[String],
+) -> Result<bool, DbError> {
+    let mut actual = current_heads(backend, table)?;
+    let mut expected = expected.to_vec();
+    actual.sort();
+    expected.sort();
+    Ok(actual == expected)
+}
+
+fn apply_version_changes(
+    backend: &mut dyn Backend,
+    table: &VersionTable,
+    label: &StepLabel,
+    changes: &[VersionChange],
+) -> Result<(), ExecError> {
+    let dialect = backend.dialect();
+    for change in changes {
+        let bound = table.change_bound(dialect, change);
+        let params: Vec<ScalarValue> = bound
+            .params
+            .iter()
+            .cloned()
+            .map(ScalarValue::String)
+            .collect();
+        let found = backend.execute(&bound.sql, &params)?;
+        if bound.expects_one_row && found != 1 {
+            let action = match change {
+                VersionChange::Update { from, to } => format!("updating '{from}' to '{to}'"),
+                VersionChange::Delete { version } => format!("deleting '{version}'"),
+                VersionChange::Insert { version } => format!("inserting '{version}'"),
+            };
+            return Err(ExecError::VersionRows {
+                step: Box::new(label.clone()),
+                table: table.qualified_name(dialect),
+                action,
+                found,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn apply_to_rows(rows: &mut Vec<String>, changes: &[VersionChange]) {
+    for change in changes {
+        match change {
+            VersionChange::Insert { version } => rows.push(version.clone()),
+            VersionChange::Delete { version } => rows.retain(|r| r != version),
+            VersionChange::Update { from, to } => {
+                if let Some(row) = rows.iter_mut().find(|r| *r == from) {
+                    *row = to.clone();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! The lists of operations the guard looks at, and the findings it makes over them.
+
+use std::path::PathBuf;
+
+use crate::ops::Operation;
+use crate::plan::Direction;
+use crate::revision::Revision;
+
+use super::classify::classify;
+use super::confirm;
+use super::rename;
+use super::report::{Confirmation, Finding, RowCount};
+use super::reverse::derived_downgrade;
+
+/// One list of operations that runs as a whole: a revision's upgrade or downgrade.
+#[derive(Debug, Clone)]
+pub(crate) struct OpList {
+    pub revision: String,
+    pub path: PathBuf,
+    pub direction: Direction,
+    /// The downgrade is derived from the upgrade, so each index is that of the upgrade
+    /// operation reversed, and no operation carries a confirmation.
+    pub derived: bool,
+    /// Each operation with its index.
+    pub ops: Vec<(usize, Operation)>,
+    /// The same revision's list for the other direction: it recreates what this list drops,
+    /// so it tells the shape of a dropped table or column that the drop does not spell out.
+    pub opposite: Vec<Operation>,
+}
+
+impl OpList {
+    /// The list `revision` runs in `direction`.
+    pub fn new(revision: &Revision, direction: Direction) -> OpList {
+        let upgrade: Vec<(usize, Operation)> =
+            revision.upgrade.iter().cloned().enumerate().collect();
+        let (downgrade, derived) = match &revision.downgrade {
+            Some(written) => (written.iter().cloned().enumerate().collect(), false),
+            None => (
+                derived_downgrade(&revision.upgrade)
+                    .into_iter()
+                    .map(|derived| (derived.reverses, derived.op))
+                    .collect(),
+                true,
+            ),
+        };
+        let (ops, opposite, derived) = match direction {
+            Direction::Upgrade => (upgrade, downgrade, false),
+            Direction::Downgrade => (downgrade, upgrade, derived),
+        };
+        OpList {
+            revision: revision.id.clone(),
+            path: revision.path.clone(),
+            direction,
+            derived,
+            ops,
+            opposite: opposite.into_iter().map(|(_, op)| op).collect(),
+        }
+    }
+}
+
+/// Every destructive operation of `lists`, each with its confirmation on the operation (not
+/// yet the run's allowances) and, where a matching create exists in any of the lists, the
+/// rename to write instead.
+pub(crate) fn analyse(lists: &[OpList]) -> Vec<Finding> {
+    let renames = rename::detect(lists);
+    let mut findings = Vec::new();
+    for (list_position, list) in lists.iter().enumerate() {
+        for (op_position, (op_index, op)) in list.ops.iter().enumerate() {
+            let losses = classify(op);
+            if losses.is_empty() {
+                continue;
+            }
+            let value = confirm::suggested_value(&losses, &list.revision);
+            let rename = renames.get(&(list_position, op_position));
+            for loss in losses {
+                // A derived operation is not in the file, so nothing on it can confirm it.
+                let confirmation = if list.derived {
+                    Confirmation::Missing
+                } else {
+                    confirm::on_operation(op, &loss, &list.revision)
+                };
+                findings.push(Finding {
+                    revision: list.revision.clone(),
+                    path: list.path.clone(),
+                    direction: list.direction,
+                    derived: list.derived,
+                    op_index: *op_index,
+                    op: op.describe(),
+                    fix: confirm::fix(&list.path, &value, &loss.object, &list.revision),
+                    object: loss.object,
+                    reason: loss.reason,
+                    confirmation,
+                    probable_rename: rename.cloned(),
+                    measure: loss.measure,
+                    rows: RowCount::NotCounted,
+                });
+            }
+        }
+    }
+    findings
+}

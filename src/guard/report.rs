@@ -1,0 +1,356 @@
+//! What the guard reports: one finding per destroyed object, the fix for each, probable
+//! renames, and (online) how many rows each would destroy.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::plan::Direction;
+
+use super::classify::RowMeasure;
+use super::object::DataObject;
+
+/// One destructive operation on one object, where it is, and whether it is confirmed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub revision: String,
+    /// The revision's file (empty for revisions built in memory).
+    pub path: PathBuf,
+    pub direction: Direction,
+    /// The downgrade is not written but derived from the upgrade; `op_index` is then the index
+    /// of the upgrade operation this one reverses.
+    pub derived: bool,
+    pub op_index: usize,
+    /// The operation's `describe()`.
+    pub op: String,
+    pub object: DataObject,
+    pub reason: String,
+    pub confirmation: Confirmation,
+    pub fix: Fix,
+    pub probable_rename: Option<RenameHint>,
+    /// What `rows` counts.
+    pub measure: RowMeasure,
+    pub rows: RowCount,
+}
+
+/// Whether a destructive operation may run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Confirmation {
+    /// The operation's `confirm_data_loss` names the object.
+    OnOperation,
+    /// `--allow-data-loss=<allowance>` covers it for this run.
+    ByAllowance {
+        allowance: String,
+    },
+    /// The operation's `confirm_data_loss` names something else, so it does not count.
+    NamesOtherObject {
+        given: String,
+    },
+    Missing,
+}
+
+impl Confirmation {
+    pub fn is_confirmed(&self) -> bool {
+        matches!(
+            self,
+            Confirmation::OnOperation | Confirmation::ByAllowance { .. }
+        )
+    }
+}
+
+/// How to confirm a finding: one line in the revision file, or one flag for the run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// The exact line to add to the operation, in the file's format. For a derived downgrade
+    /// there is no operation in the file to add it to: the downgrade must be written out first.
+    pub confirm_line: String,
+    /// The `--allow-data-loss=...` flag that allows it for one run.
+    pub allow_flag: String,
+}
+
+/// Counted rows at risk, filled in online by `with_row_counts`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RowCount {
+    /// Offline (`--sql`, lint), or nothing countable.
+    NotCounted,
+    Counted {
+        count: u64,
+    },
+    /// The count failed, e.g. because an earlier step of the plan creates the table.
+    Failed {
+        error: String,
+    },
+}
+
+/// A drop and a create of the same shape: most likely a rename written as drop + create, which
+/// destroys every row on the way. The fix is the rename operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenameHint {
+    /// The old and new table name, or the old and new column name.
+    pub old_name: String,
+    pub new_name: String,
+    /// The `create_table` or `add_column` that makes the other half.
+    pub created_by: OpRef,
+    /// The operation to write instead of both, as TOML.
+    pub toml: String,
+}
+
+/// Where an operation is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpRef {
+    pub revision: String,
+    pub direction: Direction,
+    pub derived: bool,
+    pub op_index: usize,
+    pub op: String,
+}
+
+/// Why a plan was refused: its unconfirmed destructive operations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GuardReport {
+    pub findings: Vec<Finding>,
+    /// `--allow-data-loss` values that matched no destructive operation of the plan, most
+    /// likely misspelled.
+    pub unused_allowances: Vec<String>,
+}
+
+/// Counts what destructive operations would destroy, on a live database. The database
+/// backends implement it; the guard itself never touches a database.
+pub trait RowCounter {
+    /// `SELECT count(*) FROM schema.table`.
+    fn count_rows(&mut self, schema: Option<&str>, table: &str) -> Result<u64, String>;
+    /// `SELECT count(column) FROM schema.table`: the values a column drop or type change
+    /// can lose.
+    fn count_non_null(
+        &mut self,
+        schema: Option<&str>,
+        table: &str,
+        column: &str,
+    ) -> Result<u64, String>;
+}
+
+/// The report with each finding's rows at risk counted. Counts are of the database as it is
+/// before the plan runs, so a table an earlier step creates or fills is not counted right;
+/// such counts fail or come out low, and the report shows that.
+pub fn with_row_counts(mut report: GuardReport, counter: &mut dyn RowCounter) -> GuardReport {
+    for finding in &mut report.findings {
+        finding.rows = count(finding, counter);
+    }
+    report
+}
+
+fn count(finding: &Finding, counter: &mut dyn RowCounter) -> RowCount {
+    let result = match (&finding.object, finding.measure) {
+        (DataObject::Table { schema, table }, RowMeasure::Rows)
+        | (DataObject::Column { schema, table, .. }, RowMeasure::Rows) => {
+            counter.count_rows(schema.as_deref(), table)
+        }
+        (
+            DataObject::Column {
+                schema,
+                table,
+                column,
+            },
+            RowMeasure::NonNullValues,
+        ) => counter.count_non_null(schema.as_deref(), table, column),
+        _ => return RowCount::NotCounted,
+    };
+    match result {
+        Ok(count) => RowCount::Counted { count },
+        Err(error) => RowCount::Failed { error },
+    }
+}
+
+impl Finding {
+    /// `upgrade[0]`, or `downgrade (derived: reverses upgrade[2])`.
+    pub fn location(&self) -> String {
+        if self.derived {
+            format!(
+                "{} (derived: reverses upgrade[{}])",
+                self.direction, self.op_index
+            )
+        } else {
+            format!("{}[{}]", self.direction, self.op_index)
+        }
+    }
+
+    /// What is at risk, as a parenthesised remark, or nothing when not counted.
+    fn rows_remark(&self) -> String {
+        match (&self.rows, self.measure) {
+            (RowCount::Counted { count }, RowMeasure::NonNullValues) => {
+                format!(
+                    " ({count} non-null {} would be lost)",
+                    plural(*count, "value")
+                )
+            }
+            (RowCount::Counted { count }, _) => {
+                format!(" ({count} {} would be lost)", plural(*count, "row"))
+            }
+            (RowCount::Failed { error }, _) => format!(" (rows not counted: {error})"),
+            (RowCount::NotCounted, _) => String::new(),
+        }
+    }
+
+    fn confirmation_remark(&self) -> String {
+        match &self.confirmation {
+            Confirmation::NamesOtherObject { given } => format!(
+                "; its confirm_data_loss = {} does not name {}, so it does not count",
+                toml_string(given),
+                self.fix_value()
+            ),
+            Confirmation::ByAllowance { allowance } => {
+                format!("; allowed by --allow-data-loss={allowance}")
+            }
+            Confirmation::OnOperation | Confirmation::Missing => String::new(),
+        }
+    }
+
+    fn fix_value(&self) -> String {
+        self.object
+            .confirm_name()
+            .unwrap_or_else(|| self.revision.clone())
+    }
+
+    fn fix_text(&self) -> String {
+        if self.derived {
+            format!(
+                "to run it, write the downgrade out and add `{}` to this operation, or pass {}",
+                self.fix.confirm_line, self.fix.allow_flag
+            )
+        } else {
+            format!(
+                "to run it, add `{}` to this operation, or pass {}",
+                self.fix.confirm_line, self.fix.allow_flag
+            )
+        }
+    }
+}
+
+impl fmt::Display for Finding {
+    /// One line: where, what, why, how much, and the fix.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.revision)?;
+        if !self.path.as_os_str().is_empty() {
+            write!(f, " ({})", self.path.display())?;
+        }
+        write!(
+            f,
+            " {} {}: {}{}{}",
+            self.location(),
+            self.op,
+            self.reason,
+            self.rows_remark(),
+            self.confirmation_remark()
+        )?;
+        if let Some(rename) = &self.probable_rename {
+            write!(
+                f,
+                "; probably a rename of {} to {} (see below)",
+                rename.old_name, rename.new_name
+            )?;
+        }
+        if !self.confirmation.is_confirmed() {
+            write!(f, "; {}", self.fix_text())?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for GuardReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.findings.len();
+        let verb = if count == 1 { "is" } else { "are" };
+        write!(
+            f,
+            "{count} destructive {} {verb} not confirmed; nothing was run.",
+            plural(count as u64, "operation")
+        )?;
+        for finding in &self.findings {
+            write!(f, "\n  {finding}")?;
+        }
+        write_renames(f, &self.findings)?;
+        for allowance in &self.unused_allowances {
+            write!(
+                f,
+                "\nnote: --allow-data-loss={allowance} matched no destructive operation in this plan."
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The rename operations to write, after the findings they replace.
+pub(crate) fn write_renames(f: &mut fmt::Formatter<'_>, findings: &[Finding]) -> fmt::Result {
+    let renames: Vec<(&Finding, &RenameHint)> = findings
+        .iter()
+        .filter_map(|finding| finding.probable_rename.as_ref().map(|hint| (finding, hint)))
+        .collect();
+    if renames.is_empty() {
+        return Ok(());
+    }
+    write!(
+        f,
+        "\nProbable renames: a drop plus a create of the same shape destroys every row; write the rename instead."
+    )?;
+    for (finding, hint) in renames {
+        let created = &hint.created_by;
+        let created_at = if created.derived {
+            format!(
+                "{} (derived: reverses upgrade[{}])",
+                created.direction, created.op_index
+            )
+        } else {
+            format!("{}[{}]", created.direction, created.op_index)
+        };
+        let created_in = if created.revision == finding.revision {
+            String::new()
+        } else {
+            format!("{} ", created.revision)
+        };
+        write!(
+            f,
+            "\n  In {}, replace {} {} and {created_in}{created_at} {} with:",
+            finding.revision,
+            finding.location(),
+            finding.op,
+            created.op
+        )?;
+        for line in hint.toml.lines() {
+            write!(f, "\n    {line}")?;
+        }
+    }
+    Ok(())
+}
+
+fn plural(count: u64, noun: &str) -> String {
+    if count == 1 {
+        noun.to_string()
+    } else {
+        format!("{noun}s")
+    }
+}
+
+/// A string as TOML writes it, quoted and escaped.
+pub(crate) fn toml_string(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+/// The `confirm_data_loss` line in the format of the revision's file.
+pub(crate) fn confirm_line(path: &Path, value: &str) -> String {
+    let yaml = matches!(
+        path.extension().and_then(|ext| ext.to_str()),
+        Some("yaml" | "yml")
+    );
+    if yaml {
+        // JSON string syntax is valid YAML and escapes whatever the value holds.
+        format!(
+            "confirm_data_loss: {}",
+            serde_json::Value::String(value.to_string())
+        )
+    } else {
+        format!("confirm_data_loss = {}", toml_string(value))
+    }
+}

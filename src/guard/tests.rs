@@ -1,0 +1,1490 @@
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::*;
+use crate::graph::RevisionMap;
+use crate::ops::Operation;
+use crate::plan::{self, Direction, Plan};
+use crate::revision::{parse_revision, Revision};
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn op(toml_text: &str) -> Operation {
+    toml::from_str(toml_text).unwrap_or_else(|error| panic!("{toml_text}: {error}"))
+}
+
+/// What the classifier finds in one operation, as (object, reason).
+fn losses(toml_text: &str) -> Vec<(String, String)> {
+    classify(&op(toml_text))
+        .into_iter()
+        .map(|loss| (loss.object.to_string(), loss.reason))
+        .collect()
+}
+
+fn assert_safe(toml_text: &str) {
+    assert_eq!(losses(toml_text), Vec::new(), "{toml_text}");
+}
+
+/// Asserts exactly one loss, of `object`, whose reason contains `reason`.
+fn assert_destroys(toml_text: &str, object: &str, reason: &str) {
+    let found = losses(toml_text);
+    assert_eq!(found.len(), 1, "{toml_text}: {found:?}");
+    assert_eq!(found[0].0, object, "{toml_text}");
+    assert!(
+        found[0].1.contains(reason),
+        "{toml_text}: reason `{}` lacks `{reason}`",
+        found[0].1
+    );
+}
+
+fn alter(table_column_and_types: &str) -> String {
+    format!(
+        "op = \"alter_column\"\ntable_name = \"t\"\ncolumn_name = \"c\"\n{table_column_and_types}"
+    )
+}
+
+fn execute(sql: &str) -> String {
+    format!("op = \"execute\"\nsqltext = {}", report::toml_string(sql))
+}
+
+fn revision(file_name: &str, text: &str) -> Revision {
+    parse_revision(Path::new(&format!("revisions/{file_name}")), text)
+        .unwrap_or_else(|error| panic!("{file_name}: {error}"))
+}
+
+fn map(revisions: Vec<Revision>) -> RevisionMap {
+    RevisionMap::new(revisions).unwrap()
+}
+
+fn upgrade_plan(map: &RevisionMap, current: &[&str]) -> Plan {
+    let current: Vec<String> = current.iter().map(|s| s.to_string()).collect();
+    plan::upgrade(map, &current, "heads").unwrap()
+}
+
+fn downgrade_plan(map: &RevisionMap, current: &[&str], target: &str) -> Plan {
+    let current: Vec<String> = current.iter().map(|s| s.to_string()).collect();
+    plan::downgrade(map, &current, target).unwrap()
+}
+
+fn allow(values: &[&str]) -> Allowances {
+    Allowances {
+        allow_data_loss: values.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+fn blocked(map: &RevisionMap, plan: Plan, allowances: &Allowances) -> GuardReport {
+    match check(map, plan, allowances) {
+        Err(GuardError::Blocked(report)) => report,
+        Ok(checked) => panic!(
+            "expected the plan to be blocked; it passed with {:?}",
+            checked.confirmed_data_loss()
+        ),
+    }
+}
+
+/// (revision, location, object, confirmation) of each finding, for compact assertions.
+fn summary(findings: &[Finding]) -> Vec<(String, String, String, Confirmation)> {
+    findings
+        .iter()
+        .map(|f| {
+            (
+                f.revision.clone(),
+                f.location(),
+                f.object.to_string(),
+                f.confirmation.clone(),
+            )
+        })
+        .collect()
+}
+
+fn row(
+    revision: &str,
+    location: &str,
+    object: &str,
+    confirmation: Confirmation,
+) -> (String, String, String, Confirmation) {
+    (
+        revision.to_string(),
+        location.to_string(),
+        object.to_string(),
+        confirmation,
+    )
+}
+
+const BASE: &str = r#"
+revision = "0a1b2c3d4e5f"
+message = "create user_profiles"
+
+[[upgrade]]
+op = "create_table"
+table_name = "user_profiles"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "bio", type = "text", nullable = true },
+]
+"#;
+
+/// The seed, exactly as Alembic's autogenerate wrote it, in rmig's form: a drop of
+/// user_profiles (whose columns the drop does not list, as `op.drop_table` has none) and a
+/// create of member_profiles with `id` integer primary key and `bio` string, and the mirror
+/// image as the downgrade.
+const SEED: &str = r#"
+revision = "1975ea83b712"
+down_revision = "0a1b2c3d4e5f"
+message = "rename user_profiles to member_profiles"
+
+[[upgrade]]
+op = "drop_table"
+table_name = "user_profiles"
+
+[[upgrade]]
+op = "create_table"
+table_name = "member_profiles"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "bio", type = "string", nullable = true },
+]
+
+[[downgrade]]
+op = "drop_table"
+table_name = "member_profiles"
+
+[[downgrade]]
+op = "create_table"
+table_name = "user_profiles"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "bio", type = "string", nullable = true },
+]
+"#;
+
+fn seed_map(seed: &str) -> RevisionMap {
+    map(vec![
+        revision("0a1b2c3d4e5f_create.toml", BASE),
+        revision("1975ea83b712_rename.toml", seed),
+    ])
+}
+
+// ---------------------------------------------------------------------------------------------
+// One test per row of CLASSIFICATION.md
+
+#[test]
+fn create_table_is_safe() {
+    assert_safe(
+        r#"op = "create_table"
+table_name = "t"
+columns = [{ name = "id", type = "integer", primary_key = true }]"#,
+    );
+}
+
+#[test]
+fn drop_table_is_destructive() {
+    assert_destroys(
+        "op = \"drop_table\"\ntable_name = \"user_profiles\"",
+        "user_profiles",
+        "drops the table and every row in it",
+    );
+    assert_destroys(
+        "op = \"drop_table\"\ntable_name = \"events\"\nschema = \"audit\"",
+        "audit.events",
+        "every row",
+    );
+    let drop = classify(&op("op = \"drop_table\"\ntable_name = \"t\""));
+    assert_eq!(drop[0].measure, RowMeasure::Rows);
+}
+
+#[test]
+fn rename_table_is_safe() {
+    assert_safe(
+        "op = \"rename_table\"\nold_table_name = \"user_profiles\"\nnew_table_name = \"member_profiles\"",
+    );
+}
+
+#[test]
+fn add_column_is_safe() {
+    assert_safe(
+        "op = \"add_column\"\ntable_name = \"t\"\ncolumn = { name = \"c\", type = \"text\" }",
+    );
+}
+
+#[test]
+fn drop_column_is_destructive() {
+    assert_destroys(
+        "op = \"drop_column\"\ntable_name = \"t\"\ncolumn_name = \"c\"",
+        "t.c",
+        "drops the column and every value in it",
+    );
+    let drop = classify(&op(
+        "op = \"drop_column\"\ntable_name = \"t\"\ncolumn_name = \"c\"",
+    ));
+    assert_eq!(drop[0].measure, RowMeasure::NonNullValues);
+}
+
+#[test]
+fn alter_column_without_type_change_is_safe() {
+    assert_safe(&alter("nullable = false\nexisting_type = \"text\""));
+    assert_safe(&alter("server_default = false\ncomment = \"why\""));
+    assert_safe(&alter("new_column_name = \"d\"\nexisting_type = \"text\""));
+    // Restating the type it already has is no change.
+    assert_safe(&alter(
+        "type_ = \"varchar(20)\"\nexisting_type = \"string(20)\"",
+    ));
+}
+
+#[test]
+fn alter_column_widening_is_safe() {
+    for (from, to) in [
+        ("smallint", "integer"),
+        ("integer", "bigint"),
+        ("varchar(10)", "varchar(20)"),
+        ("varchar(10)", "text"),
+        ("varchar", "text"),
+        ("numeric(10,2)", "numeric(12,2)"),
+        ("numeric(10,2)", "numeric"),
+        ("integer", "numeric(10)"),
+        ("integer", "double"),
+        ("real", "double"),
+        ("timestamp", "timestamptz"),
+        ("date", "timestamp"),
+        ("jsonb", "json"),
+        ("integer", "text"),
+        ("uuid", "text"),
+    ] {
+        assert_safe(&alter(&format!(
+            "type_ = \"{to}\"\nexisting_type = \"{from}\""
+        )));
+    }
+    assert_safe(&alter(
+        r#"type_ = { enum = "mood", values = ["happy", "sad", "ok"] }
+existing_type = { enum = "mood", values = ["happy", "sad"] }"#,
+    ));
+}
+
+#[test]
+fn alter_column_text_to_varchar_is_destructive() {
+    assert_destroys(
+        &alter("type_ = \"varchar(20)\"\nexisting_type = \"text\""),
+        "t.c",
+        "narrows text to varchar(20): values longer than 20 characters would be cut or rejected",
+    );
+}
+
+#[test]
+fn alter_column_shorter_varchar_is_destructive() {
+    assert_destroys(
+        &alter("type_ = \"varchar(10)\"\nexisting_type = \"varchar(20)\""),
+        "t.c",
+        "shortens varchar(20) to varchar(10)",
+    );
+}
+
+#[test]
+fn alter_column_integer_narrowing_is_destructive() {
+    assert_destroys(
+        &alter("type_ = \"integer\"\nexisting_type = \"bigint\""),
+        "t.c",
+        "narrows bigint to integer",
+    );
+    assert_destroys(
+        &alter("type_ = \"smallint\"\nexisting_type = \"integer\""),
+        "t.c",
+        "narrows integer to smallint",
+    );
+}
+
+#[test]
+fn alter_column_numeric_narrowing_is_destructive() {
+    for (from, to, reason) in [
+        (
+            "numeric(10,2)",
+            "numeric(8,2)",
+            "narrows numeric(10,2) to numeric(8,2)",
+        ),
+        ("numeric(10,2)", "numeric(10,1)", "narrows"),
+        (
+            "numeric(10,2)",
+            "bigint",
+            "fractional digits would be rounded away",
+        ),
+        (
+            "double",
+            "bigint",
+            "converts floating-point double to bigint",
+        ),
+        ("real", "numeric", "converts floating-point real"),
+        ("double", "real", "narrows double to real"),
+        ("integer", "real", "large integers lose their last digits"),
+        ("bigint", "double", "large integers lose their last digits"),
+    ] {
+        assert_destroys(
+            &alter(&format!("type_ = \"{to}\"\nexisting_type = \"{from}\"")),
+            "t.c",
+            reason,
+        );
+    }
+}
+
+#[test]
+fn alter_column_type_family_change_is_destructive() {
+    for (from, to) in [
+        ("text", "integer"),
+        ("integer", "boolean"),
+        ("uuid", "varchar(36)"),
+    ] {
+        assert_destroys(
+            &alter(&format!("type_ = \"{to}\"\nexisting_type = \"{from}\"")),
+            "t.c",
+            &format!("changes the type family from {from} to {to}"),
+        );
+    }
+}
+
+#[test]
+fn alter_column_dropping_part_of_values_is_destructive() {
+    assert_destroys(
+        &alter("type_ = \"timestamp\"\nexisting_type = \"timestamptz\""),
+        "t.c",
+        "the time zone of each value is dropped",
+    );
+    assert_destroys(
+        &alter("type_ = \"date\"\nexisting_type = \"timestamp\""),
+        "t.c",
+        "the time of day",
+    );
+    assert_destroys(
+        &alter("type_ = \"jsonb\"\nexisting_type = \"json\""),
+        "t.c",
+        "duplicate keys",
+    );
+    assert_destroys(
+        &alter(
+            r#"type_ = { enum = "mood", values = ["happy"] }
+existing_type = { enum = "mood", values = ["happy", "sad"] }"#,
+        ),
+        "t.c",
+        "lacks the value(s) sad",
+    );
+}
+
+#[test]
+fn alter_column_without_existing_type_is_destructive() {
+    assert_destroys(
+        &alter("type_ = \"bigint\""),
+        "t.c",
+        "changes the type to bigint without `existing_type`",
+    );
+}
+
+#[test]
+fn alter_column_sql_type_change_is_destructive() {
+    assert_destroys(
+        &alter("sql_type = \"inet\"\nexisting_sql_type = \"cidr\""),
+        "t.c",
+        "cannot compare a type outside rmig's vocabulary",
+    );
+    assert_destroys(
+        &alter("sql_type = \"int4\"\nexisting_type = \"integer\""),
+        "t.c",
+        "cannot compare",
+    );
+    assert_safe(&alter(
+        "sql_type = \"CITEXT\"\nexisting_sql_type = \"citext\"",
+    ));
+}
+
+#[test]
+fn create_index_is_safe() {
+    assert_safe(
+        "op = \"create_index\"\nindex_name = \"ix\"\ntable_name = \"t\"\ncolumns = [\"c\"]",
+    );
+}
+
+#[test]
+fn drop_index_is_safe() {
+    assert_safe("op = \"drop_index\"\nindex_name = \"ix\"\ntable_name = \"t\"");
+}
+
+#[test]
+fn create_unique_constraint_is_safe() {
+    assert_safe(
+        "op = \"create_unique_constraint\"\nconstraint_name = \"uq\"\ntable_name = \"t\"\ncolumns = [\"c\"]",
+    );
+}
+
+#[test]
+fn create_foreign_key_is_safe() {
+    assert_safe(
+        "op = \"create_foreign_key\"\nconstraint_name = \"fk\"\nsource_table = \"t\"\nreferent_table = \"u\"\nlocal_cols = [\"u_id\"]\nremote_cols = [\"id\"]",
+    );
+}
+
+#[test]
+fn create_check_constraint_is_safe() {
+    assert_safe(
+        "op = \"create_check_constraint\"\nconstraint_name = \"ck\"\ntable_name = \"t\"\ncondition = \"c > 0\"",
+    );
+}
+
+#[test]
+fn create_primary_key_is_safe() {
+    assert_safe(
+        "op = \"create_primary_key\"\nconstraint_name = \"pk\"\ntable_name = \"t\"\ncolumns = [\"id\"]",
+    );
+}
+
+#[test]
+fn drop_constraint_is_safe() {
+    assert_safe(
+        "op = \"drop_constraint\"\nconstraint_name = \"fk\"\ntable_name = \"t\"\ntype_ = \"foreignkey\"",
+    );
+}
+
+#[test]
+fn create_table_comment_is_safe() {
+    assert_safe("op = \"create_table_comment\"\ntable_name = \"t\"\ncomment = \"why\"");
+}
+
+#[test]
+fn drop_table_comment_is_safe() {
+    assert_safe("op = \"drop_table_comment\"\ntable_name = \"t\"");
+}
+
+#[test]
+fn bulk_insert_is_safe() {
+    assert_safe("op = \"bulk_insert\"\ntable_name = \"t\"\nrows = [{ id = 1, name = \"a\" }]");
+}
+
+#[test]
+fn execute_drop_table_is_destructive() {
+    assert_destroys(
+        &execute("DROP TABLE IF EXISTS Audit_Log"),
+        "audit_log",
+        "`DROP TABLE IF EXISTS Audit_Log` drops the table and every row in it",
+    );
+    assert_destroys(
+        &execute("DROP TABLE archive.\"Events\" CASCADE"),
+        "archive.Events",
+        "drops the table",
+    );
+    assert_eq!(
+        losses(&execute("DROP TABLE a, b"))
+            .into_iter()
+            .map(|(object, _)| object)
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+}
+
+#[test]
+fn execute_drop_column_is_destructive() {
+    assert_destroys(
+        &execute("ALTER TABLE users DROP COLUMN legacy_id"),
+        "users.legacy_id",
+        "drops the column and every value in it",
+    );
+}
+
+#[test]
+fn execute_drop_schema_is_destructive() {
+    assert_destroys(
+        &execute("DROP SCHEMA archive CASCADE"),
+        "schema archive",
+        "drops the schema and every table in it",
+    );
+    assert_destroys(
+        &execute("DROP DATABASE old"),
+        "database old",
+        "everything in it",
+    );
+}
+
+#[test]
+fn execute_drop_type_cascade_is_destructive() {
+    assert_destroys(
+        &execute("DROP TYPE mood CASCADE"),
+        "type mood",
+        "drops every column of that type",
+    );
+    assert_destroys(
+        &execute("DROP DOMAIN positive_int CASCADE"),
+        "domain positive_int",
+        "every column of that domain",
+    );
+    assert_destroys(
+        &execute("DROP EXTENSION citext CASCADE"),
+        "extension citext",
+        "whose type the extension provides",
+    );
+    assert_safe(&execute("DROP TYPE mood"));
+    assert_safe(&execute("DROP EXTENSION citext"));
+}
+
+#[test]
+fn execute_truncate_is_destructive() {
+    assert_destroys(
+        &execute("TRUNCATE audit_log"),
+        "audit_log",
+        "`TRUNCATE audit_log` removes every row",
+    );
+    let truncate = classify(&op(&execute("TRUNCATE TABLE a, b RESTART IDENTITY")));
+    assert_eq!(
+        truncate
+            .iter()
+            .map(|loss| loss.object.to_string())
+            .collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert_eq!(truncate[0].measure, RowMeasure::Rows);
+}
+
+#[test]
+fn execute_delete_without_where_is_destructive() {
+    assert_destroys(
+        &execute("DELETE FROM sessions"),
+        "sessions",
+        "has no WHERE, so it removes every row",
+    );
+}
+
+#[test]
+fn execute_update_without_where_is_destructive() {
+    assert_destroys(
+        &execute("UPDATE users SET email = NULL, name = ''"),
+        "users",
+        "has no WHERE, so it overwrites email, name in every row",
+    );
+}
+
+#[test]
+fn execute_alter_column_type_is_destructive() {
+    assert_destroys(
+        &execute("ALTER TABLE users ALTER COLUMN name TYPE varchar(3) USING substr(name, 1, 3)"),
+        "users.name",
+        "changes the column's type to VARCHAR(3)",
+    );
+}
+
+#[test]
+fn execute_data_modifying_cte_is_destructive() {
+    assert_destroys(
+        &execute("WITH gone AS (DELETE FROM sessions RETURNING id) SELECT count(*) FROM gone"),
+        "sessions",
+        "removes every row",
+    );
+}
+
+#[test]
+fn execute_delete_with_where_is_safe() {
+    assert_safe(&execute("DELETE FROM sessions WHERE expires_at < now()"));
+    assert_safe(&execute(
+        "UPDATE users SET email = lower(email) WHERE email <> lower(email)",
+    ));
+}
+
+#[test]
+fn execute_other_parsed_sql_is_safe() {
+    assert_safe(&execute(
+        "CREATE EXTENSION IF NOT EXISTS citext; INSERT INTO t (a) VALUES (1); SELECT 1",
+    ));
+    assert_safe(&execute(
+        "DROP INDEX ix_t_a; DROP VIEW v; DROP SEQUENCE s; ALTER TABLE t RENAME COLUMN a TO b",
+    ));
+    assert_safe(&execute("ALTER TABLE t DROP CONSTRAINT ck_t"));
+    assert_safe(&execute(""));
+}
+
+#[test]
+fn execute_unparsable_sql_is_destructive() {
+    let found = classify(&op(&execute("DO $$ BEGIN DELETE FROM t; END $$")));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].object, DataObject::Unknown);
+    assert!(
+        found[0]
+            .reason
+            .starts_with("its SQL cannot be parsed (sql parser error:"),
+        "{}",
+        found[0].reason
+    );
+    assert_eq!(found[0].measure, RowMeasure::Uncountable);
+}
+
+#[test]
+fn written_downgrade_is_classified() {
+    let map = map(vec![
+        revision("0a1b2c3d4e5f_create.toml", BASE),
+        revision(
+            "2b3c4d5e6f70_bio.toml",
+            r#"
+revision = "2b3c4d5e6f70"
+down_revision = "0a1b2c3d4e5f"
+
+[[upgrade]]
+op = "add_column"
+table_name = "user_profiles"
+column = { name = "avatar", type = "text" }
+
+[[downgrade]]
+op = "drop_column"
+table_name = "user_profiles"
+column_name = "avatar"
+"#,
+        ),
+    ]);
+    assert!(check(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[])).is_ok());
+    let report = blocked(
+        &map,
+        downgrade_plan(&map, &["2b3c4d5e6f70"], "-1"),
+        &allow(&[]),
+    );
+    assert_eq!(
+        summary(&report.findings),
+        [row(
+            "2b3c4d5e6f70",
+            "downgrade[0]",
+            "user_profiles.avatar",
+            Confirmation::Missing
+        )]
+    );
+    assert_eq!(
+        report.findings[0].fix.confirm_line,
+        "confirm_data_loss = \"user_profiles.avatar\""
+    );
+}
+
+#[test]
+fn derived_downgrade_is_classified() {
+    let map = map(vec![
+        revision("0a1b2c3d4e5f_create.toml", BASE),
+        revision(
+            "3c4d5e6f7081_widen.toml",
+            r#"
+revision = "3c4d5e6f7081"
+down_revision = "0a1b2c3d4e5f"
+
+[[upgrade]]
+op = "add_column"
+table_name = "user_profiles"
+column = { name = "avatar", type = "text" }
+
+[[upgrade]]
+op = "alter_column"
+table_name = "user_profiles"
+column_name = "id"
+type_ = "bigint"
+existing_type = "integer"
+
+[[upgrade]]
+op = "create_index"
+index_name = "ix_user_profiles_avatar"
+table_name = "user_profiles"
+columns = ["avatar"]
+"#,
+        ),
+    ]);
+    assert!(check(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[])).is_ok());
+    let report = blocked(
+        &map,
+        downgrade_plan(&map, &["3c4d5e6f7081"], "0a1b2c3d4e5f"),
+        &allow(&[]),
+    );
+    // Reversed last first: the bigint -> integer narrowing, then the drop of the added column.
+    assert_eq!(
+        summary(&report.findings),
+        [
+            row(
+                "3c4d5e6f7081",
+                "downgrade (derived: reverses upgrade[1])",
+                "user_profiles.id",
+                Confirmation::Missing
+            ),
+            row(
+                "3c4d5e6f7081",
+                "downgrade (derived: reverses upgrade[0])",
+                "user_profiles.avatar",
+                Confirmation::Missing
+            ),
+        ]
+    );
+    assert!(report.findings[0]
+        .reason
+        .contains("narrows bigint to integer"));
+    assert!(report.findings.iter().all(|finding| finding.derived));
+    let text = report.to_string();
+    assert!(
+        text.contains("to run it, write the downgrade out and add `confirm_data_loss = \"user_profiles.avatar\"` to this operation, or pass --allow-data-loss=user_profiles"),
+        "{text}"
+    );
+}
+
+/// Every row of CLASSIFICATION.md names a test, and each of those tests exists here.
+#[test]
+fn every_classification_row_has_its_test() {
+    let table = include_str!("CLASSIFICATION.md");
+    let source = include_str!("tests.rs");
+    let rows: Vec<&str> = table
+        .lines()
+        .filter(|line| line.starts_with("| ") && !line.starts_with("| operation"))
+        .collect();
+    assert!(rows.len() >= 38, "only {} rows", rows.len());
+    for line in rows {
+        let test_cell = line
+            .trim_end_matches('|')
+            .rsplit('|')
+            .next()
+            .unwrap()
+            .trim()
+            .trim_matches('`');
+        assert!(!test_cell.is_empty(), "row without a test: {line}");
+        assert!(
+            source.contains(&format!("fn {test_cell}()")),
+            "row names test `{test_cell}`, which does not exist"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// check: the seed, confirmations and allowances
+
+#[test]
+fn the_seed_drop_and_create_is_blocked_and_reported_as_a_rename() {
+    let map = seed_map(SEED);
+    let report = blocked(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[]));
+    assert_eq!(
+        summary(&report.findings),
+        [row(
+            "1975ea83b712",
+            "upgrade[0]",
+            "user_profiles",
+            Confirmation::Missing
+        )]
+    );
+    let finding = &report.findings[0];
+    assert_eq!(
+        finding.path,
+        Path::new("revisions/1975ea83b712_rename.toml")
+    );
+    assert_eq!(finding.op, "drop_table user_profiles");
+    assert_eq!(
+        finding.fix,
+        Fix {
+            confirm_line: "confirm_data_loss = \"user_profiles\"".into(),
+            allow_flag: "--allow-data-loss=user_profiles".into(),
+        }
+    );
+    let rename = finding.probable_rename.as_ref().expect("a rename hint");
+    assert_eq!(
+        rename.toml,
+        "[[upgrade]]\nop = \"rename_table\"\nold_table_name = \"user_profiles\"\nnew_table_name = \"member_profiles\""
+    );
+    assert_eq!(
+        rename.created_by,
+        OpRef {
+            revision: "1975ea83b712".into(),
+            direction: Direction::Upgrade,
+            derived: false,
+            op_index: 1,
+            op: "create_table member_profiles".into(),
+        }
+    );
+    assert_eq!(
+        report.to_string(),
+        "1 destructive operation is not confirmed; nothing was run.
+  1975ea83b712 (revisions/1975ea83b712_rename.toml) upgrade[0] drop_table user_profiles: drops the table and every row in it; probably a rename of user_profiles to member_profiles (see below); to run it, add `confirm_data_loss = \"user_profiles\"` to this operation, or pass --allow-data-loss=user_profiles
+Probable renames: a drop plus a create of the same shape destroys every row; write the rename instead.
+  In 1975ea83b712, replace upgrade[0] drop_table user_profiles and upgrade[1] create_table member_profiles with:
+    [[upgrade]]
+    op = \"rename_table\"
+    old_table_name = \"user_profiles\"
+    new_table_name = \"member_profiles\""
+    );
+}
+
+#[test]
+fn the_seed_downgrade_is_blocked_and_reported_as_the_reverse_rename() {
+    let map = seed_map(SEED);
+    let report = blocked(
+        &map,
+        downgrade_plan(&map, &["1975ea83b712"], "0a1b2c3d4e5f"),
+        &allow(&[]),
+    );
+    assert_eq!(
+        summary(&report.findings),
+        [row(
+            "1975ea83b712",
+            "downgrade[0]",
+            "member_profiles",
+            Confirmation::Missing
+        )]
+    );
+    assert_eq!(
+        report.findings[0].probable_rename.as_ref().unwrap().toml,
+        "[[downgrade]]\nop = \"rename_table\"\nold_table_name = \"member_profiles\"\nnew_table_name = \"user_profiles\""
+    );
+}
+
+#[test]
+fn a_seed_drop_listing_its_columns_as_text_is_still_a_rename() {
+    let seed = SEED.replace(
+        "op = \"drop_table\"\ntable_name = \"user_profiles\"\n",
+        "op = \"drop_table\"\ntable_name = \"user_profiles\"\ncolumns = [\n  { name = \"bio\", type = \"text\" },\n  { name = \"id\", type = \"integer\", primary_key = true },\n]\n",
+    );
+    assert_ne!(seed, SEED);
+    let map = seed_map(&seed);
+    let report = blocked(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[]));
+    let rename = report.findings[0].probable_rename.as_ref().unwrap();
+    assert_eq!(
+        (rename.old_name.as_str(), rename.new_name.as_str()),
+        ("user_profiles", "member_profiles")
+    );
+}
+
+#[test]
+fn the_rename_form_of_the_seed_passes() {
+    let renamed = r#"
+revision = "1975ea83b712"
+down_revision = "0a1b2c3d4e5f"
+
+[[upgrade]]
+op = "rename_table"
+old_table_name = "user_profiles"
+new_table_name = "member_profiles"
+"#;
+    let map = seed_map(renamed);
+    let checked = check(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[])).unwrap();
+    assert_eq!(checked.confirmed_data_loss(), &[]);
+    assert_eq!(checked.plan().steps.len(), 1);
+    let checked = check(
+        &map,
+        downgrade_plan(&map, &["1975ea83b712"], "0a1b2c3d4e5f"),
+        &allow(&[]),
+    )
+    .unwrap();
+    assert_eq!(checked.confirmed_data_loss(), &[]);
+}
+
+#[test]
+fn a_confirmation_naming_the_table_lets_the_seed_run() {
+    let confirmed = SEED.replacen(
+        "table_name = \"user_profiles\"\n",
+        "table_name = \"user_profiles\"\nconfirm_data_loss = \"user_profiles\"\n",
+        1,
+    );
+    let map = seed_map(&confirmed);
+    let checked = check(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[])).unwrap();
+    assert_eq!(
+        summary(checked.confirmed_data_loss()),
+        [row(
+            "1975ea83b712",
+            "upgrade[0]",
+            "user_profiles",
+            Confirmation::OnOperation
+        )]
+    );
+    // The hint is kept for the executor to show even though the drop is confirmed.
+    assert!(checked.confirmed_data_loss()[0].probable_rename.is_some());
+}
+
+#[test]
+fn a_confirmation_naming_another_object_does_not_count() {
+    let copied = SEED.replacen(
+        "table_name = \"user_profiles\"\n",
+        "table_name = \"user_profiles\"\nconfirm_data_loss = \"orders\"\n",
+        1,
+    );
+    let map = seed_map(&copied);
+    let report = blocked(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[]));
+    assert_eq!(
+        report.findings[0].confirmation,
+        Confirmation::NamesOtherObject {
+            given: "orders".into()
+        }
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains(
+            "its confirm_data_loss = \"orders\" does not name user_profiles, so it does not count"
+        ),
+        "{text}"
+    );
+    // `true`, as a habit from other tools, names nothing either.
+    let map = seed_map(&SEED.replacen(
+        "table_name = \"user_profiles\"\n",
+        "table_name = \"user_profiles\"\nconfirm_data_loss = \"true\"\n",
+        1,
+    ));
+    let report = blocked(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[]));
+    assert!(!report.findings[0].confirmation.is_confirmed());
+}
+
+#[test]
+fn a_schema_qualified_drop_accepts_either_name() {
+    for given in ["audit.events", "events"] {
+        let text = format!(
+            "revision = \"4d5e6f708192\"\ndowngrade = []\n[[upgrade]]\nop = \"drop_table\"\ntable_name = \"events\"\nschema = \"audit\"\nconfirm_data_loss = \"{given}\"\n"
+        );
+        let map = map(vec![revision("4d5e6f708192_drop.toml", &text)]);
+        assert!(
+            check(&map, upgrade_plan(&map, &[]), &allow(&[])).is_ok(),
+            "{given}"
+        );
+    }
+    let text = "revision = \"4d5e6f708192\"\ndowngrade = []\n[[upgrade]]\nop = \"drop_table\"\ntable_name = \"events\"\nschema = \"audit\"\nconfirm_data_loss = \"other.events\"\n";
+    let map = map(vec![revision("4d5e6f708192_drop.toml", text)]);
+    let report = blocked(&map, upgrade_plan(&map, &[]), &allow(&[]));
+    assert_eq!(
+        report.findings[0].fix.confirm_line,
+        "confirm_data_loss = \"audit.events\""
+    );
+}
+
+#[test]
+fn allowances_name_a_revision_a_table_or_all() {
+    let map = seed_map(SEED);
+    for allowance in ["1975ea83b712", "user_profiles", "all"] {
+        let checked = check(
+            &map,
+            upgrade_plan(&map, &["0a1b2c3d4e5f"]),
+            &allow(&[allowance]),
+        )
+        .unwrap_or_else(|error| panic!("--allow-data-loss={allowance}: {error}"));
+        assert_eq!(
+            checked.confirmed_data_loss()[0].confirmation,
+            Confirmation::ByAllowance {
+                allowance: allowance.into()
+            }
+        );
+        assert_eq!(checked.unused_allowances(), &[] as &[String]);
+    }
+}
+
+#[test]
+fn an_allowance_for_something_else_does_not_allow_and_is_reported_unused() {
+    let map = seed_map(SEED);
+    for allowance in [
+        "member_profiles",
+        "1975ea83b7",
+        "0a1b2c3d4e5f",
+        "user_profile",
+    ] {
+        let report = blocked(
+            &map,
+            upgrade_plan(&map, &["0a1b2c3d4e5f"]),
+            &allow(&[allowance]),
+        );
+        assert_eq!(report.findings.len(), 1, "{allowance}");
+        assert_eq!(report.unused_allowances, [allowance]);
+        assert!(report.to_string().ends_with(&format!(
+            "note: --allow-data-loss={allowance} matched no destructive operation in this plan."
+        )));
+    }
+}
+
+#[test]
+fn a_table_allowance_covers_its_columns() {
+    let map = map(vec![revision(
+        "5e6f708192a3_drop.toml",
+        "revision = \"5e6f708192a3\"\ndowngrade = []\n[[upgrade]]\nop = \"drop_column\"\ntable_name = \"users\"\ncolumn_name = \"legacy_id\"\n",
+    )]);
+    assert!(check(&map, upgrade_plan(&map, &[]), &allow(&["users"])).is_ok());
+    assert!(check(&map, upgrade_plan(&map, &[]), &allow(&["users.legacy_id"])).is_ok());
+    let report = blocked(&map, upgrade_plan(&map, &[]), &allow(&["legacy_id"]));
+    assert_eq!(report.findings[0].object.to_string(), "users.legacy_id");
+}
+
+#[test]
+fn every_unconfirmed_operation_of_every_step_is_reported() {
+    let map = map(vec![
+        revision(
+            "aaaaaaaaaaaa_one.toml",
+            r#"
+revision = "aaaaaaaaaaaa"
+downgrade = []
+[[upgrade]]
+op = "execute"
+sqltext = "TRUNCATE audit_log; DELETE FROM sessions"
+"#,
+        ),
+        revision(
+            "bbbbbbbbbbbb_two.toml",
+            r#"
+revision = "bbbbbbbbbbbb"
+downgrade = []
+down_revision = "aaaaaaaaaaaa"
+[[upgrade]]
+op = "create_index"
+index_name = "ix"
+table_name = "t"
+columns = ["a"]
+[[upgrade]]
+op = "drop_column"
+table_name = "users"
+column_name = "legacy_id"
+"#,
+        ),
+    ]);
+    let report = blocked(&map, upgrade_plan(&map, &[]), &allow(&[]));
+    assert_eq!(
+        summary(&report.findings),
+        [
+            row(
+                "aaaaaaaaaaaa",
+                "upgrade[0]",
+                "audit_log",
+                Confirmation::Missing
+            ),
+            row(
+                "aaaaaaaaaaaa",
+                "upgrade[0]",
+                "sessions",
+                Confirmation::Missing
+            ),
+            row(
+                "bbbbbbbbbbbb",
+                "upgrade[1]",
+                "users.legacy_id",
+                Confirmation::Missing
+            ),
+        ]
+    );
+    // One `confirm_data_loss` line confirms all of the execute: it lists both tables.
+    assert_eq!(
+        report.findings[0].fix.confirm_line,
+        "confirm_data_loss = \"audit_log, sessions\""
+    );
+    let text = report.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "3 destructive operations are not confirmed; nothing was run."
+    );
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[1].contains("`TRUNCATE audit_log` removes every row"));
+    assert!(lines[2].contains("`DELETE FROM sessions` has no WHERE"));
+}
+
+#[test]
+fn execute_confirmations_list_objects_or_name_the_revision() {
+    let with_confirmation = |given: &str| {
+        let text = format!(
+            "revision = \"cccccccccccc\"\ndowngrade = []\n[[upgrade]]\nop = \"execute\"\nsqltext = \"TRUNCATE a, b\"\nconfirm_data_loss = \"{given}\"\n"
+        );
+        map(vec![revision("cccccccccccc_x.toml", &text)])
+    };
+    for given in ["a, b", "b,a", "cccccccccccc"] {
+        let map = with_confirmation(given);
+        assert!(
+            check(&map, upgrade_plan(&map, &[]), &allow(&[])).is_ok(),
+            "{given}"
+        );
+    }
+    let map = with_confirmation("a");
+    let report = blocked(&map, upgrade_plan(&map, &[]), &allow(&[]));
+    assert_eq!(
+        summary(&report.findings),
+        [row(
+            "cccccccccccc",
+            "upgrade[0]",
+            "b",
+            Confirmation::NamesOtherObject { given: "a".into() }
+        )]
+    );
+}
+
+#[test]
+fn unparsable_sql_is_confirmed_only_by_the_revision_id() {
+    let with_confirmation = |given: &str| {
+        let text = format!(
+            "revision = \"dddddddddddd\"\ndowngrade = []\n[[upgrade]]\nop = \"execute\"\nsqltext = \"DO $$ BEGIN PERFORM 1; END $$\"\nconfirm_data_loss = \"{given}\"\n"
+        );
+        map(vec![revision("dddddddddddd_x.toml", &text)])
+    };
+    let map_ok = with_confirmation("dddddddddddd");
+    assert!(check(&map_ok, upgrade_plan(&map_ok, &[]), &allow(&[])).is_ok());
+    let map_bad = with_confirmation("t");
+    let report = blocked(&map_bad, upgrade_plan(&map_bad, &[]), &allow(&[]));
+    assert_eq!(report.findings[0].object, DataObject::Unknown);
+    assert_eq!(
+        report.findings[0].fix,
+        Fix {
+            confirm_line: "confirm_data_loss = \"dddddddddddd\"".into(),
+            allow_flag: "--allow-data-loss=dddddddddddd".into(),
+        }
+    );
+}
+
+#[test]
+fn deeply_nested_sql_is_unreadable_not_a_crash() {
+    let nested = format!("SELECT {}1{}", "(".repeat(5000), ")".repeat(5000));
+    let found = classify(&op(&execute(&nested)));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].object, DataObject::Unknown);
+    assert!(
+        found[0].reason.contains("recursion limit"),
+        "{}",
+        found[0].reason
+    );
+}
+
+#[test]
+fn dialect_texts_are_read_by_their_own_parser() {
+    // PostgreSQL-only SQL in sqltext is fine when one parser reads it.
+    assert_safe(&execute(
+        "CREATE INDEX CONCURRENTLY ix ON t USING gin (doc jsonb_path_ops)",
+    ));
+    let text = r#"op = "execute"
+postgresql = "TRUNCATE a CASCADE"
+sqlite = "DELETE FROM b"
+"#;
+    let found: Vec<String> = classify(&op(text))
+        .into_iter()
+        .map(|loss| loss.object.to_string())
+        .collect();
+    assert_eq!(found, ["a", "b"]);
+    // SQLite's own text must parse as SQLite.
+    let text = r#"op = "execute"
+postgresql = "SELECT 1"
+sqlite = "TRUNCATE a CASCADE"
+"#;
+    assert_eq!(classify(&op(text))[0].object, DataObject::Unknown);
+}
+
+#[test]
+fn a_yaml_revision_gets_a_yaml_confirmation_line() {
+    let yaml =
+        "revision: eeeeeeeeeeee\ndowngrade: []\nupgrade:\n  - op: drop_table\n    table_name: user_profiles\n";
+    let revision = parse_revision(Path::new("revisions/eeeeeeeeeeee_x.yaml"), yaml).unwrap();
+    let map = map(vec![revision]);
+    let report = blocked(&map, upgrade_plan(&map, &[]), &allow(&[]));
+    assert_eq!(
+        report.findings[0].fix.confirm_line,
+        "confirm_data_loss: \"user_profiles\""
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Renames
+
+#[test]
+fn a_dropped_and_added_column_of_the_same_type_is_a_probable_rename() {
+    let map = map(vec![
+        revision("0a1b2c3d4e5f_create.toml", BASE),
+        revision(
+            "6f708192a3b4_rename_bio.toml",
+            r#"
+revision = "6f708192a3b4"
+down_revision = "0a1b2c3d4e5f"
+
+[[upgrade]]
+op = "add_column"
+table_name = "user_profiles"
+column = { name = "about", type = "text" }
+
+[[upgrade]]
+op = "drop_column"
+table_name = "user_profiles"
+column_name = "bio"
+existing_column = { name = "bio", type = "varchar" }
+"#,
+        ),
+    ]);
+    let report = blocked(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[]));
+    let rename = report.findings[0].probable_rename.as_ref().unwrap();
+    assert_eq!(
+        rename.toml,
+        "[[upgrade]]\nop = \"alter_column\"\ntable_name = \"user_profiles\"\ncolumn_name = \"bio\"\nnew_column_name = \"about\""
+    );
+    assert_eq!(rename.old_name, "user_profiles.bio");
+    assert_eq!(rename.new_name, "user_profiles.about");
+    assert_eq!(rename.created_by.op_index, 0);
+    // The derived downgrade re-adds bio and drops about: the reverse rename, found again.
+    let report = blocked(
+        &map,
+        downgrade_plan(&map, &["6f708192a3b4"], "0a1b2c3d4e5f"),
+        &allow(&[]),
+    );
+    assert_eq!(
+        summary(&report.findings),
+        [row(
+            "6f708192a3b4",
+            "downgrade (derived: reverses upgrade[0])",
+            "user_profiles.about",
+            Confirmation::Missing
+        )]
+    );
+    assert_eq!(
+        report.findings[0]
+            .probable_rename
+            .as_ref()
+            .map(|hint| hint.new_name.as_str()),
+        Some("user_profiles.bio")
+    );
+}
+
+#[test]
+fn a_rename_is_found_across_the_steps_of_a_plan() {
+    let map = map(vec![
+        revision("0a1b2c3d4e5f_create.toml", BASE),
+        revision(
+            "708192a3b4c5_new.toml",
+            r#"
+revision = "708192a3b4c5"
+down_revision = "0a1b2c3d4e5f"
+[[upgrade]]
+op = "create_table"
+table_name = "member_profiles"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "bio", type = "text" },
+]
+"#,
+        ),
+        revision(
+            "8192a3b4c5d6_old.toml",
+            r#"
+revision = "8192a3b4c5d6"
+down_revision = "708192a3b4c5"
+[[upgrade]]
+op = "drop_table"
+table_name = "user_profiles"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "bio", type = "text" },
+]
+"#,
+        ),
+    ]);
+    let report = blocked(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[]));
+    let rename = report.findings[0].probable_rename.as_ref().unwrap();
+    assert_eq!(rename.created_by.revision, "708192a3b4c5");
+    assert!(
+        report
+            .to_string()
+            .contains("In 8192a3b4c5d6, replace upgrade[0] drop_table user_profiles and 708192a3b4c5 upgrade[0] create_table member_profiles with:"),
+        "{report}"
+    );
+    // Lint looks within one revision only, so it finds the drops (the two creates' derived
+    // downgrades and the upgrade's drop) but no rename.
+    let lint_report = lint(&map);
+    assert_eq!(lint_report.findings.len(), 3, "{lint_report}");
+    assert!(lint_report
+        .findings
+        .iter()
+        .all(|finding| finding.probable_rename.is_none()));
+}
+
+#[test]
+fn different_shapes_names_or_schemas_are_no_rename() {
+    let case = |drop_extra: &str, create: &str| {
+        let text = format!(
+            r#"
+revision = "92a3b4c5d6e7"
+[[upgrade]]
+op = "drop_table"
+table_name = "user_profiles"
+{drop_extra}columns = [
+  {{ name = "id", type = "integer", primary_key = true }},
+  {{ name = "bio", type = "text" }},
+]
+[[upgrade]]
+op = "create_table"
+{create}
+"#
+        );
+        let map = map(vec![revision("92a3b4c5d6e7_x.toml", &text)]);
+        blocked(&map, upgrade_plan(&map, &[]), &allow(&[])).findings[0]
+            .probable_rename
+            .clone()
+    };
+    let columns = "columns = [{ name = \"id\", type = \"integer\", primary_key = true }, { name = \"bio\", type = \"text\" }]";
+    assert!(case("", &format!("table_name = \"member_profiles\"\n{columns}")).is_some());
+    // The same name is a rebuild, not a rename.
+    assert!(case("", &format!("table_name = \"user_profiles\"\n{columns}")).is_none());
+    assert!(case(
+        "schema = \"a\"\n",
+        &format!("table_name = \"member_profiles\"\n{columns}")
+    )
+    .is_none());
+    assert!(case(
+        "",
+        "table_name = \"member_profiles\"\ncolumns = [{ name = \"id\", type = \"bigint\", primary_key = true }, { name = \"bio\", type = \"text\" }]"
+    )
+    .is_none());
+    assert!(case(
+        "",
+        "table_name = \"member_profiles\"\ncolumns = [{ name = \"id\", type = \"integer\", primary_key = true }]"
+    )
+    .is_none());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row counts
+
+#[derive(Default)]
+struct FakeDatabase {
+    rows: HashMap<String, u64>,
+    non_null: HashMap<String, u64>,
+    asked: Vec<String>,
+}
+
+impl RowCounter for FakeDatabase {
+    fn count_rows(&mut self, schema: Option<&str>, table: &str) -> Result<u64, String> {
+        let name = object::qualified(schema, table);
+        self.asked.push(format!("rows {name}"));
+        self.rows
+            .get(&name)
+            .copied()
+            .ok_or_else(|| format!("relation \"{name}\" does not exist"))
+    }
+
+    fn count_non_null(
+        &mut self,
+        schema: Option<&str>,
+        table: &str,
+        column: &str,
+    ) -> Result<u64, String> {
+        let name = format!("{}.{column}", object::qualified(schema, table));
+        self.asked.push(format!("non-null {name}"));
+        self.non_null
+            .get(&name)
+            .copied()
+            .ok_or_else(|| format!("column \"{name}\" does not exist"))
+    }
+}
+
+#[test]
+fn online_the_report_counts_what_would_be_destroyed() {
+    let map = map(vec![revision(
+        "a3b4c5d6e7f8_x.toml",
+        r#"
+revision = "a3b4c5d6e7f8"
+downgrade = []
+[[upgrade]]
+op = "drop_table"
+table_name = "user_profiles"
+[[upgrade]]
+op = "drop_column"
+table_name = "users"
+column_name = "legacy_id"
+[[upgrade]]
+op = "execute"
+sqltext = "TRUNCATE audit_log; DROP SCHEMA archive CASCADE"
+"#,
+    )]);
+    let report = blocked(&map, upgrade_plan(&map, &[]), &allow(&[]));
+    let mut database = FakeDatabase::default();
+    database.rows.insert("user_profiles".into(), 1204);
+    database.non_null.insert("users.legacy_id".into(), 1);
+    let report = with_row_counts(report, &mut database);
+    assert_eq!(
+        database.asked,
+        [
+            "rows user_profiles",
+            "non-null users.legacy_id",
+            "rows audit_log"
+        ]
+    );
+    assert_eq!(
+        report
+            .findings
+            .iter()
+            .map(|finding| finding.rows.clone())
+            .collect::<Vec<_>>(),
+        [
+            RowCount::Counted { count: 1204 },
+            RowCount::Counted { count: 1 },
+            RowCount::Failed {
+                error: "relation \"audit_log\" does not exist".into()
+            },
+            RowCount::NotCounted,
+        ]
+    );
+    let text = report.to_string();
+    assert!(
+        text.contains("drops the table and every row in it (1204 rows would be lost);"),
+        "{text}"
+    );
+    assert!(text.contains("(1 non-null value would be lost);"), "{text}");
+    assert!(
+        text.contains("(rows not counted: relation \"audit_log\" does not exist)"),
+        "{text}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lint
+
+#[test]
+fn lint_lists_every_destructive_operation_with_its_confirmation_state() {
+    let confirmed_seed = SEED.replacen(
+        "table_name = \"user_profiles\"\n",
+        "table_name = \"user_profiles\"\nconfirm_data_loss = \"user_profiles\"\n",
+        1,
+    );
+    let map = seed_map(&confirmed_seed);
+    let report = lint(&map);
+    assert_eq!(report.revisions_checked, 2);
+    assert_eq!(
+        summary(&report.findings),
+        [
+            // The base's derived downgrade drops the table it creates.
+            row(
+                "0a1b2c3d4e5f",
+                "downgrade (derived: reverses upgrade[0])",
+                "user_profiles",
+                Confirmation::Missing
+            ),
+            row(
+                "1975ea83b712",
+                "upgrade[0]",
+                "user_profiles",
+                Confirmation::OnOperation
+            ),
+            row(
+                "1975ea83b712",
+                "downgrade[0]",
+                "member_profiles",
+                Confirmation::Missing
+            ),
+        ]
+    );
+    assert!(!report.is_clean());
+    assert_eq!(report.unconfirmed().count(), 2);
+    let text = report.to_string();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "3 destructive operations in 2 revisions; 2 are not confirmed."
+    );
+    assert!(lines[1].starts_with("  [unconfirmed] 0a1b2c3d4e5f (revisions/0a1b2c3d4e5f_create.toml) downgrade (derived: reverses upgrade[0]) drop_table user_profiles"), "{text}");
+    assert!(lines[2].starts_with("  [confirmed] 1975ea83b712"), "{text}");
+    assert!(!lines[2].contains("to run it"), "{text}");
+    assert!(text.contains("Probable renames:"), "{text}");
+
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["revisions_checked"], 2);
+    let second = &json["findings"][1];
+    assert_eq!(second["revision"], "1975ea83b712");
+    assert_eq!(second["direction"], "upgrade");
+    assert_eq!(second["op_index"], 0);
+    assert_eq!(second["confirmation"]["state"], "on_operation");
+    assert_eq!(second["object"]["type"], "table");
+    assert_eq!(second["object"]["table"], "user_profiles");
+    assert_eq!(second["rows"]["state"], "not_counted");
+    assert_eq!(second["probable_rename"]["new_name"], "member_profiles");
+    assert_eq!(json["findings"][2]["confirmation"]["state"], "missing");
+}
+
+#[test]
+fn lint_of_a_safe_history_is_clean() {
+    let map = map(vec![revision(
+        "b4c5d6e7f809_x.toml",
+        "revision = \"b4c5d6e7f809\"\ndowngrade = []\n[[upgrade]]\nop = \"drop_index\"\nindex_name = \"ix\"\n",
+    )]);
+    let report = lint(&map);
+    assert!(report.is_clean());
+    assert_eq!(
+        report.to_string(),
+        "No destructive operations in 1 revision."
+    );
+}

@@ -1,0 +1,392 @@
+//! The SQL that sea-query cannot build, written in this one place with sea-query's own
+//! identifier quoting. `sql.rs` builds everything else through sea-query.
+//!
+//! What sea-query 0.32 lacks, and so what is here:
+//! - `COMMENT ON TABLE` / `COMMENT ON COLUMN`, and `ALTER COLUMN ... DROP DEFAULT`;
+//! - `ALTER TABLE ... ADD` of a unique, check or primary-key constraint, and named check
+//!   constraints inside `CREATE TABLE`;
+//! - foreign keys with `MATCH`, `DEFERRABLE` or `INITIALLY`;
+//! - index and constraint names: sea-query writes them between quotes without doubling a quote
+//!   inside them, so a name like `ix"; DROP TABLE x; --` would end the identifier early. It also
+//!   panics on a schema-qualified index on SQLite. So every constraint clause, `CREATE INDEX`,
+//!   `DROP INDEX` and `DROP CONSTRAINT` is built here.
+//!
+//! Every identifier goes through [`ident`] (sea-query's quoting: always quoted, embedded quotes
+//! doubled) and every text literal through [`string_literal`]. Conditions, predicates and
+//! defaults are SQL text from the revision file and are written as they are, like Alembic's
+//! `sa.text(...)`.
+
+use sea_query::{Alias, Iden, PostgresQueryBuilder, Quote, QuotedBuilder, SqliteQueryBuilder};
+
+use crate::dialect::Dialect;
+
+use super::{ColumnForeignKey, CreateIndex, DropIndex, Identity, TableConstraint};
+
+fn quote(dialect: Dialect) -> Quote {
+    match dialect {
+        Dialect::Postgresql => PostgresQueryBuilder.quote(),
+        Dialect::Sqlite => SqliteQueryBuilder.quote(),
+    }
+}
+
+/// One identifier, always quoted, as sea-query quotes it: `weird"; x` -> `"weird""; x"`.
+pub(super) fn ident(dialect: Dialect, name: &str) -> String {
+    let mut quoted = String::new();
+    Alias::new(name).prepare(&mut quoted, quote(dialect));
+    quoted
+}
+
+/// A table (or other schema object) name, schema-qualified when a schema is given.
+pub(super) fn qualified(dialect: Dialect, schema: Option<&str>, name: &str) -> String {
+    match schema {
+        Some(schema) => format!("{}.{}", ident(dialect, schema), ident(dialect, name)),
+        None => ident(dialect, name),
+    }
+}
+
+/// `"a", "b"`.
+pub(super) fn ident_list(dialect: Dialect, names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| ident(dialect, name))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A text literal in standard SQL form, the one SQLAlchemy renders: quotes doubled, nothing
+/// else escaped (PostgreSQL's `standard_conforming_strings`, on since 9.1, and SQLite alike).
+pub(super) fn string_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// `CONSTRAINT "name" ` when the constraint is named, else nothing (the database names it).
+fn constraint_name(dialect: Dialect, name: Option<&String>) -> String {
+    name.map(|name| format!("CONSTRAINT {} ", ident(dialect, name)))
+        .unwrap_or_default()
+}
+
+/// A table-level constraint as `CREATE TABLE` and `ALTER TABLE ... ADD` write it. `table_schema`
+/// is the constrained table's schema; a foreign key on SQLite must stay inside it.
+pub(super) fn constraint_clause(
+    dialect: Dialect,
+    table_schema: Option<&str>,
+    constraint: &TableConstraint,
+) -> Result<String, String> {
+    Ok(match constraint {
+        TableConstraint::PrimaryKey { name, columns } => format!(
+            "{}PRIMARY KEY ({})",
+            constraint_name(dialect, name.as_ref()),
+            ident_list(dialect, columns)
+        ),
+        TableConstraint::Unique { name, columns } => format!(
+            "{}UNIQUE ({})",
+            constraint_name(dialect, name.as_ref()),
+            ident_list(dialect, columns)
+        ),
+        TableConstraint::Check { name, condition } => format!(
+            "{}CHECK ({condition})",
+            constraint_name(dialect, name.as_ref())
+        ),
+        TableConstraint::ForeignKey {
+            name,
+            local_cols,
+            referent_table,
+            remote_cols,
+            referent_schema,
+            ondelete,
+            onupdate,
+            deferrable,
+            initially,
+            match_,
+        } => {
+            let mut clause = format!(
+                "{}FOREIGN KEY ({}) REFERENCES {} ({})",
+                constraint_name(dialect, name.as_ref()),
+                ident_list(dialect, local_cols),
+                referent(
+                    dialect,
+                    table_schema,
+                    referent_schema.as_deref(),
+                    referent_table
+                )?,
+                ident_list(dialect, remote_cols)
+            );
+            if let Some(mode) = match_ {
+                clause.push_str(&format!(" MATCH {}", mode.sql()));
+            }
+            if let Some(action) = ondelete {
+                clause.push_str(&format!(" ON DELETE {}", action.sql()));
+            }
+            if let Some(action) = onupdate {
+                clause.push_str(&format!(" ON UPDATE {}", action.sql()));
+            }
+            match deferrable {
+                Some(true) => clause.push_str(" DEFERRABLE"),
+                Some(false) => clause.push_str(" NOT DEFERRABLE"),
+                None => {}
+            }
+            if let Some(mode) = initially {
+                clause.push_str(&format!(" INITIALLY {}", mode.sql()));
+            }
+            clause
+        }
+    })
+}
+
+/// A column's own foreign key, as a column constraint: `REFERENCES "users" ("id")`. Valid
+/// inside `CREATE TABLE` and `ADD COLUMN` on both dialects.
+pub(super) fn references_clause(
+    dialect: Dialect,
+    table_schema: Option<&str>,
+    foreign_key: &ColumnForeignKey,
+) -> Result<String, String> {
+    let mut clause = format!(
+        "{}REFERENCES {} ({})",
+        constraint_name(dialect, foreign_key.name.as_ref()),
+        referent(
+            dialect,
+            table_schema,
+            foreign_key.schema.as_deref(),
+            &foreign_key.table
+        )?,
+        ident(dialect, &foreign_key.column)
+    );
+    if let Some(action) = foreign_key.ondelete {
+        clause.push_str(&format!(" ON DELETE {}", action.sql()));
+    }
+    if let Some(action) = foreign_key.onupdate {
+        clause.push_str(&format!(" ON UPDATE {}", action.sql()));
+    }
+    Ok(clause)
+}
+
+/// The referenced table. SQLite's REFERENCES takes no schema: the table is looked up in the
+/// constrained table's own schema, so a reference into another one cannot be written.
+fn referent(
+    dialect: Dialect,
+    table_schema: Option<&str>,
+    referent_schema: Option<&str>,
+    referent_table: &str,
+) -> Result<String, String> {
+    match dialect {
+        Dialect::Postgresql => Ok(qualified(dialect, referent_schema, referent_table)),
+        Dialect::Sqlite => match referent_schema {
+            Some(schema) if Some(schema) != table_schema => Err(format!(
+                "the foreign key references `{schema}.{referent_table}`, but a SQLite foreign key can only reference a table in its own table's schema"
+            )),
+            _ => Ok(ident(dialect, referent_table)),
+        },
+    }
+}
+
+/// Adds table-level constraint clauses to a `CREATE TABLE` sea-query rendered, which ends in
+/// ` )` after its column definitions.
+pub(super) fn with_table_constraints(create_table: String, clauses: &[String]) -> String {
+    if clauses.is_empty() {
+        return create_table;
+    }
+    let body = create_table
+        .strip_suffix(" )")
+        .expect("sea-query ends CREATE TABLE with \" )\"");
+    format!("{body}, {} )", clauses.join(", "))
+}
+
+/// `GENERATED { ALWAYS | BY DEFAULT } AS IDENTITY [(START WITH n INCREMENT BY m)]`.
+pub(super) fn identity_clause(identity: &Identity) -> String {
+    let mut clause = format!(
+        "GENERATED {} AS IDENTITY",
+        if identity.always {
+            "ALWAYS"
+        } else {
+            "BY DEFAULT"
+        }
+    );
+    let mut options = Vec::new();
+    if let Some(start) = identity.start {
+        options.push(format!("START WITH {start}"));
+    }
+    if let Some(increment) = identity.increment {
+        options.push(format!("INCREMENT BY {increment}"));
+    }
+    if !options.is_empty() {
+        clause.push_str(&format!(" ({})", options.join(" ")));
+    }
+    clause
+}
+
+/// `ALTER TABLE t ADD <clause>`.
+pub(super) fn add_constraint(
+    dialect: Dialect,
+    schema: Option<&str>,
+    table: &str,
+    clause: &str,
+) -> String {
+    format!(
+        "ALTER TABLE {} ADD {clause}",
+        qualified(dialect, schema, table)
+    )
+}
+
+/// `ALTER TABLE t DROP CONSTRAINT "name"`.
+pub(super) fn drop_constraint(
+    dialect: Dialect,
+    schema: Option<&str>,
+    table: &str,
+    name: &str,
+) -> String {
+    format!(
+        "ALTER TABLE {} DROP CONSTRAINT {}",
+        qualified(dialect, schema, table),
+        ident(dialect, name)
+    )
+}
+
+/// `ALTER TABLE t ALTER COLUMN "c" DROP DEFAULT`.
+pub(super) fn drop_default(
+    dialect: Dialect,
+    schema: Option<&str>,
+    table: &str,
+    column: &str,
+) -> String {
+    format!(
+        "ALTER TABLE {} ALTER COLUMN {} DROP DEFAULT",
+        qualified(dialect, schema, table),
+        ident(dialect, column)
+    )
+}
+
+/// `COMMENT ON TABLE t IS '...'`, or `IS NULL` to remove it (PostgreSQL).
+pub(super) fn comment_on_table(
+    dialect: Dialect,
+    schema: Option<&str>,
+    table: &str,
+    comment: Option<&str>,
+) -> String {
+    format!(
+        "COMMENT ON TABLE {} IS {}",
+        qualified(dialect, schema, table),
+        comment.map_or_else(|| "NULL".to_string(), string_literal)
+    )
+}
+
+/// `COMMENT ON COLUMN t."c" IS '...'`, or `IS NULL` to remove it (PostgreSQL).
+pub(super) fn comment_on_column(
+    dialect: Dialect,
+    schema: Option<&str>,
+    table: &str,
+    column: &str,
+    comment: Option<&str>,
+) -> String {
+    format!(
+        "COMMENT ON COLUMN {}.{} IS {}",
+        qualified(dialect, schema, table),
+        ident(dialect, column),
+        comment.map_or_else(|| "NULL".to_string(), string_literal)
+    )
+}
+
+/// `CREATE [UNIQUE] INDEX`. PostgreSQL puts the index in its table's schema and qualifies the
+/// table; SQLite qualifies the index name and takes the table unqualified. `CONCURRENTLY` is
+/// PostgreSQL's alone, and ignored elsewhere as Alembic ignores other dialects' keywords.
+pub(super) fn create_index(dialect: Dialect, op: &CreateIndex) -> String {
+    let schema = op.schema.as_deref();
+    let mut sql = String::from("CREATE ");
+    if op.unique {
+        sql.push_str("UNIQUE ");
+    }
+    sql.push_str("INDEX ");
+    if op.postgresql_concurrently && dialect == Dialect::Postgresql {
+        sql.push_str("CONCURRENTLY ");
+    }
+    if op.if_not_exists {
+        sql.push_str("IF NOT EXISTS ");
+    }
+    let (index, table) = match dialect {
+        Dialect::Postgresql => (
+            ident(dialect, &op.index_name),
+            qualified(dialect, schema, &op.table_name),
+        ),
+        Dialect::Sqlite => (
+            qualified(dialect, schema, &op.index_name),
+            ident(dialect, &op.table_name),
+        ),
+    };
+    sql.push_str(&format!(
+        "{index} ON {table} ({})",
+        ident_list(dialect, &op.columns)
+    ));
+    if let Some(predicate) = &op.where_ {
+        sql.push_str(&format!(" WHERE {predicate}"));
+    }
+    sql
+}
+
+/// `DROP INDEX`, the index named within its schema on both dialects.
+pub(super) fn drop_index(dialect: Dialect, op: &DropIndex) -> String {
+    let mut sql = String::from("DROP INDEX ");
+    if op.postgresql_concurrently && dialect == Dialect::Postgresql {
+        sql.push_str("CONCURRENTLY ");
+    }
+    if op.if_exists {
+        sql.push_str("IF EXISTS ");
+    }
+    sql.push_str(&qualified(dialect, op.schema.as_deref(), &op.index_name));
+    sql
+}
+
+/// Prefixes every line of `text` with `-- `, so that no line of it can leave the comment,
+/// whatever an identifier or a condition inside it contains. A lone carriage return counts as
+/// a line break, as PostgreSQL's lexer ends a `--` comment there too.
+pub(super) fn comment_lines(text: &str) -> String {
+    text.replace("\r\n", "\n")
+        .split(['\n', '\r'])
+        .map(|line| format!("-- {line}").trim_end().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_always_quoted_with_quotes_doubled() {
+        for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+            assert_eq!(ident(dialect, "plain"), "\"plain\"");
+            assert_eq!(
+                ident(dialect, "weird\"; DROP TABLE x; --"),
+                "\"weird\"\"; DROP TABLE x; --\""
+            );
+            assert_eq!(qualified(dialect, Some("s"), "t"), "\"s\".\"t\"");
+        }
+    }
+
+    #[test]
+    fn string_literals_double_their_quotes() {
+        assert_eq!(string_literal("it's"), "'it''s'");
+        assert_eq!(string_literal("a\\b"), "'a\\b'");
+    }
+
+    #[test]
+    fn comment_lines_keep_every_line_commented() {
+        assert_eq!(
+            comment_lines("one\n\"x\nDROP TABLE y; --\""),
+            "-- one\n-- \"x\n-- DROP TABLE y; --\""
+        );
+        assert_eq!(comment_lines("a\rb\r\nc"), "-- a\n-- b\n-- c");
+    }
+
+    #[test]
+    fn a_sqlite_foreign_key_stays_in_its_schema() {
+        assert_eq!(
+            referent(Dialect::Sqlite, Some("aux"), Some("aux"), "users").unwrap(),
+            "\"users\""
+        );
+        let message = referent(Dialect::Sqlite, None, Some("auth"), "users").unwrap_err();
+        assert!(message.contains("`auth.users`"), "{message}");
+        assert_eq!(
+            referent(Dialect::Postgresql, None, Some("auth"), "users").unwrap(),
+            "\"auth\".\"users\""
+        );
+    }
+}

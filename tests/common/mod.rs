@@ -1,0 +1,261 @@
+//! Shared test support: projects on disk, the `rmig` binary, and a fresh PostgreSQL database
+//! per test (created from a maintenance connection, dropped afterwards, kept when the test
+//! failed so it can be inspected).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A project folder with an rmig.toml pointing at `url` and the given revision files.
+pub struct Project {
+    pub dir: TempDir,
+    pub url: String,
+}
+
+impl Project {
+    pub fn new(url: &str, files: &[(&str, &str)]) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("revisions")).unwrap();
+        std::fs::write(
+            dir.path().join("rmig.toml"),
+            format!("script_location = \"revisions\"\nurl = \"{url}\"\n"),
+        )
+        .unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join("revisions").join(name), text).unwrap();
+        }
+        Project {
+            dir,
+            url: url.to_string(),
+        }
+    }
+
+    /// A SQLite project whose database file lives in the project folder.
+    pub fn sqlite(files: &[(&str, &str)]) -> Project {
+        Project::new("sqlite:///test.db", files)
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn sqlite_path(&self) -> PathBuf {
+        self.path().join("test.db")
+    }
+
+    pub fn rmig(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("rmig").unwrap();
+        cmd.current_dir(self.path())
+            .env_remove("RMIG_URL")
+            .env_remove("DATABASE_URL")
+            .args(args);
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.rmig(args).output().unwrap()
+    }
+
+    /// Runs a command that must succeed; returns its stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let output = self.run(args);
+        assert!(
+            output.status.success(),
+            "rmig {args:?} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    /// Runs a command that must fail; returns its exit code and stderr.
+    pub fn fails(&self, args: &[&str]) -> (i32, String) {
+        let output = self.run(args);
+        assert!(
+            !output.status.success(),
+            "rmig {args:?} should have failed: {}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    }
+
+    /// The version rows, sorted, through `rmig current --json`.
+    pub fn heads(&self) -> Vec<String> {
+        let json: serde_json::Value =
+            serde_json::from_str(&self.ok(&["current", "--json"])).unwrap();
+        let mut heads: Vec<String> = json["heads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h.as_str().unwrap().to_string())
+            .collect();
+        heads.sort();
+        heads
+    }
+}
+
+/// A revision file whose upgrade and downgrade are raw SQL (TOML).
+pub fn sql_revision(
+    id: &str,
+    down: &[&str],
+    upgrade_sql: &str,
+    downgrade_sql: &str,
+) -> (String, String) {
+    let down_revision = match down {
+        [] => String::new(),
+        [one] => format!("down_revision = \"{one}\"\n"),
+        many => format!(
+            "down_revision = [{}]\n",
+            many.iter()
+                .map(|d| format!("\"{d}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let text = format!(
+        "revision = \"{id}\"\n{down_revision}message = \"{id}\"\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"\"\"{upgrade_sql}\"\"\"\n\n[[downgrade]]\nop = \"execute\"\nsqltext = \"\"\"{downgrade_sql}\"\"\"\nconfirm_data_loss = \"{id}\"\n"
+    );
+    (format!("{id}_rev.toml"), text)
+}
+
+/// A fresh PostgreSQL database for one test.
+pub struct TestDatabase {
+    pub url: String,
+    pub name: String,
+    admin_url: String,
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+impl TestDatabase {
+    pub fn new() -> TestDatabase {
+        let admin_url = std::env::var("RMIG_TEST_DATABASE_URL")
+            .unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_string());
+        let name = format!(
+            "rmig_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
+        let mut admin = admin_client(&admin_url);
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let (base, _) = admin_url
+            .rsplit_once('/')
+            .expect("RMIG_TEST_DATABASE_URL names a database");
+        TestDatabase {
+            url: format!("{base}/{name}"),
+            name,
+            admin_url,
+        }
+    }
+
+    pub fn client(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls).unwrap()
+    }
+
+    /// A single-column text query.
+    pub fn strings(&self, sql: &str) -> Vec<String> {
+        let mut rows: Vec<String> = self
+            .client()
+            .query(sql, &[])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        rows.sort();
+        rows
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.client().query_one(sql, &[]).unwrap().get(0)
+    }
+
+    pub fn has_table(&self, table: &str) -> bool {
+        self.client()
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
+            .unwrap()
+            .get(0)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "keeping database {} of the failed test for inspection",
+                self.name
+            );
+            return;
+        }
+        let mut admin = admin_client(&self.admin_url);
+        admin
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ))
+            .unwrap();
+    }
+}
+
+fn admin_client(url: &str) -> postgres::Client {
+    postgres::Client::connect(url, postgres::NoTls).unwrap_or_else(|error| {
+        panic!(
+            "PostgreSQL is not reachable at {url} ({error}). These tests need a real server: start one \
+             (on Debian: `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`) or set \
+             RMIG_TEST_DATABASE_URL to a server where this user may create databases."
+        )
+    })
+}
+
+/// a1 -> b1 -> {c1, c2} -> m1 (merge) -> d1; each revision creates a marker table `r_<id>`.
+pub fn branch_and_merge_files() -> Vec<(String, String)> {
+    [
+        ("a1", vec![]),
+        ("b1", vec!["a1"]),
+        ("c1", vec!["b1"]),
+        ("c2", vec!["b1"]),
+        ("m1", vec!["c1", "c2"]),
+        ("d1", vec!["m1"]),
+    ]
+    .iter()
+    .map(|(id, down)| {
+        sql_revision(
+            &format!("{id}000000"),
+            &down
+                .iter()
+                .map(|d| format!("{d}000000"))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+            &format!("CREATE TABLE r_{id} (x integer)"),
+            &format!("DROP TABLE r_{id}"),
+        )
+    })
+    .collect()
+}
+
+pub fn as_refs(files: &[(String, String)]) -> Vec<(&str, &str)> {
+    files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect()
+}
+
+pub fn ids(short: &[&str]) -> Vec<String> {
+    let mut ids: Vec<String> = short.iter().map(|s| format!("{s}000000")).collect();
+    ids.sort();
+    ids
+}
