@@ -62,6 +62,12 @@ pub trait Backend {
     /// Runs a query whose first column is an integer count.
     fn query_count(&mut self, sql: &str) -> Result<u64, DbError>;
 
+    /// Runs a query (no parameters) and returns every row whole, each value in its text form:
+    /// `None` for NULL, numbers in decimal, text as stored (PostgreSQL: every value as the
+    /// server prints it; SQLite: a blob as lower-case hex). For reading catalogs and PRAGMAs,
+    /// such as the table definition a SQLite rebuild starts from.
+    fn query_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
+
     /// Whether the table exists (schema `None`: the connection's default).
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError>;
 }

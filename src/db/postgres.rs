@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use native_tls::TlsConnector;
 use postgres::config::SslMode;
 use postgres::types::{ToSql, Type};
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, SimpleQueryMessage};
 use postgres_native_tls::MakeTlsConnector;
 
 use super::url::{ConnectOptions, PostgresUrl, TlsMode};
@@ -317,6 +317,25 @@ impl Backend for PostgresBackend {
             .map_err(|e| statement_error(sql, &e))?;
         let count: i64 = row.get(0);
         Ok(count.max(0) as u64)
+    }
+
+    fn query_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        // The simple query protocol returns every value as text, whatever its type.
+        let messages = self
+            .client
+            .simple_query(sql)
+            .map_err(|e| statement_error(sql, &e))?;
+        Ok(messages
+            .iter()
+            .filter_map(|message| match message {
+                SimpleQueryMessage::Row(row) => Some(
+                    (0..row.len())
+                        .map(|index| row.get(index).map(str::to_string))
+                        .collect(),
+                ),
+                _ => None,
+            })
+            .collect())
     }
 
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use rusqlite::types::Value;
+use rusqlite::types::{Value, ValueRef};
 use rusqlite::Connection;
 
 use super::url::{ConnectOptions, SqliteTarget};
@@ -78,6 +78,17 @@ fn numbered_placeholders(sql: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// A value in the text form `query_rows` returns.
+fn text_of_value(value: ValueRef<'_>) -> Option<String> {
+    match value {
+        ValueRef::Null => None,
+        ValueRef::Integer(number) => Some(number.to_string()),
+        ValueRef::Real(number) => Some(number.to_string()),
+        ValueRef::Text(text) => Some(String::from_utf8_lossy(text).into_owned()),
+        ValueRef::Blob(bytes) => Some(bytes.iter().map(|byte| format!("{byte:02x}")).collect()),
+    }
 }
 
 fn statement_error(sql: &str, error: rusqlite::Error) -> DbError {
@@ -153,6 +164,23 @@ impl Backend for SqliteBackend {
             .query_row(sql, [], |row| row.get(0))
             .map_err(|e| statement_error(sql, e))?;
         Ok(count.max(0) as u64)
+    }
+
+    fn query_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let mut statement = self
+            .connection
+            .prepare(sql)
+            .map_err(|e| statement_error(sql, e))?;
+        let width = statement.column_count();
+        let rows = statement
+            .query_map([], |row| {
+                (0..width)
+                    .map(|index| row.get_ref(index).map(text_of_value))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| statement_error(sql, e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| statement_error(sql, e))
     }
 
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {

@@ -7,7 +7,7 @@
 //! The pieces: `classify` says what an operation destroys (raw SQL read by `sqlparser`),
 //! `confirm` holds the confirmation rule, `rename` spots drop + create pairs that should be
 //! renames, `report` is what users see, and `lint` runs it all over every revision without a
-//! database. The classification of each operation kind is tabled in `CLASSIFICATION.md`.
+//! database. The classification of each operation kind is tabled in the README.
 
 mod analysis;
 mod classify;
