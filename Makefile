@@ -3,7 +3,7 @@
 CARGO ?= cargo
 RMIG := ./target/release/rmig
 
-.PHONY: build demo test lint bench clean
+.PHONY: build demo test lint bench clean man
 
 build:
 	$(CARGO) build --release
@@ -17,9 +17,35 @@ demo: build
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --all-targets --features async -- -D warnings
 
-test: lint
-	$(CARGO) test
+# `--features async` so the async library API (tests/library.rs) is tested too; the
+# examples must keep compiling, since the README points at them.
+test: lint alembic-venv
+	$(CARGO) build --examples --features async
+	$(CARGO) test --features async
+
+# Alembic for tests/alembic_conformance.rs, which runs the real thing beside rmig: a virtual
+# environment in .venv/ (git-ignored) with pinned versions, installed only when the stamp for
+# these pins is missing, so repeated runs skip it. The tests find it through RMIG_ALEMBIC_PYTHON.
+.PHONY: alembic-venv
+PYTHON ?= python3
+VENV := .venv
+ALEMBIC_PINS := alembic==1.20.1 sqlalchemy==2.1.9 psycopg2-binary==2.9.13
+ALEMBIC_STAMP := $(VENV)/.installed-alembic-1.20.1-sqlalchemy-2.1.9-psycopg2-binary-2.9.13
+export RMIG_ALEMBIC_PYTHON ?= $(CURDIR)/$(VENV)/bin/python
+
+alembic-venv: $(ALEMBIC_STAMP)
+
+$(ALEMBIC_STAMP):
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(ALEMBIC_PINS)
+	touch $@
+
+# The man pages, generated from the clap definition: target/man/rmig.1 and one per command.
+man: build
+	$(RMIG) man --dir target/man
+	@echo "read it with: man ./target/man/rmig.1"
 
 # Scale check: time and peak memory (GNU time's -v) of heads, history and upgrade --sql on a
 # generated graph of 10,000 revisions with branches and merges, then the criterion benchmark
@@ -48,3 +74,23 @@ bench:
 
 clean:
 	$(CARGO) clean
+
+# Fuzzing, outside CI: each target in fuzz/ (its own crate, not part of this one's build)
+# runs FUZZ_SECONDS under libFuzzer with the sanitizer, starting from fuzz/seeds/, the inputs
+# fixed so far (fuzz/regressions/) and what earlier runs kept in fuzz/corpus/. It needs a
+# nightly toolchain and cargo-fuzz (installed here when missing). A crash lands in
+# fuzz/artifacts/<target>/: fix it, then copy the input into fuzz/regressions/<target>/,
+# which tests/fuzz_regressions.rs replays in `make test`.
+.PHONY: fuzz
+FUZZ_SECONDS ?= 300
+FUZZ_TARGETS := revision_loader revision_resolver
+fuzz:
+	@rustup toolchain list | grep -q '^nightly' || { echo "make fuzz needs a nightly toolchain: rustup toolchain install nightly" >&2; exit 1; }
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz
+	@for target in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$target; \
+	  cp -n fuzz/seeds/$$target/* fuzz/regressions/$$target/* fuzz/corpus/$$target/ 2>/dev/null; \
+	  echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
+	  (cd fuzz && $(CARGO) +nightly fuzz run -O $$target corpus/$$target -- \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048) || exit 1; \
+	done

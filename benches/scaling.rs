@@ -2,12 +2,12 @@
 //! base -> heads, planning a downgrade heads -> base, and rendering the offline script, on
 //! generated graphs (see examples/generate_revisions.rs) of 1,000 to 20,000 revisions, plus
 //! the graph build alone (`graph_build`, no file reading). Every group samples flat (the same
-//! iteration count per sample), so criterion's time is the mean of 10 samples.
+//! iteration count per sample) over 10 samples.
 //!
 //! `cargo bench --bench scaling` runs it (`make bench` too); `RMIG_BENCH_SIZES=2000,4000` picks
-//! other sizes. After criterion's own report it prints each measurement's time per revision and
-//! the growth exponent between sizes: log(t2/t1) / log(n2/n1), about 1 for linear work and 2
-//! for quadratic. Run without `--bench` (as `cargo test --benches` does) it checks one small
+//! other sizes. After criterion's own report it prints each measurement's median time, time per
+//! revision and the growth exponent between sizes: log(t2/t1) / log(n2/n1), about 1 for linear
+//! work and 2 for quadratic. Run without `--bench` (as `cargo test --benches` does) it checks one small
 //! graph once.
 
 #[allow(dead_code)]
@@ -168,8 +168,10 @@ fn criterion_home() -> Option<PathBuf> {
     Some(exe.ancestors().nth(3)?.join("criterion"))
 }
 
-/// The mean time in nanoseconds of one measurement made by this run (older files are skipped).
-fn mean_ns(home: &Path, group: &str, n: usize, since: SystemTime) -> Option<f64> {
+/// The median time in nanoseconds of one measurement made by this run (older files are
+/// skipped). The median, not the mean, so that a sample slowed by other work on the machine
+/// moves the ratio less.
+fn median_ns(home: &Path, group: &str, n: usize, since: SystemTime) -> Option<f64> {
     let path = home
         .join(group)
         .join(n.to_string())
@@ -181,7 +183,7 @@ fn mean_ns(home: &Path, group: &str, n: usize, since: SystemTime) -> Option<f64>
     }
     let text = std::fs::read_to_string(&path).ok()?;
     let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    value["mean"]["point_estimate"].as_f64()
+    value["median"]["point_estimate"].as_f64()
 }
 
 fn human(ns: f64) -> String {
@@ -201,7 +203,7 @@ fn print_scaling(sizes: &[usize], since: SystemTime) {
         return;
     };
     println!();
-    println!("scaling (mean time; exponent = log(t2/t1)/log(n2/n1): 1 = linear, 2 = quadratic)");
+    println!("scaling (median time; exponent = log(t2/t1)/log(n2/n1): 1 = linear, 2 = quadratic)");
     println!(
         "{:<16} {:>7} {:>12} {:>12} {:>9} {:>9}",
         "measurement", "N", "time", "per rev", "ratio", "exponent"
@@ -209,7 +211,7 @@ fn print_scaling(sizes: &[usize], since: SystemTime) {
     for group in GROUPS {
         let mut previous: Option<(usize, f64)> = None;
         for &n in sizes {
-            let Some(ns) = mean_ns(&home, group, n, since) else {
+            let Some(ns) = median_ns(&home, group, n, since) else {
                 continue;
             };
             let (ratio, exponent) = match previous {

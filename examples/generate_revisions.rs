@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo run --release --example generate_revisions -- <DIR> <N> [--seed S] [--heads K]
-//!     [--label-every B] [--depends-one-in D]
+//!     [--label-every B] [--depends-one-in D] [--linear]
 //! ```
 //!
 //! The graph is deterministic from the seed. Its shape:
@@ -17,6 +17,9 @@
 //!   another, by id or, for a labelled branch, sometimes by label;
 //! - at the end every branch is merged, leaving exactly one head, unless `--heads K` asks for
 //!   K open heads (the trunk plus K - 1 unmerged branches).
+//!
+//! `--linear` draws no branches at all: one chain from the base to the single head (so no
+//! merges, labels or `depends_on` either), the other shape the benchmarks compare.
 //!
 //! Each revision has a message and one or two operations: `create_table` where a line starts,
 //! then `add_column` and now and then `execute` (with an explicit downgrade, since `execute`
@@ -652,7 +655,7 @@ impl std::fmt::Display for Summary {
 }
 
 const USAGE: &str = "usage: generate_revisions <DIR> <N> [--seed S] [--heads K] \
-[--label-every B] [--depends-one-in D]";
+[--label-every B] [--depends-one-in D] [--linear]";
 
 /// The command line: where, how many, and the knobs of the shape.
 struct Args {
@@ -682,6 +685,8 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--heads" => heads = number(arg, iter.next())?,
             "--label-every" => shape.label_one_in = number(arg, iter.next())?,
             "--depends-one-in" => shape.depends_one_in = number(arg, iter.next())?,
+            // A branch chance of 1 in 2^64: never, in practice; no branch, no merge.
+            "--linear" => shape.branch_one_in = usize::MAX,
             "-h" | "--help" => return Err(USAGE.to_string()),
             other if other.starts_with("--") => {
                 return Err(format!("unknown option {other}\n{USAGE}"))

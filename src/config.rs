@@ -41,11 +41,13 @@ struct ConfigFile {
     url: Option<String>,
     version_table: Option<String>,
     version_table_schema: Option<String>,
+    history_table: Option<String>,
     transaction_per_migration: Option<bool>,
     file_template: Option<String>,
     lock_timeout: Option<String>,
     statement_timeout: Option<String>,
     target_schema: Option<String>,
+    reflect_schemas: Option<Vec<String>>,
 }
 
 /// Settings in force for one run.
@@ -57,11 +59,17 @@ pub struct Settings {
     /// Set from flag, environment or file; `None` means the SQLite default.
     url: Option<String>,
     pub version_table: VersionTable,
+    /// rmig's audit table (`rmig_history`), in the version table's schema.
+    pub history_table: String,
     pub transaction_per_migration: bool,
     pub file_template: Option<String>,
     pub lock_timeout: Option<String>,
     pub statement_timeout: Option<String>,
     pub target_schema: PathBuf,
+    /// PostgreSQL schemas that autogenerate and `check` compare with the target schema, besides
+    /// the connection's default schema and any schema the target file names (`public` unless
+    /// `reflect_schemas` in rmig.toml says otherwise).
+    pub reflect_schemas: Vec<String>,
 }
 
 impl Settings {
@@ -134,11 +142,17 @@ fn load_with_env(
                 .unwrap_or_else(|| "alembic_version".to_string()),
             schema: file.version_table_schema,
         },
+        history_table: file
+            .history_table
+            .unwrap_or_else(|| "rmig_history".to_string()),
         transaction_per_migration: file.transaction_per_migration.unwrap_or(true),
         file_template: file.file_template,
         lock_timeout: file.lock_timeout,
         statement_timeout: file.statement_timeout,
         target_schema: base.join(file.target_schema.as_deref().unwrap_or("schema.toml")),
+        reflect_schemas: file
+            .reflect_schemas
+            .unwrap_or_else(|| vec!["public".to_string()]),
     };
     settings.dialect()?;
     Ok(settings)
@@ -149,18 +163,28 @@ fn is_alembic_ini(path: &Path) -> bool {
 }
 
 fn read_config_file(path: &Path) -> Result<ConfigFile, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_config_text(path)?;
     let file: ConfigFile = toml::from_str(&text).map_err(|e| ConfigError::Malformed {
         path: path.to_path_buf(),
         message: match e.span() {
-            Some(span) => format!(
-                "line {}: {}",
-                text[..span.start].matches('\n').count() + 1,
-                e.message()
-            ),
+            Some(span) => {
+                let line = text[..span.start].matches('\n').count() + 1;
+                // Type errors do not name their key; the line that sets it does.
+                let key = text.lines().nth(line - 1).and_then(|l| {
+                    let l = l.trim();
+                    match l.strip_prefix('[') {
+                        Some(header) => header.split(']').next().map(str::trim),
+                        None => l.split_once('=').map(|(key, _)| key.trim()),
+                    }
+                });
+                let key = key.filter(|key| !key.is_empty() && !key.starts_with('#'));
+                match key {
+                    Some(key) if !e.message().contains(key) => {
+                        format!("line {line}, key `{key}`: {}", e.message())
+                    }
+                    _ => format!("line {line}: {}", e.message()),
+                }
+            }
             None => e.message().to_string(),
         },
     })?;
@@ -175,10 +199,7 @@ fn read_config_file(path: &Path) -> Result<ConfigFile, ConfigError> {
 /// The `[alembic]` section's `script_location` and `sqlalchemy.url`, with `%(here)s` expanded,
 /// so a converted Alembic project keeps working.
 fn read_alembic_ini(path: &Path) -> Result<ConfigFile, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = read_config_text(path)?;
     let here = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -217,6 +238,33 @@ fn read_alembic_ini(path: &Path) -> Result<ConfigFile, ConfigError> {
         });
     }
     Ok(file)
+}
+
+/// The largest config file rmig reads: far above any real one.
+const MAX_CONFIG_BYTES: u64 = 1 << 20;
+
+/// A config file's text. Only a regular file of sane size is read: `-c /dev/zero` would
+/// otherwise be read forever (corpus: `config_flag_dev_zero`), and `-c DIR` gave the
+/// platform's "Is a directory (os error 21)".
+fn read_config_text(path: &Path) -> Result<String, ConfigError> {
+    let not_readable = |reason: &str| ConfigError::Read {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(reason.to_string()),
+    };
+    let meta = std::fs::metadata(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_file() {
+        return Err(not_readable("it is not a regular file"));
+    }
+    if meta.len() > MAX_CONFIG_BYTES {
+        return Err(not_readable("it is larger than 1 MiB"));
+    }
+    std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// Parses a duration as rmig writes them: a number with `ms`, `s`, `min` or `h` (a bare

@@ -50,6 +50,12 @@ impl Dialect {
     }
 }
 
+/// A text literal in standard SQL form, the one SQLAlchemy renders: quotes doubled, nothing
+/// else escaped (PostgreSQL's `standard_conforming_strings`, on since 9.1, and SQLite alike).
+pub fn string_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 impl fmt::Display for Dialect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     match rmig::cli::run(cli, &mut stdout.lock()) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("rmig: error: {error}");
+            rmig::cli::print_error(&error);
             ExitCode::from(error.exit_code() as u8)
         }
     }

@@ -4,7 +4,7 @@
 //! so a literal can never carry a quote); online, the same statements bind the ids as
 //! parameters.
 
-use crate::dialect::Dialect;
+use crate::dialect::{string_literal, Dialect};
 use crate::plan::VersionChange;
 
 /// Where the version table lives.
@@ -38,65 +38,62 @@ impl VersionTable {
         )
     }
 
-    /// The statement for one row change.
+    /// The statement for one row change, as Alembic prints it in `--sql` output.
     pub fn change_sql(&self, dialect: Dialect, change: &VersionChange) -> String {
+        self.change_statement(dialect, change, true)
+    }
+
+    /// The statement for one row change as an online run executes it: Alembic's, without the
+    /// `RETURNING` clause nobody reads.
+    pub fn change_sql_online(&self, dialect: Dialect, change: &VersionChange) -> String {
+        self.change_statement(dialect, change, false)
+    }
+
+    fn change_statement(
+        &self,
+        dialect: Dialect,
+        change: &VersionChange,
+        returning: bool,
+    ) -> String {
         let table = self.qualified_name(dialect);
         let column = format!("{table}.version_num");
         match change {
             VersionChange::Insert { version } => {
-                let returning = match dialect {
-                    Dialect::Postgresql => column,
-                    Dialect::Sqlite => "version_num".to_string(),
-                };
-                format!(
-                    "INSERT INTO {table} (version_num) VALUES ('{version}') RETURNING {returning}"
-                )
+                let insert = format!(
+                    "INSERT INTO {table} (version_num) VALUES ({})",
+                    string_literal(version)
+                );
+                match (returning, dialect) {
+                    (false, _) => insert,
+                    (true, Dialect::Postgresql) => format!("{insert} RETURNING {column}"),
+                    (true, Dialect::Sqlite) => format!("{insert} RETURNING version_num"),
+                }
             }
             VersionChange::Delete { version } => {
-                format!("DELETE FROM {table} WHERE {column} = '{version}'")
+                format!(
+                    "DELETE FROM {table} WHERE {column} = {}",
+                    string_literal(version)
+                )
             }
-            VersionChange::Update { from, to } => {
-                format!("UPDATE {table} SET version_num='{to}' WHERE {column} = '{from}'")
-            }
+            VersionChange::Update { from, to } => format!(
+                "UPDATE {table} SET version_num={} WHERE {column} = {}",
+                string_literal(to),
+                string_literal(from)
+            ),
         }
     }
-}
 
-/// A statement with `$1`-style parameters, for online runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BoundStatement {
-    pub sql: String,
-    pub params: Vec<String>,
-    /// Alembic refuses an UPDATE or DELETE that changes other than exactly one row.
-    pub expects_one_row: bool,
-}
-
-impl VersionTable {
     /// `SELECT version_num FROM ...`: the current rows.
     pub fn select_sql(&self, dialect: Dialect) -> String {
         format!("SELECT version_num FROM {}", self.qualified_name(dialect))
     }
+}
 
-    /// One row change with the ids as parameters.
-    pub fn change_bound(&self, dialect: Dialect, change: &VersionChange) -> BoundStatement {
-        let table = self.qualified_name(dialect);
-        match change {
-            VersionChange::Insert { version } => BoundStatement {
-                sql: format!("INSERT INTO {table} (version_num) VALUES ($1)"),
-                params: vec![version.clone()],
-                expects_one_row: false,
-            },
-            VersionChange::Delete { version } => BoundStatement {
-                sql: format!("DELETE FROM {table} WHERE version_num = $1"),
-                params: vec![version.clone()],
-                expects_one_row: true,
-            },
-            VersionChange::Update { from, to } => BoundStatement {
-                sql: format!("UPDATE {table} SET version_num = $1 WHERE version_num = $2"),
-                params: vec![to.clone(), from.clone()],
-                expects_one_row: true,
-            },
-        }
+impl VersionChange {
+    /// Alembic refuses an UPDATE or DELETE of the version table that changes other than
+    /// exactly one row.
+    pub fn expects_one_row(&self) -> bool {
+        !matches!(self, VersionChange::Insert { .. })
     }
 }
 

@@ -14,9 +14,9 @@ use crate::project::Project;
 
 #[derive(Debug, Args)]
 pub struct HeadsArgs {
-    /// Show revision details.
-    #[arg(short, long)]
-    verbose: bool,
+    /// Show revision details (the global `-v`).
+    #[arg(skip)]
+    pub(super) verbose: bool,
     /// Treat dependency revisions as down revisions (heads that others depend on are hidden).
     #[arg(long)]
     resolve_dependencies: bool,
@@ -27,9 +27,9 @@ pub struct HeadsArgs {
 
 #[derive(Debug, Args)]
 pub struct BranchesArgs {
-    /// Show revision details.
-    #[arg(short, long)]
-    verbose: bool,
+    /// Show revision details (the global `-v`).
+    #[arg(skip)]
+    pub(super) verbose: bool,
     /// Print one JSON document.
     #[arg(long)]
     json: bool,
@@ -40,12 +40,15 @@ pub struct HistoryArgs {
     /// Range of revisions, `[start]:[end]`.
     #[arg(short = 'r', long = "rev-range", allow_hyphen_values = true)]
     rev_range: Option<String>,
-    /// Show revision details.
-    #[arg(short, long)]
-    verbose: bool,
+    /// Show revision details (the global `-v`).
+    #[arg(skip)]
+    pub(super) verbose: bool,
     /// Mark the revisions the database is at with `(current)`; connects to the database.
     #[arg(short = 'i', long)]
     indicate_current: bool,
+    /// Draw the revision graph beside the list, like `git log --graph`.
+    #[arg(long, conflicts_with = "json")]
+    graph: bool,
     /// Print one JSON document.
     #[arg(long)]
     json: bool,
@@ -387,6 +390,25 @@ pub(super) fn history(
             })
             .collect();
         return print_json(out, &serde_json::json!({ "revisions": revisions }));
+    }
+    if args.graph {
+        let entry = |revision: RevIdx| {
+            if args.verbose {
+                log_entry_marked(map, revision, is_current(revision)) + "\n"
+            } else {
+                let parts = LineParts {
+                    branches: true,
+                    doc: true,
+                    parents: true,
+                    tree: true,
+                    current: is_current(revision),
+                };
+                line(map, revision, parts)
+            }
+        };
+        let picture = crate::render::graph::ascii(map, &revisions, entry);
+        out.write_all(picture.as_bytes())?;
+        return Ok(());
     }
     for revision in revisions {
         if args.verbose {

@@ -28,18 +28,19 @@ pub struct ConnectionArgs {
     /// How long to wait for locks: another run's migration lock, and on PostgreSQL the
     /// session's `lock_timeout` (e.g. 10s, 500ms, 2min). Overrides `lock_timeout` in rmig.toml.
     #[arg(long)]
-    lock_timeout: Option<String>,
+    pub(super) lock_timeout: Option<String>,
     /// PostgreSQL `statement_timeout` for the migration session (e.g. 30s, 5min).
     #[arg(long)]
-    statement_timeout: Option<String>,
+    pub(super) statement_timeout: Option<String>,
 }
 
 impl ConnectionArgs {
-    /// Connects with the flags merged over the config file's settings.
+    /// Connects with the flags merged over the config file's settings; the run options carry
+    /// the lock wait and the project's tables.
     pub(super) fn connect(
         &self,
         settings: &Settings,
-    ) -> Result<(Box<dyn Backend>, Duration), Error> {
+    ) -> Result<(Box<dyn Backend>, RunOptions), Error> {
         let lock_timeout = self
             .lock_timeout
             .clone()
@@ -62,11 +63,13 @@ impl ConnectionArgs {
             lock_timeout: as_postgres_interval(&lock_timeout)?,
             statement_timeout: as_postgres_interval(&statement_timeout)?,
         };
-        let wait = match &lock_timeout {
+        let mut run = RunOptions::new(settings.version_table.clone());
+        run.history.name = settings.history_table.clone();
+        run.lock_timeout = match &lock_timeout {
             Some(value) => parse_duration(value).map_err(Error::Usage)?,
             None => DEFAULT_RUN_LOCK_WAIT,
         };
-        Ok((db::connect(settings.url(), &options)?, wait))
+        Ok((db::connect(settings.url(), &options)?, run))
     }
 }
 
@@ -75,18 +78,35 @@ pub struct MigrateArgs {
     /// Target revision: `head`, `heads`, `base`, an id or prefix, `label@head`, `+N`, `-N`,
     /// `<rev>+N`; with --sql also `<from>:<to>`.
     #[arg(allow_hyphen_values = true)]
-    revision: String,
+    pub(super) revision: String,
     /// Print the SQL script instead of running it; touches no database.
     #[arg(long)]
-    sql: bool,
+    pub(super) sql: bool,
     /// Run every step in one transaction instead of one transaction per step.
     #[arg(long)]
-    one_transaction: bool,
+    pub(super) one_transaction: bool,
     /// Let destructive operations run: a revision id, a table name, or `all`. Repeatable.
     #[arg(long = "allow-data-loss", value_name = "REVISION|TABLE|all")]
-    allow_data_loss: Vec<String>,
+    pub(super) allow_data_loss: Vec<String>,
+    /// Migrate every database listed in FILE (one URL per line; blank lines and `#` comments
+    /// skipped) instead of the one URL, each under its own lock, then print a summary table.
+    /// Exits 1 if any database failed, else 3 if the guard blocked any.
+    #[arg(long, value_name = "FILE", conflicts_with = "sql")]
+    pub(super) url_file: Option<std::path::PathBuf>,
+    /// With --url-file: how many databases to migrate at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "url_file")]
+    pub(super) jobs: usize,
+    /// The global `-q`.
+    #[arg(skip)]
+    pub(super) quiet: bool,
+    /// The global `-v`.
+    #[arg(skip)]
+    pub(super) verbose: bool,
+    /// Refuse to run (exit 2) when an applied revision's file was edited since it was applied.
+    #[arg(long)]
+    pub(super) strict: bool,
     #[command(flatten)]
-    connection: ConnectionArgs,
+    pub(super) connection: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -120,17 +140,27 @@ pub(super) fn run(
     if args.revision.contains(':') {
         return Err(Error::Usage("Range revision not allowed".to_string()));
     }
-    let (mut backend, lock_wait) = args.connection.connect(&project.settings)?;
-    let options = RunOptions {
-        version_table: project.settings.version_table.clone(),
-        transaction_mode: if args.one_transaction || !project.settings.transaction_per_migration {
-            TransactionMode::Single
-        } else {
-            TransactionMode::PerMigration
-        },
-        lock_timeout: lock_wait,
-    };
+    if sqlite_file_missing(&project.settings) {
+        match direction {
+            Direction::Upgrade => plan::upgrade(&project.map, &[], &args.revision)?,
+            Direction::Downgrade => plan::downgrade(&project.map, &[], &args.revision)?,
+        };
+    }
+    let (mut backend, mut options) = args.connection.connect(&project.settings)?;
+    if args.one_transaction || !project.settings.transaction_per_migration {
+        options.transaction_mode = TransactionMode::Single;
+    }
+    options.strict = args.strict;
+    // `-q`: no step lines, no progress bar, no "Nothing to do".
+    let mut sink = std::io::sink();
+    let out: &mut dyn Write = if args.quiet { &mut sink } else { out };
+    if args.verbose {
+        let url = project.settings.redacted_url();
+        writeln!(out, "{direction} {url} to {}", args.revision)?;
+    }
+    let started = std::time::Instant::now();
     let mut progress = LinePrinter::new(out);
+    progress.bar_allowed = !args.quiet;
     let summary = exec::migrate(
         backend.as_mut(),
         &project.map,
@@ -141,6 +171,9 @@ pub(super) fn run(
         &mut progress,
     )?;
     progress.finish();
+    for edited in &summary.edited {
+        eprintln!("rmig: warning: {edited}");
+    }
     if summary.applied.is_empty() {
         let at = if summary.heads.is_empty() {
             "base".to_string()
@@ -148,6 +181,14 @@ pub(super) fn run(
             summary.heads.join(", ")
         };
         writeln!(out, "Nothing to do: the database is already at {at}.")?;
+    } else if args.verbose {
+        let at = summary.heads.join(", ");
+        let elapsed = format_elapsed(started.elapsed());
+        let count = summary.applied.len();
+        writeln!(
+            out,
+            "{count} step(s) in {elapsed}; the database is at {at}."
+        )?;
     }
     Ok(())
 }
@@ -220,12 +261,10 @@ pub(super) fn stamp(
         out.write_all(crate::offline::render_stamp_script(&current, &steps, &options).as_bytes())?;
         return Ok(());
     }
-    let (mut backend, lock_wait) = args.connection.connect(&project.settings)?;
-    let options = RunOptions {
-        version_table: project.settings.version_table.clone(),
-        transaction_mode: TransactionMode::PerMigration,
-        lock_timeout: lock_wait,
-    };
+    if sqlite_file_missing(&project.settings) {
+        plan::stamp(&project.map, &[], &args.revisions, args.purge)?;
+    }
+    let (mut backend, options) = args.connection.connect(&project.settings)?;
     let heads = exec::stamp(
         backend.as_mut(),
         &project.map,
@@ -240,6 +279,16 @@ pub(super) fn stamp(
     };
     writeln!(out, "Stamped: the database is now at {at}.")?;
     Ok(())
+}
+
+/// Whether the database is a SQLite file that does not exist yet. It has no version rows, so
+/// the plan from none is checked before connecting: a bad target is then refused without
+/// creating the file, which opening it would (corpus: `args_unknown_revision` and others).
+fn sqlite_file_missing(settings: &Settings) -> bool {
+    settings
+        .dialect()
+        .is_ok_and(|d| d == crate::dialect::Dialect::Sqlite)
+        && matches!(db::SqliteTarget::parse(settings.url()), Ok(db::SqliteTarget::File(path)) if !path.exists())
 }
 
 /// `stamp --sql a:b` starts from `a`, like upgrade's range.
@@ -267,11 +316,20 @@ fn split_stamp_range(revisions: &[String]) -> Result<(Option<String>, Vec<String
 struct LinePrinter<'a> {
     out: &'a mut dyn Write,
     bar: Option<ProgressBar>,
+    /// False under `-q`.
+    bar_allowed: bool,
+    /// `done` in green, on a terminal without NO_COLOR.
+    color: bool,
 }
 
 impl<'a> LinePrinter<'a> {
     fn new(out: &'a mut dyn Write) -> LinePrinter<'a> {
-        LinePrinter { out, bar: None }
+        LinePrinter {
+            out,
+            bar: None,
+            bar_allowed: true,
+            color: crate::term::color_enabled(crate::term::Stream::Stdout),
+        }
     }
 
     fn finish(&mut self) {
@@ -283,7 +341,7 @@ impl<'a> LinePrinter<'a> {
 
 impl Progress for LinePrinter<'_> {
     fn planned(&mut self, steps: usize) {
-        if steps > PROGRESS_BAR_MIN_STEPS && std::io::stderr().is_terminal() {
+        if self.bar_allowed && steps > PROGRESS_BAR_MIN_STEPS && std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(steps as u64);
             if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}")
             {
@@ -300,7 +358,8 @@ impl Progress for LinePrinter<'_> {
     }
 
     fn step_finished(&mut self, step: &StepLabel, elapsed: Duration) {
-        let line = format!("Running {step} ... done in {}", format_elapsed(elapsed));
+        let done = crate::term::paint("done", crate::term::Color::Green, self.color);
+        let line = format!("Running {step} ... {done} in {}", format_elapsed(elapsed));
         match &self.bar {
             Some(bar) => {
                 bar.suspend(|| writeln!(self.out, "{line}")).ok();

@@ -1,6 +1,10 @@
 //! The command line: clap definitions whose doc comments are the help text, and one function
 //! per command. Commands print to the writer they are given, so tests can capture them.
 
+mod docs;
+mod fleet;
+mod graph;
+mod import;
 mod listing;
 mod migrate;
 mod scaffold;
@@ -33,6 +37,12 @@ pub struct GlobalArgs {
     /// Database URL; overrides RMIG_URL, DATABASE_URL and the config file.
     #[arg(long, global = true)]
     pub url: Option<String>,
+    /// Print only errors and what the command is for (scripts, JSON, listings).
+    #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more: revision details for read commands, the database and timings for runs.
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 impl GlobalArgs {
@@ -60,7 +70,7 @@ pub enum Command {
     Stamp(migrate::StampArgs),
     /// Show the revisions the database is at.
     Current(status::CurrentArgs),
-    /// Exit 4 when the database has revisions still to apply.
+    /// Exit 4 when the database has revisions still to apply, or differs from the target schema.
     Check(status::CheckArgs),
     /// Show the head revisions of the revision files.
     Heads(listing::HeadsArgs),
@@ -70,13 +80,75 @@ pub enum Command {
     History(listing::HistoryArgs),
     /// Show one or more revisions in full.
     Show(listing::ShowArgs),
+    /// Write an Alembic project's revisions as rmig revisions (same ids, so alembic_version
+    /// carries on), with placeholders for Python that has no declarative form.
+    #[command(name = "import-alembic")]
+    ImportAlembic(import::ImportArgs),
+    /// Print the revision graph as Mermaid (renders on GitHub) or Graphviz DOT.
+    Graph(graph::GraphArgs),
+    /// Print a shell completion script: `rmig completions bash > /etc/bash_completion.d/rmig`.
+    Completions(docs::CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a folder.
+    Man(docs::ManArgs),
+}
+
+/// Prints `rmig: error: <message>` on stderr; `error:` is red (yellow when the guard
+/// blocked the run) on a terminal without NO_COLOR.
+pub fn print_error(error: &Error) {
+    use crate::term::{color_enabled, paint, Color, Stream};
+    let color = if error.exit_code() == crate::error::EXIT_BLOCKED {
+        Color::Yellow
+    } else {
+        Color::Red
+    };
+    let prefix = paint("error:", color, color_enabled(Stream::Stderr));
+    eprintln!("rmig: {prefix} {}", error_line(error));
+}
+
+/// The error as one line: control characters (a newline or an escape sequence in a file
+/// name, an argument or an id) are shown escaped, so a hostile name can neither split the
+/// message nor drive the terminal (corpus: `hostile_*`, `encoding_newline_in_file_name`).
+/// The guard's report is the exception: one finding per line, with the fix to write, is
+/// what a person needs to read before deciding on a data loss.
+pub fn error_line(error: &Error) -> String {
+    let text = error.to_string();
+    let keep_lines = error.exit_code() == crate::error::EXIT_BLOCKED;
+    let mut line = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() && !(keep_lines && c == '\n') {
+            line.extend(c.escape_debug());
+        } else {
+            line.push(c);
+        }
+    }
+    line
 }
 
 /// Runs one command; returns the exit status for a run that did not fail (`check` returns 4
 /// when revisions are pending).
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, Error> {
     let overrides = cli.global.overrides();
-    match cli.command {
+    let (quiet, verbose) = (cli.global.quiet, cli.global.verbose > 0);
+    let mut command = cli.command;
+    // `-q` and `-v` are global flags; the commands that use them read them from their args.
+    match &mut command {
+        Command::Current(args) => args.verbose |= verbose,
+        Command::Heads(args) => args.verbose |= verbose,
+        Command::Branches(args) => args.verbose |= verbose,
+        Command::History(args) => args.verbose |= verbose,
+        Command::Upgrade(args) | Command::Downgrade(args) => {
+            args.quiet = quiet;
+            args.verbose = verbose;
+        }
+        _ => {}
+    }
+    match command {
+        Command::Upgrade(args) if args.url_file.is_some() => {
+            return fleet::run(&overrides, crate::plan::Direction::Upgrade, args, out)
+        }
+        Command::Downgrade(args) if args.url_file.is_some() => {
+            return fleet::run(&overrides, crate::plan::Direction::Downgrade, args, out)
+        }
         Command::Check(args) => return status::check(&overrides, args, out),
         Command::Init { dir } => scaffold::init(&dir, out),
         Command::Revision(args) => scaffold::revision(&overrides, args, out),
@@ -93,6 +165,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, Error> {
         Command::Branches(args) => listing::branches(&overrides, args, out),
         Command::History(args) => listing::history(&overrides, args, out),
         Command::Show(args) => listing::show(&overrides, args, out),
+        Command::ImportAlembic(args) => import::import_alembic(args, out),
+        Command::Graph(args) => graph::graph(&overrides, args, out),
+        Command::Completions(args) => docs::completions(args, out),
+        Command::Man(args) => docs::man(args, out),
     }?;
     Ok(0)
 }

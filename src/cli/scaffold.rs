@@ -1,12 +1,15 @@
 //! Commands that write files: `init`, `revision`, `merge`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::migrate::ConnectionArgs;
+use crate::autogen;
 use crate::config::{Overrides, CONFIG_FILE, DEFAULT_SCRIPT_LOCATION};
 use crate::error::Error;
+use crate::exec::current_heads;
 use crate::graph::{GraphError, RevIdx};
 use crate::project::Project;
 use crate::revision::{check_branch_label, check_revision_id, new_revision_id, RevisionDraft};
@@ -34,6 +37,16 @@ pub struct RevisionArgs {
     /// Folder to write the file in (default: script_location).
     #[arg(long = "version-path")]
     version_path: Option<PathBuf>,
+    /// Compare the database (at head) with the target schema file and write the operations
+    /// that close the gap, renames included, with their downgrade.
+    #[arg(long)]
+    autogenerate: bool,
+    /// With --autogenerate on a terminal, ask about each probable rename ("Did you rename
+    /// user_profiles to member_profiles? [y/N]") instead of leaving ambiguous ones for review.
+    #[arg(long, requires = "autogenerate")]
+    interactive: bool,
+    #[command(flatten)]
+    connection: ConnectionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -107,6 +120,11 @@ pub(super) fn revision(
         .version_path
         .clone()
         .unwrap_or_else(|| project.settings.script_location.clone());
+    let diff = if args.autogenerate {
+        Some(autogenerate(&project, &heads, &args, out)?)
+    } else {
+        None
+    };
     let new = NewRevision {
         parents: heads,
         branch_labels: args.branch_label,
@@ -114,7 +132,51 @@ pub(super) fn revision(
         message: args.message,
         rev_id: args.rev_id,
     };
-    write_revision(&project, new, &dir, out)
+    match &diff {
+        Some(diff) => write_revision(&project, new, &dir, out, &|draft| {
+            Ok(autogen::generated_revision(draft, diff)?)
+        }),
+        None => write_revision(&project, new, &dir, out, &|draft| Ok(draft.to_toml())),
+    }
+}
+
+/// Compares the database, which must be at the new revision's parents, with the target schema,
+/// and prints what it detected.
+fn autogenerate(
+    project: &Project,
+    parents: &[RevIdx],
+    args: &RevisionArgs,
+    out: &mut dyn Write,
+) -> Result<autogen::Diff, Error> {
+    let (mut backend, options) = args.connection.connect(&project.settings)?;
+    let database = current_heads(backend.as_mut(), &options.version_table)?;
+    let parents: Vec<String> = parents
+        .iter()
+        .map(|&p| project.map.id(p).to_string())
+        .collect();
+    autogen::check_at_head(&database, &parents)?;
+    let diff = if args.interactive && std::io::stdin().is_terminal() {
+        let mut decider = autogen::TerminalDecider {
+            input: std::io::stdin().lock(),
+            out: &mut *out,
+        };
+        autogen::compare(backend.as_mut(), &project.settings, Some(&mut decider))?
+    } else {
+        if args.interactive {
+            writeln!(
+                out,
+                "--interactive asks only on a terminal; standard input is not one, so ambiguous renames are left in the revision for review."
+            )?;
+        }
+        autogen::compare(backend.as_mut(), &project.settings, None)?
+    };
+    if diff.is_empty() {
+        writeln!(out, "No changes in schema detected.")?;
+    }
+    for line in autogen::summary_lines(&diff) {
+        writeln!(out, "Detected {line}")?;
+    }
+    Ok(diff)
 }
 
 pub(super) fn merge(
@@ -132,7 +194,7 @@ pub(super) fn merge(
         message: args.message,
         rev_id: args.rev_id,
     };
-    write_revision(&project, new, &dir, out)
+    write_revision(&project, new, &dir, out, &|draft| Ok(draft.to_toml()))
 }
 
 /// Resolves `--head` (or `merge`'s arguments) to the new revision's parents, which must be
@@ -183,6 +245,7 @@ fn write_revision(
     new: NewRevision,
     dir: &Path,
     out: &mut dyn Write,
+    render: &dyn Fn(&RevisionDraft) -> Result<String, Error>,
 ) -> Result<(), Error> {
     let map = &project.map;
     let NewRevision {
@@ -226,7 +289,7 @@ fn write_revision(
         path: dir.to_path_buf(),
         source,
     })?;
-    std::fs::write(&path, draft.to_toml()).map_err(|source| Error::Write {
+    std::fs::write(&path, render(&draft)?).map_err(|source| Error::Write {
         path: path.clone(),
         source,
     })?;

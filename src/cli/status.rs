@@ -6,18 +6,20 @@ use clap::Args;
 use serde::Serialize;
 
 use super::migrate::ConnectionArgs;
+use crate::autogen;
 use crate::config::Overrides;
-use crate::error::{Error, EXIT_BLOCKED, EXIT_PENDING};
+use crate::error::{Error, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_PENDING};
 use crate::exec::current_heads;
+use crate::exec::EditedRevision;
 use crate::guard;
 use crate::plan;
 use crate::project::Project;
 
 #[derive(Debug, Args)]
 pub struct CurrentArgs {
-    /// Show revision details.
-    #[arg(short, long)]
-    verbose: bool,
+    /// Show revision details (the global `-v`).
+    #[arg(skip)]
+    pub(super) verbose: bool,
     /// Print one JSON document.
     #[arg(long)]
     json: bool,
@@ -35,6 +37,9 @@ pub struct CheckArgs {
     /// Print one JSON document.
     #[arg(long)]
     json: bool,
+    /// Exit 2 when an applied revision's file was edited after it was applied.
+    #[arg(long)]
+    strict: bool,
     #[command(flatten)]
     connection: ConnectionArgs,
 }
@@ -97,6 +102,15 @@ struct CheckJson<'a> {
     current: &'a [String],
     pending: Vec<&'a str>,
     up_to_date: bool,
+    /// Applied revisions whose files were edited since.
+    edited: &'a [EditedRevision],
+    /// The target schema file compared with the database, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target_schema: Option<String>,
+    /// How the database differs from the target schema; absent when not compared (no target
+    /// schema file, or revisions pending).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    drift: Option<Vec<autogen::DriftEntry>>,
 }
 
 pub(super) fn check(
@@ -108,29 +122,81 @@ pub(super) fn check(
     if args.lint {
         return lint(&project, args.json, out);
     }
-    let heads = database_heads(&project, &args.connection)?;
+    let (mut backend, options) = args.connection.connect(&project.settings)?;
+    let heads = current_heads(backend.as_mut(), &options.version_table)?;
     let map = &project.map;
+    let edited = options
+        .history
+        .edited_revisions(backend.as_mut(), map, &heads)?;
     let plan = plan::upgrade(map, &heads, "heads")?;
     let pending: Vec<&str> = plan.steps.iter().map(|s| map.id(s.revision)).collect();
+    let target_schema = project.settings.target_schema.clone();
+    // Drift is compared once the database is at head, and only when a target schema exists.
+    let drift = if target_schema.exists() && pending.is_empty() {
+        Some(autogen::compare(backend.as_mut(), &project.settings, None)?)
+    } else {
+        None
+    };
+    let drifted = drift.as_ref().is_some_and(|diff| !diff.is_empty());
     if args.json {
         let json = CheckJson {
             current: &heads,
             up_to_date: pending.is_empty(),
             pending,
+            edited: &edited,
+            target_schema: target_schema
+                .exists()
+                .then(|| target_schema.display().to_string()),
+            drift: drift.as_ref().map(autogen::drift_entries),
         };
         serde_json::to_writer_pretty(&mut *out, &json).map_err(std::io::Error::from)?;
         writeln!(out)?;
-    } else if pending.is_empty() {
-        writeln!(out, "No pending revisions: the database is at its head(s).")?;
     } else {
-        writeln!(
-            out,
-            "{} revision(s) pending: {}",
-            pending.len(),
-            pending.join(", ")
-        )?;
+        if pending.is_empty() {
+            writeln!(out, "No pending revisions: the database is at its head(s).")?;
+        } else {
+            writeln!(
+                out,
+                "{} revision(s) pending: {}",
+                pending.len(),
+                pending.join(", ")
+            )?;
+        }
+        for revision in &edited {
+            writeln!(out, "Edited: {revision}")?;
+        }
+        match &drift {
+            Some(diff) if diff.is_empty() => writeln!(
+                out,
+                "No drift: the database matches the target schema {}.",
+                target_schema.display()
+            )?,
+            Some(diff) => {
+                writeln!(
+                    out,
+                    "The database differs from the target schema {}:",
+                    target_schema.display()
+                )?;
+                for line in autogen::summary_lines(diff) {
+                    writeln!(out, "  - {line}")?;
+                }
+                writeln!(
+                    out,
+                    "Write the revision that closes the gap with `rmig revision --autogenerate -m \"...\"`."
+                )?;
+            }
+            None if target_schema.exists() => writeln!(
+                out,
+                "The target schema {} is compared once no revision is pending.",
+                target_schema.display()
+            )?,
+            None => {}
+        }
     }
-    Ok(if plan.is_empty() {
+    if args.strict && !edited.is_empty() {
+        return Ok(EXIT_BAD_INPUT as u8);
+    }
+    Ok(if plan.is_empty() && !drifted {
         0
     } else {
         EXIT_PENDING as u8

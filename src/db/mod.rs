@@ -26,12 +26,22 @@ pub enum DbError {
     BadUrl { url: String, reason: String },
     #[error("cannot connect to {url}: {reason}")]
     Connect { url: String, reason: String },
-    #[error("{sql}\nfailed: {message}")]
+    #[error("`{}` failed: {message}", sql_for_message(sql))]
     Statement { sql: String, message: String },
-    #[error("another rmig run holds the migration lock on {table}; gave up after {waited:?} (raise --lock-timeout or wait for it to finish)")]
+    #[error("another rmig run holds the migration lock on {table}; gave up after {:.1} s (raise --lock-timeout or wait for it to finish)", waited.as_secs_f64())]
     LockTimeout { table: String, waited: Duration },
     #[error("{0}")]
     Other(String),
+}
+
+/// SQL as an error quotes it: on one line (the message is one line), cut after 200
+/// characters (fault tests: `statement_timeout_stops_the_step_and_rolls_it_back`).
+fn sql_for_message(sql: &str) -> String {
+    let joined = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    match joined.char_indices().nth(200) {
+        Some((at, _)) => format!("{}...", &joined[..at]),
+        None => joined,
+    }
 }
 
 /// A connection rmig migrates through.
@@ -56,6 +66,27 @@ pub trait Backend {
     /// Runs one statement with `$1`-style parameters and returns the rows it changed.
     fn execute(&mut self, sql: &str, params: &[ScalarValue]) -> Result<u64, DbError>;
 
+    /// Starts a transaction and reads a query's first column, in one round trip where the
+    /// database has round trips: each step of a run starts this way.
+    fn begin_and_query(&mut self, select: &str) -> Result<Vec<String>, DbError> {
+        self.begin()?;
+        self.query_strings(select, &[])
+    }
+
+    /// Runs statements without parameters (their values are escaped literals) and returns the
+    /// rows each changed, committing after them when `commit`: each step of a run ends this
+    /// way, in one round trip where the database has round trips.
+    fn execute_script(&mut self, statements: &[String], commit: bool) -> Result<Vec<u64>, DbError> {
+        let mut counts = Vec::with_capacity(statements.len());
+        for statement in statements {
+            counts.push(self.execute(statement, &[])?);
+        }
+        if commit {
+            self.commit()?;
+        }
+        Ok(counts)
+    }
+
     /// Runs a query whose first column is text.
     fn query_strings(&mut self, sql: &str, params: &[ScalarValue]) -> Result<Vec<String>, DbError>;
 
@@ -63,9 +94,10 @@ pub trait Backend {
     fn query_count(&mut self, sql: &str) -> Result<u64, DbError>;
 
     /// Runs a query (no parameters) and returns every row whole, each value in its text form:
-    /// `None` for NULL, numbers in decimal, text as stored (PostgreSQL: every value as the
-    /// server prints it; SQLite: a blob as lower-case hex). For reading catalogs and PRAGMAs,
-    /// such as the table definition a SQLite rebuild starts from.
+    /// `None` for NULL, numbers in decimal, text as stored. PostgreSQL gives every value as the
+    /// server prints it; SQLite a real always with its point or exponent (`-2.0`), a blob as
+    /// lower-case hex. For reading catalogs and PRAGMAs, such as the table definition a SQLite
+    /// rebuild starts from.
     fn query_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
 
     /// Whether the table exists (schema `None`: the connection's default).

@@ -1,5 +1,6 @@
 //! PostgreSQL through the synchronous `postgres` crate, TLS through `native-tls`.
 
+use std::collections::HashMap;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -24,6 +25,9 @@ const LOCK_POLL: Duration = Duration::from_millis(100);
 
 pub struct PostgresBackend {
     client: Client,
+    /// Statements prepared on this session by their SQL text: a bulk insert or the audit
+    /// row of every step is parsed once per run, not once per row.
+    prepared: HashMap<String, postgres::Statement>,
 }
 
 impl PostgresBackend {
@@ -75,7 +79,10 @@ impl PostgresBackend {
             }
         }
         .map_err(|e| connect_error(describe_connect_error(&e)))?;
-        let mut backend = PostgresBackend { client };
+        let mut backend = PostgresBackend {
+            client,
+            prepared: HashMap::new(),
+        };
         // PostgreSQL 14+ then notices within a second when rmig dies mid-statement (killed,
         // network gone) and ends the session, rolling back its step and freeing the run lock.
         // Older servers lack the setting; they end the session when the statement finishes.
@@ -102,6 +109,19 @@ impl PostgresBackend {
         Ok(backend)
     }
 
+    /// The session's prepared statement for `sql`, preparing it on first use.
+    fn prepare_cached(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
+        if let Some(statement) = self.prepared.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self
+            .client
+            .prepare(sql)
+            .map_err(|e| statement_error(sql, &e))?;
+        self.prepared.insert(sql.to_string(), statement.clone());
+        Ok(statement)
+    }
+
     /// Binds `params` to the types the server inferred for them. Values whose Rust form the
     /// driver cannot send as that type (a date given as text, say) are sent as text and cast
     /// in SQL, so the server does the conversion it would do for a literal.
@@ -109,11 +129,8 @@ impl PostgresBackend {
         &mut self,
         sql: &str,
         params: &[ScalarValue],
-    ) -> Result<(String, Vec<Box<dyn ToSql + Sync>>), DbError> {
-        let statement = self
-            .client
-            .prepare(sql)
-            .map_err(|e| statement_error(sql, &e))?;
+    ) -> Result<(postgres::Statement, Vec<Box<dyn ToSql + Sync>>), DbError> {
+        let statement = self.prepare_cached(sql)?;
         let mut casts: Vec<Option<String>> = Vec::with_capacity(params.len());
         let mut bound: Vec<Box<dyn ToSql + Sync>> = Vec::with_capacity(params.len());
         for (value, ty) in params.iter().zip(statement.params()) {
@@ -129,7 +146,7 @@ impl PostgresBackend {
             }
         }
         if casts.iter().all(Option::is_none) {
-            return Ok((sql.to_string(), bound));
+            return Ok((statement, bound));
         }
         let mut rewritten = sql.to_string();
         // Highest index first, so `$1` does not match the start of `$10`.
@@ -144,7 +161,7 @@ impl PostgresBackend {
                 rewritten = replace_placeholder(&rewritten, &placeholder, &replacement);
             }
         }
-        Ok((rewritten, bound))
+        Ok((self.prepare_cached(&rewritten)?, bound))
     }
 }
 
@@ -169,7 +186,11 @@ fn replace_placeholder(sql: &str, placeholder: &str, replacement: &str) -> Strin
 /// The value as the Rust type the driver sends for `ty`, when there is one.
 fn native_value(value: &ScalarValue, ty: &Type) -> Option<Box<dyn ToSql + Sync>> {
     Some(match (value, ty) {
-        (ScalarValue::Null, _) => Box::new(None::<String>) as Box<dyn ToSql + Sync>,
+        // A NULL of any other type goes the text-and-cast way below: the driver refuses to
+        // send an Option<String> as, say, a bigint, even when it is None.
+        (ScalarValue::Null, &Type::TEXT | &Type::VARCHAR | &Type::BPCHAR | &Type::NAME) => {
+            Box::new(None::<String>) as Box<dyn ToSql + Sync>
+        }
         (ScalarValue::Bool(b), &Type::BOOL) => Box::new(*b),
         (ScalarValue::Integer(i), &Type::INT2) => Box::new(i16::try_from(*i).ok()?),
         (ScalarValue::Integer(i), &Type::INT4) => Box::new(i32::try_from(*i).ok()?),
@@ -205,6 +226,9 @@ fn server_message(error: &postgres::Error) -> String {
             }
             message
         }
+        // The driver's bare "connection closed" when the server ended the session mid-run
+        // (fault test: `connection_dropped_mid_step_rolls_the_step_back`).
+        None if error.is_closed() => "the server closed the connection (the session was terminated, the server restarted or the network failed)".to_string(),
         None => error.to_string(),
     }
 }
@@ -293,20 +317,54 @@ impl Backend for PostgresBackend {
     }
 
     fn execute(&mut self, sql: &str, params: &[ScalarValue]) -> Result<u64, DbError> {
-        let (sql, bound) = self.bind(sql, params)?;
+        let (statement, bound) = self.bind(sql, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
         self.client
-            .execute(sql.as_str(), &refs)
-            .map_err(|e| statement_error(&sql, &e))
+            .execute(&statement, &refs)
+            .map_err(|e| statement_error(sql, &e))
+    }
+
+    fn begin_and_query(&mut self, select: &str) -> Result<Vec<String>, DbError> {
+        let script = format!("BEGIN; {select}");
+        let messages = self
+            .client
+            .simple_query(&script)
+            .map_err(|e| statement_error(&script, &e))?;
+        Ok(messages
+            .iter()
+            .filter_map(|message| match message {
+                SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn execute_script(&mut self, statements: &[String], commit: bool) -> Result<Vec<u64>, DbError> {
+        let mut script = statements.join(";\n");
+        if commit {
+            script.push_str(";\nCOMMIT");
+        }
+        let messages = self
+            .client
+            .simple_query(&script)
+            .map_err(|e| statement_error(&script, &e))?;
+        Ok(messages
+            .iter()
+            .filter_map(|message| match message {
+                SimpleQueryMessage::CommandComplete(rows) => Some(*rows),
+                _ => None,
+            })
+            .take(statements.len())
+            .collect())
     }
 
     fn query_strings(&mut self, sql: &str, params: &[ScalarValue]) -> Result<Vec<String>, DbError> {
-        let (sql, bound) = self.bind(sql, params)?;
+        let (statement, bound) = self.bind(sql, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();
         let rows = self
             .client
-            .query(sql.as_str(), &refs)
-            .map_err(|e| statement_error(&sql, &e))?;
+            .query(&statement, &refs)
+            .map_err(|e| statement_error(sql, &e))?;
         Ok(rows.iter().map(|row| row.get::<_, String>(0)).collect())
     }
 

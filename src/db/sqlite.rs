@@ -41,6 +41,15 @@ impl SqliteBackend {
             url: format!("{target:?}"),
             reason: e.to_string(),
         })?;
+        // rusqlite's bundled SQLite is built with foreign keys on by default; SQLite's own
+        // default, and SQLAlchemy's (so Alembic's), is off. rmig keeps SQLite's default, which
+        // the table rebuild relies on (see exec/batch.rs).
+        connection
+            .execute_batch("PRAGMA foreign_keys = OFF")
+            .map_err(|e| DbError::Connect {
+                url: format!("{target:?}"),
+                reason: format!("cannot set PRAGMA foreign_keys: {e}"),
+            })?;
         Ok(SqliteBackend { connection })
     }
 
@@ -85,7 +94,7 @@ fn text_of_value(value: ValueRef<'_>) -> Option<String> {
     match value {
         ValueRef::Null => None,
         ValueRef::Integer(number) => Some(number.to_string()),
-        ValueRef::Real(number) => Some(number.to_string()),
+        ValueRef::Real(number) => Some(format!("{number:?}")),
         ValueRef::Text(text) => Some(String::from_utf8_lossy(text).into_owned()),
         ValueRef::Blob(bytes) => Some(bytes.iter().map(|byte| format!("{byte:02x}")).collect()),
     }

@@ -6,6 +6,8 @@
 //! plan started from; if another process moved them, the run plans again from the new rows,
 //! so concurrent deploys apply each revision once.
 
+mod batch;
+
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
@@ -14,9 +16,14 @@ use crate::graph::RevisionMap;
 use crate::guard::{self, Allowances, CheckedPlan, GuardError};
 use crate::ops::reverse::IrreversibleOperation;
 use crate::ops::sql::{render, RenderError, Statement};
-use crate::ops::{Operation, ScalarValue};
+use crate::ops::Operation;
 use crate::plan::{self, Direction, Plan, PlanError, StampStep, Step, VersionChange};
 use crate::version_table::VersionTable;
+
+mod history;
+
+use history::AuditRow;
+pub use history::{EditedRevision, HistoryTable};
 
 /// How many times a run re-plans after other processes moved the version rows under it.
 const MAX_REPLANS: usize = 64;
@@ -34,9 +41,29 @@ pub enum TransactionMode {
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub version_table: VersionTable,
+    /// rmig's audit table, next to the version table.
+    pub history: HistoryTable,
     pub transaction_mode: TransactionMode,
     /// How long to wait for another run's lock.
     pub lock_timeout: Duration,
+    /// Refuse to run when an applied revision's file was edited since.
+    pub strict: bool,
+}
+
+impl RunOptions {
+    /// Per-migration transactions, a five-minute lock wait, not strict.
+    pub fn new(version_table: VersionTable) -> RunOptions {
+        RunOptions {
+            history: HistoryTable {
+                schema: version_table.schema.clone(),
+                ..HistoryTable::default()
+            },
+            version_table,
+            transaction_mode: TransactionMode::PerMigration,
+            lock_timeout: Duration::from_secs(300),
+            strict: false,
+        }
+    }
 }
 
 /// A step as progress reports and errors name it, e.g. `upgrade 1975ea83b712 -> ae1027a6acf`.
@@ -105,6 +132,8 @@ impl Progress for Silent {}
 pub struct RunSummary {
     pub applied: Vec<StepLabel>,
     pub heads: Vec<String>,
+    /// Applied revisions whose files changed since (reported, not fatal unless strict).
+    pub edited: Vec<EditedRevision>,
 }
 
 /// Why a run stopped. Every variant says where the database was left.
@@ -146,6 +175,8 @@ pub enum ExecError {
         path: std::path::PathBuf,
         source: IrreversibleOperation,
     },
+    #[error("{} applied revision(s) were edited after they were applied, and --strict refuses to run: {}; restore the files or write a new revision", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
+    Edited(Vec<EditedRevision>),
     #[error("the version table kept changing under this run (other processes migrating at the same time); run it again")]
     KeptChanging,
     #[error("the version table changed while this run waited (another process migrated); a relative target like '{0}' is not re-planned, so run it again")]
@@ -165,7 +196,7 @@ impl ExecError {
     pub fn exit_code(&self) -> i32 {
         match self {
             ExecError::Guard(_) => crate::error::EXIT_BLOCKED,
-            ExecError::Plan(_) => crate::error::EXIT_BAD_INPUT,
+            ExecError::Plan(_) | ExecError::Edited(_) => crate::error::EXIT_BAD_INPUT,
             _ => crate::error::EXIT_FAILED,
         }
     }
@@ -194,10 +225,24 @@ pub fn migrate(
     progress: &mut dyn Progress,
 ) -> Result<RunSummary, ExecError> {
     with_lock(backend, options, |backend| {
-        ensure_version_table(backend, &options.version_table)?;
+        // Bad input (an unknown or ambiguous target, a version row no file declares) is
+        // refused before anything is created: plan once from the rows as they are
+        // (corpus: `postgres_unknown_target`, `args_unknown_current_row`).
+        let heads = current_heads(backend, &options.version_table)?;
+        match direction {
+            Direction::Upgrade => plan::upgrade(map, &heads, target)?,
+            Direction::Downgrade => plan::downgrade(map, &heads, target)?,
+        };
+        ensure_tables(backend, options)?;
         let mut summary = RunSummary::default();
         for attempt in 0..MAX_REPLANS {
             let heads = current_heads(backend, &options.version_table)?;
+            if attempt == 0 {
+                summary.edited = options.history.edited_revisions(backend, map, &heads)?;
+                if options.strict && !summary.edited.is_empty() {
+                    return Err(ExecError::Edited(summary.edited));
+                }
+            }
             let plan = match direction {
                 Direction::Upgrade => plan::upgrade(map, &heads, target)?,
                 Direction::Downgrade => plan::downgrade(map, &heads, target)?,
@@ -237,8 +282,16 @@ pub fn stamp(
     options: &RunOptions,
 ) -> Result<Vec<String>, ExecError> {
     with_lock(backend, options, |backend| {
-        ensure_version_table(backend, &options.version_table)?;
+        // As in `migrate`: an unknown target is refused before any table is created.
+        plan::stamp(
+            map,
+            &current_heads(backend, &options.version_table)?,
+            targets,
+            purge,
+        )?;
+        ensure_tables(backend, options)?;
         let table = &options.version_table;
+        let dialect = backend.dialect();
         backend.begin()?;
         let result = (|| -> Result<(), ExecError> {
             let heads = current_heads(backend, table)?;
@@ -261,7 +314,24 @@ pub fn stamp(
                     to: step.to.clone(),
                     message: None,
                 };
-                apply_version_changes(backend, table, &label, &step.version_changes)?;
+                let mut script: Vec<String> = step
+                    .version_changes
+                    .iter()
+                    .map(|change| table.change_sql_online(dialect, change))
+                    .collect();
+                for revision in &step.to {
+                    let row = AuditRow {
+                        revision: revision.clone(),
+                        direction: "stamp",
+                        checksum: map
+                            .index_of(revision)
+                            .and_then(|i| map.revision(i).checksum.clone()),
+                        duration: Duration::ZERO,
+                    };
+                    script.push(options.history.record_sql(dialect, &row));
+                }
+                let counts = backend.execute_script(&script, false)?;
+                check_version_counts(table, dialect, &label, &step.version_changes, &counts)?;
             }
             Ok(())
         })();
@@ -318,9 +388,13 @@ impl guard::RowCounter for BackendRows<'_> {
     }
 }
 
-/// Creates the version table exactly as Alembic does, when it is missing.
-fn ensure_version_table(backend: &mut dyn Backend, table: &VersionTable) -> Result<(), DbError> {
-    if backend.has_table(table.schema.as_deref(), &table.name)? {
+/// Creates the version table exactly as Alembic does, and rmig's audit table, when missing.
+fn ensure_tables(backend: &mut dyn Backend, options: &RunOptions) -> Result<(), DbError> {
+    let table = &options.version_table;
+    let history = &options.history;
+    if backend.has_table(table.schema.as_deref(), &table.name)?
+        && backend.has_table(history.schema.as_deref(), &history.name)?
+    {
         return Ok(());
     }
     backend.begin()?;
@@ -329,7 +403,7 @@ fn ensure_version_table(backend: &mut dyn Backend, table: &VersionTable) -> Resu
         if !backend.has_table(table.schema.as_deref(), &table.name)? {
             backend.batch(&table.create_sql(backend.dialect()))?;
         }
-        Ok(())
+        history.ensure(backend)
     })();
     match created {
         Ok(()) => backend.commit(),
@@ -358,6 +432,8 @@ fn run_checked(
 ) -> Result<Outcome, ExecError> {
     let plan: &Plan = checked.plan();
     let table = &options.version_table;
+    let dialect = backend.dialect();
+    let select_rows = table.select_sql(dialect);
     let single = options.transaction_mode == TransactionMode::Single;
     let mut rows = plan.start_heads.clone();
     let mut in_transaction = false;
@@ -375,11 +451,13 @@ fn run_checked(
                 in_transaction = false;
                 summary.applied.append(&mut applied_in_transaction);
             }
-            if !in_transaction {
-                backend.begin()?;
+            let found = if in_transaction {
+                backend.query_strings(&select_rows, &[])?
+            } else {
                 in_transaction = true;
-            }
-            if !rows_match(backend, table, &rows)? {
+                backend.begin_and_query(&select_rows)?
+            };
+            if !same_rows(found, &rows) {
                 backend.rollback()?;
                 in_transaction = false;
                 applied_in_transaction.clear();
@@ -395,10 +473,28 @@ fn run_checked(
                 backend.begin()?;
                 in_transaction = true;
             }
-            apply_version_changes(backend, table, &label, &step.version_changes)?;
+            // The version rows and the audit row go in one script with the commit: one round
+            // trip on PostgreSQL. Their values are validated ids and hex, quoted anyway.
+            let mut script: Vec<String> = step
+                .version_changes
+                .iter()
+                .map(|change| table.change_sql_online(dialect, change))
+                .collect();
+            let audit = AuditRow {
+                revision: revision.id.clone(),
+                direction: match step.direction {
+                    Direction::Upgrade => "upgrade",
+                    Direction::Downgrade => "downgrade",
+                },
+                checksum: revision.checksum.clone(),
+                duration: started.elapsed(),
+            };
+            script.push(options.history.record_sql(dialect, &audit));
+            let commit = !single || !revision.transactional;
+            let counts = backend.execute_script(&script, commit)?;
+            check_version_counts(table, dialect, &label, &step.version_changes, &counts)?;
             apply_to_rows(&mut rows, &step.version_changes);
-            if !single || !revision.transactional {
-                backend.commit()?;
+            if commit {
                 in_transaction = false;
                 summary.applied.push(label.clone());
             } else {
@@ -417,11 +513,19 @@ fn run_checked(
     match result {
         Ok(outcome) => Ok(outcome),
         Err(mut error) => {
+            // When the connection is gone (the server dropped it, the network failed), the
+            // ROLLBACK and the read-back fail too, and must not replace why the step failed;
+            // the server rolls back what a lost session had not committed, so the rows are
+            // those of the last committed step (fault test: `connection_dropped_mid_step`).
             if in_transaction {
-                backend.rollback()?;
+                let _ = backend.rollback();
             }
             if let ExecError::StepFailed { at, .. } = &mut error {
-                *at = current_heads(backend, table)?;
+                *at = match current_heads(backend, table) {
+                    Ok(heads) => heads,
+                    Err(_) if single => plan.start_heads.clone(),
+                    Err(_) => rows,
+                };
             }
             Err(error)
         }
@@ -469,13 +573,16 @@ fn run_operations(
             let outcome = match &statement {
                 Statement::Sql(sql) => backend.batch(sql),
                 Statement::Bound { sql, params } => backend.execute(sql, params).map(|_| ()),
-                Statement::RecreateTable { table, .. } => Err(DbError::Other(format!(
-                    "rebuilding SQLite table {table} (Alembic's batch mode) is not supported by this build"
-                ))),
+                Statement::RecreateTable {
+                    table,
+                    schema,
+                    change,
+                } => batch::recreate_table(backend, schema.as_deref(), table, change),
             };
             if let Err(source) = outcome {
                 if *in_transaction {
-                    backend.rollback()?;
+                    // A failed ROLLBACK (the connection is gone) must not hide the step's error.
+                    let _ = backend.rollback();
                     *in_transaction = false;
                 }
                 return Err(ExecError::StepFailed {
@@ -490,36 +597,24 @@ fn run_operations(
     Ok(())
 }
 
-/// Whether the version rows are still `expected` (as a set).
-fn rows_match(
-    backend: &mut dyn Backend,
-    table: &VersionTable,
-    expected: &[String],
-) -> Result<bool, DbError> {
-    let mut actual = current_heads(backend, table)?;
+/// Whether the version rows read are `expected`, as sets.
+fn same_rows(mut found: Vec<String>, expected: &[String]) -> bool {
     let mut expected = expected.to_vec();
-    actual.sort();
+    found.sort();
     expected.sort();
-    Ok(actual == expected)
+    found == expected
 }
 
-fn apply_version_changes(
-    backend: &mut dyn Backend,
+/// Alembic's check that each UPDATE and DELETE of a version row changed exactly one row.
+fn check_version_counts(
     table: &VersionTable,
+    dialect: crate::dialect::Dialect,
     label: &StepLabel,
     changes: &[VersionChange],
+    counts: &[u64],
 ) -> Result<(), ExecError> {
-    let dialect = backend.dialect();
-    for change in changes {
-        let bound = table.change_bound(dialect, change);
-        let params: Vec<ScalarValue> = bound
-            .params
-            .iter()
-            .cloned()
-            .map(ScalarValue::String)
-            .collect();
-        let found = backend.execute(&bound.sql, &params)?;
-        if bound.expects_one_row && found != 1 {
+    for (change, &found) in changes.iter().zip(counts) {
+        if change.expects_one_row() && found != 1 {
             let action = match change {
                 VersionChange::Update { from, to } => format!("updating '{from}' to '{to}'"),
                 VersionChange::Delete { version } => format!("deleting '{version}'"),

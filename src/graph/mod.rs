@@ -41,12 +41,15 @@ pub enum GraphError {
         revision: String,
         path: PathBuf,
     },
-    #[error("{kind} is detected in revisions ({}); check their down_revision and depends_on", revisions.join(", "))]
+    #[error(
+        "{kind} is detected in revisions ({}); check their down_revision and depends_on",
+        listed(revisions)
+    )]
     Cycle {
         kind: &'static str,
         revisions: Vec<String>,
     },
-    #[error("Multiple head revisions are present for given argument '{argument}'; please specify a specific target revision, '<branchname>@{argument}' to narrow to a specific head, or 'heads' for all heads (heads: {})", heads.join(", "))]
+    #[error("Multiple head revisions are present for given argument '{argument}'; please specify a specific target revision, '<branchname>@{argument}' to narrow to a specific head, or 'heads' for all heads (heads: {})", listed(heads))]
     MultipleHeads {
         argument: String,
         heads: Vec<String>,
@@ -55,6 +58,16 @@ pub enum GraphError {
     Resolution { argument: String, reason: String },
     #[error("{0}")]
     Revision(String),
+}
+
+/// Ids for a message: the first few, then how many more, so that a cycle through thousands of
+/// revisions is still one readable line (corpus: `graph_long_cycle`).
+fn listed(ids: &[String]) -> String {
+    const SHOWN: usize = 10;
+    match ids.len() {
+        n if n <= SHOWN => ids.join(", "),
+        n => format!("{} and {} more", ids[..SHOWN].join(", "), n - SHOWN),
+    }
 }
 
 impl GraphError {
@@ -83,10 +96,18 @@ pub struct RevisionMap {
     normalized_dependencies: Vec<Vec<RevIdx>>,
     next: Vec<Vec<RevIdx>>,
     all_next: Vec<Vec<RevIdx>>,
-    labels: Vec<BTreeSet<String>>,
+    /// Each revision's labels, declared and inherited, as an index into `label_sets`. A label
+    /// reaches a whole branch, so thousands of revisions share a few sets: stored once each,
+    /// rather than every label string copied into every descendant (issue 8).
+    label_set: Vec<u32>,
+    /// Distinct label sets; the first is empty.
+    label_sets: Vec<BTreeSet<String>>,
     heads: Vec<RevIdx>,
     real_heads: Vec<RevIdx>,
     bases: Vec<RevIdx>,
+    /// Longest path from a base along normalized down revisions: an ancestor is always
+    /// shallower than its descendants, which bounds ancestry searches.
+    depth: Vec<u32>,
 }
 
 impl RevisionMap {
@@ -188,10 +209,8 @@ impl RevisionMap {
         }
 
         let mut map = RevisionMap {
-            labels: revisions
-                .iter()
-                .map(|r| r.branch_labels.iter().cloned().collect())
-                .collect(),
+            label_set: Vec::new(),
+            label_sets: Vec::new(),
             revisions,
             by_id,
             label_owner,
@@ -204,8 +223,10 @@ impl RevisionMap {
             heads,
             real_heads,
             bases,
+            depth: Vec::new(),
         };
         map.normalize_dependencies();
+        map.depth = map.compute_depths();
         map.inherit_branch_labels();
         Ok(map)
     }
@@ -237,28 +258,73 @@ impl RevisionMap {
     /// Alembic's `_add_branches`: a label reaches every descendant of the revision declaring it,
     /// and, walking down from the last descendant reached, every revision until a branch or
     /// merge point.
+    ///
+    /// A revision's labels are those of the declaring revisions ("owners") that reach it. The
+    /// sets of owners are interned: a revision moves from set `s` to `s` plus the owner through
+    /// a memo, so each revision reached costs a hash look-up, and a new set (and its label
+    /// strings) is built only the first time it occurs.
     fn inherit_branch_labels(&mut self) {
-        for owner in 0..self.revisions.len() {
+        let n = self.revisions.len();
+        // Owner sets (sorted owner indexes), their ids, and (set, owner) -> set.
+        let mut owner_sets: Vec<Vec<RevIdx>> = vec![Vec::new()];
+        let mut set_ids: HashMap<Vec<RevIdx>, u32> = HashMap::from([(Vec::new(), 0)]);
+        let mut memo: HashMap<(u32, RevIdx), u32> = HashMap::new();
+        let mut intern = |owners: Vec<RevIdx>, owner_sets: &mut Vec<Vec<RevIdx>>| -> u32 {
+            *set_ids.entry(owners).or_insert_with_key(|owners| {
+                owner_sets.push(owners.clone());
+                (owner_sets.len() - 1) as u32
+            })
+        };
+        let mut set_of = vec![0u32; n];
+        for (index, set) in set_of.iter_mut().enumerate() {
+            if !self.revisions[index].branch_labels.is_empty() {
+                *set = intern(vec![index], &mut owner_sets);
+            }
+        }
+        let mut add = |set: u32, owner: RevIdx, owner_sets: &mut Vec<Vec<RevIdx>>| -> u32 {
+            if owner_sets[set as usize].binary_search(&owner).is_ok() {
+                return set;
+            }
+            if let Some(&known) = memo.get(&(set, owner)) {
+                return known;
+            }
+            let mut owners = owner_sets[set as usize].clone();
+            let at = owners.binary_search(&owner).unwrap_or_else(|at| at);
+            owners.insert(at, owner);
+            let id = intern(owners, owner_sets);
+            memo.insert((set, owner), id);
+            id
+        };
+        for owner in 0..n {
             if self.revisions[owner].branch_labels.is_empty() {
                 continue;
             }
-            let declared: Vec<String> = self.revisions[owner].branch_labels.clone();
             let descendants = self.descendants(&[owner], false);
             for &node in &descendants {
-                self.labels[node].extend(declared.iter().cloned());
+                set_of[node] = add(set_of[node], owner, &mut owner_sets);
             }
             let mut parent = *descendants.last().unwrap_or(&owner);
             loop {
                 if self.all_next[parent].len() > 1 || self.down[parent].len() > 1 {
                     break;
                 }
-                self.labels[parent].extend(declared.iter().cloned());
+                set_of[parent] = add(set_of[parent], owner, &mut owner_sets);
                 match self.down[parent].first() {
                     Some(&below) => parent = below,
                     None => break,
                 }
             }
         }
+        self.label_sets = owner_sets
+            .iter()
+            .map(|owners| {
+                owners
+                    .iter()
+                    .flat_map(|&owner| self.revisions[owner].branch_labels.iter().cloned())
+                    .collect()
+            })
+            .collect();
+        self.label_set = set_of;
     }
 
     pub fn len(&self) -> usize {
@@ -320,7 +386,7 @@ impl RevisionMap {
 
     /// Labels of the revision, declared and inherited.
     pub fn branch_labels(&self, index: RevIdx) -> &BTreeSet<String> {
-        &self.labels[index]
+        &self.label_sets[self.label_set[index] as usize]
     }
 
     /// Heads by down_revision only, in load order.
@@ -386,7 +452,6 @@ impl RevisionMap {
         let mut seen = vec![false; self.revisions.len()];
         let mut out = Vec::new();
         let mut todo = Vec::new();
-        let mut buffer = Vec::new();
         for &target in targets {
             todo.push(target);
             while let Some(index) = todo.pop() {
@@ -394,9 +459,8 @@ impl RevisionMap {
                     continue;
                 }
                 seen[index] = true;
-                buffer.clear();
-                related(index, &mut buffer);
-                todo.extend_from_slice(&buffer);
+                // Straight onto the stack, in the same order as through a buffer before.
+                related(index, &mut todo);
                 out.push(index);
             }
         }
@@ -404,6 +468,63 @@ impl RevisionMap {
     }
 
     /// Membership mask of `ancestors(targets, true)`.
+    /// Parents along normalized down revisions, without allocating.
+    fn normalized_parents(&self, index: RevIdx) -> impl Iterator<Item = RevIdx> + '_ {
+        self.down[index]
+            .iter()
+            .chain(&self.normalized_dependencies[index])
+            .copied()
+    }
+
+    fn compute_depths(&self) -> Vec<u32> {
+        let n = self.revisions.len();
+        let mut pending: Vec<usize> = (0..n).map(|i| self.normalized_parents(i).count()).collect();
+        let mut children: Vec<Vec<RevIdx>> = vec![Vec::new(); n];
+        for child in 0..n {
+            for parent in self.normalized_parents(child) {
+                children[parent].push(child);
+            }
+        }
+        let mut depth = vec![0u32; n];
+        let mut ready: Vec<RevIdx> = (0..n).filter(|&i| pending[i] == 0).collect();
+        while let Some(index) = ready.pop() {
+            for &child in &children[index] {
+                depth[child] = depth[child].max(depth[index] + 1);
+                pending[child] -= 1;
+                if pending[child] == 0 {
+                    ready.push(child);
+                }
+            }
+        }
+        depth
+    }
+
+    /// Whether `ancestor` is `descendant` or one of its ancestors, dependencies included.
+    /// The search below `descendant` stops at the ancestor's depth, so it visits only the
+    /// revisions between the two instead of the whole history.
+    pub fn is_ancestor(&self, ancestor: RevIdx, descendant: RevIdx) -> bool {
+        if ancestor == descendant {
+            return true;
+        }
+        let floor = self.depth[ancestor];
+        if self.depth[descendant] <= floor {
+            return false;
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![descendant];
+        while let Some(index) = stack.pop() {
+            for parent in self.normalized_parents(index) {
+                if parent == ancestor {
+                    return true;
+                }
+                if self.depth[parent] > floor && seen.insert(parent) {
+                    stack.push(parent);
+                }
+            }
+        }
+        false
+    }
+
     pub(crate) fn ancestor_mask(&self, targets: &[RevIdx]) -> Vec<bool> {
         let mut mask = vec![false; self.revisions.len()];
         for index in self.ancestors(targets, true) {

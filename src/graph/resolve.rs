@@ -296,7 +296,28 @@ impl RevisionMap {
             match children.as_slice() {
                 [] => return Ok(if no_overwalk { None } else { Some(position) }),
                 [only] => position = *only,
-                _ => return Err(GraphError::Revision("Ambiguous walk".to_string())),
+                many => {
+                    // Alembic says only "Ambiguous walk"; naming the way forks says what to
+                    // write instead (corpus: `args_relative_too_far`).
+                    let from = match position {
+                        Walked::Rev(index) => format!("revision {}", self.id(index)),
+                        Walked::Nowhere if steps < 0 => "the heads".to_string(),
+                        _ => "base".to_string(),
+                    };
+                    let choices: Vec<&str> = many
+                        .iter()
+                        .filter_map(|w| match w {
+                            Walked::Rev(index) => Some(self.id(*index)),
+                            _ => None,
+                        })
+                        .collect();
+                    return Err(GraphError::Revision(format!(
+                        "Ambiguous walk: {} revisions lead {} from {from} ({}); name one of them or a branch label instead",
+                        many.len(),
+                        if steps > 0 { "up" } else { "down" },
+                        choices.join(", ")
+                    )));
+                }
             }
         }
         Ok(Some(position))

@@ -1,7 +1,7 @@
 //! Alembic's `tests/test_revision.py` resolution cases (heads, bases, labels, `label@...`,
 //! prefixes, walks, normalized dependencies, loop and cycle detection), ported case by case.
-//! Each test is named after the Alembic test it ports. Ordering cases (`iterate_revisions`)
-//! live with the planner in `plan/tests.rs`.
+//! Each test is named after the Alembic class and test it ports; the few that port no Alembic
+//! test say so. Ordering cases (`iterate_revisions`) live with the planner in `plan/tests.rs`.
 //!
 //! The helpers are `pub(crate)` so that the planner tests build graphs the same way.
 
@@ -121,14 +121,14 @@ fn abc1c2() -> RevisionMap {
 /// Alembic adds `d` to a built map; rmig builds maps whole, so the port checks the heads of the
 /// map that results.
 #[test]
-fn add_revision_one_head() {
+fn api_add_revision_one_head() {
     assert_eq!(ids(&abc(), abc().heads()), ["c"]);
     let map = build(&[("a", &[]), ("b", &["a"]), ("c", &["b"]), ("d", &["c"])]);
     assert_eq!(ids(&map, map.heads()), ["d"]);
 }
 
 #[test]
-fn add_revision_two_head() {
+fn api_add_revision_two_head() {
     let map = abc1c2();
     assert_eq!(ids(&map, map.heads()), ["c1", "c2"]);
     let map = build(&[
@@ -142,40 +142,40 @@ fn add_revision_two_head() {
 }
 
 #[test]
-fn get_revision_head_single() {
+fn api_get_revision_head_single() {
     assert_eq!(get(&abc(), "head").as_deref(), Some("c"));
 }
 
 #[test]
-fn get_revision_base_single() {
+fn api_get_revision_base_single() {
     assert_eq!(get(&abc(), "base"), None);
 }
 
 #[test]
-fn get_revision_head_multiple() {
+fn api_get_revision_head_multiple() {
     let map = abc1c2();
     assert_multiple_heads(map.get_revision("head"), "head", &["c1", "c2"]);
 }
 
 #[test]
-fn get_revision_heads_multiple() {
+fn api_get_revision_heads_multiple() {
     let map = abc1c2();
     assert_multiple_heads(map.get_revision("heads"), "heads", &["c1", "c2"]);
 }
 
 #[test]
-fn get_revisions_head_multiple() {
+fn api_get_revisions_head_multiple() {
     let map = abc1c2();
     assert_multiple_heads(map.get_revisions("head"), "head", &["c1", "c2"]);
 }
 
 #[test]
-fn get_revisions_heads_multiple() {
+fn api_get_revisions_heads_multiple() {
     assert_eq!(get_all(&abc1c2(), "heads"), ["c1", "c2"]);
 }
 
 #[test]
-fn get_revision_base_multiple() {
+fn api_get_revision_base_multiple() {
     let map = build(&[("a", &[]), ("b", &["a"]), ("c", &[]), ("d", &["c"])]);
     assert_eq!(get(&map, "base"), None);
     assert_eq!(ids(&map, map.bases()), ["a", "c"]);
@@ -197,7 +197,7 @@ fn labeled() -> RevisionMap {
 }
 
 #[test]
-fn dupe_branch_collection() {
+fn labeled_branch_dupe_branch_collection() {
     let error = build_error(vec![
         rev("a", &[]),
         rev("b", &["a"]),
@@ -229,7 +229,7 @@ fn dupe_branch_collection() {
 }
 
 #[test]
-fn filter_for_lineage_labeled_head_across_merge() {
+fn labeled_branch_filter_for_lineage_labeled_head_across_merge() {
     let map = build_revs(vec![
         rev("a", &[]),
         rev("b", &["a"]),
@@ -243,7 +243,7 @@ fn filter_for_lineage_labeled_head_across_merge() {
 }
 
 #[test]
-fn filter_for_lineage_heads() {
+fn labeled_branch_filter_for_lineage_heads() {
     let map = labeled();
     let filtered = map.filter_for_lineage(&[idx(&map, "f")], "heads").unwrap();
     assert_eq!(ids(&map, &filtered), ["f"]);
@@ -251,7 +251,7 @@ fn filter_for_lineage_heads() {
 
 /// Alembic's `_get_base_revisions(x)` is `filter_for_lineage(bases, x)`.
 #[test]
-fn get_base_revisions_labeled() {
+fn labeled_branch_get_base_revisions_labeled() {
     let map = labeled();
     let bases = map
         .filter_for_lineage(map.bases(), "somelongername@base")
@@ -260,26 +260,26 @@ fn get_base_revisions_labeled() {
 }
 
 #[test]
-fn get_current_named_rev() {
+fn labeled_branch_get_current_named_rev() {
     assert_eq!(get(&labeled(), "ebranch@head").as_deref(), Some("f"));
 }
 
 #[test]
-fn get_base_revisions() {
+fn labeled_branch_get_base_revisions() {
     let map = labeled();
     let bases = map.filter_for_lineage(map.bases(), "base").unwrap();
     assert_eq!(ids(&map, &bases), ["a", "d"]);
 }
 
 #[test]
-fn partial_id_resolve() {
+fn labeled_branch_partial_id_resolve() {
     let map = labeled();
     assert_eq!(get(&map, "ebranch@some").as_deref(), Some("someothername"));
     assert_eq!(get(&map, "abranch@some").as_deref(), Some("somelongername"));
 }
 
 #[test]
-fn partial_id_resolve_too_short() {
+fn labeled_branch_partial_id_resolve_too_short() {
     let map = labeled();
     assert_eq!(
         resolution_error(map.get_revision("ebranch@sos")),
@@ -288,12 +288,12 @@ fn partial_id_resolve_too_short() {
 }
 
 #[test]
-fn branch_at_heads() {
+fn labeled_branch_branch_at_heads() {
     assert_eq!(get(&labeled(), "abranch@heads").as_deref(), Some("c"));
 }
 
 #[test]
-fn branch_at_syntax() {
+fn labeled_branch_branch_at_syntax() {
     let map = labeled();
     assert_eq!(get(&map, "abranch@head").as_deref(), Some("c"));
     assert_eq!(get(&map, "abranch@base"), None);
@@ -302,19 +302,19 @@ fn branch_at_syntax() {
 }
 
 #[test]
-fn branch_at_self() {
+fn labeled_branch_branch_at_self() {
     assert_eq!(get(&labeled(), "ebranch@ebranch").as_deref(), Some("e"));
 }
 
 #[test]
-fn retrieve_branch_revision() {
+fn labeled_branch_retrieve_branch_revision() {
     let map = labeled();
     assert_eq!(get(&map, "abranch").as_deref(), Some("a"));
     assert_eq!(get(&map, "ebranch").as_deref(), Some("e"));
 }
 
 #[test]
-fn rev_not_in_branch() {
+fn labeled_branch_rev_not_in_branch() {
     let map = labeled();
     assert_eq!(
         resolution_error(map.get_revision("ebranch@b")),
@@ -327,12 +327,12 @@ fn rev_not_in_branch() {
 }
 
 #[test]
-fn actually_short_rev_name() {
+fn labeled_branch_actually_short_rev_name() {
     assert_eq!(get(&labeled(), "e").as_deref(), Some("e"));
 }
 
 #[test]
-fn no_revision_exists() {
+fn labeled_branch_no_revision_exists() {
     let map = labeled();
     assert_eq!(
         resolution_error(map.get_revision("abranch@qprstuv")),
@@ -345,25 +345,25 @@ fn no_revision_exists() {
 }
 
 #[test]
-fn not_actually_a_branch() {
+fn labeled_branch_not_actually_a_branch() {
     assert_eq!(get(&labeled(), "e@d").as_deref(), Some("d"));
 }
 
 #[test]
-fn not_actually_a_branch_partial_resolution() {
+fn labeled_branch_not_actually_a_branch_partial_resolution() {
     assert_eq!(get(&labeled(), "someoth@d").as_deref(), Some("d"));
 }
 
 #[test]
-fn no_such_branch() {
+fn labeled_branch_no_such_branch() {
     assert_eq!(
         resolution_error(labeled().get_revision("x@d")),
         "No such branch: 'x'"
     );
 }
 
-/// Labels are inherited along the branch (Alembic's `_add_branches`), which is what makes
-/// `abranch@some` and `ebranch@-2` work above.
+/// Not an Alembic test: labels are inherited along the branch (Alembic's `_add_branches`),
+/// which is what makes `abranch@some` and `ebranch@-2` work above.
 #[test]
 fn labeled_branch_labels_are_inherited() {
     let map = labeled();
@@ -381,7 +381,7 @@ fn labeled_branch_labels_are_inherited() {
     }
 }
 
-/// `label@-N` in `get_revisions` walks down from the heads on that branch.
+/// Not an Alembic test: `label@-N` in `get_revisions` walks down from the heads on that branch.
 #[test]
 fn labeled_branch_relative_down_from_heads() {
     let map = labeled();
@@ -389,7 +389,8 @@ fn labeled_branch_relative_down_from_heads() {
     assert_eq!(get_all(&map, "ebranch@-2"), ["e"]);
 }
 
-/// Alembic lists at most three candidates, then "...".
+/// Not an Alembic test (the message is `_revision_for_ident`'s): at most three candidates,
+/// then "...".
 #[test]
 fn ambiguous_prefix_lists_three_candidates() {
     let map = build(&[
@@ -416,6 +417,7 @@ fn ambiguous_prefix_lists_three_candidates() {
 
 // ---- walks (Alembic's `_walk`, used by every `+N` / `-N`) ----
 
+/// Not an Alembic test: `_walk` directly, up, down, past either end, and at a fork.
 #[test]
 fn walk_up_down_and_overwalk() {
     let map = labeled();
@@ -431,10 +433,10 @@ fn walk_up_down_and_overwalk() {
     assert_eq!(walk(at("c"), 1, None, false), Some(at("c")));
     assert_eq!(walk(at("a"), -1, None, true), Some(Walked::Base));
     assert_eq!(walk(at("a"), -2, None, true), None);
-    assert_eq!(
+    assert!(matches!(
         map.walk(Walked::Nowhere, 1, None, true),
-        Err(GraphError::Revision("Ambiguous walk".to_string()))
-    );
+        Err(GraphError::Revision(m)) if m.starts_with("Ambiguous walk: ")
+    ));
 }
 
 // ---- MultipleBaseCrossDependencyTestOne / Two: heads ----
@@ -489,7 +491,7 @@ fn multiple_base_cross_dependency_two_what_are_the_heads() {
 // ---- BranchTravellingTest.test_ancestor_nodes ----
 
 #[test]
-fn ancestor_nodes() {
+fn branch_travelling_ancestor_nodes() {
     let map = build(&[
         ("a1", &[]),
         ("a2", &["a1"]),
@@ -530,7 +532,7 @@ fn normalized() -> RevisionMap {
 }
 
 #[test]
-fn normalized_down_revisions() {
+fn normalized_down_rev_normalized_down_revisions() {
     let map = normalized();
     let b4 = idx(&map, "b4");
     // Alembic's `_all_down_revisions`: down_revision plus every dependency.
@@ -542,7 +544,7 @@ fn normalized_down_revisions() {
 }
 
 #[test]
-fn dupe_dependency() {
+fn normalized_down_rev_dupe_dependency() {
     let map = normalized();
     let b5 = idx(&map, "b5");
     assert_eq!(ids(&map, &map.normalized_down_revisions(b5)), ["b4"]);
@@ -551,12 +553,12 @@ fn dupe_dependency() {
 // ---- GraphWithLoopTest ----
 
 #[test]
-fn revision_map_solitary_loop() {
+fn graph_with_loop_revision_map_solitary_loop() {
     assert_cycle(vec![rev("a", &["a"])], "Self-loop", &["a"]);
 }
 
 #[test]
-fn revision_map_base_loop() {
+fn graph_with_loop_revision_map_base_loop() {
     assert_cycle(
         vec![rev("a", &["a"]), rev("b", &["a"]), rev("c", &["b"])],
         "Self-loop",
@@ -565,7 +567,7 @@ fn revision_map_base_loop() {
 }
 
 #[test]
-fn revision_map_head_loop() {
+fn graph_with_loop_revision_map_head_loop() {
     assert_cycle(
         vec![rev("a", &[]), rev("b", &["a"]), rev("c", &["b", "c"])],
         "Self-loop",
@@ -574,7 +576,7 @@ fn revision_map_head_loop() {
 }
 
 #[test]
-fn revision_map_branch_point_loop() {
+fn graph_with_loop_revision_map_branch_point_loop() {
     assert_cycle(
         vec![
             rev("a", &[]),
@@ -588,7 +590,7 @@ fn revision_map_branch_point_loop() {
 }
 
 #[test]
-fn revision_map_merge_point_loop() {
+fn graph_with_loop_revision_map_merge_point_loop() {
     assert_cycle(
         vec![
             rev("a", &[]),
@@ -602,7 +604,7 @@ fn revision_map_merge_point_loop() {
 }
 
 #[test]
-fn revision_map_solitary_dependency_loop() {
+fn graph_with_loop_revision_map_solitary_dependency_loop() {
     assert_cycle(
         vec![rev("a", &[]).with_depends_on(&["a"])],
         "Dependency self-loop",
@@ -611,7 +613,7 @@ fn revision_map_solitary_dependency_loop() {
 }
 
 #[test]
-fn revision_map_base_dependency_loop() {
+fn graph_with_loop_revision_map_base_dependency_loop() {
     assert_cycle(
         vec![
             rev("a", &[]).with_depends_on(&["a"]),
@@ -624,7 +626,7 @@ fn revision_map_base_dependency_loop() {
 }
 
 #[test]
-fn revision_map_head_dep_loop() {
+fn graph_with_loop_revision_map_head_dep_loop() {
     assert_cycle(
         vec![
             rev("a", &[]),
@@ -637,7 +639,7 @@ fn revision_map_head_dep_loop() {
 }
 
 #[test]
-fn revision_map_branch_point_dep_loop() {
+fn graph_with_loop_revision_map_branch_point_dep_loop() {
     assert_cycle(
         vec![
             rev("a", &[]),
@@ -651,7 +653,7 @@ fn revision_map_branch_point_dep_loop() {
 }
 
 #[test]
-fn revision_map_merge_point_dep_loop() {
+fn graph_with_loop_revision_map_merge_point_dep_loop() {
     assert_cycle(
         vec![
             rev("a", &[]),
@@ -664,6 +666,7 @@ fn revision_map_merge_point_dep_loop() {
     );
 }
 
+/// Not an Alembic test: the whole message.
 #[test]
 fn revision_map_self_loop_message() {
     let error = build_error(vec![rev("a", &["a"])]);
@@ -680,7 +683,7 @@ fn revision_map_self_loop_message() {
 // from both a head and a base, which for the "upper" cases is the whole map).
 
 #[test]
-fn revision_map_simple_cycle() {
+fn graph_with_cycle_revision_map_simple_cycle() {
     assert_cycle(
         vec![rev("a", &["c"]), rev("b", &["a"]), rev("c", &["b"])],
         "Cycle",
@@ -689,7 +692,7 @@ fn revision_map_simple_cycle() {
 }
 
 #[test]
-fn revision_map_extra_simple_cycle() {
+fn graph_with_cycle_revision_map_extra_simple_cycle() {
     assert_cycle(
         vec![
             rev("a", &["c"]),
@@ -704,7 +707,7 @@ fn revision_map_extra_simple_cycle() {
 }
 
 #[test]
-fn revision_map_lower_simple_cycle() {
+fn graph_with_cycle_revision_map_lower_simple_cycle() {
     assert_cycle(
         vec![
             rev("a", &["c"]),
@@ -719,7 +722,7 @@ fn revision_map_lower_simple_cycle() {
 }
 
 #[test]
-fn revision_map_upper_simple_cycle() {
+fn graph_with_cycle_revision_map_upper_simple_cycle() {
     assert_cycle(
         vec![
             rev("a", &[]),
@@ -734,7 +737,7 @@ fn revision_map_upper_simple_cycle() {
 }
 
 #[test]
-fn revision_map_simple_dep_cycle() {
+fn graph_with_cycle_revision_map_simple_dep_cycle() {
     assert_cycle(
         vec![
             rev("a", &[]).with_depends_on(&["c"]),
@@ -747,7 +750,7 @@ fn revision_map_simple_dep_cycle() {
 }
 
 #[test]
-fn revision_map_extra_simple_dep_cycle() {
+fn graph_with_cycle_revision_map_extra_simple_dep_cycle() {
     assert_cycle(
         vec![
             rev("a", &[]).with_depends_on(&["c"]),
@@ -762,7 +765,7 @@ fn revision_map_extra_simple_dep_cycle() {
 }
 
 #[test]
-fn revision_map_lower_simple_dep_cycle() {
+fn graph_with_cycle_revision_map_lower_simple_dep_cycle() {
     assert_cycle(
         vec![
             rev("a", &[]).with_depends_on(&["c"]),
@@ -777,7 +780,7 @@ fn revision_map_lower_simple_dep_cycle() {
 }
 
 #[test]
-fn revision_map_upper_simple_dep_cycle() {
+fn graph_with_cycle_revision_map_upper_simple_dep_cycle() {
     assert_cycle(
         vec![
             rev("a", &[]),
@@ -791,6 +794,7 @@ fn revision_map_upper_simple_dep_cycle() {
     );
 }
 
+/// Not an Alembic test: the whole message.
 #[test]
 fn revision_map_cycle_message() {
     let error = build_error(vec![rev("a", &["c"]), rev("b", &["a"]), rev("c", &["b"])]);
@@ -805,7 +809,7 @@ fn revision_map_cycle_message() {
 /// GraphWithLoopTest.test_revision_map_no_loop_w_overlapping_substrings(_dependencies): ids
 /// that are prefixes of each other are no loop.
 #[test]
-fn revision_map_no_loop_w_overlapping_substrings() {
+fn graph_with_loop_revision_map_no_loop_w_overlapping_substrings() {
     let map = build(&[("user_foo", &[]), ("user", &["user_foo"])]);
     assert_eq!(ids(&map, map.heads()), ["user"]);
     let map = build_revs(vec![

@@ -7,9 +7,9 @@
 //! direction recreates it. Names must differ (a drop and create of the same name is a
 //! rebuild, not a rename), and the schema must be the same.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
-use crate::ops::{Column, ColumnType, Operation};
+use crate::ops::{AddColumn, Column, ColumnType, CreateTable, Operation};
 
 use super::analysis::OpList;
 use super::object::qualified;
@@ -34,22 +34,40 @@ struct DroppedColumn<'a> {
     type_: &'a ColumnType,
 }
 
+/// Creates or adds that may be the other half of a rename, in list order.
+type Candidates<'a, T> = Vec<(OpPosition, &'a T)>;
+
 /// For each drop that looks like half of a rename, the rename to write instead.
 pub(crate) fn detect(lists: &[OpList]) -> HashMap<OpPosition, RenameHint> {
+    // Creates and adds indexed by where they go, in list order, so each drop looks only at
+    // its own schema's tables and its own table's columns: a long plan stays linear.
+    let mut creates: HashMap<Option<&str>, Candidates<CreateTable>> = HashMap::new();
+    let mut adds: HashMap<(Option<&str>, &str), Candidates<AddColumn>> = HashMap::new();
+    for (at, op) in all_ops(lists) {
+        match op {
+            Operation::CreateTable(create) => creates
+                .entry(create.schema.as_deref())
+                .or_default()
+                .push((at, create)),
+            Operation::AddColumn(add) => adds
+                .entry((add.schema.as_deref(), add.table_name.as_str()))
+                .or_default()
+                .push((at, add)),
+            _ => {}
+        }
+    }
     let mut hints = HashMap::new();
-    let mut used: Vec<OpPosition> = Vec::new();
+    let mut used: HashSet<OpPosition> = HashSet::new();
     for dropped in dropped_tables(lists) {
-        let created = all_ops(lists).find(|&(at, op)| {
-            let Operation::CreateTable(create) = op else {
-                return false;
-            };
-            !used.contains(&at)
-                && create.schema.as_deref() == dropped.schema
-                && create.table_name != dropped.table
-                && same_columns(dropped.columns, &create.columns)
+        let created = creates.get(&dropped.schema).and_then(|candidates| {
+            candidates.iter().find(|&&(at, create)| {
+                !used.contains(&at)
+                    && create.table_name != dropped.table
+                    && same_columns(dropped.columns, &create.columns)
+            })
         });
-        if let Some((at, Operation::CreateTable(create))) = created {
-            used.push(at);
+        if let Some(&(at, create)) = created {
+            used.insert(at);
             let toml = table_rename_toml(
                 lists,
                 dropped.at,
@@ -69,32 +87,24 @@ pub(crate) fn detect(lists: &[OpList]) -> HashMap<OpPosition, RenameHint> {
         }
     }
     for dropped in dropped_columns(lists) {
-        let added = all_ops(lists).find(|&(at, op)| {
-            let Operation::AddColumn(add) = op else {
-                return false;
-            };
-            !used.contains(&at)
-                && add.schema.as_deref() == dropped.schema
-                && add.table_name == dropped.table
-                && add.column.name != dropped.column
-                && equivalent(dropped.type_, &add.column.type_)
-        });
-        if let Some((at, Operation::AddColumn(add))) = added {
-            used.push(at);
+        let added = adds
+            .get(&(dropped.schema, dropped.table))
+            .and_then(|candidates| {
+                candidates.iter().find(|&&(at, add)| {
+                    !used.contains(&at)
+                        && add.column.name != dropped.column
+                        && equivalent(dropped.type_, &add.column.type_)
+                })
+            });
+        if let Some(&(at, add)) = added {
+            used.insert(at);
             let toml = column_rename_toml(lists, &dropped, &add.column.name);
+            let table = qualified(dropped.schema, dropped.table);
             hints.insert(
                 dropped.at,
                 RenameHint {
-                    old_name: format!(
-                        "{}.{}",
-                        qualified(dropped.schema, dropped.table),
-                        dropped.column
-                    ),
-                    new_name: format!(
-                        "{}.{}",
-                        qualified(dropped.schema, dropped.table),
-                        add.column.name
-                    ),
+                    old_name: format!("{table}.{}", dropped.column),
+                    new_name: format!("{table}.{}", add.column.name),
                     created_by: op_ref(lists, at),
                     toml,
                 },

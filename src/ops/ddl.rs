@@ -53,11 +53,7 @@ pub(super) fn ident_list(dialect: Dialect, names: &[String]) -> String {
         .join(", ")
 }
 
-/// A text literal in standard SQL form, the one SQLAlchemy renders: quotes doubled, nothing
-/// else escaped (PostgreSQL's `standard_conforming_strings`, on since 9.1, and SQLite alike).
-pub(super) fn string_literal(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
+pub(super) use crate::dialect::string_literal;
 
 /// `CONSTRAINT "name" ` when the constraint is named, else nothing (the database names it).
 fn constraint_name(dialect: Dialect, name: Option<&String>) -> String {

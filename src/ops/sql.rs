@@ -349,6 +349,46 @@ fn sqlite_default(default: &str) -> String {
     }
 }
 
+/// SQLite's spelling of a column definition, as `CREATE TABLE` writes it; for the executor's
+/// table rebuild (`exec::batch`), so that a column it adds reads as `add_column` would add it.
+pub fn sqlite_column_definition(column: &Column, schema: Option<&str>) -> Result<String, String> {
+    let placement = Placement {
+        inline_primary_key: column.primary_key,
+        ..Placement::default()
+    };
+    let def = column_def(column, Dialect::Sqlite, schema, placement)?;
+    let mut text = String::new();
+    SqliteQueryBuilder.prepare_column_def(&def, &mut text);
+    Ok(text)
+}
+
+/// SQLite's spelling of a column type, for the executor's table rebuild.
+pub fn sqlite_column_type(type_: &ColumnType, schema: Option<&str>) -> Result<String, String> {
+    let sea = sea_type(type_, Dialect::Sqlite, schema)?;
+    let mut text = String::new();
+    SqliteQueryBuilder.prepare_column_type(&sea, &mut text);
+    Ok(text)
+}
+
+/// `DEFAULT ...` as SQLite takes it, for the executor's table rebuild.
+pub fn sqlite_default_clause(default: &str) -> String {
+    format!("DEFAULT {}", sqlite_default(default))
+}
+
+/// A table-level constraint as SQLite's `CREATE TABLE` writes it, for the executor's table
+/// rebuild.
+pub fn sqlite_constraint_clause(
+    constraint: &TableConstraint,
+    schema: Option<&str>,
+) -> Result<String, String> {
+    ddl::constraint_clause(Dialect::Sqlite, schema, constraint)
+}
+
+/// An identifier quoted as every statement here quotes it: always, embedded quotes doubled.
+pub fn quote_identifier(dialect: Dialect, name: &str) -> String {
+    ddl::ident(dialect, name)
+}
+
 /// The distinct PostgreSQL enum types among `columns`' types, arrays included, by first use.
 fn enum_types(columns: &[&Column]) -> Vec<(String, Vec<String>)> {
     fn collect(type_: &ColumnType, found: &mut Vec<(String, Vec<String>)>) {

@@ -43,11 +43,6 @@ pub(super) fn plan_steps(
 /// The version rows as a step sees them, in insertion order.
 struct Heads {
     rows: Vec<String>,
-    /// The last "other rows" a merge or unmerge was checked against (sorted), with the mask of
-    /// them and their ancestors. A plan finishes one branch before the next, so the other rows
-    /// seldom change between steps; reusing the mask keeps a long downgrade linear where
-    /// Alembic walks the graph again at every step.
-    covered: Option<(Vec<RevIdx>, Vec<bool>)>,
 }
 
 impl Heads {
@@ -58,10 +53,7 @@ impl Heads {
                 rows.push(row.clone());
             }
         }
-        Heads {
-            rows,
-            covered: None,
-        }
+        Heads { rows }
     }
 
     fn contains(&self, id: &str) -> bool {
@@ -134,18 +126,15 @@ impl Heads {
         changes
     }
 
-    /// Membership mask of `others` and all their ancestors, dependencies included.
-    fn covered_by(&mut self, map: &RevisionMap, mut others: Vec<RevIdx>) -> &[bool] {
-        others.sort_unstable();
-        if !matches!(&self.covered, Some((key, _)) if *key == others) {
-            let mask = map.ancestor_mask(&others);
-            self.covered = Some((others, mask));
-        }
-        self.covered.as_ref().map_or(&[], |(_, mask)| mask)
+    /// Whether `revision` is one of `others` or an ancestor of one. Alembic walks every
+    /// ancestor of the other rows here; asking only about the few parents in question keeps
+    /// long plans linear.
+    fn covered_by(map: &RevisionMap, others: &[RevIdx], revision: RevIdx) -> bool {
+        others.iter().any(|&other| map.is_ancestor(revision, other))
     }
 
     /// The parents a merge replaces: those that are not ancestors of another current head.
-    fn merge_sources(&mut self, map: &RevisionMap, downrevs: &[RevIdx]) -> Vec<String> {
+    fn merge_sources(&self, map: &RevisionMap, downrevs: &[RevIdx]) -> Vec<String> {
         let parent_ids: BTreeSet<&str> = downrevs.iter().map(|&d| map.id(d)).collect();
         let other_heads: Vec<RevIdx> = self
             .rows
@@ -156,17 +145,16 @@ impl Heads {
         if other_heads.is_empty() {
             return downrevs.iter().map(|&d| map.id(d).to_string()).collect();
         }
-        let covered = self.covered_by(map, other_heads);
         downrevs
             .iter()
-            .filter(|&&d| !covered[d])
+            .filter(|&&d| !Self::covered_by(map, &other_heads, d))
             .map(|&d| map.id(d).to_string())
             .collect()
     }
 
     /// The rows a downgrade of `revision` restores: its parents, less those another head (or,
     /// with no other head, another parent) already implies.
-    fn unmerge_targets(&mut self, map: &RevisionMap, revision: RevIdx) -> Vec<String> {
+    fn unmerge_targets(&self, map: &RevisionMap, revision: RevIdx) -> Vec<String> {
         let id = map.id(revision);
         let downrevs = map.normalized_down_revisions(revision);
         let other_heads: Vec<RevIdx> = self
@@ -179,21 +167,21 @@ impl Heads {
             // The last row going down a line: nothing else to compare with.
             downrevs
         } else if other_heads.is_empty() {
-            let below: Vec<Vec<bool>> = downrevs.iter().map(|&d| map.ancestor_mask(&[d])).collect();
             downrevs
                 .iter()
-                .enumerate()
-                .filter(|&(at, &d)| {
-                    !below
+                .copied()
+                .filter(|&d| {
+                    !downrevs
                         .iter()
-                        .enumerate()
-                        .any(|(other, mask)| other != at && mask[d])
+                        .any(|&other| other != d && map.is_ancestor(d, other))
                 })
-                .map(|(_, &d)| d)
                 .collect()
         } else {
-            let covered = self.covered_by(map, other_heads);
-            downrevs.iter().copied().filter(|&d| !covered[d]).collect()
+            downrevs
+                .iter()
+                .copied()
+                .filter(|&d| !Self::covered_by(map, &other_heads, d))
+                .collect()
         };
         keep.into_iter().map(|d| map.id(d).to_string()).collect()
     }

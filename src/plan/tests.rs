@@ -8,6 +8,7 @@
 //!   [`upgrade`]; `_downgrade_revs` (`select_for_downgrade=True`) is [`downgrade`].
 //! - `iterate_revisions(upper, lower, inclusive=True)` with string arguments is
 //!   [`walk_range`] (`history -r lower:upper`).
+//! - `_stamp_revs` is [`stamp`].
 //! - A case whose Alembic selection has no rmig counterpart (several targets given as a list,
 //!   `inclusive=False` without `implicit_base`, `implicit_base` on a downgrade) keeps Alembic's
 //!   selection as given and checks that `_topological_sort` orders it exactly as Alembic does.

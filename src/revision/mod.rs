@@ -4,7 +4,11 @@
 //! and every error that points at a file: malformed documents, unknown keys and ops, invalid or
 //! duplicate ids. Relations between revisions (missing parents, cycles) are the graph's concern.
 
+mod checksum;
+mod fast_toml;
 mod write;
+
+pub use checksum::checksum;
 
 pub use write::{new_revision_id, slugify, RevisionDraft};
 
@@ -27,6 +31,12 @@ const RESERVED_NAMES: [&str; 4] = ["head", "heads", "base", "current"];
 /// The longest id `alembic_version.version_num VARCHAR(32)` can hold.
 pub const MAX_REVISION_ID_LEN: usize = 32;
 
+/// The largest revision file rmig reads. A file is parsed whole, and its operations take
+/// about 40 times its size in memory (a 20 MB file of `execute` ops takes 800 MB), so a
+/// runaway file would exhaust memory rather than fail; a migration that big belongs in a
+/// data load. (Bad-input corpus: `huge_oversized_file`.)
+pub const MAX_REVISION_FILE_BYTES: u64 = 16 << 20;
+
 /// One revision as declared in its file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Revision {
@@ -43,6 +53,8 @@ pub struct Revision {
     pub downgrade: Option<Vec<Operation>>,
     /// The file it was read from (empty for revisions built in memory).
     pub path: PathBuf,
+    /// SHA-256 of the file's canonical text (`None` for revisions built in memory).
+    pub checksum: Option<String>,
 }
 
 impl Revision {
@@ -59,6 +71,7 @@ impl Revision {
             upgrade: Vec::new(),
             downgrade: None,
             path: PathBuf::new(),
+            checksum: None,
         }
     }
 
@@ -99,13 +112,15 @@ pub enum RevisionFileError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}{}: {message}", path.display(), line_suffix(*line))]
+    #[error("{}: the file is {} MiB, more than the {} MiB rmig reads as one revision; split it or load the data another way", path.display(), size >> 20, MAX_REVISION_FILE_BYTES >> 20)]
+    TooLarge { path: PathBuf, size: u64 },
+    #[error("{}{}: {}", path.display(), line_suffix(*line), escape_controls(message))]
     Malformed {
         path: PathBuf,
         line: Option<usize>,
         message: String,
     },
-    #[error("{}{}: {key} '{value}' is not a valid identifier: {reason}", path.display(), line_suffix(*line))]
+    #[error("{}{}: {key} '{}' is not a valid identifier: {reason}", path.display(), line_suffix(*line), escape_controls(value))]
     InvalidIdentifier {
         path: PathBuf,
         line: Option<usize>,
@@ -133,6 +148,23 @@ pub enum RevisionFileError {
         id: String,
         source: IrreversibleOperation,
     },
+}
+
+/// A value as a message shows it: control characters escaped, so that an id or a parser
+/// message quoting a key with a newline stays on one line (found by the `revision_loader`
+/// fuzz target: `fuzz/regressions/revision_loader/`).
+fn escape_controls(value: &str) -> String {
+    value
+        .chars()
+        .flat_map(|c| {
+            let escaped: Vec<char> = if c.is_control() {
+                c.escape_debug().collect()
+            } else {
+                vec![c]
+            };
+            escaped
+        })
+        .collect()
 }
 
 fn line_suffix(line: Option<usize>) -> String {
@@ -168,7 +200,7 @@ fn default_transactional() -> bool {
 
 /// Alembic accepts a single id or a tuple wherever ids are listed.
 #[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, expecting = "a string or a list of strings")]
 enum OneOrMany {
     One(String),
     Many(Vec<String>),
@@ -212,33 +244,47 @@ impl fmt::Display for FileFormat {
 
 /// Reads every revision file in `dir`, in file-name order (Alembic's load order, which breaks
 /// ties when planning).
+///
+/// Performance (issue 8; 10,000 files): the folder listing gives each entry's type, so a
+/// file costs one `open`, one `fstat` and its reads (was three `stat`s by path besides), and
+/// the files are read and parsed on up to [`MAX_LOAD_THREADS`] threads. The result, and the
+/// error reported when several files are bad (the first in file-name order), are those of
+/// reading the files one after another.
 pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, RevisionFileError> {
     let entries = std::fs::read_dir(dir).map_err(|source| RevisionFileError::ReadDir {
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut paths = Vec::new();
+    let mut files: Vec<(std::ffi::OsString, PathBuf)> = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|source| RevisionFileError::ReadDir {
             path: dir.to_path_buf(),
             source,
         })?;
         let path = entry.path();
-        if path.is_file() && FileFormat::of(&path).is_some() {
-            paths.push(path);
+        if FileFormat::of(&path).is_none() {
+            continue;
+        }
+        // The type the listing reports costs no `stat`; a symbolic link (or a filesystem
+        // that reports no type) is followed, as `Path::is_file` does.
+        let is_file = match entry.file_type() {
+            Ok(kind) if kind.is_file() => true,
+            Ok(kind) if !kind.is_symlink() => false,
+            _ => path.is_file(),
+        };
+        if is_file {
+            files.push((entry.file_name(), path));
         }
     }
-    paths.sort_by(|a, b| a.file_name().cmp(&b.file_name()));
+    // Sorted by the names taken once, rather than `Path::file_name` per comparison.
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let paths: Vec<PathBuf> = files.into_iter().map(|(_, path)| path).collect();
 
+    let parsed = parse_files(&paths);
     let mut revisions: Vec<Revision> = Vec::with_capacity(paths.len());
     let mut seen: HashMap<String, usize> = HashMap::with_capacity(paths.len());
-    for path in paths {
-        let text =
-            std::fs::read_to_string(&path).map_err(|source| RevisionFileError::ReadFile {
-                path: path.clone(),
-                source,
-            })?;
-        let revision = parse_revision(&path, &text)?;
+    for (path, result) in paths.into_iter().zip(parsed) {
+        let revision = result?;
         if let Some(&index) = seen.get(&revision.id) {
             let first = revisions[index].path.clone();
             return Err(if first.file_stem() == path.file_stem() {
@@ -248,8 +294,12 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, RevisionFileError> {
                     second: path,
                 }
             } else {
+                // Read again for the line: only on this error, so the texts need not be kept.
+                let line = read_revision_file(&path)
+                    .ok()
+                    .and_then(|text| key_line(&text, "revision"));
                 RevisionFileError::DuplicateRevision {
-                    line: key_line(&text, "revision"),
+                    line,
                     id: revision.id,
                     first,
                     second: path,
@@ -262,8 +312,132 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, RevisionFileError> {
     Ok(revisions)
 }
 
+/// The most threads [`load_dir`] reads and parses files on.
+pub const MAX_LOAD_THREADS: usize = 8;
+
+/// Files a thread takes at a time; a folder of fewer than two batches is read on the
+/// calling thread alone.
+const LOAD_BATCH: usize = 64;
+
+/// Reads and parses `paths`, in their order: one result per path up to the first error in
+/// that order (the results after it may be missing). Batches of [`LOAD_BATCH`] files are
+/// handed out in order to up to [`MAX_LOAD_THREADS`] scoped threads, so a thread slowed by a
+/// busy machine takes fewer of them; once a batch fails no new batch starts, and every
+/// batch before it has already been taken, so the first error in file-name order is among
+/// the results.
+fn parse_files(paths: &[PathBuf]) -> Vec<Result<Revision, RevisionFileError>> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    let parse_batch = |batch: &[PathBuf]| {
+        let mut out = Vec::with_capacity(batch.len());
+        for path in batch {
+            let result = read_revision_file(path).and_then(|text| parse_revision(path, &text));
+            let failed = result.is_err();
+            out.push(result);
+            if failed {
+                break;
+            }
+        }
+        out
+    };
+    let batches: Vec<&[PathBuf]> = paths.chunks(LOAD_BATCH).collect();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_LOAD_THREADS)
+        .min(batches.len());
+    if threads <= 1 {
+        let mut results = Vec::with_capacity(paths.len());
+        for batch in batches {
+            results.extend(parse_batch(batch));
+            if results.last().is_some_and(Result::is_err) {
+                break;
+            }
+        }
+        return results;
+    }
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let mut done: Vec<(usize, Vec<Result<Revision, RevisionFileError>>)> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        while !failed.load(Ordering::Relaxed) {
+                            let index = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(batch) = batches.get(index) else {
+                                break;
+                            };
+                            let results = parse_batch(batch);
+                            if results.last().is_some_and(Result::is_err) {
+                                failed.store(true, Ordering::Relaxed);
+                            }
+                            mine.push((index, results));
+                        }
+                        mine
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| match worker.join() {
+                    Ok(results) => results,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect()
+        });
+    done.sort_unstable_by_key(|(index, _)| *index);
+    let mut results = Vec::with_capacity(paths.len());
+    for (_, batch) in done {
+        let failed = batch.last().is_some_and(Result::is_err);
+        results.extend(batch);
+        if failed {
+            break;
+        }
+    }
+    results
+}
+
+/// One revision file's text, refused above [`MAX_REVISION_FILE_BYTES`]. The size comes from
+/// the open file (`fstat`), not from a second look-up of the path.
+fn read_revision_file(path: &Path) -> Result<String, RevisionFileError> {
+    use std::io::Read;
+
+    let read_error = |source| RevisionFileError::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(source) => {
+            // As before: a file too large is reported as such even when it cannot be opened.
+            let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+            if size > MAX_REVISION_FILE_BYTES {
+                return Err(RevisionFileError::TooLarge {
+                    path: path.to_path_buf(),
+                    size,
+                });
+            }
+            return Err(read_error(source));
+        }
+    };
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > MAX_REVISION_FILE_BYTES {
+        return Err(RevisionFileError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+        });
+    }
+    let mut text = String::with_capacity(size as usize);
+    file.read_to_string(&mut text).map_err(read_error)?;
+    Ok(text)
+}
+
 /// Parses one revision file's text; `path` picks the format and names the file in errors.
 pub fn parse_revision(path: &Path, text: &str) -> Result<Revision, RevisionFileError> {
+    // A UTF-8 byte-order mark is not part of the document (YAML read one as a second
+    // document; corpus: `encoding_yaml_bom_unknown_key`).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let format = FileFormat::of(path).unwrap_or(FileFormat::Toml);
     let malformed = |line: Option<usize>, message: String| RevisionFileError::Malformed {
         path: path.to_path_buf(),
@@ -271,15 +445,31 @@ pub fn parse_revision(path: &Path, text: &str) -> Result<Revision, RevisionFileE
         message,
     };
     let document: RevisionDocument = match format {
-        FileFormat::Toml => toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|span| line_of_offset(text, span.start));
-            malformed(line, describe_parse_error(text, line, format, e.message()))
-        })?,
-        FileFormat::Yaml => serde_yaml_ng::from_str(text).map_err(|e| {
-            let line = e.location().map(|l| l.line());
-            let message = strip_yaml_location(&e.to_string());
-            malformed(line, describe_parse_error(text, line, format, &message))
-        })?,
+        // The common shape of a revision file first (fast_toml.rs); anything else, and every
+        // error, through the `toml` crate.
+        FileFormat::Toml => match fast_toml::from_str(text) {
+            Some(document) => document,
+            None => toml::from_str(text).map_err(|e| {
+                let line = e.span().map(|span| line_of_offset(text, span.start));
+                malformed(line, describe_parse_error(text, line, format, e.message()))
+            })?,
+        },
+        FileFormat::Yaml => check_yaml_flow_depth(text)
+            .map_err(|line| {
+                malformed(
+                    Some(line),
+                    format!(
+                        "invalid YAML: collections nested more than {MAX_YAML_FLOW_DEPTH} deep"
+                    ),
+                )
+            })
+            .and_then(|()| {
+                serde_yaml_ng::from_str(text).map_err(|e| {
+                    let line = e.location().map(|l| l.line());
+                    let message = strip_yaml_location(&e.to_string());
+                    malformed(line, describe_parse_error(text, line, format, &message))
+                })
+            })?,
     };
 
     let invalid = |key: &'static str, value: &str, reason: &'static str| {
@@ -351,6 +541,7 @@ pub fn parse_revision(path: &Path, text: &str) -> Result<Revision, RevisionFileE
         upgrade: document.upgrade,
         downgrade: document.downgrade,
         path: path.to_path_buf(),
+        checksum: Some(checksum(text)),
     })
 }
 
@@ -385,10 +576,30 @@ fn describe_parse_error(
     format: FileFormat,
     message: &str,
 ) -> String {
-    match line.and_then(|line| enclosing_key(text, line)) {
-        Some(key) => format!("invalid {format} in `{key}`: {message}"),
-        None => format!("invalid {format}: {message}"),
+    // TOML's type errors ("invalid type: string \"yes\", expected a boolean") do not say
+    // which key they are about; the key set on the error's line does (corpus:
+    // `toml_*_is_*`). YAML's messages carry the key path already.
+    let set_here = line
+        .filter(|_| format == FileFormat::Toml)
+        .and_then(|line| key_set_on_line(text, line));
+    match (line.and_then(|line| enclosing_key(text, line)), set_here) {
+        (Some(table), Some(key)) if table != key => {
+            format!("invalid {format} in `{table}`, key `{key}`: {message}")
+        }
+        (Some(key), _) | (None, Some(key)) => format!("invalid {format} in `{key}`: {message}"),
+        (None, None) => format!("invalid {format}: {message}"),
     }
+}
+
+/// The key a 1-based TOML line sets (`key = ...`), if it sets one.
+fn key_set_on_line(text: &str, line: usize) -> Option<String> {
+    let content = text.lines().nth(line.checked_sub(1)?)?.trim_start();
+    let end = content
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(content.len());
+    let (key, rest) = content.split_at(end);
+    let rest = rest.trim_start();
+    (!key.is_empty() && rest.starts_with('=')).then(|| key.to_string())
 }
 
 /// The nearest TOML table header (`[[upgrade]]`) or unindented YAML block key (`upgrade:`)
@@ -406,6 +617,52 @@ fn enclosing_key(text: &str, line: usize) -> Option<String> {
             && key.chars().all(|c| c.is_alphanumeric() || c == '_');
         is_block_key.then(|| key.to_string())
     })
+}
+
+/// The deepest `[`/`{` nesting YAML may have: serde_yaml_ng's own recursion limit, so no
+/// document it would accept is refused.
+const MAX_YAML_FLOW_DEPTH: usize = 128;
+
+/// Refuses flow collections nested deeper than `MAX_YAML_FLOW_DEPTH` before the YAML parser
+/// sees them: its time grows with the square of the depth (50,000 `[` took 15 s, 200,000 took
+/// almost 5 minutes) before its recursion limit applies (corpus: `huge_deep_yaml_sequences`).
+/// Quoted scalars and comments are skipped; returns the 1-based line where the limit is passed.
+fn check_yaml_flow_depth(text: &str) -> Result<(), usize> {
+    let mut depth = 0usize;
+    let mut line = 1;
+    let mut quote: Option<char> = None;
+    let mut previous = '\n';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\n' {
+            line += 1;
+        }
+        match quote {
+            Some('"') if c == '\\' => {
+                chars.next();
+            }
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '"' | '\'' => quote = Some(c),
+                '#' if previous.is_whitespace() => {
+                    while chars.peek().is_some_and(|&n| n != '\n') {
+                        chars.next();
+                    }
+                }
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > MAX_YAML_FLOW_DEPTH {
+                        return Err(line);
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        previous = c;
+    }
+    Ok(())
 }
 
 /// 1-based line of a byte offset.
@@ -669,6 +926,30 @@ new_table_name = "member_profiles"
         let text = load_dir(dir.path()).unwrap_err().to_string();
         assert!(text.contains("two files for revision 'a1'"), "{text}");
         assert!(text.contains("a1_first.toml and a1_first.yaml"), "{text}");
+    }
+
+    #[test]
+    fn deep_yaml_flow_nesting_is_refused_at_once_but_quoted_brackets_do_not_count() {
+        let deep = format!(
+            "revision: a1\nmessage: {}x{}\n",
+            "[".repeat(200_000),
+            "]".repeat(200_000)
+        );
+        let started = std::time::Instant::now();
+        let text = parse("a1.yaml", &deep).unwrap_err().to_string();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(
+            text.starts_with("a1.yaml:2: invalid YAML: collections nested more than 128"),
+            "{text}"
+        );
+        let brackets = "[".repeat(500);
+        let quoted = format!(
+            "revision: a1 # {brackets}\nmessage: '{brackets}'\ncreate_date: \"{brackets}\"\n"
+        );
+        assert_eq!(
+            parse("a1.yaml", &quoted).unwrap().message.unwrap(),
+            brackets
+        );
     }
 
     #[test]

@@ -1,0 +1,521 @@
+//! Python source read with a real parser (`rustpython-parser`), and the small evaluator that
+//! turns the literal parts of it into values: constants, lists, tuples and dicts, names bound
+//! to such values, and calls (`sa.Column(...)`, `op.add_column(...)`) kept as data with their
+//! callee's fully qualified name. Nothing is ever executed; whatever is not literal is an
+//! error that names it, and the caller turns that into a placeholder.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use rustpython_parser::ast::{self, Constant, Expr, Ranged, Stmt};
+use rustpython_parser::Parse;
+
+/// How deep names may refer to names before the evaluator gives up (`a = b`, `b = a`).
+const MAX_NAME_DEPTH: usize = 32;
+
+/// A parsed Python file and what is needed to point into it.
+pub(super) struct Module {
+    pub(super) body: Vec<Stmt>,
+    source: String,
+    /// Byte offset at which each line starts.
+    line_starts: Vec<usize>,
+}
+
+impl Module {
+    /// Parses `source`; the error is the parser's message with its 1-based line.
+    pub(super) fn parse(path: &Path, source: &str) -> Result<Module, (usize, String)> {
+        let source = source
+            .strip_prefix('\u{feff}')
+            .unwrap_or(source)
+            .to_string();
+        let mut line_starts = vec![0];
+        line_starts.extend(source.match_indices('\n').map(|(at, _)| at + 1));
+        let body = ast::Suite::parse(&source, &path.to_string_lossy()).map_err(|error| {
+            let offset = usize::from(error.offset);
+            let line = line_starts.partition_point(|&start| start <= offset).max(1);
+            (line, error.error.to_string())
+        })?;
+        Ok(Module {
+            body,
+            source,
+            line_starts,
+        })
+    }
+
+    /// The 1-based line a node starts on.
+    pub(super) fn line(&self, node: &impl Ranged) -> usize {
+        self.line_at(usize::from(node.range().start()))
+    }
+
+    /// The 1-based line a node ends on.
+    pub(super) fn last_line(&self, node: &impl Ranged) -> usize {
+        let end = usize::from(node.range().end());
+        self.line_at(end.saturating_sub(1).max(usize::from(node.range().start())))
+    }
+
+    fn line_at(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&start| start <= offset)
+    }
+
+    /// The source text of a node.
+    pub(super) fn text(&self, node: &impl Ranged) -> &str {
+        let range = node.range();
+        &self.source[usize::from(range.start())..usize::from(range.end())]
+    }
+
+    /// The whole lines `first..=last`, as written.
+    pub(super) fn lines(&self, first: usize, last: usize) -> &str {
+        let start = self.line_starts[first - 1];
+        let end = self
+            .line_starts
+            .get(last)
+            .copied()
+            .unwrap_or(self.source.len());
+        self.source[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    /// The module docstring, if the first statement is one.
+    pub(super) fn docstring(&self) -> Option<&str> {
+        match self.body.first()? {
+            Stmt::Expr(ast::StmtExpr { value, .. }) => string_constant(value),
+            _ => None,
+        }
+    }
+}
+
+/// The text of a string literal expression.
+pub(super) fn string_constant(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Constant(ast::ExprConstant {
+            value: Constant::Str(text),
+            ..
+        }) => Some(text),
+        _ => None,
+    }
+}
+
+/// A value the evaluator could read.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Value {
+    None,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    /// A list or a tuple.
+    Seq(Vec<Value>),
+    Dict(Vec<(Value, Value)>),
+    /// A module attribute not called, by its qualified name: `sqlalchemy.Integer`.
+    Ref(String),
+    Call(Box<Call>),
+    /// The `batch_op` of `with op.batch_alter_table(...) as batch_op`.
+    Batch(BatchTable),
+    /// A method of a `batch_op`, before it is called.
+    BatchMethod(BatchTable, String),
+}
+
+/// The table a batch block alters.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct BatchTable {
+    pub(super) table: String,
+    pub(super) schema: Option<String>,
+}
+
+/// A call kept as data.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Call {
+    pub(super) callee: Callee,
+    pub(super) args: Vec<Value>,
+    pub(super) kwargs: Vec<(String, Value)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Callee {
+    /// A qualified name: `alembic.op.add_column`, `sqlalchemy.Column`.
+    Name(String),
+    /// `batch_op.<method>` inside a batch block.
+    Batch(BatchTable, String),
+}
+
+impl Call {
+    /// The qualified name called, for a plain call.
+    pub(super) fn name(&self) -> Option<&str> {
+        match &self.callee {
+            Callee::Name(name) => Some(name),
+            Callee::Batch(..) => None,
+        }
+    }
+
+    /// The keyword argument `name`, if given.
+    pub(super) fn kwarg(&self, name: &str) -> Option<&Value> {
+        self.kwargs.iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+impl Value {
+    /// A short Python-like spelling, for messages.
+    pub(super) fn describe(&self) -> String {
+        match self {
+            Value::None => "None".into(),
+            Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => f.to_string(),
+            Value::Str(s) => format!("{s:?}"),
+            Value::Seq(items) => format!(
+                "[{}]",
+                items
+                    .iter()
+                    .map(Value::describe)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Value::Dict(_) => "{...}".into(),
+            Value::Ref(name) => short_name(name).to_string(),
+            Value::Call(call) => match &call.callee {
+                Callee::Name(name) => format!("{}(...)", short_name(name)),
+                Callee::Batch(_, method) => format!("batch_op.{method}(...)"),
+            },
+            Value::Batch(_) => "batch_op".into(),
+            Value::BatchMethod(_, method) => format!("batch_op.{method}"),
+        }
+    }
+
+    /// The qualified name of a called or referenced module attribute.
+    pub(super) fn qualified_name(&self) -> Option<&str> {
+        match self {
+            Value::Ref(name) => Some(name),
+            Value::Call(call) => call.name(),
+            _ => None,
+        }
+    }
+}
+
+/// `sqlalchemy.dialects.postgresql.JSONB` -> `postgresql.JSONB`, the way scripts spell it.
+pub(super) fn short_name(name: &str) -> &str {
+    let mut dots = name.rmatch_indices('.');
+    match (dots.next(), dots.next()) {
+        (Some(_), Some((at, _))) => &name[at + 1..],
+        _ => name,
+    }
+}
+
+/// Names in force where an expression is evaluated: imports, module-level assignments, and
+/// the assignments a function body made so far.
+pub(super) struct Scope<'m> {
+    imports: HashMap<String, String>,
+    module: HashMap<String, &'m Expr>,
+    locals: HashMap<String, Value>,
+    /// Names assigned by code the importer could not read: never resolved, even to a
+    /// module-level value of the same name.
+    unknown: HashSet<String>,
+}
+
+impl<'m> Scope<'m> {
+    /// The module-level imports and simple assignments of `module`.
+    pub(super) fn of_module(module: &'m Module) -> Scope<'m> {
+        let mut scope = Scope {
+            imports: HashMap::new(),
+            module: HashMap::new(),
+            locals: HashMap::new(),
+            unknown: HashSet::new(),
+        };
+        for stmt in &module.body {
+            match stmt {
+                Stmt::Import(import) => {
+                    for alias in &import.names {
+                        let name = alias.name.as_str();
+                        match &alias.asname {
+                            Some(asname) => {
+                                scope.imports.insert(asname.to_string(), name.to_string());
+                            }
+                            // `import a.b` binds `a`.
+                            None => {
+                                let root = name.split('.').next().unwrap_or(name);
+                                scope.imports.insert(root.to_string(), root.to_string());
+                            }
+                        }
+                    }
+                }
+                Stmt::ImportFrom(import) => {
+                    let Some(from) = &import.module else { continue };
+                    for alias in &import.names {
+                        let name = alias.name.as_str();
+                        let bound = alias.asname.as_ref().map_or(name, |a| a.as_str());
+                        scope
+                            .imports
+                            .insert(bound.to_string(), format!("{from}.{name}"));
+                    }
+                }
+                Stmt::Assign(assign) => {
+                    for target in &assign.targets {
+                        if let Expr::Name(name) = target {
+                            scope.module.insert(name.id.to_string(), &assign.value);
+                        }
+                    }
+                }
+                Stmt::AnnAssign(assign) => {
+                    if let (Expr::Name(name), Some(value)) = (&*assign.target, &assign.value) {
+                        scope.module.insert(name.id.to_string(), value);
+                    }
+                }
+                _ => {}
+            }
+        }
+        scope
+    }
+
+    /// The module-level expression assigned to `name`, if any.
+    pub(super) fn module_value(&self, name: &str) -> Option<&'m Expr> {
+        self.module.get(name).copied()
+    }
+
+    /// Starts a function body: the module's names only.
+    pub(super) fn clear_locals(&mut self) {
+        self.locals.clear();
+        self.unknown.clear();
+    }
+
+    /// A function-level assignment, evaluated where it stands.
+    pub(super) fn bind_value(&mut self, name: &str, value: Value) {
+        self.unknown.remove(name);
+        self.locals.insert(name.to_string(), value);
+    }
+
+    /// `name` was assigned by code that is not translated: it no longer means anything known.
+    pub(super) fn forget(&mut self, name: &str) {
+        self.locals.remove(name);
+        self.unknown.insert(name.to_string());
+    }
+
+    /// Evaluates `expr`; the error says what is not literal.
+    pub(super) fn eval(&self, module: &Module, expr: &Expr) -> Result<Value, String> {
+        self.eval_at(module, expr, 0)
+    }
+
+    fn eval_at(&self, module: &Module, expr: &Expr, depth: usize) -> Result<Value, String> {
+        if depth > MAX_NAME_DEPTH {
+            return Err(format!("`{}` refers to itself", module.text(expr)));
+        }
+        let not_literal = || {
+            format!(
+                "`{}` is not a literal value rmig can read",
+                one_line(module.text(expr))
+            )
+        };
+        match expr {
+            Expr::Constant(constant) => constant_value(&constant.value).ok_or_else(not_literal),
+            Expr::List(list) => self.eval_all(module, &list.elts, depth).map(Value::Seq),
+            Expr::Tuple(tuple) => self.eval_all(module, &tuple.elts, depth).map(Value::Seq),
+            Expr::Dict(dict) => {
+                let mut pairs = Vec::with_capacity(dict.values.len());
+                for (key, value) in dict.keys.iter().zip(&dict.values) {
+                    let key = key.as_ref().ok_or_else(not_literal)?;
+                    pairs.push((
+                        self.eval_at(module, key, depth)?,
+                        self.eval_at(module, value, depth)?,
+                    ));
+                }
+                Ok(Value::Dict(pairs))
+            }
+            Expr::UnaryOp(unary) if matches!(unary.op, ast::UnaryOp::USub) => {
+                match self.eval_at(module, &unary.operand, depth)? {
+                    Value::Int(i) => Ok(Value::Int(-i)),
+                    Value::Float(f) => Ok(Value::Float(-f)),
+                    _ => Err(not_literal()),
+                }
+            }
+            Expr::BinOp(binop) if matches!(binop.op, ast::Operator::Add) => {
+                match (
+                    self.eval_at(module, &binop.left, depth)?,
+                    self.eval_at(module, &binop.right, depth)?,
+                ) {
+                    (Value::Str(a), Value::Str(b)) => Ok(Value::Str(a + &b)),
+                    _ => Err(not_literal()),
+                }
+            }
+            Expr::Name(name) => self.eval_name(module, name.id.as_str(), depth),
+            Expr::Attribute(attribute) => match self.eval_at(module, &attribute.value, depth)? {
+                Value::Ref(base) => Ok(Value::Ref(format!("{base}.{}", attribute.attr))),
+                Value::Batch(batch) => Ok(Value::BatchMethod(batch, attribute.attr.to_string())),
+                _ => Err(not_literal()),
+            },
+            Expr::Call(call) => {
+                let callee = match self.eval_at(module, &call.func, depth)? {
+                    Value::Ref(name) => Callee::Name(name),
+                    Value::BatchMethod(batch, method) => Callee::Batch(batch, method),
+                    _ => return Err(not_literal()),
+                };
+                let args = self.eval_all(module, &call.args, depth)?;
+                let mut kwargs = Vec::with_capacity(call.keywords.len());
+                for keyword in &call.keywords {
+                    let name = keyword.arg.as_ref().ok_or_else(|| {
+                        format!("`{}` passes `**` arguments", one_line(module.text(expr)))
+                    })?;
+                    kwargs.push((
+                        name.to_string(),
+                        self.eval_at(module, &keyword.value, depth)?,
+                    ));
+                }
+                // `op.f("name")` marks a name as final; the name is all that matters here.
+                if callee == Callee::Name("alembic.op.f".into()) {
+                    if let [Value::Str(name)] = args.as_slice() {
+                        return Ok(Value::Str(name.clone()));
+                    }
+                }
+                Ok(Value::Call(Box::new(Call {
+                    callee,
+                    args,
+                    kwargs,
+                })))
+            }
+            Expr::Starred(_) => Err(format!(
+                "`{}` unpacks a sequence at run time",
+                one_line(module.text(expr))
+            )),
+            Expr::JoinedStr(_) => Err(format!(
+                "`{}` is an f-string, built at run time",
+                one_line(module.text(expr))
+            )),
+            _ => Err(not_literal()),
+        }
+    }
+
+    fn eval_all(
+        &self,
+        module: &Module,
+        exprs: &[Expr],
+        depth: usize,
+    ) -> Result<Vec<Value>, String> {
+        exprs
+            .iter()
+            .map(|expr| self.eval_at(module, expr, depth))
+            .collect()
+    }
+
+    fn eval_name(&self, module: &Module, name: &str, depth: usize) -> Result<Value, String> {
+        if self.unknown.contains(name) {
+            return Err(format!("`{name}` is set by code rmig cannot translate"));
+        }
+        if let Some(value) = self.locals.get(name) {
+            return Ok(value.clone());
+        }
+        if let Some(expr) = self.module.get(name) {
+            return self.eval_at(module, expr, depth + 1);
+        }
+        if let Some(qualified) = self.imports.get(name) {
+            return Ok(Value::Ref(qualified.clone()));
+        }
+        Err(format!("`{name}` is not defined in the script"))
+    }
+}
+
+fn constant_value(constant: &Constant) -> Option<Value> {
+    Some(match constant {
+        Constant::None => Value::None,
+        Constant::Bool(b) => Value::Bool(*b),
+        Constant::Str(s) => Value::Str(s.clone()),
+        Constant::Int(i) => Value::Int(i64::try_from(i).ok()?),
+        Constant::Float(f) => Value::Float(*f),
+        Constant::Tuple(items) => {
+            Value::Seq(items.iter().map(constant_value).collect::<Option<_>>()?)
+        }
+        Constant::Bytes(_) | Constant::Complex { .. } | Constant::Ellipsis => return None,
+    })
+}
+
+/// The first line of a snippet, shortened, for one-line messages.
+pub(super) fn one_line(text: &str) -> String {
+    const LIMIT: usize = 80;
+    let first = text.lines().next().unwrap_or("").trim();
+    let more = text.trim().lines().count() > 1;
+    if first.chars().count() > LIMIT {
+        format!("{}...", first.chars().take(LIMIT).collect::<String>())
+    } else if more {
+        format!("{first} ...")
+    } else {
+        first.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval(source: &str, expr: &str) -> Result<Value, String> {
+        let text = format!("{source}\n__x = {expr}\n");
+        let module = Module::parse(Path::new("t.py"), &text).unwrap();
+        let scope = Scope::of_module(&module);
+        let value = scope.module_value("__x").unwrap();
+        scope.eval(&module, value)
+    }
+
+    #[test]
+    fn literals_and_concatenation() {
+        assert_eq!(eval("", "'a' 'b' + \"c\""), Ok(Value::Str("abc".into())));
+        assert_eq!(
+            eval("", "(1, -2.5, None, True, [])"),
+            Ok(Value::Seq(vec![
+                Value::Int(1),
+                Value::Float(-2.5),
+                Value::None,
+                Value::Bool(true),
+                Value::Seq(vec![])
+            ]))
+        );
+    }
+
+    #[test]
+    fn imports_qualify_names() {
+        let value = eval(
+            "import sqlalchemy as sa\nfrom sqlalchemy.dialects import postgresql",
+            "sa.Column('id', postgresql.UUID(as_uuid=True))",
+        )
+        .unwrap();
+        let Value::Call(call) = value else {
+            panic!("{value:?}")
+        };
+        assert_eq!(call.name(), Some("sqlalchemy.Column"));
+        let Value::Call(inner) = &call.args[1] else {
+            panic!()
+        };
+        assert_eq!(inner.name(), Some("sqlalchemy.dialects.postgresql.UUID"));
+        assert_eq!(inner.kwarg("as_uuid"), Some(&Value::Bool(true)));
+    }
+
+    #[test]
+    fn op_f_is_its_name_and_names_resolve() {
+        assert_eq!(
+            eval("from alembic import op\nNAME = 'ix_a'", "op.f(NAME)"),
+            Ok(Value::Str("ix_a".into()))
+        );
+    }
+
+    #[test]
+    fn what_is_not_literal_is_named() {
+        let err = eval("x = 1", "f'{x}'").unwrap_err();
+        assert!(err.contains("f-string"), "{err}");
+        let err = eval("", "undefined_name").unwrap_err();
+        assert!(err.contains("`undefined_name` is not defined"), "{err}");
+        let err = eval("a = b\nb = a", "a").unwrap_err();
+        assert!(err.contains("refers to itself"), "{err}");
+        let err = eval("", "[x for x in y]").unwrap_err();
+        assert!(err.contains("not a literal"), "{err}");
+    }
+
+    #[test]
+    fn lines_are_one_based() {
+        let module = Module::parse(Path::new("t.py"), "\"\"\"doc\n\nmore\"\"\"\nx = 1\n").unwrap();
+        assert_eq!(module.docstring(), Some("doc\n\nmore"));
+        assert_eq!(module.line(&module.body[1]), 4);
+        assert_eq!(module.last_line(&module.body[0]), 3);
+        assert_eq!(module.lines(4, 4), "x = 1");
+    }
+
+    #[test]
+    fn syntax_errors_carry_their_line() {
+        let (line, message) = Module::parse(Path::new("t.py"), "x = 1\ndef f(:\n")
+            .err()
+            .unwrap();
+        assert_eq!(line, 2, "{message}");
+    }
+}

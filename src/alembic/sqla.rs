@@ -1,0 +1,929 @@
+//! SQLAlchemy constructs as rmig's declarative forms: `sa.Column(...)` as a column table,
+//! `sa.String(50)` as `varchar(50)`, `sa.ForeignKey("users.id")`, `sa.PrimaryKeyConstraint`,
+//! `server_default=sa.text("now()")` and the rest, with SQLAlchemy's defaults (a column is
+//! nullable unless it is a key; a string `server_default` is a quoted literal).
+//!
+//! Whatever has no exact equivalent is an error naming it, so that the whole operation becomes
+//! a placeholder rather than an approximation.
+
+use super::bind::{strings, Signature};
+use super::emit::Toml;
+use super::python::{Call, Value};
+
+/// The SQLAlchemy name a value calls or refers to (`Integer`, `Column`, `JSONB`), when it is
+/// one: the last part of a qualified name under `sqlalchemy.`.
+pub(super) fn sqla_name(value: &Value) -> Option<&str> {
+    let name = value.qualified_name()?;
+    let rest = name.strip_prefix("sqlalchemy.")?;
+    Some(rest.rsplit('.').next().unwrap_or(rest))
+}
+
+fn call_of(value: &Value) -> Option<&Call> {
+    match value {
+        Value::Call(call) => Some(call),
+        _ => None,
+    }
+}
+
+/// A column type: a name of rmig's vocabulary, a type table (enum, array), or SQL as is.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum TypeOut {
+    Vocabulary(Toml),
+    Sql(String),
+}
+
+impl TypeOut {
+    /// The key and value under `vocabulary_key` (`type`, `type_`) or `sql_key` (`sql_type`).
+    pub(super) fn field(&self, vocabulary_key: &str, sql_key: &str) -> (String, Toml) {
+        match self {
+            TypeOut::Vocabulary(value) => (vocabulary_key.to_string(), value.clone()),
+            TypeOut::Sql(sql) => (sql_key.to_string(), Toml::str(sql)),
+        }
+    }
+}
+
+/// PostgreSQL types SQLAlchemy spells as their SQL name and that take no arguments.
+const PLAIN_SQL_TYPES: [&str; 17] = [
+    "INET",
+    "CIDR",
+    "MACADDR",
+    "MACADDR8",
+    "CITEXT",
+    "TSVECTOR",
+    "TSQUERY",
+    "MONEY",
+    "OID",
+    "REGCLASS",
+    "INT4RANGE",
+    "INT8RANGE",
+    "NUMRANGE",
+    "DATERANGE",
+    "TSRANGE",
+    "TSTZRANGE",
+    "XML",
+];
+
+/// `sa.Integer`, `sa.String(50)`, `postgresql.JSONB()`, `sa.Enum("a", "b", name="mood")`, ...
+pub(super) fn column_type(value: &Value) -> Result<TypeOut, String> {
+    // SQLModel's string type, which its autogenerate writes: a VARCHAR.
+    if value.qualified_name() == Some("sqlmodel.sql.sqltypes.AutoString") {
+        return match call_of(value).map(|c| (c.args.as_slice(), c.kwargs.as_slice())) {
+            None | Some(([], [])) => Ok(TypeOut::Vocabulary(Toml::str("varchar"))),
+            Some(([Value::Int(length)], [])) => {
+                Ok(TypeOut::Vocabulary(Toml::str(format!("varchar({length})"))))
+            }
+            Some(([], [(key, Value::Int(length))])) if key == "length" => {
+                Ok(TypeOut::Vocabulary(Toml::str(format!("varchar({length})"))))
+            }
+            _ => Err(format!(
+                "{}'s arguments have no equivalent in rmig's types",
+                value.describe()
+            )),
+        };
+    }
+    let name =
+        sqla_name(value).ok_or_else(|| format!("{} is not a SQLAlchemy type", value.describe()))?;
+    let empty = Call {
+        callee: super::python::Callee::Name(String::new()),
+        args: Vec::new(),
+        kwargs: Vec::new(),
+    };
+    let call = call_of(value).unwrap_or(&empty);
+    let vocabulary = |name: &str| Ok(TypeOut::Vocabulary(Toml::str(name)));
+    let signature = |positional: &'static [&'static str], keyword: &'static [&'static str]| {
+        Signature {
+            name: "the column type",
+            positional,
+            keyword,
+            varargs: false,
+        }
+        .bind(call)
+    };
+    let no_arguments = |sql: &str| -> Result<TypeOut, String> {
+        if call.args.is_empty() && call.kwargs.is_empty() {
+            vocabulary(sql)
+        } else {
+            Err(format!(
+                "{}'s arguments have no equivalent in rmig's types",
+                value.describe()
+            ))
+        }
+    };
+    match name {
+        "Integer" | "INTEGER" | "INT" => no_arguments("integer"),
+        "BigInteger" | "BIGINT" => no_arguments("bigint"),
+        "SmallInteger" | "SMALLINT" => no_arguments("smallint"),
+        "Text" | "TEXT" | "UnicodeText" => {
+            let args = signature(&["length"], &["collation"])?;
+            args.refuse("collation")?;
+            args.refuse("length")?;
+            vocabulary("text")
+        }
+        "String" | "VARCHAR" | "Unicode" => {
+            let args = signature(&["length"], &["collation"])?;
+            args.refuse("collation")?;
+            match args.given("length") {
+                None => vocabulary("varchar"),
+                Some(Value::Int(length)) => vocabulary(&format!("varchar({length})")),
+                Some(other) => Err(format!(
+                    "String length {} is not a number",
+                    other.describe()
+                )),
+            }
+        }
+        "CHAR" => {
+            let args = signature(&["length"], &["collation"])?;
+            args.refuse("collation")?;
+            match args.given("length") {
+                None => Ok(TypeOut::Sql("CHAR".into())),
+                Some(Value::Int(length)) => Ok(TypeOut::Sql(format!("CHAR({length})"))),
+                Some(other) => Err(format!("CHAR length {} is not a number", other.describe())),
+            }
+        }
+        "Boolean" | "BOOLEAN" => {
+            let args = signature(&[], &["create_constraint", "name"])?;
+            args.refuse("create_constraint")?;
+            vocabulary("boolean")
+        }
+        "Numeric" | "NUMERIC" | "DECIMAL" => {
+            let args = signature(
+                &["precision", "scale"],
+                &["asdecimal", "decimal_return_scale"],
+            )?;
+            let number = |param: &str| match args.given(param) {
+                None => Ok(None),
+                Some(Value::Int(n)) => Ok(Some(*n)),
+                Some(other) => Err(format!(
+                    "Numeric {param} {} is not a number",
+                    other.describe()
+                )),
+            };
+            match (number("precision")?, number("scale")?) {
+                (None, None) => vocabulary("numeric"),
+                (Some(p), None) => vocabulary(&format!("numeric({p})")),
+                (Some(p), Some(s)) => vocabulary(&format!("numeric({p},{s})")),
+                (None, Some(_)) => Err("a Numeric scale without a precision".to_string()),
+            }
+        }
+        // SQLAlchemy's FLOAT without a precision is PostgreSQL's double precision.
+        "Float" | "FLOAT" => {
+            let args = signature(&["precision"], &["asdecimal", "decimal_return_scale"])?;
+            match args.given("precision") {
+                None => vocabulary("double"),
+                Some(Value::Int(p)) => Ok(TypeOut::Sql(format!("FLOAT({p})"))),
+                Some(other) => Err(format!(
+                    "Float precision {} is not a number",
+                    other.describe()
+                )),
+            }
+        }
+        "Double" | "DOUBLE" | "DOUBLE_PRECISION" => {
+            let args = signature(&["precision"], &["asdecimal", "decimal_return_scale"])?;
+            args.refuse("precision")?;
+            vocabulary("double")
+        }
+        "REAL" => no_arguments("real"),
+        "Date" | "DATE" => no_arguments("date"),
+        "DateTime" | "DATETIME" | "TIMESTAMP" => {
+            let args = signature(&["timezone"], &[])?;
+            if args.opt_bool("timezone")?.unwrap_or(false) {
+                vocabulary("timestamptz")
+            } else {
+                vocabulary("timestamp")
+            }
+        }
+        "Time" | "TIME" => {
+            let args = signature(&["timezone"], &[])?;
+            Ok(TypeOut::Sql(
+                if args.opt_bool("timezone")?.unwrap_or(false) {
+                    "TIME WITH TIME ZONE"
+                } else {
+                    "TIME WITHOUT TIME ZONE"
+                }
+                .into(),
+            ))
+        }
+        "Interval" | "INTERVAL" => {
+            let args = signature(
+                &[],
+                &[
+                    "native",
+                    "second_precision",
+                    "day_precision",
+                    "fields",
+                    "precision",
+                ],
+            )?;
+            for option in ["second_precision", "day_precision", "fields", "precision"] {
+                args.refuse(option)?;
+            }
+            Ok(TypeOut::Sql("INTERVAL".into()))
+        }
+        "Uuid" | "UUID" => {
+            signature(&["as_uuid"], &["native_uuid"])?;
+            vocabulary("uuid")
+        }
+        "JSON" => {
+            signature(&["none_as_null"], &["astext_type"])?;
+            vocabulary("json")
+        }
+        "JSONB" => {
+            signature(&["none_as_null"], &["astext_type"])?;
+            vocabulary("jsonb")
+        }
+        "LargeBinary" | "BYTEA" | "BLOB" | "LargeBinary_" => {
+            signature(&["length"], &[])?;
+            vocabulary("bytea")
+        }
+        "Enum" | "ENUM" => enum_type(call),
+        "ARRAY" => {
+            let args = signature(&["item_type"], &["as_tuple", "dimensions", "zero_indexes"])?;
+            args.refuse("dimensions")?;
+            let item = args.given("item_type").ok_or("ARRAY needs its item type")?;
+            let element = match column_type(item)? {
+                TypeOut::Vocabulary(value) => value,
+                TypeOut::Sql(sql) => {
+                    return Err(format!("ARRAY of {sql} has no equivalent in rmig's types"))
+                }
+            };
+            Ok(TypeOut::Vocabulary(Toml::Table(vec![(
+                "array".into(),
+                element,
+            )])))
+        }
+        plain if PLAIN_SQL_TYPES.contains(&plain) => {
+            if call.args.is_empty() && call.kwargs.is_empty() {
+                Ok(TypeOut::Sql(plain.to_string()))
+            } else {
+                Err(format!(
+                    "{}'s arguments have no equivalent in rmig's types",
+                    value.describe()
+                ))
+            }
+        }
+        _ => Err(format!(
+            "the type {} has no equivalent in rmig's types",
+            value.describe()
+        )),
+    }
+}
+
+/// `sa.Enum("a", "b", name="mood")`: PostgreSQL's named enum type.
+fn enum_type(call: &Call) -> Result<TypeOut, String> {
+    let args = Signature {
+        name: "sa.Enum",
+        positional: &[],
+        keyword: &[
+            "name",
+            "native_enum",
+            "create_constraint",
+            "create_type",
+            "validate_strings",
+            "schema",
+            "metadata",
+            "inherit_schema",
+            "length",
+            "values_callable",
+            "omit_aliases",
+        ],
+        varargs: true,
+    }
+    .bind(call)?;
+    if args.opt_bool("native_enum")? == Some(false) {
+        return Err("sa.Enum(native_enum=False) has no equivalent in rmig's types".into());
+    }
+    if args.opt_bool("create_type")? == Some(false) {
+        return Err(
+            "sa.Enum(create_type=False) uses a type made elsewhere; rmig creates an enum's type with its table".into(),
+        );
+    }
+    for option in [
+        "create_constraint",
+        "schema",
+        "metadata",
+        "inherit_schema",
+        "values_callable",
+    ] {
+        args.refuse(option)?;
+    }
+    let values = strings(&Value::Seq(args.rest.clone()))
+        .ok_or("sa.Enum's values must be string literals (an Enum class is Python)")?;
+    let name = args
+        .opt_str("name")?
+        .ok_or("sa.Enum needs `name` on PostgreSQL")?;
+    Ok(TypeOut::Vocabulary(Toml::Table(vec![
+        ("enum".into(), Toml::Str(name)),
+        ("values".into(), Toml::strings(&values)),
+    ])))
+}
+
+/// SQL text: a string literal or `sa.text("...")`, for conditions and `op.execute`.
+pub(super) fn sql_text(value: &Value) -> Result<String, String> {
+    match value {
+        Value::Str(text) => Ok(text.clone()),
+        Value::Call(call) if sqla_name(value) == Some("text") => match call.args.as_slice() {
+            [Value::Str(text)] if call.kwargs.is_empty() => Ok(text.clone()),
+            _ => Err("sa.text(...) takes one string literal".into()),
+        },
+        Value::Call(call) if sqla_name(value) == Some("literal_column") => {
+            match call.args.as_slice() {
+                [Value::Str(text)] if call.kwargs.is_empty() => Ok(text.clone()),
+                _ => Err("sa.literal_column(...) takes one string literal".into()),
+            }
+        }
+        other => Err(format!("{} is not SQL text", other.describe())),
+    }
+}
+
+/// SQL functions SQLAlchemy renders without parentheses.
+const ANSI_FUNCTIONS: [&str; 8] = [
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "localtime",
+    "localtimestamp",
+    "session_user",
+    "user",
+];
+
+/// A `server_default` as the SQL that follows DEFAULT: a string is a quoted literal, as
+/// SQLAlchemy renders it; `sa.text(...)` is SQL as written; `sa.func.now()` is `now()`.
+pub(super) fn server_default(value: &Value) -> Result<String, String> {
+    if let Value::Str(text) = value {
+        return Ok(format!("'{}'", text.replace('\'', "''")));
+    }
+    if let Some(name) = value.qualified_name() {
+        let function = name
+            .strip_prefix("sqlalchemy.func.")
+            .or_else(|| name.strip_prefix("sqlalchemy.sql.func."))
+            .or_else(|| name.strip_prefix("sqlalchemy.sql.expression.func."));
+        if let (Some(function), Value::Call(call)) = (function, value) {
+            if !call.args.is_empty() || !call.kwargs.is_empty() {
+                return Err(format!(
+                    "server_default {} passes arguments to a SQL function",
+                    value.describe()
+                ));
+            }
+            return Ok(
+                if ANSI_FUNCTIONS.contains(&function.to_ascii_lowercase().as_str()) {
+                    function.to_ascii_uppercase()
+                } else {
+                    format!("{function}()")
+                },
+            );
+        }
+        match (sqla_name(value), value) {
+            (Some("true"), Value::Call(_)) => return Ok("true".into()),
+            (Some("false"), Value::Call(_)) => return Ok("false".into()),
+            _ => {}
+        }
+    }
+    sql_text(value).map_err(|_| {
+        format!(
+            "server_default {} is neither a string nor SQL text",
+            value.describe()
+        )
+    })
+}
+
+/// A referential action as rmig spells it.
+fn action(value: &Value, what: &str) -> Result<Toml, String> {
+    let Value::Str(text) = value else {
+        return Err(format!("{what} {} is not a string", value.describe()));
+    };
+    let upper = text.trim().to_ascii_uppercase();
+    match upper.as_str() {
+        "CASCADE" | "SET NULL" | "SET DEFAULT" | "RESTRICT" | "NO ACTION" => Ok(Toml::Str(upper)),
+        _ => Err(format!("{what} {text:?} is not a referential action")),
+    }
+}
+
+/// `"table.column"` or `"schema.table.column"`.
+fn split_column_spec(spec: &str) -> Result<(Option<String>, String, String), String> {
+    let parts: Vec<&str> = spec.split('.').collect();
+    match parts.as_slice() {
+        [table, column] => Ok((None, table.to_string(), column.to_string())),
+        [schema, table, column] => Ok((
+            Some(schema.to_string()),
+            table.to_string(),
+            column.to_string(),
+        )),
+        _ => Err(format!(
+            "foreign key target {spec:?} is not \"table.column\" or \"schema.table.column\""
+        )),
+    }
+}
+
+/// `sa.ForeignKey("users.id", ondelete="CASCADE")` on a column.
+fn column_foreign_key(call: &Call) -> Result<Toml, String> {
+    let args = Signature {
+        name: "sa.ForeignKey",
+        positional: &["column"],
+        keyword: &[
+            "name",
+            "onupdate",
+            "ondelete",
+            "deferrable",
+            "initially",
+            "match",
+            "use_alter",
+            "link_to_name",
+            "comment",
+            "info",
+        ],
+        varargs: false,
+    }
+    .bind(call)?;
+    for option in ["deferrable", "initially", "match", "link_to_name"] {
+        args.refuse(option)?;
+    }
+    let spec = args
+        .opt_str("column")
+        .map_err(|_| "sa.ForeignKey's target must be a \"table.column\" string".to_string())?
+        .ok_or("sa.ForeignKey needs its target column")?;
+    let (schema, table, column) = split_column_spec(&spec)?;
+    let mut fields = vec![
+        ("table".to_string(), Toml::Str(table)),
+        ("column".to_string(), Toml::Str(column)),
+    ];
+    if let Some(schema) = schema {
+        fields.push(("schema".into(), Toml::Str(schema)));
+    }
+    if let Some(name) = args.opt_str("name")? {
+        fields.push(("name".into(), Toml::Str(name)));
+    }
+    for key in ["ondelete", "onupdate"] {
+        if let Some(value) = args.given(key) {
+            fields.push((key.into(), action(value, key)?));
+        }
+    }
+    Ok(Toml::Table(fields))
+}
+
+/// `sa.Identity(always=True, start=1, increment=1)`.
+fn identity(call: &Call) -> Result<Toml, String> {
+    let args = Signature {
+        name: "sa.Identity",
+        positional: &[],
+        keyword: &[
+            "always",
+            "start",
+            "increment",
+            "on_null",
+            "minvalue",
+            "maxvalue",
+            "nominvalue",
+            "nomaxvalue",
+            "cycle",
+            "cache",
+            "order",
+        ],
+        varargs: false,
+    }
+    .bind(call)?;
+    for option in [
+        "on_null",
+        "minvalue",
+        "maxvalue",
+        "nominvalue",
+        "nomaxvalue",
+        "cycle",
+        "cache",
+        "order",
+    ] {
+        args.refuse(option)?;
+    }
+    let mut fields = Vec::new();
+    if args.opt_bool("always")? == Some(true) {
+        fields.push(("always".to_string(), Toml::Bool(true)));
+    }
+    for key in ["start", "increment"] {
+        match args.given(key) {
+            None => {}
+            Some(Value::Int(n)) => fields.push((key.to_string(), Toml::Int(*n))),
+            Some(other) => {
+                return Err(format!(
+                    "sa.Identity {key} {} is not a number",
+                    other.describe()
+                ))
+            }
+        }
+    }
+    Ok(if fields.is_empty() {
+        Toml::Bool(true)
+    } else {
+        Toml::Table(fields)
+    })
+}
+
+/// A column as rmig writes it, and the index `index=True` asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct ColumnOut {
+    pub(super) name: String,
+    pub(super) table: Toml,
+    /// `index=True`: SQLAlchemy's `ix_<table>_<column>`, unique when `unique=True` too (then
+    /// the index is the only uniqueness).
+    pub(super) index: Option<bool>,
+}
+
+/// `sa.Column("name", type, *constraints, **options)`.
+pub(super) fn column(value: &Value) -> Result<ColumnOut, String> {
+    let call = match (sqla_name(value), value) {
+        (Some("Column"), Value::Call(call)) => call,
+        _ => return Err(format!("{} is not a sa.Column(...)", value.describe())),
+    };
+    let args = Signature {
+        name: "sa.Column",
+        positional: &[],
+        keyword: &[
+            "name",
+            "type_",
+            "nullable",
+            "primary_key",
+            "server_default",
+            "unique",
+            "index",
+            "autoincrement",
+            "comment",
+            "default",
+            "onupdate",
+            "insert_default",
+            "key",
+            "doc",
+            "info",
+            "quote",
+            "system",
+            "server_onupdate",
+            "sort_order",
+        ],
+        varargs: true,
+    }
+    .bind(call)?;
+    for option in ["quote", "system", "server_onupdate"] {
+        args.refuse(option)?;
+    }
+    let mut rest = args.rest.iter().peekable();
+    let name = match args.given("name") {
+        Some(Value::Str(name)) => name.clone(),
+        Some(other) => return Err(format!("column name {} is not a string", other.describe())),
+        None => match rest.next() {
+            Some(Value::Str(name)) => name.clone(),
+            _ => return Err("sa.Column needs its name as a string literal".into()),
+        },
+    };
+    let type_value = match args.given("type_") {
+        Some(value) => value.clone(),
+        None => match rest.peek() {
+            Some(value) if !matches!(sqla_name(value), Some("ForeignKey" | "Identity" | "Computed" | "Sequence")) => {
+                rest.next().cloned().unwrap_or(Value::None)
+            }
+            _ => {
+                return Err(format!(
+                    "column `{name}` has no type (SQLAlchemy takes it from the foreign key's target at run time)"
+                ))
+            }
+        },
+    };
+    let type_ = column_type(&type_value).map_err(|e| format!("column `{name}`: {e}"))?;
+    let mut fields = vec![("name".to_string(), Toml::Str(name.clone()))];
+    fields.push(type_.field("type", "sql_type"));
+
+    let primary_key = args.opt_bool("primary_key")?.unwrap_or(false);
+    let nullable = args.opt_bool("nullable")?;
+    if primary_key {
+        fields.push(("primary_key".into(), Toml::Bool(true)));
+        if nullable == Some(true) {
+            return Err(format!(
+                "column `{name}` is a primary key marked nullable=True"
+            ));
+        }
+    } else if let Some(nullable) = nullable {
+        fields.push(("nullable".into(), Toml::Bool(nullable)));
+    }
+    if let Some(default) = args.given("server_default") {
+        let sql = server_default(default).map_err(|e| format!("column `{name}`: {e}"))?;
+        fields.push(("server_default".into(), Toml::Str(sql)));
+    }
+    let index = args.opt_bool("index")?.unwrap_or(false);
+    let unique = args.opt_bool("unique")?.unwrap_or(false);
+    if unique && !index {
+        fields.push(("unique".into(), Toml::Bool(true)));
+    }
+    match args.given("autoincrement") {
+        None => {}
+        Some(Value::Str(mode)) if mode == "auto" => {}
+        Some(Value::Bool(flag)) => fields.push(("autoincrement".into(), Toml::Bool(*flag))),
+        Some(other) => {
+            return Err(format!(
+                "column `{name}`: autoincrement={} has no equivalent in rmig's columns",
+                other.describe()
+            ))
+        }
+    }
+    if let Some(comment) = args.opt_str("comment")? {
+        fields.push(("comment".into(), Toml::Str(comment)));
+    }
+    for item in rest {
+        match (sqla_name(item), item) {
+            (Some("ForeignKey"), Value::Call(fk)) => {
+                if fields.iter().any(|(k, _)| k == "foreign_key") {
+                    return Err(format!("column `{name}` has more than one sa.ForeignKey"));
+                }
+                let fk = column_foreign_key(fk).map_err(|e| format!("column `{name}`: {e}"))?;
+                fields.push(("foreign_key".into(), fk));
+            }
+            (Some("Identity"), Value::Call(id)) => {
+                fields.push(("identity".into(), identity(id)?));
+            }
+            _ => {
+                return Err(format!(
+                    "column `{name}`: {} has no equivalent in rmig's columns",
+                    item.describe()
+                ))
+            }
+        }
+    }
+    Ok(ColumnOut {
+        name,
+        table: Toml::Table(fields),
+        index: index.then_some(unique),
+    })
+}
+
+/// What `op.create_table` may list besides columns.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum TableItem {
+    Column(ColumnOut),
+    /// An entry of `create_table.constraints`.
+    Constraint(Toml),
+    /// `sa.Index(...)` inside the table: created after it.
+    Index {
+        name: String,
+        columns: Vec<String>,
+        unique: bool,
+        where_: Option<String>,
+    },
+}
+
+const CONSTRAINT_OPTIONS: [&str; 4] = ["deferrable", "initially", "info", "comment"];
+
+/// One positional argument of `op.create_table` after the table name.
+pub(super) fn table_item(value: &Value) -> Result<TableItem, String> {
+    let (Some(kind), Value::Call(call)) = (sqla_name(value), value) else {
+        return Err(format!(
+            "{} is not a SQLAlchemy column, constraint or index",
+            value.describe()
+        ));
+    };
+    let constraint = |type_: &str, name: Option<String>, mut rest: Vec<(String, Toml)>| {
+        let mut fields = vec![("type".to_string(), Toml::str(type_))];
+        if let Some(name) = name {
+            fields.push(("name".into(), Toml::Str(name)));
+        }
+        fields.append(&mut rest);
+        TableItem::Constraint(Toml::Table(fields))
+    };
+    match kind {
+        "Column" => column(value).map(TableItem::Column),
+        "PrimaryKeyConstraint" | "UniqueConstraint" => {
+            let args = Signature {
+                name: if kind == "UniqueConstraint" {
+                    "sa.UniqueConstraint"
+                } else {
+                    "sa.PrimaryKeyConstraint"
+                },
+                positional: &[],
+                keyword: &[
+                    "name",
+                    "deferrable",
+                    "initially",
+                    "info",
+                    "comment",
+                    "_implicit_generated",
+                ],
+                varargs: true,
+            }
+            .bind(call)?;
+            for option in CONSTRAINT_OPTIONS {
+                if option != "info" {
+                    args.refuse(option)?;
+                }
+            }
+            let columns = strings(&Value::Seq(args.rest.clone()))
+                .ok_or("a key's columns must be given by name")?;
+            let type_ = if kind == "UniqueConstraint" {
+                "unique"
+            } else {
+                "primary_key"
+            };
+            Ok(constraint(
+                type_,
+                args.opt_str("name")?,
+                vec![("columns".into(), Toml::strings(&columns))],
+            ))
+        }
+        "CheckConstraint" => {
+            let args = Signature {
+                name: "sa.CheckConstraint",
+                positional: &["sqltext"],
+                keyword: &[
+                    "name",
+                    "deferrable",
+                    "initially",
+                    "info",
+                    "comment",
+                    "table",
+                    "_create_rule",
+                    "_autoattach",
+                    "_type_bound",
+                ],
+                varargs: false,
+            }
+            .bind(call)?;
+            for option in ["deferrable", "initially", "table"] {
+                args.refuse(option)?;
+            }
+            let condition = sql_text(
+                args.given("sqltext")
+                    .ok_or("sa.CheckConstraint needs its condition")?,
+            )?;
+            Ok(constraint(
+                "check",
+                args.opt_str("name")?,
+                vec![("condition".into(), Toml::Str(condition))],
+            ))
+        }
+        "ForeignKeyConstraint" => {
+            let args = Signature {
+                name: "sa.ForeignKeyConstraint",
+                positional: &["columns", "refcolumns"],
+                keyword: &[
+                    "name",
+                    "onupdate",
+                    "ondelete",
+                    "deferrable",
+                    "initially",
+                    "use_alter",
+                    "link_to_name",
+                    "match",
+                    "table",
+                    "info",
+                    "comment",
+                ],
+                varargs: false,
+            }
+            .bind(call)?;
+            args.refuse("link_to_name")?;
+            args.refuse("table")?;
+            let local = args.str_list("columns")?;
+            let remote_specs = args.str_list("refcolumns")?;
+            let mut referent: Option<(Option<String>, String)> = None;
+            let mut remote = Vec::new();
+            for spec in &remote_specs {
+                let (schema, table, column) = split_column_spec(spec)?;
+                match &referent {
+                    None => referent = Some((schema, table)),
+                    Some(known) if *known == (schema.clone(), table.clone()) => {}
+                    Some(_) => {
+                        return Err("sa.ForeignKeyConstraint refers to columns of two tables".into())
+                    }
+                }
+                remote.push(column);
+            }
+            let (referent_schema, referent_table) =
+                referent.ok_or("sa.ForeignKeyConstraint names no referenced column")?;
+            let mut rest = vec![
+                ("local_cols".to_string(), Toml::strings(&local)),
+                ("referent_table".to_string(), Toml::Str(referent_table)),
+                ("remote_cols".to_string(), Toml::strings(&remote)),
+            ];
+            if let Some(schema) = referent_schema {
+                rest.push(("referent_schema".into(), Toml::Str(schema)));
+            }
+            rest.extend(foreign_key_options(
+                args.given("ondelete"),
+                args.given("onupdate"),
+                args.opt_bool("deferrable")?,
+                args.opt_str("initially")?,
+                args.opt_str("match")?,
+            )?);
+            Ok(constraint("foreign_key", args.opt_str("name")?, rest))
+        }
+        "Index" => {
+            let args = Signature {
+                name: "sa.Index",
+                positional: &["name"],
+                keyword: &[
+                    "unique",
+                    "postgresql_where",
+                    "sqlite_where",
+                    "postgresql_using",
+                    "quote",
+                    "info",
+                    "_table",
+                    "_column_flag",
+                ],
+                varargs: true,
+            }
+            .bind(call)?;
+            args.refuse("quote")?;
+            check_index_method(args.given("postgresql_using"))?;
+            let name = args.req_str("name")?;
+            let columns = strings(&Value::Seq(args.rest.clone())).ok_or(
+                "sa.Index's columns must be given by name (an expression index has no equivalent)",
+            )?;
+            Ok(TableItem::Index {
+                name,
+                columns,
+                unique: args.opt_bool("unique")?.unwrap_or(false),
+                where_: index_where(args.given("postgresql_where"), args.given("sqlite_where"))?,
+            })
+        }
+        _ => Err(format!(
+            "{} has no equivalent in rmig's create_table",
+            value.describe()
+        )),
+    }
+}
+
+/// `ondelete`, `onupdate`, `deferrable`, `initially` and `match` of a foreign key.
+pub(super) fn foreign_key_options(
+    ondelete: Option<&Value>,
+    onupdate: Option<&Value>,
+    deferrable: Option<bool>,
+    initially: Option<String>,
+    match_: Option<String>,
+) -> Result<Vec<(String, Toml)>, String> {
+    let mut out = Vec::new();
+    if let Some(value) = ondelete {
+        out.push(("ondelete".to_string(), action(value, "ondelete")?));
+    }
+    if let Some(value) = onupdate {
+        out.push(("onupdate".to_string(), action(value, "onupdate")?));
+    }
+    if let Some(flag) = deferrable {
+        out.push(("deferrable".to_string(), Toml::Bool(flag)));
+    }
+    if let Some(mode) = initially {
+        out.push((
+            "initially".to_string(),
+            Toml::Str(mode.to_ascii_uppercase()),
+        ));
+    }
+    if let Some(mode) = match_ {
+        out.push(("match".to_string(), Toml::Str(mode.to_ascii_uppercase())));
+    }
+    Ok(out)
+}
+
+/// The predicate of a partial index: `postgresql_where` and `sqlite_where` must agree, since
+/// rmig has one `where` for both.
+pub(super) fn index_where(
+    postgresql: Option<&Value>,
+    sqlite: Option<&Value>,
+) -> Result<Option<String>, String> {
+    let postgresql = postgresql.map(sql_text).transpose()?;
+    let sqlite = sqlite.map(sql_text).transpose()?;
+    match (postgresql, sqlite) {
+        (Some(a), Some(b)) if a != b => {
+            Err("postgresql_where and sqlite_where differ; rmig has one `where` for both".into())
+        }
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
+/// Only the default index method has an equivalent.
+pub(super) fn check_index_method(using: Option<&Value>) -> Result<(), String> {
+    match using {
+        None | Some(Value::None) => Ok(()),
+        Some(Value::Str(method)) if method.eq_ignore_ascii_case("btree") => Ok(()),
+        Some(other) => Err(format!(
+            "postgresql_using={} has no equivalent in rmig's create_index",
+            other.describe()
+        )),
+    }
+}
+
+/// The table of `op.bulk_insert`: `sa.table("name", sa.column(...), ..., schema=...)` or
+/// `sa.Table("name", metadata, ...)`.
+pub(super) fn table_clause(value: &Value) -> Result<(String, Option<String>), String> {
+    match (sqla_name(value), value) {
+        (Some("table" | "Table" | "TableClause"), Value::Call(call)) => {
+            let name = match call.args.first() {
+                Some(Value::Str(name)) => name.clone(),
+                _ => return Err("the table's name is not a string literal".into()),
+            };
+            let schema = match call.kwarg("schema") {
+                None | Some(Value::None) => None,
+                Some(Value::Str(schema)) => Some(schema.clone()),
+                Some(other) => return Err(format!("schema {} is not a string", other.describe())),
+            };
+            Ok((name, schema))
+        }
+        _ => Err(format!(
+            "{} is not a sa.table(...) rmig can read",
+            value.describe()
+        )),
+    }
+}

@@ -1,0 +1,428 @@
+//! The body of `upgrade()` or `downgrade()`, statement by statement: `op.*` calls with literal
+//! arguments become operations; `with op.batch_alter_table(...)` blocks are read through;
+//! assignments of literals and SQLAlchemy objects are remembered for later statements; and
+//! every other statement (loops, conditions, helpers, `op.get_bind()`, Python data
+//! migrations) becomes a placeholder. Consecutive untranslatable statements share one.
+
+use rustpython_parser::ast::{self, Expr, Stmt};
+
+use super::emit::OpTable;
+use super::operations::{batch_call, op_call, Translation};
+use super::python::{string_constant, BatchTable, Call, Callee, Module, Scope, Value};
+use super::sqla::sqla_name;
+
+/// One entry of a translated body.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Item {
+    Op { line: usize, op: OpTable },
+    Placeholder(Placeholder),
+}
+
+/// Python the importer cannot translate, by line.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Placeholder {
+    pub(super) first_line: usize,
+    pub(super) last_line: usize,
+    /// Why, one clause per statement.
+    pub(super) reasons: Vec<String>,
+    /// The Python, as written.
+    pub(super) code: String,
+}
+
+/// A translated function body.
+#[derive(Debug, Default)]
+pub(super) struct Body {
+    pub(super) items: Vec<Item>,
+    /// `with op.get_context().autocommit_block():` was used: the revision runs outside a
+    /// transaction.
+    pub(super) autocommit: bool,
+    pub(super) notes: Vec<String>,
+}
+
+/// Translates the statements of one function.
+pub(super) fn translate<'m>(module: &'m Module, scope: &mut Scope<'m>, stmts: &'m [Stmt]) -> Body {
+    let mut walker = Walker {
+        module,
+        scope,
+        body: Body::default(),
+        returned: false,
+    };
+    walker.block(stmts);
+    walker.body
+}
+
+struct Walker<'a, 'm> {
+    module: &'m Module,
+    scope: &'a mut Scope<'m>,
+    body: Body,
+    /// A bare `return` was reached: what follows never runs.
+    returned: bool,
+}
+
+impl<'m> Walker<'_, 'm> {
+    fn block(&mut self, stmts: &'m [Stmt]) {
+        for stmt in stmts {
+            if self.returned {
+                return;
+            }
+            self.stmt(stmt);
+        }
+    }
+
+    fn stmt(&mut self, stmt: &'m Stmt) {
+        match stmt {
+            Stmt::Pass(_) => {}
+            // A docstring, a bare string or `...`: nothing runs.
+            Stmt::Expr(expr)
+                if string_constant(&expr.value).is_some()
+                    || matches!(
+                        &*expr.value,
+                        Expr::Constant(ast::ExprConstant {
+                            value: ast::Constant::Ellipsis,
+                            ..
+                        })
+                    ) => {}
+            Stmt::Expr(expr) => match &*expr.value {
+                Expr::Call(_) => self.call(stmt, &expr.value),
+                _ => self.placeholder(stmt, "an expression statement".to_string()),
+            },
+            Stmt::Assign(assign) => match assign.targets.as_slice() {
+                [Expr::Name(name)] => self.assign(stmt, name.id.as_str(), &assign.value),
+                _ => self.placeholder(
+                    stmt,
+                    "an assignment to something other than one name".into(),
+                ),
+            },
+            Stmt::AnnAssign(assign) => match (&*assign.target, &assign.value) {
+                (Expr::Name(name), Some(value)) => self.assign(stmt, name.id.as_str(), value),
+                _ => self.placeholder(stmt, "an annotation".into()),
+            },
+            Stmt::With(with) => self.with(stmt, with),
+            Stmt::Return(ret) if ret.value.is_none() => self.returned = true,
+            other => {
+                let kind = match other {
+                    Stmt::For(_) | Stmt::AsyncFor(_) | Stmt::While(_) => "a loop",
+                    Stmt::If(_) | Stmt::Match(_) => "a condition",
+                    Stmt::Try(_) | Stmt::TryStar(_) => "a try block",
+                    Stmt::FunctionDef(_) | Stmt::AsyncFunctionDef(_) | Stmt::ClassDef(_) => {
+                        "a definition"
+                    }
+                    Stmt::Import(_) | Stmt::ImportFrom(_) => "an import inside the function",
+                    _ => "Python code",
+                };
+                self.placeholder(
+                    stmt,
+                    format!("{kind}, which runs Python rmig does not read"),
+                )
+            }
+        }
+    }
+
+    /// An expression statement that is a call.
+    fn call(&mut self, stmt: &'m Stmt, expr: &'m Expr) {
+        let call = match self.scope.eval(self.module, expr) {
+            Ok(Value::Call(call)) => call,
+            Ok(other) => {
+                return self.placeholder(stmt, format!("{} is not a call", other.describe()))
+            }
+            Err(reason) => return self.placeholder(stmt, reason),
+        };
+        match translate_call(&call) {
+            Ok(translation) => self.push_ops(stmt, translation),
+            Err(reason) => self.placeholder(stmt, reason),
+        }
+    }
+
+    fn assign(&mut self, stmt: &'m Stmt, name: &str, value: &'m Expr) {
+        match self.scope.eval(self.module, value) {
+            Ok(Value::Call(call)) if call.name() == Some("alembic.op.create_table") => {
+                match translate_call(&call) {
+                    Ok(translation) => {
+                        // `t = op.create_table(...)` gives a table for a later `op.bulk_insert(t, ...)`.
+                        let table = Value::Call(Box::new(Call {
+                            callee: Callee::Name("sqlalchemy.table".into()),
+                            args: call.args.first().cloned().into_iter().collect(),
+                            kwargs: call
+                                .kwargs
+                                .iter()
+                                .filter(|(k, _)| k == "schema")
+                                .cloned()
+                                .collect(),
+                        }));
+                        self.push_ops(stmt, translation);
+                        self.scope.bind_value(name, table);
+                    }
+                    Err(reason) => {
+                        self.placeholder(stmt, reason);
+                        self.scope.forget(name);
+                    }
+                }
+            }
+            Ok(found) if inert(&found) => self.scope.bind_value(name, found),
+            Ok(found) => {
+                let reason = match found.qualified_name() {
+                    Some("alembic.op.get_bind") => {
+                        "op.get_bind() hands the database connection to Python code".to_string()
+                    }
+                    _ => format!("`{name} = {}` runs Python code", found.describe()),
+                };
+                self.placeholder(stmt, reason);
+                self.scope.forget(name);
+            }
+            Err(reason) => {
+                self.placeholder(stmt, reason);
+                self.scope.forget(name);
+            }
+        }
+    }
+
+    fn with(&mut self, stmt: &'m Stmt, with: &'m ast::StmtWith) {
+        let [item] = with.items.as_slice() else {
+            return self.placeholder(stmt, "a `with` of several contexts".into());
+        };
+        if is_autocommit_block(self.module, self.scope, &item.context_expr) {
+            self.body.autocommit = true;
+            self.body.notes.push(
+                "`op.get_context().autocommit_block()`: the whole revision runs outside a transaction (transactional = false)".into(),
+            );
+            return self.block(&with.body);
+        }
+        let batch = match self.scope.eval(self.module, &item.context_expr) {
+            Ok(Value::Call(call)) if call.name() == Some("alembic.op.batch_alter_table") => {
+                batch_table(&call)
+            }
+            Ok(_) => Err("a `with` block other than op.batch_alter_table".to_string()),
+            Err(reason) => Err(reason),
+        };
+        let batch = match batch {
+            Ok((batch, notes)) => {
+                self.body.notes.extend(notes);
+                batch
+            }
+            Err(reason) => return self.placeholder(stmt, reason),
+        };
+        match item.optional_vars.as_deref() {
+            Some(Expr::Name(name)) => self.scope.bind_value(name.id.as_str(), Value::Batch(batch)),
+            None => {}
+            Some(_) => {
+                return self.placeholder(stmt, "`as` binds something other than one name".into())
+            }
+        }
+        self.block(&with.body);
+    }
+
+    fn push_ops(&mut self, stmt: &'m Stmt, translation: Translation) {
+        // Each operation must read back as one of rmig's, or the statement is a placeholder.
+        if let Some(problem) = translation
+            .ops
+            .iter()
+            .find_map(|op| op.to_operation().err().map(|e| (op.op.clone(), e)))
+        {
+            return self.placeholder(
+                stmt,
+                format!(
+                    "rmig's {} does not accept the translation: {}",
+                    problem.0, problem.1
+                ),
+            );
+        }
+        let line = self.module.line(stmt);
+        self.body.notes.extend(
+            translation
+                .notes
+                .into_iter()
+                .map(|note| format!("line {line}: {note}")),
+        );
+        self.body
+            .items
+            .extend(translation.ops.into_iter().map(|op| Item::Op { line, op }));
+    }
+
+    fn placeholder(&mut self, stmt: &'m Stmt, reason: String) {
+        for name in assigned_names(stmt) {
+            self.scope.forget(&name);
+        }
+        let first_line = self.module.line(stmt);
+        let last_line = self.module.last_line(stmt);
+        let reason = format!("line {first_line}: {reason}");
+        if let Some(Item::Placeholder(previous)) = self.body.items.last_mut() {
+            previous.last_line = last_line;
+            previous.code = self
+                .module
+                .lines(previous.first_line, last_line)
+                .to_string();
+            previous.reasons.push(reason);
+            return;
+        }
+        self.body.items.push(Item::Placeholder(Placeholder {
+            first_line,
+            last_line,
+            reasons: vec![reason],
+            code: self.module.lines(first_line, last_line).to_string(),
+        }));
+    }
+}
+
+fn translate_call(call: &Call) -> Result<Translation, String> {
+    match &call.callee {
+        Callee::Name(name) => match name.strip_prefix("alembic.op.") {
+            Some(op) => op_call(op, call),
+            None => Err(format!(
+                "calls {}, which runs Python rmig does not read",
+                Value::Call(Box::new(call.clone())).describe()
+            )),
+        },
+        Callee::Batch(batch, method) => batch_call(batch, method, call),
+    }
+}
+
+/// A value whose construction has no effect on the database: literals and SQLAlchemy objects.
+fn inert(value: &Value) -> bool {
+    match value {
+        Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) => true,
+        Value::Seq(items) => items.iter().all(inert),
+        Value::Dict(pairs) => pairs.iter().all(|(k, v)| inert(k) && inert(v)),
+        Value::Ref(_) => true,
+        Value::Call(call) => {
+            sqla_name(value).is_some()
+                && call.args.iter().all(inert)
+                && call.kwargs.iter().all(|(_, v)| inert(v))
+        }
+        Value::Batch(_) | Value::BatchMethod(..) => false,
+    }
+}
+
+/// `op.batch_alter_table(table_name, schema=None, recreate="auto", ...)`.
+fn batch_table(call: &Call) -> Result<(BatchTable, Vec<String>), String> {
+    let args = super::bind::Signature {
+        name: "op.batch_alter_table",
+        positional: &[
+            "table_name",
+            "schema",
+            "recreate",
+            "partial_reordering",
+            "copy_from",
+            "table_args",
+            "table_kwargs",
+            "reflect_args",
+            "reflect_kwargs",
+            "naming_convention",
+        ],
+        keyword: &[],
+        varargs: false,
+    }
+    .bind(call)?;
+    for option in ["partial_reordering", "copy_from", "naming_convention"] {
+        args.refuse(option)?;
+    }
+    for option in [
+        "table_args",
+        "table_kwargs",
+        "reflect_args",
+        "reflect_kwargs",
+    ] {
+        match args.given(option) {
+            None => {}
+            Some(Value::Seq(items)) if items.is_empty() => {}
+            Some(Value::Dict(pairs)) if pairs.is_empty() => {}
+            Some(_) => {
+                return Err(format!(
+                    "op.batch_alter_table's `{option}` has no equivalent in rmig"
+                ))
+            }
+        }
+    }
+    let mut notes = Vec::new();
+    if let Some(recreate) = args.opt_str("recreate")? {
+        if recreate == "always" {
+            notes.push("op.batch_alter_table(recreate=\"always\") copies the table under Alembic; rmig alters it in place, to the same schema".into());
+        }
+    }
+    Ok((
+        BatchTable {
+            table: args.req_str("table_name")?,
+            schema: args.opt_str("schema")?,
+        },
+        notes,
+    ))
+}
+
+/// `op.get_context().autocommit_block()`.
+fn is_autocommit_block(module: &Module, scope: &Scope, expr: &Expr) -> bool {
+    let Expr::Call(outer) = expr else {
+        return false;
+    };
+    let Expr::Attribute(attribute) = &*outer.func else {
+        return false;
+    };
+    if attribute.attr.as_str() != "autocommit_block" || !outer.args.is_empty() {
+        return false;
+    }
+    matches!(
+        scope.eval(module, &attribute.value),
+        Ok(Value::Call(call)) if call.name() == Some("alembic.op.get_context")
+    )
+}
+
+/// Names a statement assigns, anywhere inside it.
+fn assigned_names(stmt: &Stmt) -> Vec<String> {
+    fn targets(expr: &Expr, out: &mut Vec<String>) {
+        match expr {
+            Expr::Name(name) => out.push(name.id.to_string()),
+            Expr::Tuple(tuple) => tuple.elts.iter().for_each(|e| targets(e, out)),
+            Expr::List(list) => list.elts.iter().for_each(|e| targets(e, out)),
+            Expr::Starred(starred) => targets(&starred.value, out),
+            _ => {}
+        }
+    }
+    fn walk(stmt: &Stmt, out: &mut Vec<String>) {
+        let block = |stmts: &[Stmt], out: &mut Vec<String>| stmts.iter().for_each(|s| walk(s, out));
+        match stmt {
+            Stmt::Assign(s) => s.targets.iter().for_each(|t| targets(t, out)),
+            Stmt::AnnAssign(s) => targets(&s.target, out),
+            Stmt::AugAssign(s) => targets(&s.target, out),
+            Stmt::For(s) => {
+                targets(&s.target, out);
+                block(&s.body, out);
+                block(&s.orelse, out);
+            }
+            Stmt::While(s) => {
+                block(&s.body, out);
+                block(&s.orelse, out);
+            }
+            Stmt::If(s) => {
+                block(&s.body, out);
+                block(&s.orelse, out);
+            }
+            Stmt::With(s) => {
+                for item in &s.items {
+                    if let Some(vars) = &item.optional_vars {
+                        targets(vars, out);
+                    }
+                }
+                block(&s.body, out);
+            }
+            Stmt::Try(s) => {
+                block(&s.body, out);
+                block(&s.orelse, out);
+                block(&s.finalbody, out);
+            }
+            Stmt::FunctionDef(s) => out.push(s.name.to_string()),
+            Stmt::ClassDef(s) => out.push(s.name.to_string()),
+            Stmt::Import(s) => out.extend(
+                s.names
+                    .iter()
+                    .map(|a| a.asname.as_ref().unwrap_or(&a.name).to_string()),
+            ),
+            Stmt::ImportFrom(s) => out.extend(
+                s.names
+                    .iter()
+                    .map(|a| a.asname.as_ref().unwrap_or(&a.name).to_string()),
+            ),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(stmt, &mut out);
+    out
+}

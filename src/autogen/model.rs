@@ -1,0 +1,632 @@
+//! The schema model both sides of a comparison are read into: the target schema file and the
+//! reflected database. Columns are `ops::Column`, so a table's columns are written exactly as
+//! `create_table` takes them; keys, uniques, checks and foreign keys are lifted out of the
+//! columns into table-level lists, so that a key declared on a column and one declared as a
+//! constraint compare equal.
+//!
+//! Also here: what counts as "the same" type, default or SQL condition on each dialect, the
+//! normalisation that makes a round trip (target -> revision -> database -> reflection) show
+//! no drift.
+
+use crate::dialect::Dialect;
+use crate::ops::{Column, ColumnType, ForeignKeyMatch, Initially, ReferentialAction};
+
+/// A whole schema: tables and, on PostgreSQL, enum types.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Schema {
+    pub tables: Vec<Table>,
+    pub enums: Vec<EnumType>,
+}
+
+/// A PostgreSQL `CREATE TYPE name AS ENUM (...)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnumType {
+    pub schema: Option<String>,
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// One table. In the model a column never carries `primary_key`, `unique` or `foreign_key`:
+/// those live in `primary_key`, `uniques` and `foreign_keys`, and a key column is not nullable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// None: the connection's default schema.
+    pub schema: Option<String>,
+    pub name: String,
+    /// The target file's explicit rename; always None for a reflected table.
+    pub renamed_from: Option<String>,
+    pub comment: Option<String>,
+    pub columns: Vec<TableColumn>,
+    pub primary_key: Option<PrimaryKey>,
+    pub uniques: Vec<Unique>,
+    pub checks: Vec<Check>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub indexes: Vec<Index>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableColumn {
+    pub column: Column,
+    /// The target file's explicit rename; always None for a reflected column.
+    pub renamed_from: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrimaryKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unique {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub name: Option<String>,
+    /// SQL text.
+    pub condition: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    /// None: the default schema.
+    pub referent_schema: Option<String>,
+    pub referent_table: String,
+    pub referent_columns: Vec<String>,
+    pub ondelete: Option<ReferentialAction>,
+    pub onupdate: Option<ReferentialAction>,
+    pub deferrable: Option<bool>,
+    pub initially: Option<Initially>,
+    pub match_: Option<ForeignKeyMatch>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub unique: bool,
+    /// The predicate of a partial index, SQL text.
+    pub where_: Option<String>,
+    /// A reflected index on expressions, which the vocabulary cannot describe: left alone.
+    pub expression: bool,
+}
+
+impl Schema {
+    pub fn table(&self, schema: Option<&str>, name: &str) -> Option<&Table> {
+        self.tables
+            .iter()
+            .find(|table| table.schema.as_deref() == schema && table.name == name)
+    }
+
+    pub fn enum_type(&self, name: &str) -> Option<&EnumType> {
+        self.enums.iter().find(|enum_type| enum_type.name == name)
+    }
+}
+
+impl Table {
+    /// A table with only a name, for building models in code.
+    pub fn named(schema: Option<&str>, name: &str) -> Table {
+        Table {
+            schema: schema.map(str::to_string),
+            name: name.to_string(),
+            renamed_from: None,
+            comment: None,
+            columns: Vec::new(),
+            primary_key: None,
+            uniques: Vec::new(),
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            indexes: Vec::new(),
+        }
+    }
+
+    /// `schema.name`, or `name` in the default schema.
+    pub fn display_name(&self) -> String {
+        qualified(self.schema.as_deref(), &self.name)
+    }
+
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns
+            .iter()
+            .map(|entry| &entry.column)
+            .find(|column| column.name == name)
+    }
+
+    pub fn is_key_column(&self, name: &str) -> bool {
+        self.primary_key
+            .as_ref()
+            .is_some_and(|key| key.columns.iter().any(|column| column == name))
+    }
+}
+
+/// `schema.name`, or `name` alone.
+pub fn qualified(schema: Option<&str>, name: &str) -> String {
+    match schema {
+        Some(schema) => format!("{schema}.{name}"),
+        None => name.to_string(),
+    }
+}
+
+impl ForeignKey {
+    /// Whether two foreign keys constrain the same way; names aside, absent options read as
+    /// the SQL defaults (NO ACTION, NOT DEFERRABLE, INITIALLY IMMEDIATE, MATCH SIMPLE).
+    pub fn same_definition(&self, other: &ForeignKey) -> bool {
+        let action = |action: Option<ReferentialAction>| match action {
+            None | Some(ReferentialAction::NoAction) => None,
+            other => other,
+        };
+        let initially = |initially: Option<Initially>| match initially {
+            None | Some(Initially::Immediate) => None,
+            other => other,
+        };
+        let match_ = |mode: Option<ForeignKeyMatch>| match mode {
+            None | Some(ForeignKeyMatch::Simple) => None,
+            other => other,
+        };
+        self.columns == other.columns
+            && self.referent_schema == other.referent_schema
+            && self.referent_table == other.referent_table
+            && self.referent_columns == other.referent_columns
+            && action(self.ondelete) == action(other.ondelete)
+            && action(self.onupdate) == action(other.onupdate)
+            && self.deferrable.unwrap_or(false) == other.deferrable.unwrap_or(false)
+            && initially(self.initially) == initially(other.initially)
+            && match_(self.match_) == match_(other.match_)
+    }
+}
+
+/// Whether a reflected column type and a target one are the same type on `dialect`.
+///
+/// SQLite: both are spelled as rmig would create them there (an enum is a VARCHAR, a uuid
+/// CHAR(32), ...) and the spellings compared. PostgreSQL: `sql_type` text is read back into the
+/// vocabulary where it can be (`varchar(20)` is `varchar(20)` either way), `numeric(p)` is
+/// `numeric(p,0)`, and enums compare by name (their values are compared as the enum type's).
+pub fn same_type(dialect: Dialect, a: &ColumnType, b: &ColumnType) -> bool {
+    match dialect {
+        Dialect::Sqlite => match (sqlite_spelling(a), sqlite_spelling(b)) {
+            (Some(a), Some(b)) => a == b,
+            _ => canonical_postgres(a) == canonical_postgres(b),
+        },
+        Dialect::Postgresql => canonical_postgres(a) == canonical_postgres(b),
+    }
+}
+
+/// The type as SQLite's CREATE TABLE would declare it, normalised for comparison.
+fn sqlite_spelling(type_: &ColumnType) -> Option<String> {
+    let spelled = match type_ {
+        ColumnType::Sql(sql) => sql.clone(),
+        other => crate::ops::sql::sqlite_column_type(other, None).ok()?,
+    };
+    Some(normalize_type_text(&spelled))
+}
+
+/// Lower case, single spaces, none around parentheses and commas.
+pub fn normalize_type_text(text: &str) -> String {
+    let lowered = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    let mut out = String::with_capacity(lowered.len());
+    for c in lowered.chars() {
+        if matches!(c, '(' | ')' | ',') && out.ends_with(' ') {
+            out.pop();
+        }
+        if c == ' ' && (out.ends_with('(') || out.ends_with(',')) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn canonical_postgres(type_: &ColumnType) -> ColumnType {
+    match type_ {
+        ColumnType::Sql(sql) => match postgres_type(sql) {
+            ColumnType::Sql(sql) => ColumnType::Sql(normalize_type_text(&sql)),
+            known => canonical_postgres(&known),
+        },
+        ColumnType::Numeric {
+            precision: Some(precision),
+            scale: None,
+        } => ColumnType::Numeric {
+            precision: Some(*precision),
+            scale: Some(0),
+        },
+        ColumnType::Enum { name, .. } => ColumnType::Enum {
+            name: name.clone(),
+            values: Vec::new(),
+        },
+        ColumnType::Array(element) => ColumnType::Array(Box::new(canonical_postgres(element))),
+        other => other.clone(),
+    }
+}
+
+/// A PostgreSQL type name (as `format_type` prints it, or as a user writes `sql_type`) in the
+/// vocabulary; `Sql` with the text when it has no vocabulary form.
+pub fn postgres_type(text: &str) -> ColumnType {
+    let spelled = normalize_type_text(text);
+    if let Some(element) = spelled.strip_suffix("[]") {
+        return match postgres_type(element) {
+            ColumnType::Sql(_) => ColumnType::Sql(text.trim().to_string()),
+            element => ColumnType::Array(Box::new(element)),
+        };
+    }
+    let (base, arguments) = split_arguments(&spelled);
+    match (base, arguments.as_slice()) {
+        ("integer" | "int" | "int4", []) => ColumnType::Integer,
+        ("bigint" | "int8", []) => ColumnType::BigInt,
+        ("smallint" | "int2", []) => ColumnType::SmallInt,
+        ("text", []) => ColumnType::Text,
+        ("character varying" | "varchar", []) => ColumnType::Varchar { length: None },
+        ("character varying" | "varchar", [length]) => ColumnType::Varchar {
+            length: Some(*length),
+        },
+        ("boolean" | "bool", []) => ColumnType::Boolean,
+        ("numeric" | "decimal", []) => ColumnType::Numeric {
+            precision: None,
+            scale: None,
+        },
+        ("numeric" | "decimal", [precision]) => ColumnType::Numeric {
+            precision: Some(*precision),
+            scale: Some(0),
+        },
+        ("numeric" | "decimal", [precision, scale]) => ColumnType::Numeric {
+            precision: Some(*precision),
+            scale: Some(*scale),
+        },
+        ("real" | "float4", []) => ColumnType::Real,
+        ("double precision" | "float8", []) => ColumnType::Double,
+        ("date", []) => ColumnType::Date,
+        ("timestamp" | "timestamp without time zone", []) => {
+            ColumnType::Timestamp { timezone: false }
+        }
+        ("timestamptz" | "timestamp with time zone", []) => {
+            ColumnType::Timestamp { timezone: true }
+        }
+        ("uuid", []) => ColumnType::Uuid,
+        ("json", []) => ColumnType::Json,
+        ("jsonb", []) => ColumnType::Jsonb,
+        ("bytea", []) => ColumnType::Binary,
+        _ => ColumnType::Sql(text.trim().to_string()),
+    }
+}
+
+/// A SQLite declared type in the vocabulary, such that rmig would declare it the same way;
+/// `Sql` with the declared text otherwise.
+pub fn sqlite_type(declared: &str) -> ColumnType {
+    let spelled = normalize_type_text(declared);
+    let candidate = match postgres_type(&spelled) {
+        ColumnType::Sql(_) => match spelled.as_str() {
+            "blob" => ColumnType::Binary,
+            "double" => ColumnType::Double,
+            "int" => ColumnType::Integer,
+            _ => ColumnType::Sql(declared.trim().to_string()),
+        },
+        known => known,
+    };
+    match sqlite_spelling(&candidate) {
+        Some(spelling) if spelling == spelled => candidate,
+        _ => ColumnType::Sql(declared.trim().to_string()),
+    }
+}
+
+/// Splits `name(1,2)` into `name` and its numeric arguments (none when they do not parse).
+fn split_arguments(spelled: &str) -> (&str, Vec<u32>) {
+    let Some((base, rest)) = spelled.split_once('(') else {
+        return (spelled, Vec::new());
+    };
+    let Some(inside) = rest.strip_suffix(')') else {
+        return (spelled, Vec::new());
+    };
+    match inside
+        .split(',')
+        .map(|argument| argument.trim().parse().ok())
+        .collect::<Option<Vec<u32>>>()
+    {
+        Some(arguments) => (base.trim(), arguments),
+        None => (spelled, Vec::new()),
+    }
+}
+
+/// Whether two column defaults are the same expression once the database's rewriting is
+/// undone: casts PostgreSQL adds (`'draft'::character varying`), parentheses SQLite keeps,
+/// letter case and spacing outside quotes, and quotes around a number (`'-1'::integer`).
+pub fn same_default(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => normalize_default(a) == normalize_default(b),
+        _ => false,
+    }
+}
+
+pub fn normalize_default(text: &str) -> String {
+    let mut normalized = normalize_sql(text, false);
+    loop {
+        let stripped = strip_outer_parentheses(&normalized);
+        if stripped == normalized {
+            break;
+        }
+        normalized = stripped;
+    }
+    if let Some(inner) = normalized
+        .strip_prefix('\'')
+        .and_then(|rest| rest.strip_suffix('\''))
+    {
+        if !inner.contains('\'') && inner.parse::<f64>().is_ok() {
+            return inner.to_string();
+        }
+    }
+    normalized
+}
+
+/// Whether two SQL conditions (a check, an index predicate) read the same once casts,
+/// parentheses, case and spacing outside quotes are set aside. PostgreSQL rewrites some
+/// expressions further (`IN (...)` becomes `= ANY (ARRAY[...])`); a condition that only
+/// differs that way shows as drift, which is why named check constraints compare by name.
+pub fn same_condition(a: &str, b: &str) -> bool {
+    normalize_sql(a, true) == normalize_sql(b, true)
+}
+
+/// Lower case and no whitespace outside quotes, `::type` casts removed, and with
+/// `drop_parentheses` every parenthesis outside quotes removed.
+fn normalize_sql(text: &str, drop_parentheses: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                out.push(c);
+                for inner in chars.by_ref() {
+                    out.push(inner);
+                    if inner == c {
+                        break;
+                    }
+                }
+            }
+            ':' if chars.peek() == Some(&':') => {
+                chars.next();
+                skip_cast_type(&mut chars);
+            }
+            '(' | ')' if drop_parentheses => {}
+            c if c.is_whitespace() => {}
+            c => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out
+}
+
+/// Skips the type after `::`: words, spaces between words, a quoted name, `(n,m)` and `[]`.
+fn skip_cast_type(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    let mut seen_word = false;
+    loop {
+        match chars.peek().copied() {
+            Some(c) if c.is_alphanumeric() || c == '_' || c == '.' => {
+                seen_word = true;
+                chars.next();
+            }
+            Some('"') => {
+                chars.next();
+                for inner in chars.by_ref() {
+                    if inner == '"' {
+                        break;
+                    }
+                }
+                seen_word = true;
+            }
+            Some('[') | Some(']') if seen_word => {
+                chars.next();
+            }
+            Some(' ') if seen_word => {
+                // A space continues the type only when a type word follows (`character varying`).
+                let mut lookahead = chars.clone();
+                lookahead.next();
+                let next_word: String = lookahead
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let continues = matches!(
+                    next_word.to_ascii_lowercase().as_str(),
+                    "varying" | "precision" | "without" | "with" | "time" | "zone"
+                );
+                if continues {
+                    chars.next();
+                } else {
+                    return;
+                }
+            }
+            Some('(') if seen_word => {
+                let mut lookahead = chars.clone();
+                lookahead.next();
+                let inside: String = lookahead.take_while(|c| *c != ')').collect();
+                if inside
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == ',' || c == ' ')
+                {
+                    for _ in 0..inside.chars().count() + 2 {
+                        chars.next();
+                    }
+                } else {
+                    return;
+                }
+            }
+            _ => return,
+        }
+    }
+}
+
+/// `(x)` -> `x` when the parentheses enclose the whole text.
+fn strip_outer_parentheses(text: &str) -> String {
+    let Some(inner) = text
+        .strip_prefix('(')
+        .and_then(|rest| rest.strip_suffix(')'))
+    else {
+        return text.to_string();
+    };
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for c in inner.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth < 0 {
+                    return text.to_string();
+                }
+            }
+            _ => {}
+        }
+    }
+    if depth == 0 {
+        inner.to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_type_names_read_back_into_the_vocabulary() {
+        assert_eq!(postgres_type("integer"), ColumnType::Integer);
+        assert_eq!(
+            postgres_type("character varying(20)"),
+            ColumnType::Varchar { length: Some(20) }
+        );
+        assert_eq!(
+            postgres_type("numeric(10,2)"),
+            ColumnType::Numeric {
+                precision: Some(10),
+                scale: Some(2)
+            }
+        );
+        assert_eq!(
+            postgres_type("timestamp with time zone"),
+            ColumnType::Timestamp { timezone: true }
+        );
+        assert_eq!(
+            postgres_type("text[]"),
+            ColumnType::Array(Box::new(ColumnType::Text))
+        );
+        assert_eq!(postgres_type("citext"), ColumnType::Sql("citext".into()));
+    }
+
+    #[test]
+    fn types_compare_per_dialect() {
+        let pg = Dialect::Postgresql;
+        assert!(same_type(
+            pg,
+            &ColumnType::Numeric {
+                precision: Some(8),
+                scale: None
+            },
+            &ColumnType::Numeric {
+                precision: Some(8),
+                scale: Some(0)
+            }
+        ));
+        assert!(same_type(
+            pg,
+            &ColumnType::Sql("VARCHAR(20)".into()),
+            &ColumnType::Varchar { length: Some(20) }
+        ));
+        assert!(!same_type(
+            pg,
+            &ColumnType::Varchar { length: Some(20) },
+            &ColumnType::Varchar { length: Some(21) }
+        ));
+        assert!(!same_type(pg, &ColumnType::Integer, &ColumnType::BigInt));
+        let sqlite = Dialect::Sqlite;
+        let mood = ColumnType::Enum {
+            name: "mood".into(),
+            values: vec!["happy".into(), "sad".into()],
+        };
+        assert!(same_type(sqlite, &sqlite_type("varchar(5)"), &mood));
+        assert!(same_type(
+            sqlite,
+            &sqlite_type("INTEGER"),
+            &ColumnType::Integer
+        ));
+        assert!(!same_type(
+            sqlite,
+            &sqlite_type("text"),
+            &ColumnType::Integer
+        ));
+    }
+
+    #[test]
+    fn sqlite_declared_types_keep_their_spelling() {
+        assert_eq!(sqlite_type("integer"), ColumnType::Integer);
+        assert_eq!(
+            sqlite_type("varchar(40)"),
+            ColumnType::Varchar { length: Some(40) }
+        );
+        assert_eq!(sqlite_type("char(32)"), ColumnType::Sql("char(32)".into()));
+        assert_eq!(sqlite_type("WEIRD"), ColumnType::Sql("WEIRD".into()));
+    }
+
+    #[test]
+    fn defaults_compare_without_the_databases_rewriting() {
+        assert!(same_default(
+            Some("'draft'::character varying"),
+            Some("'draft'")
+        ));
+        assert!(same_default(Some("'-1'::integer"), Some("-1")));
+        assert!(same_default(
+            Some("(datetime('now'))"),
+            Some("datetime('now')")
+        ));
+        assert!(same_default(Some("now()"), Some("NOW()")));
+        assert!(same_default(
+            Some("'2020-01-01 00:00:00'::timestamp without time zone"),
+            Some("'2020-01-01 00:00:00'")
+        ));
+        assert!(!same_default(Some("'Draft'"), Some("'draft'")));
+        assert!(!same_default(Some("0"), None));
+    }
+
+    #[test]
+    fn conditions_compare_without_parentheses_and_casts() {
+        assert!(same_condition("(price > (0)::numeric)", "price > 0"));
+        assert!(same_condition("(active = true)", "active = TRUE"));
+        assert!(!same_condition("price > 0", "price >= 0"));
+    }
+
+    #[test]
+    fn foreign_keys_read_absent_options_as_defaults() {
+        let key = ForeignKey {
+            name: None,
+            columns: vec!["owner_id".into()],
+            referent_schema: None,
+            referent_table: "users".into(),
+            referent_columns: vec!["id".into()],
+            ondelete: None,
+            onupdate: None,
+            deferrable: None,
+            initially: None,
+            match_: None,
+        };
+        let reflected = ForeignKey {
+            name: Some("things_owner_id_fkey".into()),
+            ondelete: Some(ReferentialAction::NoAction),
+            deferrable: Some(false),
+            match_: Some(ForeignKeyMatch::Simple),
+            ..key.clone()
+        };
+        assert!(key.same_definition(&reflected));
+        let cascading = ForeignKey {
+            ondelete: Some(ReferentialAction::Cascade),
+            ..key.clone()
+        };
+        assert!(!key.same_definition(&cascading));
+    }
+}

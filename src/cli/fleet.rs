@@ -1,0 +1,92 @@
+//! `upgrade`/`downgrade --url-file FILE --jobs N`: one run over many databases.
+
+use std::io::Write;
+
+use super::migrate::MigrateArgs;
+use crate::config::{dialect_of_url, parse_duration, Overrides};
+use crate::error::Error;
+use crate::fleet::{self, DatabaseResult};
+use crate::migrator::Migrator;
+use crate::plan::Direction;
+use crate::project::Project;
+use crate::term::{color_enabled, Stream};
+
+/// Migrates every database of the URL file; prints a line to stderr as each finishes (not
+/// with `-q`) and the summary table on `out`. Returns the run's exit status.
+pub(super) fn run(
+    overrides: &Overrides,
+    direction: Direction,
+    args: MigrateArgs,
+    out: &mut dyn Write,
+) -> Result<u8, Error> {
+    let Some(path) = &args.url_file else {
+        return Err(Error::Usage("--url-file names no file".to_string()));
+    };
+    if overrides.url.is_some() {
+        return Err(Error::Usage(
+            "--url and --url-file exclude each other: list every database in the file".to_string(),
+        ));
+    }
+    if args.revision.contains(':') {
+        return Err(Error::Usage("Range revision not allowed".to_string()));
+    }
+    let urls = fleet::read_url_file(path)
+        .map_err(|e| Error::Usage(format!("cannot read URL file {}: {e}", path.display())))?;
+    if urls.is_empty() {
+        return Err(Error::Usage(format!(
+            "URL file {} lists no database",
+            path.display()
+        )));
+    }
+    for url in &urls {
+        dialect_of_url(url)
+            .map_err(|e| Error::Usage(format!("URL file {}: {e}", path.display())))?;
+    }
+    if args.jobs == 0 {
+        return Err(Error::Usage("--jobs must be at least 1".to_string()));
+    }
+
+    let project = Project::load(overrides)?;
+    let mut migrator = Migrator::from_project(project).map_err(into_error)?;
+    for allowance in &args.allow_data_loss {
+        migrator = migrator.allow_data_loss(allowance.clone());
+    }
+    if args.one_transaction {
+        migrator = migrator.one_transaction(true);
+    }
+    migrator = migrator.strict(args.strict);
+    let duration = |value: &str| parse_duration(value).map_err(Error::Usage);
+    if let Some(value) = &args.connection.lock_timeout {
+        migrator = migrator.lock_timeout(duration(value)?);
+    }
+    if let Some(value) = &args.connection.statement_timeout {
+        migrator = migrator.statement_timeout(duration(value)?);
+    }
+
+    let total = urls.len();
+    let quiet = args.quiet;
+    let stderr_color = color_enabled(Stream::Stderr);
+    let on_done = |result: &DatabaseResult, done: usize| {
+        if !quiet {
+            eprintln!("[{done}/{total}] {}", result.summary(stderr_color));
+        }
+    };
+    let report = fleet::run(
+        &migrator,
+        &urls,
+        direction,
+        &args.revision,
+        args.jobs,
+        &on_done,
+    );
+    writeln!(out, "{}", report.table(color_enabled(Stream::Stdout)))?;
+    Ok(report.exit_code() as u8)
+}
+
+/// Load errors come back as the CLI's own error, so they keep their exit status.
+fn into_error(error: crate::migrator::MigrateError) -> Error {
+    match error {
+        crate::migrator::MigrateError::Load(error) => *error,
+        other => Error::Usage(other.to_string()),
+    }
+}

@@ -1,0 +1,110 @@
+//! The `async` face of [`Migrator`], for async services.
+
+use super::{CheckReport, MigrateError, MigrationReport, Migrator};
+use crate::exec::StepLabel;
+use crate::graph::RevisionMap;
+
+/// [`Migrator`] for async code (feature `async`): the same methods as `async fn`s.
+///
+/// Each call runs the synchronous migrator on a thread of its own and awaits its result
+/// through a oneshot channel, so no executor thread is ever blocked, and any executor works
+/// (tokio, async-std, smol: nothing here is tied to one).
+///
+/// Why not a second executor on tokio-postgres: the run loop, the migration lock, the
+/// re-planning when another process moves the version rows, and the guard exist once, in
+/// [`exec::migrate`](crate::exec::migrate); a service's start-up migration and `rmig upgrade`
+/// in a deploy script must run exactly the same code, and an async copy of that loop would
+/// drift from it. A migration is a handful of statements on one dedicated connection, run
+/// once at start-up, so a thread for its duration costs nothing measurable.
+///
+/// Why a plain thread and not `tokio::task::spawn_blocking`: the two cost the same for a
+/// call made once at start-up, and the thread ties the API to no runtime, so the feature pulls
+/// in no tokio. (The sync driver, tokio-postgres under its own small runtime, works on either.)
+///
+/// Dropping the returned future does not stop a migration that has started: it finishes (or
+/// fails and rolls back its step) on its thread, and the lock is released. So wrap a call in
+/// a timeout to stop waiting, not to stop the migration.
+///
+/// ```no_run
+/// # async fn start() -> Result<(), rmig::MigrateError> {
+/// let migrator = rmig::Migrator::from_dir("revisions")?
+///     .url("postgresql://app@db/app")
+///     .into_async();
+/// migrator.upgrade("head").await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct AsyncMigrator {
+    inner: Migrator,
+}
+
+impl Migrator {
+    /// This migrator with `async fn` methods (feature `async`).
+    pub fn into_async(self) -> AsyncMigrator {
+        AsyncMigrator { inner: self }
+    }
+}
+
+impl From<Migrator> for AsyncMigrator {
+    fn from(inner: Migrator) -> AsyncMigrator {
+        AsyncMigrator { inner }
+    }
+}
+
+impl AsyncMigrator {
+    /// The synchronous migrator underneath, e.g. to change its settings.
+    pub fn blocking(&self) -> &Migrator {
+        &self.inner
+    }
+
+    /// The revision graph.
+    pub fn revisions(&self) -> &RevisionMap {
+        self.inner.revisions()
+    }
+
+    /// [`Migrator::upgrade`], awaited.
+    pub async fn upgrade(&self, target: &str) -> Result<MigrationReport, MigrateError> {
+        let target = target.to_string();
+        self.run(move |m| m.upgrade(&target)).await
+    }
+
+    /// [`Migrator::downgrade`], awaited.
+    pub async fn downgrade(&self, target: &str) -> Result<MigrationReport, MigrateError> {
+        let target = target.to_string();
+        self.run(move |m| m.downgrade(&target)).await
+    }
+
+    /// [`Migrator::current`], awaited.
+    pub async fn current(&self) -> Result<Vec<String>, MigrateError> {
+        self.run(|m| m.current()).await
+    }
+
+    /// [`Migrator::pending`], awaited.
+    pub async fn pending(&self) -> Result<Vec<StepLabel>, MigrateError> {
+        self.run(|m| m.pending()).await
+    }
+
+    /// [`Migrator::check`], awaited.
+    pub async fn check(&self) -> Result<CheckReport, MigrateError> {
+        self.run(|m| m.check()).await
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Migrator) -> Result<T, MigrateError> + Send + 'static,
+    ) -> Result<T, MigrateError> {
+        let inner = self.inner.clone();
+        let (sender, receiver) = futures_channel::oneshot::channel();
+        std::thread::Builder::new()
+            .name("rmig-migrate".to_string())
+            .spawn(move || {
+                // The receiver may be gone (the caller stopped waiting): the run still ends.
+                let _ = sender.send(work(&inner));
+            })
+            .map_err(|e| MigrateError::Task(format!("cannot start a thread: {e}")))?;
+        receiver.await.map_err(|_| {
+            MigrateError::Task("the migration thread panicked; see its message above".to_string())
+        })?
+    }
+}

@@ -1,0 +1,463 @@
+//! The library API: migrate a database from Rust code, e.g. when a service starts.
+//!
+//! A [`Migrator`] holds a project's revisions (read from a folder, from a config file, or
+//! embedded in the binary with [`embed_revisions!`](crate::embed_revisions)) and the settings of
+//! a run. Its methods connect, then do what the matching `rmig` command does, through the same
+//! code: [`exec::migrate`] plans under the migration lock, passes the plan
+//! through the destructive-operation guard and runs it. There is no second run loop here, so a
+//! service and `rmig upgrade head` in a deploy script can never disagree.
+//!
+//! ```no_run
+//! use rmig::Migrator;
+//!
+//! # fn main() -> Result<(), rmig::MigrateError> {
+//! let migrator = Migrator::from_dir("revisions")?.url("postgresql://app@db/app");
+//! let report = migrator.upgrade("head")?;
+//! for step in &report.applied {
+//!     println!("ran {step}");
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! With the `async` feature, `AsyncMigrator` offers the same methods as `async fn`s.
+
+#![warn(missing_docs)]
+
+#[cfg(feature = "async")]
+mod asynchronous;
+mod embed;
+
+#[cfg(feature = "async")]
+pub use asynchronous::AsyncMigrator;
+pub use embed::EmbeddedRevisions;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::{self, parse_duration, redact_url, Overrides};
+use crate::db::{self, Backend, ConnectOptions, DbError};
+use crate::error::{Error, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_FAILED};
+use crate::exec::{
+    self, EditedRevision, ExecError, Progress, RunOptions, Silent, StepLabel, TransactionMode,
+};
+use crate::graph::RevisionMap;
+use crate::guard::{self, Allowances, GuardError, GuardReport};
+use crate::plan::{self, Direction, PlanError, Step};
+use crate::project::Project;
+use crate::revision::{self, Revision, RevisionFileError};
+use crate::version_table::VersionTable;
+
+/// How long a run waits for another run's migration lock unless told otherwise (as the CLI).
+pub const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(300);
+
+/// Why a [`Migrator`] call failed. Each variant maps to the exit status `rmig` would give
+/// ([`MigrateError::exit_code`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MigrateError {
+    /// The revision files or the config file are invalid (exit status 2).
+    #[error(transparent)]
+    Load(Box<Error>),
+    /// No database URL was given: call [`Migrator::url`].
+    #[error("no database URL: call Migrator::url(...) (or set `url` in the config file)")]
+    NoUrl,
+    /// The target cannot be resolved or reached from the database's revisions, or the
+    /// version table names a revision no file declares (exit status 2).
+    #[error(transparent)]
+    Target(PlanError),
+    /// The destructive-operation guard refused the plan: nothing ran (exit status 3). The
+    /// report names each unconfirmed operation, its revision and the rows it would destroy.
+    #[error("{0}")]
+    Blocked(GuardReport),
+    /// The database could not be reached, locked or read (exit status 1).
+    #[error(transparent)]
+    Database(DbError),
+    /// A step failed and was rolled back, the steps before it staying applied (exit status
+    /// 1); or, with [`Migrator::strict`], an applied revision's file was edited (exit status 2).
+    #[error(transparent)]
+    Failed(Box<ExecError>),
+    /// The thread running the migration could not start or panicked (async only).
+    #[error("the migration task did not finish: {0}")]
+    Task(String),
+}
+
+impl MigrateError {
+    /// The exit status `rmig` gives for the same failure (contract section 4).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            MigrateError::Load(error) => error.exit_code(),
+            MigrateError::NoUrl | MigrateError::Target(_) => EXIT_BAD_INPUT,
+            MigrateError::Blocked(_) => EXIT_BLOCKED,
+            MigrateError::Failed(error) => error.exit_code(),
+            MigrateError::Database(_) | MigrateError::Task(_) => EXIT_FAILED,
+        }
+    }
+
+    /// The guard's report, when the guard refused the plan.
+    pub fn guard_report(&self) -> Option<&GuardReport> {
+        match self {
+            MigrateError::Blocked(report) => Some(report),
+            _ => None,
+        }
+    }
+}
+
+impl From<ExecError> for MigrateError {
+    fn from(error: ExecError) -> MigrateError {
+        match error {
+            ExecError::Guard(GuardError::Blocked(report)) => MigrateError::Blocked(report),
+            ExecError::Plan(error) => MigrateError::Target(error),
+            ExecError::Db(error) => MigrateError::Database(error),
+            other => MigrateError::Failed(Box::new(other)),
+        }
+    }
+}
+
+impl From<Error> for MigrateError {
+    fn from(error: Error) -> MigrateError {
+        MigrateError::Load(Box::new(error))
+    }
+}
+
+impl From<DbError> for MigrateError {
+    fn from(error: DbError) -> MigrateError {
+        MigrateError::Database(error)
+    }
+}
+
+impl From<PlanError> for MigrateError {
+    fn from(error: PlanError) -> MigrateError {
+        MigrateError::Target(error)
+    }
+}
+
+/// What an `upgrade` or `downgrade` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationReport {
+    /// The steps that ran and were committed, in order.
+    pub applied: Vec<StepLabel>,
+    /// The version rows afterwards (empty: the database is at `base`).
+    pub heads: Vec<String>,
+    /// Applied revisions whose files changed since they ran (worth a warning in the log;
+    /// [`Migrator::strict`] refuses to run instead).
+    pub edited: Vec<EditedRevision>,
+}
+
+impl MigrationReport {
+    /// True when nothing had to run: the database was already at the target.
+    pub fn is_noop(&self) -> bool {
+        self.applied.is_empty()
+    }
+}
+
+/// What [`Migrator::check`] found: where the database is, what `upgrade heads` would run, and
+/// whether the guard would let it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckReport {
+    /// The version rows (empty: `base`).
+    pub current: Vec<String>,
+    /// The steps `upgrade heads` would run, in order.
+    pub pending: Vec<StepLabel>,
+    /// The guard's report when those steps hold an unconfirmed destructive operation (row
+    /// counts are not filled in: `check` reads nothing but the version table).
+    pub blocked: Option<GuardReport>,
+}
+
+impl CheckReport {
+    /// True when the database is at every head.
+    pub fn is_up_to_date(&self) -> bool {
+        self.pending.is_empty()
+    }
+}
+
+/// Migrates one database: the revisions, where the database is, and how to run. Cheap to
+/// clone (the revisions are shared); every method opens its own connection.
+///
+/// Built with [`Migrator::from_dir`], [`Migrator::from_config`] or
+/// [`Migrator::from_embedded`], then configured with the builder methods ([`url`](Self::url),
+/// [`version_table`](Self::version_table), [`allow_data_loss`](Self::allow_data_loss), ...).
+#[derive(Debug, Clone)]
+pub struct Migrator {
+    map: Arc<RevisionMap>,
+    url: Option<String>,
+    version_table: VersionTable,
+    /// rmig's audit table (`history_table` in rmig.toml); `None`: the executor's default.
+    history_table: Option<String>,
+    strict: bool,
+    allowances: Allowances,
+    transaction_mode: TransactionMode,
+    lock_wait: Duration,
+    connect: ConnectOptions,
+}
+
+impl Migrator {
+    /// Reads every revision file of a folder (an rmig project's `script_location`).
+    pub fn from_dir(path: impl AsRef<Path>) -> Result<Migrator, MigrateError> {
+        let revisions = revision::load_dir(path.as_ref()).map_err(Error::from)?;
+        Migrator::from_revisions(revisions)
+    }
+
+    /// Reads a config file (`rmig.toml`, or an `alembic.ini`) and the revisions it points at,
+    /// as `rmig -c FILE` does: its `url` (overridden by `RMIG_URL`, then `DATABASE_URL`, as on
+    /// the command line), `version_table`, `version_table_schema`, `transaction_per_migration`,
+    /// `lock_timeout` and `statement_timeout`.
+    pub fn from_config(path: impl AsRef<Path>) -> Result<Migrator, MigrateError> {
+        let settings = config::load(&Overrides {
+            config: Some(path.as_ref().to_path_buf()),
+            url: None,
+        })
+        .map_err(Error::from)?;
+        Migrator::from_project(Project::from_settings(settings)?)
+    }
+
+    /// Uses a project already loaded (what the CLI works from): its revisions and the
+    /// settings listed at [`from_config`](Self::from_config).
+    pub fn from_project(project: Project) -> Result<Migrator, MigrateError> {
+        let Project { settings, map } = project;
+        let mut migrator = Migrator::from_map(map);
+        migrator.url = Some(settings.url().to_string());
+        migrator.version_table = settings.version_table.clone();
+        migrator.history_table = Some(settings.history_table.clone());
+        if !settings.transaction_per_migration {
+            migrator.transaction_mode = TransactionMode::Single;
+        }
+        let duration = |value: &str| parse_duration(value).map_err(Error::Usage);
+        if let Some(value) = &settings.lock_timeout {
+            migrator = migrator.lock_timeout(duration(value)?);
+        }
+        if let Some(value) = &settings.statement_timeout {
+            migrator = migrator.statement_timeout(duration(value)?);
+        }
+        Ok(migrator)
+    }
+
+    /// Uses revisions embedded in the binary by [`embed_revisions!`](crate::embed_revisions).
+    /// Files are parsed here, so a malformed one is reported when the migrator is built, with
+    /// its name.
+    pub fn from_embedded(embedded: &EmbeddedRevisions) -> Result<Migrator, MigrateError> {
+        let mut revisions: Vec<Revision> = Vec::new();
+        let mut seen: HashMap<String, PathBuf> = HashMap::new();
+        for (path, text) in embedded.files() {
+            let text = text.map_err(|e| {
+                Error::from(RevisionFileError::ReadFile {
+                    path: path.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+                })
+            })?;
+            let revision = revision::parse_revision(&path, text).map_err(Error::from)?;
+            if let Some(first) = seen.get(&revision.id) {
+                let error = RevisionFileError::DuplicateRevision {
+                    id: revision.id,
+                    first: first.clone(),
+                    second: path,
+                    line: None,
+                };
+                return Err(Error::from(error).into());
+            }
+            seen.insert(revision.id.clone(), path);
+            revisions.push(revision);
+        }
+        Migrator::from_revisions(revisions)
+    }
+
+    /// Uses revisions built in code, in load order (the order that breaks ties in planning).
+    pub fn from_revisions(revisions: Vec<Revision>) -> Result<Migrator, MigrateError> {
+        let map = RevisionMap::new(revisions).map_err(Error::from)?;
+        Ok(Migrator::from_map(map))
+    }
+
+    fn from_map(map: RevisionMap) -> Migrator {
+        Migrator {
+            map: Arc::new(map),
+            url: None,
+            version_table: VersionTable {
+                name: "alembic_version".to_string(),
+                schema: None,
+            },
+            history_table: None,
+            strict: false,
+            allowances: Allowances::default(),
+            transaction_mode: TransactionMode::PerMigration,
+            lock_wait: DEFAULT_LOCK_WAIT,
+            connect: ConnectOptions::default(),
+        }
+    }
+
+    /// The database to migrate: `postgresql://...` (SQLAlchemy's `postgresql+psycopg2://`
+    /// too) or `sqlite:///path.db`.
+    pub fn url(mut self, url: impl Into<String>) -> Migrator {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// The version table's name (default `alembic_version`).
+    pub fn version_table(mut self, name: impl Into<String>) -> Migrator {
+        self.version_table.name = name.into();
+        self
+    }
+
+    /// The schema of the version table (default: the connection's).
+    pub fn version_table_schema(mut self, schema: impl Into<String>) -> Migrator {
+        self.version_table.schema = Some(schema.into());
+        self
+    }
+
+    /// Lets destructive operations run, as `--allow-data-loss` does: a revision id, a table
+    /// (`table` or `schema.table`, covering its columns), or `"all"`. Call it once per value.
+    pub fn allow_data_loss(mut self, what: impl Into<String>) -> Migrator {
+        self.allowances.allow_data_loss.push(what.into());
+        self
+    }
+
+    /// Refuse to run when an applied revision's file was edited after it was applied
+    /// (`--strict`): the run fails with [`MigrateError::Failed`], exit status 2.
+    pub fn strict(mut self, yes: bool) -> Migrator {
+        self.strict = yes;
+        self
+    }
+
+    /// One transaction around the whole run instead of one per revision (`--one-transaction`).
+    pub fn one_transaction(mut self, yes: bool) -> Migrator {
+        self.transaction_mode = if yes {
+            TransactionMode::Single
+        } else {
+            TransactionMode::PerMigration
+        };
+        self
+    }
+
+    /// How long to wait for locks, as `--lock-timeout`: another run's migration lock
+    /// (default 5 minutes) and, on PostgreSQL, the session's `lock_timeout`.
+    pub fn lock_timeout(mut self, timeout: Duration) -> Migrator {
+        self.lock_wait = timeout;
+        self.connect.lock_timeout = Some(format!("{}ms", timeout.as_millis()));
+        self
+    }
+
+    /// PostgreSQL `statement_timeout` for the migration session.
+    pub fn statement_timeout(mut self, timeout: Duration) -> Migrator {
+        self.connect.statement_timeout = Some(format!("{}ms", timeout.as_millis()));
+        self
+    }
+
+    /// The revision graph, for reading heads, labels or messages.
+    pub fn revisions(&self) -> &RevisionMap {
+        &self.map
+    }
+
+    /// The database URL with any password hidden, for logs; `None` before [`url`](Self::url).
+    pub fn redacted_url(&self) -> Option<String> {
+        self.url.as_deref().map(redact_url)
+    }
+
+    /// Runs `upgrade <target>` (`"head"`, `"heads"`, `"+1"`, an id, `"label@head"`, ...)
+    /// under the migration lock, after the guard passed the plan.
+    pub fn upgrade(&self, target: &str) -> Result<MigrationReport, MigrateError> {
+        self.migrate(Direction::Upgrade, target, &mut Silent)
+    }
+
+    /// Runs `downgrade <target>` (`"-1"`, `"base"`, an id, ...) under the migration lock,
+    /// after the guard passed the plan.
+    pub fn downgrade(&self, target: &str) -> Result<MigrationReport, MigrateError> {
+        self.migrate(Direction::Downgrade, target, &mut Silent)
+    }
+
+    /// Upgrades or downgrades, reporting each step to `progress` as it starts and finishes
+    /// (e.g. to log it).
+    pub fn migrate(
+        &self,
+        direction: Direction,
+        target: &str,
+        progress: &mut dyn Progress,
+    ) -> Result<MigrationReport, MigrateError> {
+        let mut backend = self.connect()?;
+        let summary = exec::migrate(
+            backend.as_mut(),
+            &self.map,
+            direction,
+            target,
+            &self.run_options(),
+            &self.allowances,
+            progress,
+        )?;
+        Ok(MigrationReport {
+            applied: summary.applied,
+            heads: summary.heads,
+            edited: summary.edited,
+        })
+    }
+
+    /// The database's version rows (empty: `base`, or no version table yet).
+    pub fn current(&self) -> Result<Vec<String>, MigrateError> {
+        let mut backend = self.connect()?;
+        Ok(exec::current_heads(backend.as_mut(), &self.version_table)?)
+    }
+
+    /// The steps `upgrade heads` would run now, in order; empty when the database is at
+    /// every head.
+    pub fn pending(&self) -> Result<Vec<StepLabel>, MigrateError> {
+        Ok(self.check()?.pending)
+    }
+
+    /// What `rmig check` reports: the database's revisions, the pending steps, and whether the
+    /// guard would block them. Changes nothing.
+    pub fn check(&self) -> Result<CheckReport, MigrateError> {
+        let current = self.current()?;
+        let plan = plan::upgrade(&self.map, &current, "heads")?;
+        let pending = plan
+            .steps
+            .iter()
+            .map(|step| step_label(&self.map, step))
+            .collect();
+        let blocked = match guard::check(&self.map, plan, &self.allowances) {
+            Ok(_) => None,
+            Err(GuardError::Blocked(report)) => Some(report),
+        };
+        Ok(CheckReport {
+            current,
+            pending,
+            blocked,
+        })
+    }
+
+    fn connect(&self) -> Result<Box<dyn Backend>, MigrateError> {
+        let url = self.url.as_deref().ok_or(MigrateError::NoUrl)?;
+        Ok(db::connect(url, &self.connect)?)
+    }
+
+    fn run_options(&self) -> RunOptions {
+        let mut options = RunOptions::new(self.version_table.clone());
+        options.transaction_mode = self.transaction_mode;
+        options.lock_timeout = self.lock_wait;
+        options.strict = self.strict;
+        if let Some(name) = &self.history_table {
+            options.history.name = name.clone();
+        }
+        options
+    }
+}
+
+/// A planned step named as the executor names it (`upgrade a -> b, message`).
+fn step_label(map: &RevisionMap, step: &Step) -> StepLabel {
+    let revision = map.revision(step.revision);
+    let parents: Vec<String> = map
+        .down_revisions(step.revision)
+        .iter()
+        .map(|&d| map.id(d).to_string())
+        .collect();
+    let this = vec![revision.id.clone()];
+    let (from, to) = match step.direction {
+        Direction::Upgrade => (parents, this),
+        Direction::Downgrade => (this, parents),
+    };
+    StepLabel {
+        direction: step.direction,
+        revision: revision.id.clone(),
+        from,
+        to,
+        message: revision.message.clone(),
+    }
+}

@@ -1,0 +1,71 @@
+"""Runs real Alembic commands for tests/alembic_conformance.rs.
+
+One JSON request per line on stdin, one JSON answer per line on stdout, so that a test pays
+for starting Python and importing SQLAlchemy once rather than once per command:
+
+    {"cmd": "upgrade", "revision": "heads", "script_location": "/tmp/x/alembic",
+     "url": "postgresql+psycopg2://...", "sql": false}
+    -> {"ok": true, "output": "<the --sql script, if any>"}
+    -> {"ok": false, "error": "CommandError: ..."}
+
+`ini` may be given instead of `script_location` (the alembic.ini to read). `cmd` is one of
+upgrade, downgrade, stamp (with `purge`) and version.
+"""
+
+import contextlib
+import io
+import json
+import sys
+import traceback
+
+import alembic
+import alembic.util
+from alembic import command
+from alembic.config import Config
+
+
+def run(request):
+    if request["cmd"] == "version":
+        return {"ok": True, "output": alembic.__version__}
+    buffer = io.StringIO()
+    config = Config(request.get("ini"), output_buffer=buffer)
+    if request.get("script_location"):
+        config.set_main_option("script_location", request["script_location"])
+    # configparser reads '%' as interpolation.
+    config.set_main_option("sqlalchemy.url", request["url"].replace("%", "%%"))
+    revision = request.get("revision")
+    sql = request.get("sql", False)
+    if request["cmd"] == "upgrade":
+        command.upgrade(config, revision, sql=sql)
+    elif request["cmd"] == "downgrade":
+        command.downgrade(config, revision, sql=sql)
+    elif request["cmd"] == "stamp":
+        command.stamp(config, revision, sql=sql, purge=request.get("purge", False))
+    else:
+        raise ValueError("unknown command %r" % request["cmd"])
+    return {"ok": True, "output": buffer.getvalue()}
+
+
+def main():
+    answers = sys.stdout
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        try:
+            # Anything Alembic prints goes to stderr, keeping stdout for answers.
+            with contextlib.redirect_stdout(sys.stderr):
+                answer = run(request)
+        except Exception as error:  # every failure is an answer, never the end of the helper
+            message = "%s: %s" % (type(error).__name__, error)
+            if not isinstance(error, alembic.util.CommandError):
+                # A Python error inside Alembic: say where, for the report.
+                frame = traceback.extract_tb(error.__traceback__)[-1]
+                message += " (at %s:%d)" % (frame.filename.split("site-packages/")[-1], frame.lineno)
+            answer = {"ok": False, "error": message}
+        answers.write(json.dumps(answer) + "\n")
+        answers.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,257 @@
+//! Faults on PostgreSQL while a run is under way: the server connection dropped mid-step,
+//! `statement_timeout` and `lock_timeout` hit, and a second run that cannot get the migration
+//! lock in time. In each case rmig must exit 1 with one clear line, leave nothing of the
+//! failed step behind, leave the version table at the last committed step, and a rerun
+//! (once the cause is gone) must complete.
+
+mod common;
+
+use std::process::{Child, Command as StdCommand, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{as_refs, sql_revision, Project, TestDatabase};
+
+/// a1 creates t1; b2 creates t2, then runs `b2_tail` (a sleep, an ALTER on t1, ...); c3
+/// creates t3. Each is one step with its own transaction.
+fn files(b2_tail: &str) -> Vec<(String, String)> {
+    vec![
+        sql_revision(
+            "a1000000",
+            &[],
+            "CREATE TABLE t1 (x integer)",
+            "DROP TABLE t1",
+        ),
+        sql_revision(
+            "b2000000",
+            &["a1000000"],
+            &format!("CREATE TABLE t2 (x integer); {b2_tail}"),
+            "DROP TABLE t2",
+        ),
+        sql_revision(
+            "c3000000",
+            &["b2000000"],
+            "CREATE TABLE t3 (x integer)",
+            "DROP TABLE t3",
+        ),
+    ]
+}
+
+/// Rewrites b2 (never applied, so editing it is fair) to drop the cause of the fault.
+fn rewrite_b2(project: &Project, b2_tail: &str) {
+    let (name, text) = files(b2_tail).swap_remove(1);
+    std::fs::write(project.path().join("revisions").join(name), text).unwrap();
+}
+
+fn spawn(project: &Project, args: &[&str]) -> Child {
+    StdCommand::new(assert_cmd::cargo::cargo_bin("rmig"))
+        .args(args)
+        .current_dir(project.path())
+        .env_remove("RMIG_URL")
+        .env_remove("DATABASE_URL")
+        .env_remove("RUST_BACKTRACE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// The backend of the test database running `pg_sleep`, once there is one.
+fn sleeping_backend(db: &TestDatabase) -> i32 {
+    let mut client = db.client();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let rows = client
+            .query(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() \
+                 AND state = 'active' AND query LIKE '%pg_sleep%'",
+                &[&db.name],
+            )
+            .unwrap();
+        if let Some(row) = rows.first() {
+            return row.get(0);
+        }
+        assert!(Instant::now() < deadline, "rmig never reached its pg_sleep");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A failed run: exit 1 and exactly one clear line on stderr, which is returned.
+#[track_caller]
+fn assert_clean_failure(output: &Output) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr:?}");
+    assert!(stderr.starts_with("rmig: error: "), "{stderr}");
+    for forbidden in ["panicked", "RUST_BACKTRACE", "Error {", "Os {", "\\n"] {
+        assert!(!stderr.contains(forbidden), "{forbidden:?} in: {stderr}");
+    }
+    stderr
+}
+
+/// a1 applied and nothing of b2 or c3: the failed step left nothing behind.
+#[track_caller]
+fn assert_stopped_after_a1(db: &TestDatabase) {
+    assert_eq!(
+        db.strings("SELECT version_num::text FROM alembic_version"),
+        vec!["a1000000"]
+    );
+    assert!(db.has_table("t1"));
+    assert!(
+        !db.has_table("t2"),
+        "the failed step's table is left behind"
+    );
+    assert!(!db.has_table("t3"));
+}
+
+/// A rerun (with a short lock wait: the failed run must not hold the lock) completes.
+#[track_caller]
+fn assert_rerun_completes(db: &TestDatabase, project: &Project, extra: &[&str]) {
+    let mut args = vec!["upgrade", "head", "--lock-timeout", "5s"];
+    args.extend_from_slice(extra);
+    project.ok(&args);
+    assert_eq!(
+        db.strings("SELECT version_num::text FROM alembic_version"),
+        vec!["c3000000"]
+    );
+    for table in ["t1", "t2", "t3"] {
+        assert!(db.has_table(table), "{table} missing after the rerun");
+    }
+}
+
+#[test]
+fn connection_dropped_mid_step_rolls_the_step_back() {
+    let db = TestDatabase::new();
+    let files = files("SELECT pg_sleep(30)");
+    let project = Project::new(&db.url, &as_refs(&files));
+    let child = spawn(&project, &["upgrade", "head"]);
+    let pid = sleeping_backend(&db);
+    let terminated: bool = db
+        .client()
+        .query_one("SELECT pg_terminate_backend($1)", &[&pid])
+        .unwrap()
+        .get(0);
+    assert!(terminated);
+    let output = child.wait_with_output().unwrap();
+    let stderr = assert_clean_failure(&output);
+    for expected in [
+        "upgrade a1000000 -> b2000000",
+        "operation 1",
+        "the database stays at a1000000",
+    ] {
+        assert!(stderr.contains(expected), "no {expected:?} in: {stderr}");
+    }
+    // The driver reports the server's last word when it arrived before the socket closed.
+    assert!(
+        stderr.contains("terminating connection due to administrator command")
+            || stderr.contains("the server closed the connection"),
+        "the cause is not named: {stderr}"
+    );
+    assert_stopped_after_a1(&db);
+    rewrite_b2(&project, "SELECT 1");
+    assert_rerun_completes(&db, &project, &[]);
+}
+
+#[test]
+fn statement_timeout_stops_the_step_and_rolls_it_back() {
+    let db = TestDatabase::new();
+    let files = files("SELECT pg_sleep(2)");
+    let project = Project::new(&db.url, &as_refs(&files));
+    let output = project.run(&["upgrade", "head", "--statement-timeout", "200ms"]);
+    let stderr = assert_clean_failure(&output);
+    for expected in [
+        "upgrade a1000000 -> b2000000",
+        "canceling statement due to statement timeout",
+        "the database stays at a1000000",
+    ] {
+        assert!(stderr.contains(expected), "no {expected:?} in: {stderr}");
+    }
+    assert_stopped_after_a1(&db);
+    // The cause removed: a timeout the step fits in.
+    assert_rerun_completes(&db, &project, &["--statement-timeout", "10s"]);
+}
+
+#[test]
+fn lock_timeout_stops_the_step_and_rolls_it_back() {
+    let db = TestDatabase::new();
+    let files = files("ALTER TABLE t1 ADD COLUMN y integer");
+    let project = Project::new(&db.url, &as_refs(&files));
+    project.ok(&["upgrade", "a1000000"]);
+
+    let mut holder = db.client();
+    holder
+        .batch_execute("BEGIN; LOCK TABLE t1 IN ACCESS EXCLUSIVE MODE")
+        .unwrap();
+    let started = Instant::now();
+    let output = project.run(&["upgrade", "head", "--lock-timeout", "300ms"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the lock timeout did not stop the wait"
+    );
+    let stderr = assert_clean_failure(&output);
+    for expected in [
+        "upgrade a1000000 -> b2000000",
+        "canceling statement due to lock timeout",
+        "the database stays at a1000000",
+    ] {
+        assert!(stderr.contains(expected), "no {expected:?} in: {stderr}");
+    }
+    assert_stopped_after_a1(&db);
+    assert!(!db
+        .strings("SELECT column_name::text FROM information_schema.columns WHERE table_name = 't1'")
+        .contains(&"y".to_string()));
+
+    holder.batch_execute("ROLLBACK").unwrap();
+    assert_rerun_completes(&db, &project, &[]);
+    assert!(db
+        .strings("SELECT column_name::text FROM information_schema.columns WHERE table_name = 't1'")
+        .contains(&"y".to_string()));
+}
+
+#[test]
+fn second_run_gives_up_on_the_migration_lock_after_lock_timeout() {
+    let db = TestDatabase::new();
+    let files = files("SELECT pg_sleep(3)");
+    let project = Project::new(&db.url, &as_refs(&files));
+    let first = spawn(&project, &["upgrade", "head"]);
+    sleeping_backend(&db);
+
+    let started = Instant::now();
+    let second = project.run(&["upgrade", "head", "--lock-timeout", "300ms"]);
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(3),
+        "the second run waited {waited:?}, past its lock timeout"
+    );
+    let stderr = assert_clean_failure(&second);
+    for expected in [
+        "another rmig run holds the migration lock",
+        "alembic_version",
+        "--lock-timeout",
+    ] {
+        assert!(stderr.contains(expected), "no {expected:?} in: {stderr}");
+    }
+    // Nothing of the second run: the first is still in b2, with only a1 committed.
+    assert_eq!(
+        db.strings("SELECT version_num::text FROM alembic_version"),
+        vec!["a1000000"]
+    );
+
+    let first = first.wait_with_output().unwrap();
+    assert!(
+        first.status.success(),
+        "the first run failed: {}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(
+        db.strings("SELECT version_num::text FROM alembic_version"),
+        vec!["c3000000"]
+    );
+    // The second run, rerun once the first is done, finds nothing to do.
+    let rerun = project.ok(&["upgrade", "head", "--lock-timeout", "300ms"]);
+    assert!(rerun.contains("Nothing to do"), "{rerun}");
+    assert_eq!(
+        db.count("SELECT count(*) FROM alembic_version"),
+        1,
+        "each revision applied once"
+    );
+}

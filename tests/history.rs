@@ -1,0 +1,132 @@
+//! rmig's audit table: a row per step with the file's checksum, and edited revisions found
+//! afterwards. `alembic_version` stays exactly Alembic's.
+
+mod common;
+
+use common::{sql_revision, Project, TestDatabase};
+
+fn two_revisions() -> Vec<(String, String)> {
+    vec![
+        sql_revision(
+            "a1000000",
+            &[],
+            "CREATE TABLE t1 (x integer)",
+            "DROP TABLE t1",
+        ),
+        sql_revision(
+            "b2000000",
+            &["a1000000"],
+            "CREATE TABLE t2 (x integer)",
+            "DROP TABLE t2",
+        ),
+    ]
+}
+
+fn refs(files: &[(String, String)]) -> Vec<(&str, &str)> {
+    files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect()
+}
+
+fn sqlite_rows(project: &Project, sql: &str) -> Vec<String> {
+    let connection = rusqlite::Connection::open(project.sqlite_path()).unwrap();
+    let mut statement = connection.prepare(sql).unwrap();
+    statement
+        .query_map([], |row| row.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+#[test]
+fn each_step_is_audited_with_the_file_checksum() {
+    let files = two_revisions();
+    let project = Project::sqlite(&refs(&files));
+    project.ok(&["upgrade", "head"]);
+    project.ok(&["downgrade", "-1"]);
+    project.ok(&["stamp", "b2000000"]);
+    let rows = sqlite_rows(
+        &project,
+        "SELECT revision || ' ' || direction || ' ' || checksum || ' ' || rmig_version FROM rmig_history ORDER BY id",
+    );
+    let sum = |text: &str| rmig::revision::checksum(text);
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        rows,
+        vec![
+            format!("a1000000 upgrade {} {version}", sum(&files[0].1)),
+            format!("b2000000 upgrade {} {version}", sum(&files[1].1)),
+            format!("b2000000 downgrade {} {version}", sum(&files[1].1)),
+            format!("b2000000 stamp {} {version}", sum(&files[1].1)),
+        ]
+    );
+    let columns = sqlite_rows(
+        &project,
+        "SELECT name FROM pragma_table_info('alembic_version')",
+    );
+    assert_eq!(
+        columns,
+        vec!["version_num"],
+        "the version table stays Alembic's"
+    );
+}
+
+#[test]
+fn an_edited_revision_is_reported_and_refused_under_strict() {
+    let files = two_revisions();
+    let project = Project::sqlite(&refs(&files));
+    project.ok(&["upgrade", "a1000000"]);
+    let path = project.path().join("revisions").join(&files[0].0);
+
+    // Line endings and a BOM are not edits.
+    std::fs::write(
+        &path,
+        format!("\u{feff}{}", files[0].1.replace('\n', "\r\n")),
+    )
+    .unwrap();
+    let output = project.run(&["check", "--strict"]);
+    assert_eq!(output.status.code(), Some(4), "pending b2000000 only");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("Edited"));
+
+    std::fs::write(&path, files[0].1.replace("x integer", "x bigint")).unwrap();
+    let output = project.run(&["check"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(4));
+    assert!(stdout.contains("Edited: revision a1000000"), "{stdout}");
+    let (code, _) = project.fails(&["check", "--strict"]);
+    assert_eq!(code, 2);
+    let (code, stderr) = project.fails(&["upgrade", "head", "--strict"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("a1000000") && stderr.contains("edited after"),
+        "{stderr}"
+    );
+    assert_eq!(
+        project.heads(),
+        vec!["a1000000".to_string()],
+        "--strict ran nothing"
+    );
+
+    let output = project.run(&["upgrade", "head"]);
+    assert!(output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("warning: revision a1000000"));
+}
+
+#[test]
+fn postgres_audit_rows_name_the_user_and_time() {
+    let db = TestDatabase::new();
+    let files = two_revisions();
+    let project = Project::new(&db.url, &refs(&files));
+    project.ok(&["upgrade", "head"]);
+    let rows = db.strings(
+        "SELECT revision || ' ' || direction || ' ' || db_user || ' ' || (applied_at > now() - interval '1 minute') || ' ' || (duration_ms >= 0) FROM rmig_history",
+    );
+    assert_eq!(
+        rows,
+        vec![
+            "a1000000 upgrade postgres true true",
+            "b2000000 upgrade postgres true true"
+        ]
+    );
+}
