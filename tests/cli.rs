@@ -329,3 +329,18 @@ fn init_revision_and_merge_write_loadable_files() {
         "{history}"
     );
 }
+
+/// Regression (found by the Alembic conformance suite): flags after a list of revisions were
+/// read as more revisions, so `stamp heads --sql` connected to the database.
+#[test]
+fn flags_after_revision_lists_are_flags() {
+    let project = Project::new("postgresql://127.0.0.1:1/nowhere", &branched());
+    let script = project.stdout(&["stamp", "heads", "--sql"]);
+    assert!(
+        script.contains("-- Running stamp_revision  -> 53fffde5ad5"),
+        "{script}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&project.stdout(&["show", "heads", "--json"])).unwrap();
+    assert_eq!(json["revisions"][0]["revision"], "53fffde5ad5");
+}

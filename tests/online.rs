@@ -402,3 +402,40 @@ fn unreachable_server_and_missing_database_are_one_clear_sentence() {
         "{stderr}"
     );
 }
+
+/// A merge whose version rows do not match what the plan expects (a parent depended on by
+/// another parent's ancestor, found by the Alembic conformance suite) fails; the failing
+/// step must then be rolled back whole, its operations included, not left committed.
+#[test]
+fn a_step_whose_version_rows_do_not_match_is_rolled_back() {
+    let files = vec![
+        sql_revision("r8c54000", &[], "CREATE TABLE r_8c54 (x integer)", "DROP TABLE r_8c54"),
+        sql_revision("r1f83000", &["r8c54000"], "CREATE TABLE r_1f83 (x integer)", "DROP TABLE r_1f83"),
+        sql_revision("rae9e000", &["r1f83000"], "CREATE TABLE r_ae9e (x integer)", "DROP TABLE r_ae9e"),
+        sql_revision("r0ba3000", &["r8c54000"], "CREATE TABLE r_0ba3 (x integer)", "DROP TABLE r_0ba3"),
+        (
+            "r5d48000_rev.toml".to_string(),
+            "revision = \"r5d48000\"\ndown_revision = [\"rae9e000\", \"r0ba3000\"]\ndepends_on = [\"r1f83000\"]\ndowngrade = []\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"CREATE TABLE r_5d48 (x integer)\"\n".to_string(),
+        ),
+        (
+            "r9218000_rev.toml".to_string(),
+            "revision = \"r9218000\"\nbranch_labels = [\"lbl5\"]\ndowngrade = []\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"CREATE TABLE r_9218 (x integer)\"\n".to_string(),
+        ),
+        sql_revision("rbcaa000", &["r5d48000", "r9218000"], "CREATE TABLE r_bcaa (x integer)", "DROP TABLE r_bcaa"),
+    ];
+    let project = Project::sqlite(&as_refs(&files));
+    let (code, stderr) = project.fails(&["upgrade", "lbl5@head"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("expected to match one row"), "{stderr}");
+    let connection = rusqlite::Connection::open(project.sqlite_path()).unwrap();
+    let leftover: i64 = connection
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'r_5d48'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(leftover, 0, "the failed step's operation was rolled back");
+    let heads = project.heads();
+    assert!(!heads.contains(&"r5d48000".to_string()), "{heads:?}");
+}

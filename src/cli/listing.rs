@@ -59,7 +59,7 @@ pub struct HistoryArgs {
 #[derive(Debug, Args)]
 pub struct ShowArgs {
     /// The revision(s) to show (ids, prefixes, labels, `head`, `heads`).
-    #[arg(required = true, allow_hyphen_values = true)]
+    #[arg(required = true)]
     revisions: Vec<String>,
     /// Print one JSON document.
     #[arg(long)]

@@ -112,7 +112,7 @@ pub struct MigrateArgs {
 #[derive(Debug, Args)]
 pub struct StampArgs {
     /// The revision(s) to record as current, without running them.
-    #[arg(required = true, allow_hyphen_values = true)]
+    #[arg(required = true)]
     revisions: Vec<String>,
     /// Print the SQL instead of running it; with --sql a revision may be `<from>:<to>`.
     #[arg(long)]

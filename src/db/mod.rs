@@ -74,17 +74,34 @@ pub trait Backend {
     }
 
     /// Runs statements without parameters (their values are escaped literals) and returns the
-    /// rows each changed, committing after them when `commit`: each step of a run ends this
-    /// way, in one round trip where the database has round trips.
-    fn execute_script(&mut self, statements: &[String], commit: bool) -> Result<Vec<u64>, DbError> {
+    /// rows each changed: each step of a run records its version rows and audit row this way,
+    /// in one round trip where the database has round trips.
+    fn execute_script(&mut self, statements: &[String]) -> Result<Vec<u64>, DbError> {
         let mut counts = Vec::with_capacity(statements.len());
         for statement in statements {
             counts.push(self.execute(statement, &[])?);
         }
-        if commit {
-            self.commit()?;
-        }
         Ok(counts)
+    }
+
+    /// `execute_script`, then a query's first column, in one round trip where the database
+    /// has round trips: in one transaction, a step's version change and the read of the rows
+    /// the next step starts from (issue 8).
+    fn execute_script_and_query(
+        &mut self,
+        statements: &[String],
+        select: &str,
+    ) -> Result<(Vec<u64>, Vec<String>), DbError> {
+        let counts = self.execute_script(statements)?;
+        Ok((counts, self.query_strings(select, &[])?))
+    }
+
+    /// Commits, starts the next transaction and reads a query's first column in it, in one
+    /// round trip where the database has round trips: the end of one step and the start of
+    /// the next (issue 8). When it fails, the commit may or may not have happened.
+    fn commit_and_begin_query(&mut self, select: &str) -> Result<Vec<String>, DbError> {
+        self.commit()?;
+        self.begin_and_query(select)
     }
 
     /// Runs a query whose first column is text.

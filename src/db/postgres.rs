@@ -216,6 +216,17 @@ fn text_of(value: &ScalarValue) -> Option<String> {
     }
 }
 
+/// The first column of the rows a simple query returned (only its SELECT returns rows).
+fn first_column(messages: &[SimpleQueryMessage]) -> Vec<String> {
+    messages
+        .iter()
+        .filter_map(|message| match message {
+            SimpleQueryMessage::Row(row) => row.get(0).map(str::to_string),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The server's own words (`ERROR: relation "x" does not exist`), else the driver's.
 fn server_message(error: &postgres::Error) -> String {
     match error.as_db_error() {
@@ -339,11 +350,8 @@ impl Backend for PostgresBackend {
             .collect())
     }
 
-    fn execute_script(&mut self, statements: &[String], commit: bool) -> Result<Vec<u64>, DbError> {
-        let mut script = statements.join(";\n");
-        if commit {
-            script.push_str(";\nCOMMIT");
-        }
+    fn execute_script(&mut self, statements: &[String]) -> Result<Vec<u64>, DbError> {
+        let script = statements.join(";\n");
         let messages = self
             .client
             .simple_query(&script)
@@ -356,6 +364,38 @@ impl Backend for PostgresBackend {
             })
             .take(statements.len())
             .collect())
+    }
+
+    fn execute_script_and_query(
+        &mut self,
+        statements: &[String],
+        select: &str,
+    ) -> Result<(Vec<u64>, Vec<String>), DbError> {
+        let mut script = statements.join(";\n");
+        script.push_str(";\n");
+        script.push_str(select);
+        let messages = self
+            .client
+            .simple_query(&script)
+            .map_err(|e| statement_error(&script, &e))?;
+        let counts = messages
+            .iter()
+            .filter_map(|message| match message {
+                SimpleQueryMessage::CommandComplete(rows) => Some(*rows),
+                _ => None,
+            })
+            .take(statements.len())
+            .collect();
+        Ok((counts, first_column(&messages)))
+    }
+
+    fn commit_and_begin_query(&mut self, select: &str) -> Result<Vec<String>, DbError> {
+        let script = format!("COMMIT; BEGIN; {select}");
+        let messages = self
+            .client
+            .simple_query(&script)
+            .map_err(|e| statement_error(&script, &e))?;
+        Ok(first_column(&messages))
     }
 
     fn query_strings(&mut self, sql: &str, params: &[ScalarValue]) -> Result<Vec<String>, DbError> {

@@ -330,7 +330,7 @@ pub fn stamp(
                     };
                     script.push(options.history.record_sql(dialect, &row));
                 }
-                let counts = backend.execute_script(&script, false)?;
+                let counts = backend.execute_script(&script)?;
                 check_version_counts(table, dialect, &label, &step.version_changes, &counts)?;
             }
             Ok(())
@@ -439,8 +439,11 @@ fn run_checked(
     let mut in_transaction = false;
     let mut applied_in_transaction = Vec::new();
 
+    // The version rows the next step checks, when this step's last round trip read them.
+    let mut next_rows: Option<Vec<String>> = None;
+
     let result = (|| -> Result<Outcome, ExecError> {
-        for step in &plan.steps {
+        for (position, step) in plan.steps.iter().enumerate() {
             let label = StepLabel::of(map, step);
             let revision = map.revision(step.revision);
             let started = Instant::now();
@@ -451,7 +454,9 @@ fn run_checked(
                 in_transaction = false;
                 summary.applied.append(&mut applied_in_transaction);
             }
-            let found = if in_transaction {
+            let found = if let Some(found) = next_rows.take() {
+                found
+            } else if in_transaction {
                 backend.query_strings(&select_rows, &[])?
             } else {
                 in_transaction = true;
@@ -490,12 +495,36 @@ fn run_checked(
                 duration: started.elapsed(),
             };
             script.push(options.history.record_sql(dialect, &audit));
+            // Performance (issue 8): a step's last round trip also reads the version rows
+            // the next step checks, when that step runs in a transaction: in one transaction,
+            // at the end of this script (the rows after this step's change); else with the
+            // commit, as `COMMIT; BEGIN; SELECT`, which is how the next step would start
+            // anyway. A step without operations then costs one round trip in one
+            // transaction and two in a transaction per step (three and three before).
+            let next_in_transaction = plan
+                .steps
+                .get(position + 1)
+                .is_some_and(|next| map.revision(next.revision).transactional);
             let commit = !single || !revision.transactional;
-            let counts = backend.execute_script(&script, commit)?;
+            // The counts are checked before the commit: a version row that does not match
+            // what the plan expects fails the step whole, its operations included.
+            let counts = if !commit && next_in_transaction {
+                let (counts, found) = backend.execute_script_and_query(&script, &select_rows)?;
+                next_rows = Some(found);
+                counts
+            } else {
+                backend.execute_script(&script)?
+            };
             check_version_counts(table, dialect, &label, &step.version_changes, &counts)?;
             apply_to_rows(&mut rows, &step.version_changes);
             if commit {
-                in_transaction = false;
+                if next_in_transaction {
+                    // Committed, and the next step's transaction is open.
+                    next_rows = Some(backend.commit_and_begin_query(&select_rows)?);
+                } else {
+                    backend.commit()?;
+                    in_transaction = false;
+                }
                 summary.applied.push(label.clone());
             } else {
                 applied_in_transaction.push(label.clone());

@@ -86,9 +86,6 @@ pub struct RevisionMap {
     by_id: HashMap<String, RevIdx>,
     /// Branch label -> the revision that declares it.
     label_owner: HashMap<String, RevIdx>,
-    /// Ids and labels in Alembic's map order (ids in load order, then labels): the candidates
-    /// for prefix matching, listed in that order in errors.
-    lookup_keys: Vec<(String, RevIdx)>,
     down: Vec<Vec<RevIdx>>,
     /// `depends_on` resolved to revisions.
     dependencies: Vec<Vec<RevIdx>>,
@@ -197,24 +194,12 @@ impl RevisionMap {
         detect_cycles(&revisions, &down, &[])?;
         detect_cycles(&revisions, &down, &dependencies)?;
 
-        let mut lookup_keys: Vec<(String, RevIdx)> = revisions
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.clone(), i))
-            .collect();
-        for (index, revision) in revisions.iter().enumerate() {
-            for label in &revision.branch_labels {
-                lookup_keys.push((label.clone(), index));
-            }
-        }
-
         let mut map = RevisionMap {
             label_set: Vec::new(),
             label_sets: Vec::new(),
             revisions,
             by_id,
             label_owner,
-            lookup_keys,
             down,
             normalized_dependencies: dependencies.clone(),
             dependencies,
@@ -345,6 +330,28 @@ impl RevisionMap {
 
     pub fn revisions(&self) -> &[Revision] {
         &self.revisions
+    }
+
+    /// Ids and labels in Alembic's map order (ids in load order, then labels): the candidates
+    /// for prefix matching, listed in that order in errors. Walked from the revisions when a
+    /// prefix is resolved, rather than every id and label copied into a list up front.
+    pub(crate) fn lookup_keys(&self) -> impl Iterator<Item = (&str, RevIdx)> + '_ {
+        let ids = self
+            .revisions
+            .iter()
+            .enumerate()
+            .map(|(index, revision)| (revision.id.as_str(), index));
+        let labels = self
+            .revisions
+            .iter()
+            .enumerate()
+            .flat_map(|(index, revision)| {
+                revision
+                    .branch_labels
+                    .iter()
+                    .map(move |label| (label.as_str(), index))
+            });
+        ids.chain(labels)
     }
 
     /// The exact id, if it is one.

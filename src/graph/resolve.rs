@@ -156,10 +156,8 @@ impl RevisionMap {
             Some(index) => index,
             None => {
                 let mut candidates: Vec<(&str, RevIdx)> = self
-                    .lookup_keys
-                    .iter()
+                    .lookup_keys()
                     .filter(|(key, _)| key.len() >= MIN_PREFIX_KEY_LEN && key.starts_with(ident))
-                    .map(|(key, index)| (key.as_str(), *index))
                     .collect();
                 if let Some(branch) = branch {
                     candidates.retain(|&(_, index)| self.shares_lineage(index, &[branch]));

@@ -125,7 +125,10 @@ impl<'a> Parser<'a> {
 
     fn bare_key(&mut self) -> Option<&'a str> {
         let start = self.pos;
-        while matches!(self.peek(), Some(b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-')) {
+        while matches!(
+            self.peek(),
+            Some(b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-')
+        ) {
             self.pos += 1;
         }
         (self.pos > start).then(|| &self.text[start..self.pos])
@@ -559,7 +562,10 @@ mod tests {
                     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                         f.write_str("a table")
                     }
-                    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Order, A::Error> {
+                    fn visit_map<A: de::MapAccess<'de>>(
+                        self,
+                        mut map: A,
+                    ) -> Result<Order, A::Error> {
                         let mut keys = Vec::new();
                         while let Some((key, _)) = map.next_entry::<String, de::IgnoredAny>()? {
                             keys.push(key);

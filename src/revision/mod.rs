@@ -428,9 +428,34 @@ fn read_revision_file(path: &Path) -> Result<String, RevisionFileError> {
             size,
         });
     }
-    let mut text = String::with_capacity(size as usize);
-    file.read_to_string(&mut text).map_err(read_error)?;
-    Ok(text)
+    // Read into a buffer of the known size plus one byte (to see the end of the file), not
+    // with `read_to_string`, which asks for the size again (`fstat` and `lseek`).
+    let mut bytes = vec![0u8; size as usize + 1];
+    let mut filled = 0;
+    loop {
+        if filled == bytes.len() {
+            // The file grew since `fstat`: read the rest as it comes.
+            let mut rest = Vec::new();
+            file.read_to_end(&mut rest).map_err(read_error)?;
+            bytes.extend_from_slice(&rest);
+            filled = bytes.len();
+            break;
+        }
+        match file.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(count) => filled += count,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(read_error(error)),
+        }
+    }
+    bytes.truncate(filled);
+    // The same error as `read_to_string` gives for a file that is not UTF-8.
+    String::from_utf8(bytes).map_err(|_| {
+        read_error(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        ))
+    })
 }
 
 /// Parses one revision file's text; `path` picks the format and names the file in errors.
