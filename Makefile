@@ -47,11 +47,9 @@ man: build
 	$(RMIG) man --dir target/man
 	@echo "read it with: man ./target/man/rmig.1"
 
-# Scale check: time and peak memory (GNU time's -v) of heads, history and upgrade --sql on a
-# generated graph of 10,000 revisions with branches and merges, then the criterion benchmark
-# (benches/scaling.rs: load, plan up and down, render at 1k-20k revisions, with the growth
-# exponent between sizes). Generated files go to bench-out/, which git ignores.
-bench:
+# GNU time, for /usr/bin/time -v (peak memory): installed when missing and running as root.
+.PHONY: gnu-time
+gnu-time:
 	@if [ ! -x /usr/bin/time ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "make bench: installing GNU time for /usr/bin/time -v"; \
@@ -60,6 +58,13 @@ bench:
 	    echo "make bench needs GNU time at /usr/bin/time: run 'sudo apt-get install -y time'" >&2; exit 1; \
 	  fi; \
 	fi
+
+# Scale check: first the side-by-side comparison (bench-compare, below), then time and peak
+# memory (GNU time's -v) of heads, history and upgrade --sql on a generated graph of 10,000
+# revisions with branches and merges, then the criterion benchmark (benches/scaling.rs: load,
+# plan up and down, render at 1k-20k revisions, with the growth exponent between sizes).
+# Generated files go to bench-out/, which git ignores.
+bench: gnu-time bench-compare
 	$(CARGO) build --release --bin rmig --example generate_revisions
 	rm -rf bench-out/revs10k
 	./target/release/examples/generate_revisions bench-out/revs10k 10000
@@ -71,6 +76,20 @@ bench:
 	  grep -E 'Elapsed \(wall clock\)|Maximum resident set size' bench-out/time_$$name.txt; \
 	done
 	$(CARGO) bench --bench scaling
+
+# The table of BENCHMARKS.md (issue 8): rmig beside Alembic 1.20 (the venv above) on the same
+# generated graphs, and beside psql applying the same SQL to a fresh database on the local
+# PostgreSQL (127.0.0.1:5432, user postgres; PGHOST/PGPORT/PGUSER to change), each figure the
+# median of BENCH_RUNS runs with peak memory from GNU time. About half an hour on 2 cores
+# (Alembic takes seconds per command at 10,000 revisions). Prints the table and writes it to
+# bench-out/compare.md; BENCH_ARGS passes more options (e.g. `--sizes 100,1000 --only offline`).
+.PHONY: bench-compare
+BENCH_RUNS ?= 5
+BENCH_ARGS ?=
+bench-compare: gnu-time alembic-venv
+	@command -v psql >/dev/null || { echo "make bench-compare needs psql: apt-get install -y postgresql-client" >&2; exit 1; }
+	$(CARGO) build --release --bin rmig --example generate_revisions
+	$(VENV)/bin/python benches/compare.py --runs $(BENCH_RUNS) --out bench-out/compare.md $(BENCH_ARGS)
 
 clean:
 	$(CARGO) clean

@@ -61,11 +61,15 @@ WORK = os.path.abspath(os.environ.get("BENCH_DIR", os.path.join(ROOT, "bench-out
 APPLY_DB = "rmig_bench_apply"
 SLOW_SECONDS = 10.0
 SLOW_RUNS = 3
+# --sslmode: the same libpq sslmode for the three tools (PGSSLMODE for psql); unset, each uses
+# its default, `prefer`, which is TLS on a server that has it.
+SSLMODE = None
 
 
 def url(db, driver=""):
     """A database URL; Alembic's says `+psycopg2` (SQLAlchemy 2.1's default is psycopg 3)."""
-    return f"postgresql{driver}://{PGUSER}@{PGHOST}:{PGPORT}/{db}"
+    query = f"?sslmode={SSLMODE}" if SSLMODE else ""
+    return f"postgresql{driver}://{PGUSER}@{PGHOST}:{PGPORT}/{db}{query}"
 
 
 def psql(*args, db="postgres", capture=False):
@@ -428,7 +432,8 @@ def describe_machine(runs, started_load, ended_load):
     return (
         f"{version} (commit {commit or 'unknown'}{', with local changes' if dirty() else ''}), "
         f"Alembic {alembic.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
-        f"Python {platform.python_version()}, PostgreSQL {server} on {PGHOST}:{PGPORT}; "
+        f"Python {platform.python_version()}, PostgreSQL {server} on {PGHOST}:{PGPORT} "
+        f"(sslmode {SSLMODE or 'prefer, each tool by default: TLS where the server has it'}); "
         f"{os.cpu_count()} x {cpu}; load average {started_load} at the start, "
         f"{ended_load} at the end; median of {runs} runs ({SLOW_RUNS} for a command over "
         f"{SLOW_SECONDS:.0f} s)."
@@ -446,6 +451,7 @@ def dirty():
 
 
 def main():
+    global RMIG, SSLMODE
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="100,1000,10000")
@@ -453,13 +459,22 @@ def main():
     parser.add_argument("--apply-tables", type=int, default=1000)
     parser.add_argument("--only", choices=["offline", "apply"])
     parser.add_argument("--out", help="also write the report (Markdown) to this file")
+    parser.add_argument("--sslmode", help="one sslmode for all three tools (default: each its own, prefer)")
     args = parser.parse_args()
+    if args.sslmode:
+        SSLMODE = args.sslmode
+        os.environ["PGSSLMODE"] = args.sslmode
     for path, what in ((RMIG, "rmig"), (GENERATOR, "generate_revisions"), (ALEMBIC, "alembic")):
         if not os.access(path, os.X_OK):
             raise SystemExit(f"{what} not found at {path}; run `make bench-compare`")
     if not os.access("/usr/bin/time", os.X_OK):
         raise SystemExit("GNU time is needed at /usr/bin/time (apt-get install time)")
     os.makedirs(WORK, exist_ok=True)
+    # A copy of the binary, so that a rebuild while this runs (cargo build by someone else on
+    # a shared machine) cannot change what is measured halfway.
+    snapshot = os.path.join(WORK, "rmig")
+    shutil.copy2(RMIG, snapshot)
+    RMIG = snapshot
     started_load = load_average()
     print(f"benchmark in {WORK}, load average {started_load}", flush=True)
     offline = []
@@ -469,7 +484,13 @@ def main():
         offline = offline_rows(sizes, args.runs)
     if args.only in (None, "apply"):
         applied = apply_rows([("empty", args.apply_empty), ("table", args.apply_tables)], args.runs)
-    report = describe_machine(args.runs, started_load, load_average()) + "\n\n" + table(offline, applied)
+    command = "benches/compare.py " + " ".join(sys.argv[1:])
+    report = (
+        f"`{command}`: "
+        + describe_machine(args.runs, started_load, load_average())
+        + "\n\n"
+        + table(offline, applied)
+    )
     print()
     print(report)
     if args.out:

@@ -781,11 +781,7 @@ impl Differ {
         let mut alter = alter_base(table, &before.name, before);
         let mut changes = Vec::new();
         if !same_type(self.dialect, &before.type_, &after.type_) {
-            changes.push(format!(
-                "type {} -> {}",
-                super::render::type_text(&before.type_),
-                super::render::type_text(&after.type_)
-            ));
+            changes.push(format!("type {} -> {}", before.type_, after.type_));
             alter.type_ = Some(after.type_.clone());
         }
         let key = table.is_key_column(&before.name) && new_table.is_key_column(&after.name);

@@ -370,50 +370,12 @@ fn type_value(type_: &ColumnType) -> TypeValue {
         )),
         ColumnType::Array(element) => match type_value(element) {
             TypeValue::Vocabulary(value) if value.starts_with('"') => {
-                TypeValue::Vocabulary(string(&format!("{}[]", type_text(element))))
+                TypeValue::Vocabulary(string(&format!("{element}[]")))
             }
             TypeValue::Vocabulary(value) => TypeValue::Vocabulary(format!("{{ array = {value} }}")),
             TypeValue::Sql(sql) => TypeValue::Sql(format!("{sql}[]")),
         },
-        other => TypeValue::Vocabulary(string(&type_text(other))),
-    }
-}
-
-/// A type as the vocabulary spells it (`varchar(20)`, `numeric(10,2)`, `text[]`).
-pub fn type_text(type_: &ColumnType) -> String {
-    match type_ {
-        ColumnType::Integer => "integer".into(),
-        ColumnType::BigInt => "bigint".into(),
-        ColumnType::SmallInt => "smallint".into(),
-        ColumnType::Text => "text".into(),
-        ColumnType::Varchar { length: None } => "varchar".into(),
-        ColumnType::Varchar {
-            length: Some(length),
-        } => format!("varchar({length})"),
-        ColumnType::Boolean => "boolean".into(),
-        ColumnType::Numeric {
-            precision: None, ..
-        } => "numeric".into(),
-        ColumnType::Numeric {
-            precision: Some(precision),
-            scale: None,
-        } => format!("numeric({precision})"),
-        ColumnType::Numeric {
-            precision: Some(precision),
-            scale: Some(scale),
-        } => format!("numeric({precision},{scale})"),
-        ColumnType::Real => "real".into(),
-        ColumnType::Double => "double precision".into(),
-        ColumnType::Date => "date".into(),
-        ColumnType::Timestamp { timezone: false } => "timestamp".into(),
-        ColumnType::Timestamp { timezone: true } => "timestamptz".into(),
-        ColumnType::Uuid => "uuid".into(),
-        ColumnType::Json => "json".into(),
-        ColumnType::Jsonb => "jsonb".into(),
-        ColumnType::Binary => "bytea".into(),
-        ColumnType::Enum { name, .. } => format!("enum {name}"),
-        ColumnType::Array(element) => format!("{}[]", type_text(element)),
-        ColumnType::Sql(sql) => sql.clone(),
+        other => TypeValue::Vocabulary(string(&other.to_string())),
     }
 }
 

@@ -87,6 +87,11 @@ impl HistoryTable {
     /// The INSERT recording one step, run in the step's own transaction. Values are
     /// literals so it can share the step's final round trip; the database supplies its user.
     pub(super) fn record_sql(&self, dialect: Dialect, row: &AuditRow) -> String {
+        self.record_many_sql(dialect, &[self.record_values(dialect, row)])
+    }
+
+    /// One step's row, `(...)`, stamped with the time it is made, for [`Self::record_many_sql`].
+    pub(super) fn record_values(&self, dialect: Dialect, row: &AuditRow) -> String {
         let checksum = row
             .checksum
             .as_deref()
@@ -96,14 +101,25 @@ impl HistoryTable {
             Dialect::Sqlite => "NULL",
         };
         format!(
-            "INSERT INTO {} (revision, direction, checksum, applied_at, duration_ms, rmig_version, db_user) \
-             VALUES ({}, {}, {checksum}, {}, {}, {}, {user})",
-            self.qualified_name(dialect),
+            "({}, {}, {checksum}, {}, {}, {}, {user})",
             string_literal(&row.revision),
             string_literal(row.direction),
-            string_literal(&chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)),
+            string_literal(
+                &chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+            ),
             row.duration.as_millis(),
             string_literal(env!("CARGO_PKG_VERSION")),
+        )
+    }
+
+    /// One INSERT of rows made by [`Self::record_values`], in their order: a run in one
+    /// transaction records all its steps at the commit this way (issue 8).
+    pub(super) fn record_many_sql(&self, dialect: Dialect, rows: &[String]) -> String {
+        format!(
+            "INSERT INTO {} (revision, direction, checksum, applied_at, duration_ms, rmig_version, db_user) \
+             VALUES {}",
+            self.qualified_name(dialect),
+            rows.join(", ")
         )
     }
 

@@ -93,7 +93,8 @@ impl std::fmt::Display for StepLabel {
 }
 
 impl StepLabel {
-    fn of(map: &RevisionMap, step: &Step) -> StepLabel {
+    /// The label of a planned step.
+    pub fn of(map: &RevisionMap, step: &Step) -> StepLabel {
         let revision = map.revision(step.revision);
         let parents: Vec<String> = map
             .down_revisions(step.revision)
@@ -441,6 +442,19 @@ fn run_checked(
 
     // The version rows the next step checks, when this step's last round trip read them.
     let mut next_rows: Option<Vec<String>> = None;
+    // Performance (issue 8): in one transaction, the steps' audit rows wait for the commit
+    // and go in as one INSERT of many rows, rather than one INSERT per step: the same rows,
+    // each stamped when its step ended, in the same transaction, in step order.
+    let mut audit_rows: Vec<String> = Vec::new();
+    let audit_table = &options.history;
+    let record_waiting = |backend: &mut dyn Backend, waiting: &mut Vec<String>| {
+        if waiting.is_empty() {
+            return Ok(());
+        }
+        let insert = audit_table.record_many_sql(dialect, waiting);
+        waiting.clear();
+        backend.execute_script(&[insert]).map(|_| ())
+    };
 
     let result = (|| -> Result<Outcome, ExecError> {
         for (position, step) in plan.steps.iter().enumerate() {
@@ -450,6 +464,7 @@ fn run_checked(
             progress.step_started(&label);
             if !revision.transactional && in_transaction {
                 // Like Alembic's autocommit block: what ran before is committed first.
+                record_waiting(backend, &mut audit_rows)?;
                 backend.commit()?;
                 in_transaction = false;
                 summary.applied.append(&mut applied_in_transaction);
@@ -466,6 +481,7 @@ fn run_checked(
                 backend.rollback()?;
                 in_transaction = false;
                 applied_in_transaction.clear();
+                audit_rows.clear();
                 return Ok(Outcome::RowsMoved);
             }
             if !revision.transactional {
@@ -478,8 +494,9 @@ fn run_checked(
                 backend.begin()?;
                 in_transaction = true;
             }
-            // The version rows and the audit row go in one script with the commit: one round
-            // trip on PostgreSQL. Their values are validated ids and hex, quoted anyway.
+            // The version rows and the audit row (in one transaction: kept for the commit,
+            // see `audit_rows`) go in one script: one round trip on PostgreSQL. Their values
+            // are validated ids and hex, quoted anyway.
             let mut script: Vec<String> = step
                 .version_changes
                 .iter()
@@ -494,7 +511,6 @@ fn run_checked(
                 checksum: revision.checksum.clone(),
                 duration: started.elapsed(),
             };
-            script.push(options.history.record_sql(dialect, &audit));
             // Performance (issue 8): a step's last round trip also reads the version rows
             // the next step checks, when that step runs in a transaction: in one transaction,
             // at the end of this script (the rows after this step's change); else with the
@@ -506,6 +522,11 @@ fn run_checked(
                 .get(position + 1)
                 .is_some_and(|next| map.revision(next.revision).transactional);
             let commit = !single || !revision.transactional;
+            if commit {
+                script.push(audit_table.record_sql(dialect, &audit));
+            } else {
+                audit_rows.push(audit_table.record_values(dialect, &audit));
+            }
             // The counts are checked before the commit: a version row that does not match
             // what the plan expects fails the step whole, its operations included.
             let counts = if !commit && next_in_transaction {
@@ -532,6 +553,7 @@ fn run_checked(
             progress.step_finished(&label, started.elapsed());
         }
         if in_transaction {
+            record_waiting(backend, &mut audit_rows)?;
             backend.commit()?;
             in_transaction = false;
             summary.applied.append(&mut applied_in_transaction);

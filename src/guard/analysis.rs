@@ -31,21 +31,36 @@ pub(crate) struct OpList {
 impl OpList {
     /// The list `revision` runs in `direction`.
     pub fn new(revision: &Revision, direction: Direction) -> OpList {
-        let upgrade: Vec<(usize, Operation)> =
-            revision.upgrade.iter().cloned().enumerate().collect();
-        let (downgrade, derived) = match &revision.downgrade {
-            Some(written) => (written.iter().cloned().enumerate().collect(), false),
-            None => (
-                derived_downgrade(&revision.upgrade)
-                    .into_iter()
-                    .map(|derived| (derived.reverses, derived.op))
-                    .collect(),
-                true,
-            ),
+        let upgrade = || -> Vec<(usize, Operation)> {
+            revision.upgrade.iter().cloned().enumerate().collect()
         };
-        let (ops, opposite, derived) = match direction {
-            Direction::Upgrade => (upgrade, downgrade, false),
-            Direction::Downgrade => (downgrade, upgrade, derived),
+        let downgrade = || -> (Vec<(usize, Operation)>, bool) {
+            match &revision.downgrade {
+                Some(written) => (written.iter().cloned().enumerate().collect(), false),
+                None => (
+                    derived_downgrade(&revision.upgrade)
+                        .into_iter()
+                        .map(|derived| (derived.reverses, derived.op))
+                        .collect(),
+                    true,
+                ),
+            }
+        };
+        let (ops, derived) = match direction {
+            Direction::Upgrade => (upgrade(), false),
+            Direction::Downgrade => downgrade(),
+        };
+        // The opposite list is only read for the shape of what a drop in `ops` removes
+        // (rename.rs), so it is built only when `ops` drops a table or column: copying both
+        // lists of every revision was most of `upgrade --sql`'s memory at 10,000 revisions
+        // (issue 8).
+        let drops = ops
+            .iter()
+            .any(|(_, op)| matches!(op, Operation::DropTable(_) | Operation::DropColumn(_)));
+        let opposite = match (drops, direction) {
+            (false, _) => Vec::new(),
+            (true, Direction::Upgrade) => downgrade().0,
+            (true, Direction::Downgrade) => upgrade(),
         };
         OpList {
             revision: revision.id.clone(),

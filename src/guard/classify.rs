@@ -81,7 +81,7 @@ fn alter_column_loss(alter: &AlterColumn) -> Option<DataLoss> {
         Some(existing) => types::lossy_change(existing, new_type)?,
         None => format!(
             "changes the type to {} without `existing_type`, so the guard cannot tell whether values survive; add `existing_type` (or `existing_sql_type`)",
-            types::spell(new_type)
+            new_type
         ),
     };
     Some(DataLoss {

@@ -14,7 +14,7 @@ pub(crate) fn lossy_change(from: &ColumnType, to: &ColumnType) -> Option<String>
         // Every value has a text form that keeps it whole, so unbounded text loses nothing.
         return None;
     }
-    let (old, new) = (spell(from), spell(to));
+    let (old, new) = (from.to_string(), to.to_string());
     if let (Some(from_number), Some(to_number)) = (Number::of(from), Number::of(to)) {
         return number_change(from_number, to_number, &old, &new);
     }
@@ -87,44 +87,6 @@ fn is_unbounded_text(type_: &ColumnType) -> bool {
         type_,
         ColumnType::Text | ColumnType::Varchar { length: None }
     )
-}
-
-/// The type as a revision file spells it, for messages.
-pub(crate) fn spell(type_: &ColumnType) -> String {
-    match type_ {
-        ColumnType::Integer => "integer".into(),
-        ColumnType::BigInt => "bigint".into(),
-        ColumnType::SmallInt => "smallint".into(),
-        ColumnType::Text => "text".into(),
-        ColumnType::Varchar { length: None } => "varchar".into(),
-        ColumnType::Varchar {
-            length: Some(length),
-        } => format!("varchar({length})"),
-        ColumnType::Boolean => "boolean".into(),
-        ColumnType::Numeric {
-            precision: None, ..
-        } => "numeric".into(),
-        ColumnType::Numeric {
-            precision: Some(precision),
-            scale: None,
-        } => format!("numeric({precision})"),
-        ColumnType::Numeric {
-            precision: Some(precision),
-            scale: Some(scale),
-        } => format!("numeric({precision},{scale})"),
-        ColumnType::Real => "real".into(),
-        ColumnType::Double => "double".into(),
-        ColumnType::Date => "date".into(),
-        ColumnType::Timestamp { timezone: false } => "timestamp".into(),
-        ColumnType::Timestamp { timezone: true } => "timestamptz".into(),
-        ColumnType::Uuid => "uuid".into(),
-        ColumnType::Json => "json".into(),
-        ColumnType::Jsonb => "jsonb".into(),
-        ColumnType::Binary => "bytea".into(),
-        ColumnType::Enum { name, .. } => format!("enum {name}"),
-        ColumnType::Array(element) => format!("{}[]", spell(element)),
-        ColumnType::Sql(sql) => sql.clone(),
-    }
 }
 
 /// A numeric type by what it can hold exactly, so that conversions compare by digits.

@@ -45,7 +45,7 @@ use crate::exec::{
 };
 use crate::graph::RevisionMap;
 use crate::guard::{self, Allowances, GuardError, GuardReport};
-use crate::plan::{self, Direction, PlanError, Step};
+use crate::plan::{self, Direction, PlanError};
 use crate::project::Project;
 use crate::revision::{self, Revision, RevisionFileError};
 use crate::version_table::VersionTable;
@@ -410,7 +410,7 @@ impl Migrator {
         let pending = plan
             .steps
             .iter()
-            .map(|step| step_label(&self.map, step))
+            .map(|step| StepLabel::of(&self.map, step))
             .collect();
         let blocked = match guard::check(&self.map, plan, &self.allowances) {
             Ok(_) => None,
@@ -437,27 +437,5 @@ impl Migrator {
             options.history.name = name.clone();
         }
         options
-    }
-}
-
-/// A planned step named as the executor names it (`upgrade a -> b, message`).
-fn step_label(map: &RevisionMap, step: &Step) -> StepLabel {
-    let revision = map.revision(step.revision);
-    let parents: Vec<String> = map
-        .down_revisions(step.revision)
-        .iter()
-        .map(|&d| map.id(d).to_string())
-        .collect();
-    let this = vec![revision.id.clone()];
-    let (from, to) = match step.direction {
-        Direction::Upgrade => (parents, this),
-        Direction::Downgrade => (this, parents),
-    };
-    StepLabel {
-        direction: step.direction,
-        revision: revision.id.clone(),
-        from,
-        to,
-        message: revision.message.clone(),
     }
 }

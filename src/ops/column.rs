@@ -138,6 +138,48 @@ pub enum ColumnType {
     Sql(String),
 }
 
+/// The type as a revision file spells it (`varchar(20)`, `numeric(10,2)`, `text[]`): what the
+/// vocabulary parses back, for messages and generated revisions.
+impl fmt::Display for ColumnType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text: String = match self {
+            ColumnType::Integer => "integer".into(),
+            ColumnType::BigInt => "bigint".into(),
+            ColumnType::SmallInt => "smallint".into(),
+            ColumnType::Text => "text".into(),
+            ColumnType::Varchar { length: None } => "varchar".into(),
+            ColumnType::Varchar {
+                length: Some(length),
+            } => format!("varchar({length})"),
+            ColumnType::Boolean => "boolean".into(),
+            ColumnType::Numeric {
+                precision: None, ..
+            } => "numeric".into(),
+            ColumnType::Numeric {
+                precision: Some(precision),
+                scale: None,
+            } => format!("numeric({precision})"),
+            ColumnType::Numeric {
+                precision: Some(precision),
+                scale: Some(scale),
+            } => format!("numeric({precision},{scale})"),
+            ColumnType::Real => "real".into(),
+            ColumnType::Double => "double".into(),
+            ColumnType::Date => "date".into(),
+            ColumnType::Timestamp { timezone: false } => "timestamp".into(),
+            ColumnType::Timestamp { timezone: true } => "timestamptz".into(),
+            ColumnType::Uuid => "uuid".into(),
+            ColumnType::Json => "json".into(),
+            ColumnType::Jsonb => "jsonb".into(),
+            ColumnType::Binary => "bytea".into(),
+            ColumnType::Enum { name, .. } => format!("enum {name}"),
+            ColumnType::Array(element) => format!("{element}[]"),
+            ColumnType::Sql(sql) => sql.clone(),
+        };
+        f.write_str(&text)
+    }
+}
+
 const VOCABULARY_HINT: &str = "the known types are integer, bigint, smallint, text, varchar(n), \
     string(n), boolean, numeric(p,s), real, double, date, timestamp, timestamptz, uuid, json, \
     jsonb, bytea, blob, enum and arrays such as integer[]; use `sql_type` for anything else";
