@@ -461,9 +461,10 @@ fn multiple_base_cross_dependency_one_what_are_the_heads() {
     assert_eq!(ids(&map, map.heads()), ["b1a", "b1b", "d2", "b3"]);
 }
 
-#[test]
-fn multiple_base_cross_dependency_two_what_are_the_heads() {
-    let map = build_revs(vec![
+/// Alembic's MultipleBaseCrossDependencyTestTwo graph: three bases, labels, and
+/// dependencies across them (shared with the planner's tests).
+pub(crate) fn cross_dependency_two() -> RevisionMap {
+    build_revs(vec![
         rev("base1", &[]).with_branch_labels(&["b_1"]),
         rev("a1", &["base1"]),
         rev("b1", &["a1"]),
@@ -480,7 +481,12 @@ fn multiple_base_cross_dependency_two_what_are_the_heads() {
         rev("b3", &["a3"]),
         rev("c3", &["b3"]).with_depends_on(&["b2"]),
         rev("d3", &["c3"]),
-    ]);
+    ])
+}
+
+#[test]
+fn multiple_base_cross_dependency_two_what_are_the_heads() {
+    let map = cross_dependency_two();
     assert_eq!(ids(&map, map.heads()), ["c1", "d2", "d3"]);
     // `heads` as an argument means the real heads: b2 has a dependent, but d2 has none.
     assert_eq!(get_all(&map, "heads"), ["c1", "d2", "d3"]);

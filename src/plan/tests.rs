@@ -27,7 +27,7 @@ use super::order::topological_sort;
 use super::{
     downgrade, stamp, upgrade, walk_range, Direction, Plan, PlanError, StampStep, VersionChange,
 };
-use crate::graph::tests::{build, build_revs, ids, idx, rev};
+use crate::graph::tests::{build, build_revs, cross_dependency_two, ids, idx, rev};
 use crate::graph::{GraphError, RevIdx, RevisionMap};
 
 // ---- helpers ----
@@ -1432,27 +1432,6 @@ fn multiple_base_cross_dependency_one_we_need_base3_downgrade() {
 }
 
 // ---- MultipleBaseCrossDependencyTestTwo ----
-
-fn cross_dependency_two() -> RevisionMap {
-    build_revs(vec![
-        rev("base1", &[]).with_branch_labels(&["b_1"]),
-        rev("a1", &["base1"]),
-        rev("b1", &["a1"]),
-        rev("c1", &["b1"]),
-        rev("base2", &[])
-            .with_depends_on(&["b_1"])
-            .with_branch_labels(&["b_2"]),
-        rev("a2", &["base2"]),
-        rev("b2", &["a2"]),
-        rev("c2", &["b2"]),
-        rev("d2", &["c2"]),
-        rev("base3", &[]).with_branch_labels(&["b_3"]),
-        rev("a3", &["base3"]),
-        rev("b3", &["a3"]),
-        rev("c3", &["b3"]).with_depends_on(&["b2"]),
-        rev("d3", &["c3"]),
-    ])
-}
 
 #[test]
 fn multiple_base_cross_dependency_two_heads_to_base() {
