@@ -6,6 +6,7 @@
 
 mod postgres;
 mod sqlite;
+mod tls;
 mod url;
 
 use std::time::Duration;
