@@ -447,13 +447,22 @@ fn run_checked(
     // each stamped when its step ended, in the same transaction, in step order.
     let mut audit_rows: Vec<String> = Vec::new();
     let audit_table = &options.history;
-    let record_waiting = |backend: &mut dyn Backend, waiting: &mut Vec<String>| {
-        if waiting.is_empty() {
-            return Ok(());
-        }
-        let insert = audit_table.record_many_sql(dialect, waiting);
+    // Performance (issue 8): in one transaction, the steps do not read the version rows
+    // each; the rows are read once, before the commit (with the audit rows' INSERT: one
+    // round trip), and must be the rows the steps made. Every step's UPDATE or DELETE must
+    // still match exactly one row, and the whole run rolls back when the final read differs,
+    // so a writer that ignores rmig's lock (Alembic, a person) is caught as before: nothing
+    // commits, and the run plans again from the rows it finds.
+    let rows_before_commit = |backend: &mut dyn Backend, waiting: &mut Vec<String>| {
+        let script: Vec<String> = if waiting.is_empty() {
+            Vec::new()
+        } else {
+            vec![audit_table.record_many_sql(dialect, waiting)]
+        };
         waiting.clear();
-        backend.execute_script(&[insert]).map(|_| ())
+        backend
+            .execute_script_and_query(&script, &select_rows)
+            .map(|(_, found)| found)
     };
 
     let result = (|| -> Result<Outcome, ExecError> {
@@ -464,25 +473,29 @@ fn run_checked(
             progress.step_started(&label);
             if !revision.transactional && in_transaction {
                 // Like Alembic's autocommit block: what ran before is committed first.
-                record_waiting(backend, &mut audit_rows)?;
+                let found = rows_before_commit(backend, &mut audit_rows)?;
+                if rolled_back_if_moved(backend, found, &rows, &mut applied_in_transaction)? {
+                    in_transaction = false;
+                    return Ok(Outcome::RowsMoved);
+                }
                 backend.commit()?;
                 in_transaction = false;
                 summary.applied.append(&mut applied_in_transaction);
             }
+            // In one transaction a step that continues it reads nothing (`rows_before_commit`).
             let found = if let Some(found) = next_rows.take() {
-                found
+                Some(found)
             } else if in_transaction {
-                backend.query_strings(&select_rows, &[])?
+                None
             } else {
                 in_transaction = true;
-                backend.begin_and_query(&select_rows)?
+                Some(backend.begin_and_query(&select_rows)?)
             };
-            if !same_rows(found, &rows) {
-                backend.rollback()?;
-                in_transaction = false;
-                applied_in_transaction.clear();
-                audit_rows.clear();
-                return Ok(Outcome::RowsMoved);
+            if let Some(found) = found {
+                if rolled_back_if_moved(backend, found, &rows, &mut applied_in_transaction)? {
+                    in_transaction = false;
+                    return Ok(Outcome::RowsMoved);
+                }
             }
             if !revision.transactional {
                 backend.commit()?;
@@ -511,12 +524,11 @@ fn run_checked(
                 checksum: revision.checksum.clone(),
                 duration: started.elapsed(),
             };
-            // Performance (issue 8): a step's last round trip also reads the version rows
-            // the next step checks, when that step runs in a transaction: in one transaction,
-            // at the end of this script (the rows after this step's change); else with the
-            // commit, as `COMMIT; BEGIN; SELECT`, which is how the next step would start
-            // anyway. A step without operations then costs one round trip in one
-            // transaction and two in a transaction per step (three and three before).
+            // Performance (issue 8): in a transaction per step, a step's commit also reads
+            // the version rows the next step checks, as `COMMIT; BEGIN; SELECT`, which is
+            // how the next step would start anyway. A step without operations then costs one
+            // round trip in one transaction and two in a transaction per step (three and
+            // three before).
             let next_in_transaction = plan
                 .steps
                 .get(position + 1)
@@ -529,13 +541,7 @@ fn run_checked(
             }
             // The counts are checked before the commit: a version row that does not match
             // what the plan expects fails the step whole, its operations included.
-            let counts = if !commit && next_in_transaction {
-                let (counts, found) = backend.execute_script_and_query(&script, &select_rows)?;
-                next_rows = Some(found);
-                counts
-            } else {
-                backend.execute_script(&script)?
-            };
+            let counts = backend.execute_script(&script)?;
             check_version_counts(table, dialect, &label, &step.version_changes, &counts)?;
             apply_to_rows(&mut rows, &step.version_changes);
             if commit {
@@ -553,7 +559,11 @@ fn run_checked(
             progress.step_finished(&label, started.elapsed());
         }
         if in_transaction {
-            record_waiting(backend, &mut audit_rows)?;
+            let found = rows_before_commit(backend, &mut audit_rows)?;
+            if rolled_back_if_moved(backend, found, &rows, &mut applied_in_transaction)? {
+                in_transaction = false;
+                return Ok(Outcome::RowsMoved);
+            }
             backend.commit()?;
             in_transaction = false;
             summary.applied.append(&mut applied_in_transaction);
@@ -581,6 +591,22 @@ fn run_checked(
             Err(error)
         }
     }
+}
+
+/// Rolls the open transaction back when the version rows `found` are not `expected` (another
+/// writer moved them), forgetting the steps it held; the caller then plans again.
+fn rolled_back_if_moved(
+    backend: &mut dyn Backend,
+    found: Vec<String>,
+    expected: &[String],
+    applied_in_transaction: &mut Vec<StepLabel>,
+) -> Result<bool, DbError> {
+    if same_rows(found, expected) {
+        return Ok(false);
+    }
+    backend.rollback()?;
+    applied_in_transaction.clear();
+    Ok(true)
 }
 
 /// The operations a step runs: the upgrade list, or the downgrade list as written or derived.
