@@ -3,7 +3,7 @@
 use crate::config::{self, Overrides, Settings};
 use crate::error::Error;
 use crate::graph::RevisionMap;
-use crate::revision;
+use crate::revision::{self, LoadDepth};
 
 /// Settings plus the revisions they point at, loaded once per run.
 #[derive(Debug)]
@@ -19,8 +19,19 @@ impl Project {
         Project::from_settings(settings)
     }
 
+    /// Like [`Project::load`], for commands that only walk the graph (`heads`, `history`,
+    /// `branches`, `show`): revisions may come without their operations
+    /// ([`LoadDepth::Graph`]).
+    pub fn load_graph(overrides: &Overrides) -> Result<Project, Error> {
+        Project::load_with(config::load(overrides)?, LoadDepth::Graph)
+    }
+
     pub fn from_settings(settings: Settings) -> Result<Project, Error> {
-        let revisions = revision::load_dir(&settings.script_location)?;
+        Project::load_with(settings, LoadDepth::Operations)
+    }
+
+    fn load_with(settings: Settings, depth: LoadDepth) -> Result<Project, Error> {
+        let revisions = revision::load_dir_with(&settings.script_location, depth)?;
         let map = RevisionMap::new(revisions)?;
         Ok(Project { settings, map })
     }

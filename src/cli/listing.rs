@@ -265,7 +265,7 @@ pub(super) fn heads(
     args: HeadsArgs,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let project = Project::load(overrides)?;
+    let project = Project::load_graph(overrides)?;
     let map = &project.map;
     let heads = if args.resolve_dependencies {
         map.real_heads()
@@ -295,7 +295,7 @@ pub(super) fn branches(
     args: BranchesArgs,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let project = Project::load(overrides)?;
+    let project = Project::load_graph(overrides)?;
     let map = &project.map;
     let points: Vec<RevIdx> = walk_range(map, None, None)?
         .into_iter()
@@ -347,7 +347,7 @@ pub(super) fn history(
     args: HistoryArgs,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let project = Project::load(overrides)?;
+    let project = Project::load_graph(overrides)?;
     let map = &project.map;
     let (start, end) = match &args.rev_range {
         Some(range) => range.trim().split_once(':').ok_or_else(|| {
@@ -435,7 +435,7 @@ pub(super) fn show(
     args: ShowArgs,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let project = Project::load(overrides)?;
+    let project = Project::load_graph(overrides)?;
     let map = &project.map;
     let mut revisions = Vec::new();
     for spec in &args.revisions {

@@ -126,6 +126,19 @@ pub fn error_line(error: &Error) -> String {
 
 /// Runs one command; returns the exit status for a run that did not fail (`check` returns 4
 /// when revisions are pending).
+/// Runs a listing command with its output buffered: standard output flushes every line,
+/// and `history` of 10,000 revisions was 10,000 `write` calls (issue 8). Commands that
+/// report progress keep writing line by line, so a deploy log shows each step as it ends.
+fn buffered(
+    out: &mut dyn Write,
+    command: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut buffer = std::io::BufWriter::with_capacity(64 * 1024, out);
+    command(&mut buffer)?;
+    buffer.flush()?;
+    Ok(())
+}
+
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, Error> {
     let overrides = cli.global.overrides();
     let (quiet, verbose) = (cli.global.quiet, cli.global.verbose > 0);
@@ -161,10 +174,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, Error> {
         }
         Command::Stamp(args) => migrate::stamp(&overrides, args, out),
         Command::Current(args) => status::current(&overrides, args, out),
-        Command::Heads(args) => listing::heads(&overrides, args, out),
-        Command::Branches(args) => listing::branches(&overrides, args, out),
-        Command::History(args) => listing::history(&overrides, args, out),
-        Command::Show(args) => listing::show(&overrides, args, out),
+        Command::Heads(args) => buffered(out, |out| listing::heads(&overrides, args, out)),
+        Command::Branches(args) => buffered(out, |out| listing::branches(&overrides, args, out)),
+        Command::History(args) => buffered(out, |out| listing::history(&overrides, args, out)),
+        Command::Show(args) => buffered(out, |out| listing::show(&overrides, args, out)),
         Command::ImportAlembic(args) => import::import_alembic(args, out),
         Command::Graph(args) => graph::graph(&overrides, args, out),
         Command::Completions(args) => docs::completions(args, out),

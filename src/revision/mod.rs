@@ -4,6 +4,7 @@
 //! and every error that points at a file: malformed documents, unknown keys and ops, invalid or
 //! duplicate ids. Relations between revisions (missing parents, cycles) are the graph's concern.
 
+mod cache;
 mod checksum;
 mod fast_toml;
 mod write;
@@ -14,11 +15,14 @@ pub use write::{new_revision_id, slugify, RevisionDraft};
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::fmt;
+use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use self::cache::{FileStamp, FolderCache, Fresh, Recorded};
 use crate::ops::reverse::{derive_downgrade, IrreversibleOperation};
 use crate::ops::Operation;
 
@@ -242,20 +246,46 @@ impl fmt::Display for FileFormat {
     }
 }
 
+/// How much of each revision [`load_dir_with`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadDepth {
+    /// Every revision with its operations.
+    Operations,
+    /// Enough for the graph: a revision the cache (`cache.rs`) vouches for comes without its
+    /// operations (`upgrade` empty, `downgrade` unset). Every other file is still read and
+    /// checked whole, so the errors are those of [`LoadDepth::Operations`].
+    Graph,
+}
+
+/// Reads every revision file in `dir` with its operations; see [`load_dir_with`].
+pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, RevisionFileError> {
+    load_dir_with(dir, LoadDepth::Operations)
+}
+
 /// Reads every revision file in `dir`, in file-name order (Alembic's load order, which breaks
 /// ties when planning).
 ///
 /// Performance (issue 8; 10,000 files): the folder listing gives each entry's type, so a
 /// file costs one `open`, one `fstat` and its reads (was three `stat`s by path besides), and
-/// the files are read and parsed on up to [`MAX_LOAD_THREADS`] threads. The result, and the
-/// error reported when several files are bad (the first in file-name order), are those of
-/// reading the files one after another.
-pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, RevisionFileError> {
+/// the files are read and parsed on up to [`MAX_LOAD_THREADS`] threads; a folder of
+/// [`cache::MIN_FILES_TO_CACHE`] files or more goes through the cache, where an unchanged
+/// file costs one `stat`. The result, and the error reported when several files are bad
+/// (the first in file-name order), are those of reading the files one after another.
+pub fn load_dir_with(dir: &Path, depth: LoadDepth) -> Result<Vec<Revision>, RevisionFileError> {
+    load_dir_cached(dir, depth, cache::default_root().as_deref())
+}
+
+/// [`load_dir_with`] with the caches kept under `cache_root` (none: no cache).
+fn load_dir_cached(
+    dir: &Path,
+    depth: LoadDepth,
+    cache_root: Option<&Path>,
+) -> Result<Vec<Revision>, RevisionFileError> {
     let entries = std::fs::read_dir(dir).map_err(|source| RevisionFileError::ReadDir {
         path: dir.to_path_buf(),
         source,
     })?;
-    let mut files: Vec<(std::ffi::OsString, PathBuf)> = Vec::new();
+    let mut files: Vec<(OsString, PathBuf)> = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|source| RevisionFileError::ReadDir {
             path: dir.to_path_buf(),
@@ -278,38 +308,120 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, RevisionFileError> {
     }
     // Sorted by the names taken once, rather than `Path::file_name` per comparison.
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    let paths: Vec<PathBuf> = files.into_iter().map(|(_, path)| path).collect();
 
-    let parsed = parse_files(&paths);
-    let mut revisions: Vec<Revision> = Vec::with_capacity(paths.len());
-    let mut seen: HashMap<String, usize> = HashMap::with_capacity(paths.len());
-    for (path, result) in paths.into_iter().zip(parsed) {
-        let revision = result?;
+    let cache = cache_root
+        .filter(|_| files.len() >= cache::MIN_FILES_TO_CACHE)
+        .and_then(|root| FolderCache::open(dir, root));
+    let recorded = cache.as_ref().map(FolderCache::recorded);
+    let parsed = parse_files(&files, |(name, path)| {
+        load_file(name, path, recorded.as_ref(), depth)
+    });
+    let mut revisions: Vec<Revision> = Vec::with_capacity(files.len());
+    let mut sources: Vec<(Option<FileStamp>, Option<Cow<'_, str>>)> =
+        Vec::with_capacity(files.len());
+    let mut seen: HashMap<String, usize> = HashMap::with_capacity(files.len());
+    for ((_, path), result) in files.iter().zip(parsed) {
+        let loaded = result?;
+        let revision = loaded.revision;
         if let Some(&index) = seen.get(&revision.id) {
             let first = revisions[index].path.clone();
-            return Err(if first.file_stem() == path.file_stem() {
+            let second = path.clone();
+            return Err(if first.file_stem() == second.file_stem() {
                 RevisionFileError::TwoFilesForOneRevision {
                     id: revision.id,
                     first,
-                    second: path,
+                    second,
                 }
             } else {
                 // Read again for the line: only on this error, so the texts need not be kept.
-                let line = read_revision_file(&path)
+                let line = read_revision_file(&second)
                     .ok()
-                    .and_then(|text| key_line(&text, "revision"));
+                    .and_then(|(text, _)| key_line(&text, "revision"));
                 RevisionFileError::DuplicateRevision {
                     line,
                     id: revision.id,
                     first,
-                    second: path,
+                    second,
                 }
             });
         }
         seen.insert(revision.id.clone(), revisions.len());
         revisions.push(revision);
+        sources.push((loaded.stamp, loaded.text));
+    }
+    if let (Some(cache), Some(recorded)) = (&cache, &recorded) {
+        let read_any = sources
+            .iter()
+            .any(|(_, text)| matches!(text, Some(Cow::Owned(_))));
+        if read_any || recorded.len() != revisions.len() {
+            let fresh: Vec<Fresh<'_>> = files
+                .iter()
+                .zip(&sources)
+                .zip(&revisions)
+                .filter_map(|(((name, _), (stamp, text)), revision)| {
+                    Some(Fresh {
+                        file_name: name.to_str()?,
+                        stamp: (*stamp)?,
+                        text: text.as_deref()?,
+                        revision,
+                    })
+                })
+                .collect();
+            cache.store(&fresh);
+        }
     }
     Ok(revisions)
+}
+
+/// One file's revision, with what the cache records of it (when a cache is in use): its
+/// status and its text, borrowed from the cache (`Cow::Borrowed`) or just read.
+struct Loaded<'c> {
+    revision: Revision,
+    stamp: Option<FileStamp>,
+    text: Option<Cow<'c, str>>,
+}
+
+fn load_file<'c>(
+    name: &OsString,
+    path: &Path,
+    recorded: Option<&Recorded<'c>>,
+    depth: LoadDepth,
+) -> Result<Loaded<'c>, RevisionFileError> {
+    let Some(recorded) = recorded else {
+        let (text, _) = read_revision_file(path)?;
+        return Ok(Loaded {
+            revision: parse_revision(path, &text)?,
+            stamp: None,
+            text: None,
+        });
+    };
+    let stamp = std::fs::metadata(path)
+        .ok()
+        .as_ref()
+        .and_then(FileStamp::of);
+    let hit = stamp
+        .zip(name.to_str())
+        .and_then(|(stamp, name)| recorded.lookup(name, &stamp));
+    if let Some(hit) = hit {
+        let revision = match depth {
+            LoadDepth::Graph => hit.header_revision(path.to_path_buf()),
+            LoadDepth::Operations => {
+                parse_revision_with_checksum(path, hit.text(), Some(hit.checksum()))?
+            }
+        };
+        return Ok(Loaded {
+            revision,
+            stamp,
+            text: Some(Cow::Borrowed(hit.text())),
+        });
+    }
+    // The status of the file as opened, which is the version read.
+    let (text, metadata) = read_revision_file(path)?;
+    Ok(Loaded {
+        revision: parse_revision(path, &text)?,
+        stamp: FileStamp::of(&metadata),
+        text: Some(Cow::Owned(text)),
+    })
 }
 
 /// The most threads [`load_dir`] reads and parses files on.
@@ -319,19 +431,23 @@ pub const MAX_LOAD_THREADS: usize = 8;
 /// calling thread alone.
 const LOAD_BATCH: usize = 64;
 
-/// Reads and parses `paths`, in their order: one result per path up to the first error in
+/// Runs `load` on every file, in their order: one result per file up to the first error in
 /// that order (the results after it may be missing). Batches of [`LOAD_BATCH`] files are
 /// handed out in order to up to [`MAX_LOAD_THREADS`] scoped threads, so a thread slowed by a
 /// busy machine takes fewer of them; once a batch fails no new batch starts, and every
 /// batch before it has already been taken, so the first error in file-name order is among
 /// the results.
-fn parse_files(paths: &[PathBuf]) -> Vec<Result<Revision, RevisionFileError>> {
+fn parse_files<T, F>(files: &[(OsString, PathBuf)], load: F) -> Vec<Result<T, RevisionFileError>>
+where
+    T: Send,
+    F: Fn(&(OsString, PathBuf)) -> Result<T, RevisionFileError> + Sync,
+{
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-    let parse_batch = |batch: &[PathBuf]| {
+    let parse_batch = |batch: &[(OsString, PathBuf)]| {
         let mut out = Vec::with_capacity(batch.len());
-        for path in batch {
-            let result = read_revision_file(path).and_then(|text| parse_revision(path, &text));
+        for file in batch {
+            let result = load(file);
             let failed = result.is_err();
             out.push(result);
             if failed {
@@ -340,13 +456,13 @@ fn parse_files(paths: &[PathBuf]) -> Vec<Result<Revision, RevisionFileError>> {
         }
         out
     };
-    let batches: Vec<&[PathBuf]> = paths.chunks(LOAD_BATCH).collect();
+    let batches: Vec<&[(OsString, PathBuf)]> = files.chunks(LOAD_BATCH).collect();
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(MAX_LOAD_THREADS)
         .min(batches.len());
     if threads <= 1 {
-        let mut results = Vec::with_capacity(paths.len());
+        let mut results = Vec::with_capacity(files.len());
         for batch in batches {
             results.extend(parse_batch(batch));
             if results.last().is_some_and(Result::is_err) {
@@ -357,37 +473,36 @@ fn parse_files(paths: &[PathBuf]) -> Vec<Result<Revision, RevisionFileError>> {
     }
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
-    let mut done: Vec<(usize, Vec<Result<Revision, RevisionFileError>>)> =
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut mine = Vec::new();
-                        while !failed.load(Ordering::Relaxed) {
-                            let index = next.fetch_add(1, Ordering::Relaxed);
-                            let Some(batch) = batches.get(index) else {
-                                break;
-                            };
-                            let results = parse_batch(batch);
-                            if results.last().is_some_and(Result::is_err) {
-                                failed.store(true, Ordering::Relaxed);
-                            }
-                            mine.push((index, results));
+    let mut done: Vec<(usize, Vec<Result<T, RevisionFileError>>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    while !failed.load(Ordering::Relaxed) {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(batch) = batches.get(index) else {
+                            break;
+                        };
+                        let results = parse_batch(batch);
+                        if results.last().is_some_and(Result::is_err) {
+                            failed.store(true, Ordering::Relaxed);
                         }
-                        mine
-                    })
+                        mine.push((index, results));
+                    }
+                    mine
                 })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|worker| match worker.join() {
-                    Ok(results) => results,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                })
-                .collect()
-        });
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|worker| match worker.join() {
+                Ok(results) => results,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
+            .collect()
+    });
     done.sort_unstable_by_key(|(index, _)| *index);
-    let mut results = Vec::with_capacity(paths.len());
+    let mut results = Vec::with_capacity(files.len());
     for (_, batch) in done {
         let failed = batch.last().is_some_and(Result::is_err);
         results.extend(batch);
@@ -399,8 +514,9 @@ fn parse_files(paths: &[PathBuf]) -> Vec<Result<Revision, RevisionFileError>> {
 }
 
 /// One revision file's text, refused above [`MAX_REVISION_FILE_BYTES`]. The size comes from
-/// the open file (`fstat`), not from a second look-up of the path.
-fn read_revision_file(path: &Path) -> Result<String, RevisionFileError> {
+/// the open file (`fstat`), not from a second look-up of the path; its status is returned
+/// with the text.
+fn read_revision_file(path: &Path) -> Result<(String, Metadata), RevisionFileError> {
     use std::io::Read;
 
     let read_error = |source| RevisionFileError::ReadFile {
@@ -421,7 +537,8 @@ fn read_revision_file(path: &Path) -> Result<String, RevisionFileError> {
             return Err(read_error(source));
         }
     };
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let metadata = file.metadata().map_err(read_error)?;
+    let size = metadata.len();
     if size > MAX_REVISION_FILE_BYTES {
         return Err(RevisionFileError::TooLarge {
             path: path.to_path_buf(),
@@ -450,16 +567,26 @@ fn read_revision_file(path: &Path) -> Result<String, RevisionFileError> {
     }
     bytes.truncate(filled);
     // The same error as `read_to_string` gives for a file that is not UTF-8.
-    String::from_utf8(bytes).map_err(|_| {
+    let text = String::from_utf8(bytes).map_err(|_| {
         read_error(std::io::Error::new(
             std::io::ErrorKind::InvalidData,
             "stream did not contain valid UTF-8",
         ))
-    })
+    })?;
+    Ok((text, metadata))
 }
 
 /// Parses one revision file's text; `path` picks the format and names the file in errors.
 pub fn parse_revision(path: &Path, text: &str) -> Result<Revision, RevisionFileError> {
+    parse_revision_with_checksum(path, text, None)
+}
+
+/// [`parse_revision`], taking the text's checksum when it is already known (a cached file's).
+fn parse_revision_with_checksum(
+    path: &Path,
+    text: &str,
+    known_checksum: Option<&str>,
+) -> Result<Revision, RevisionFileError> {
     // A UTF-8 byte-order mark is not part of the document (YAML read one as a second
     // document; corpus: `encoding_yaml_bom_unknown_key`).
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -566,7 +693,7 @@ pub fn parse_revision(path: &Path, text: &str) -> Result<Revision, RevisionFileE
         upgrade: document.upgrade,
         downgrade: document.downgrade,
         path: path.to_path_buf(),
-        checksum: Some(checksum(text)),
+        checksum: Some(known_checksum.map_or_else(|| checksum(text), str::to_string)),
     })
 }
 

@@ -52,9 +52,11 @@ impl Project {
 
     pub fn rmig(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("rmig").unwrap();
+        // Revision caches (large folders only) stay in the project, not in the user's home.
         cmd.current_dir(self.path())
             .env_remove("RMIG_URL")
             .env_remove("DATABASE_URL")
+            .env("RMIG_CACHE_DIR", self.path().join(".rmig-cache"))
             .args(args);
         cmd
     }
