@@ -317,6 +317,7 @@ fn sqlite_two_candidates_are_not_guessed_and_the_guard_blocks_them() {
 fn interactive_without_a_terminal_asks_nothing_and_leaves_the_ambiguity() {
     let project = seeded("sqlite:///test.db");
     write_schema(&project, TWO_CANDIDATES);
+    let before = revision_files(&project);
     let output = project
         .rmig(&["revision", "--autogenerate", "--interactive", "-m", "ask"])
         .timeout(Duration::from_secs(60))
@@ -327,7 +328,13 @@ fn interactive_without_a_terminal_asks_nothing_and_leaves_the_ambiguity() {
     assert!(output.status.success(), "{stdout}");
     assert!(stdout.contains("standard input is not one"), "{stdout}");
     assert!(!stdout.contains("Did you rename"), "{stdout}");
-    let revision = std::fs::read_to_string(revision_files(&project).last().unwrap()).unwrap();
+    // The new file, found by difference: ids are random, so it need not sort last.
+    let new: Vec<PathBuf> = revision_files(&project)
+        .into_iter()
+        .filter(|path| !before.contains(path))
+        .collect();
+    assert_eq!(new.len(), 1, "{stdout}");
+    let revision = std::fs::read_to_string(&new[0]).unwrap();
     assert!(revision.contains("# AMBIGUOUS, NOT GUESSED"), "{revision}");
 }
 
