@@ -160,6 +160,43 @@ fn postgres_one_transaction_failure_leaves_nothing() {
     assert!(!db.has_table("t1"));
 }
 
+/// In one transaction the steps do not read the version rows each; the rows are checked once,
+/// before the commit. A row another writer added during the run (here the revision itself,
+/// standing in for a writer that ignores rmig's lock) is caught there: nothing commits, the
+/// run plans again, and when the rows keep moving it gives up with nothing applied.
+#[test]
+fn postgres_one_transaction_checks_the_version_rows_before_its_commit() {
+    let db = TestDatabase::new();
+    let files = vec![
+        sql_revision(
+            "a1000000",
+            &[],
+            "CREATE TABLE t1 (x integer)",
+            "DROP TABLE t1",
+        ),
+        sql_revision(
+            "b2000000",
+            &["a1000000"],
+            "CREATE TABLE t2 (x integer); INSERT INTO alembic_version VALUES ('outsider')",
+            "DROP TABLE t2",
+        ),
+        sql_revision(
+            "c3000000",
+            &["b2000000"],
+            "CREATE TABLE t3 (x integer)",
+            "DROP TABLE t3",
+        ),
+    ];
+    let project = Project::new(&db.url, &as_refs(&files));
+    let (code, stderr) = project.fails(&["upgrade", "head", "--one-transaction"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("kept changing"), "{stderr}");
+    assert_eq!(db.count("SELECT count(*) FROM alembic_version"), 0);
+    for table in ["t1", "t2", "t3"] {
+        assert!(!db.has_table(table), "{table} was left behind");
+    }
+}
+
 #[test]
 fn sqlite_failure_rolls_back_the_step_and_keeps_earlier_ones() {
     let files = failing_files();
