@@ -10,7 +10,10 @@ then run 2 of each, ...), so that the machine's load at any moment falls on all 
 1. Offline, no database: `heads`, `history` and `upgrade head --sql` on generated projects
    (examples/generate_revisions.rs, seed 1) of each size, linear (`--linear`) and branchy
    (branches, two- and three-way merges, branch labels, depends_on), by rmig and by Alembic
-   on the same graph written as Alembic scripts (benches/alembic_scripts.py).
+   on the same graph written as Alembic scripts (benches/alembic_scripts.py). rmig runs
+   twice: as users run it (folders of 256 files or more go through its revision cache, kept
+   in WORK/cache for this benchmark; warm after the warm-up run, as Alembic's __pycache__
+   is) and with RMIG_NO_CACHE=1, reading and parsing every file every time.
 2. Applying revisions to a fresh PostgreSQL database (created before each run, dropped
    after, outside the timing): (a) empty revisions, (b) revisions that each create a table
    with a primary key; rmig vs Alembic vs psql running rmig's own `upgrade head --sql`
@@ -239,7 +242,7 @@ def offline_rows(sizes, runs):
                 def check_output(out, _err):
                     value = check(read(out))
                     seen[name] = value
-                    if len(seen) == 2 and seen["rmig"] != seen["Alembic"]:
+                    if len(set(map(repr, seen.values()))) > 1:
                         raise SystemExit(
                             f"{shape} {n} `{command}`: rmig and Alembic disagree: {seen}"
                         )
@@ -248,6 +251,13 @@ def offline_rows(sizes, runs):
 
             tools = [
                 Tool("rmig", [RMIG, "-c", "rmig.toml", *command.split()], base, None, checker("rmig")),
+                Tool(
+                    "rmig, no cache",
+                    ["env", "RMIG_NO_CACHE=1", RMIG, "-c", "rmig.toml", *command.split()],
+                    base,
+                    None,
+                    checker("rmig, no cache"),
+                ),
                 Tool(
                     "Alembic",
                     [ALEMBIC, "-c", "alembic/alembic.ini", *command.split()],
@@ -381,15 +391,17 @@ def table(offline, applied):
     out = []
     if offline:
         out.append(
-            "| command | shape | revisions | rmig | Alembic | rmig/Alembic | rmig peak RSS "
-            "| Alembic peak RSS | RSS rmig/Alembic |"
+            "| command | shape | revisions | rmig | rmig, no cache | Alembic | rmig/Alembic "
+            "| no cache/Alembic | rmig peak RSS | no cache peak RSS | Alembic peak RSS "
+            "| RSS rmig/Alembic |"
         )
-        out.append("|---|---|--:|--:|--:|--:|--:|--:|--:|")
+        out.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
         for command, shape, n, s in offline:
-            (rt, rm, _), (at, am, _) = s["rmig"], s["Alembic"]
+            (rt, rm, _), (ct, cm, _), (at, am, _) = s["rmig"], s["rmig, no cache"], s["Alembic"]
             out.append(
-                f"| `{command}` | {shape} | {n:,} | {fmt_time(rt)} | {fmt_time(at)} "
-                f"| {fmt_ratio(rt, at)} | {fmt_mb(rm)} | {fmt_mb(am)} | {rm / am:.2f} |"
+                f"| `{command}` | {shape} | {n:,} | {fmt_time(rt)} | {fmt_time(ct)} | {fmt_time(at)} "
+                f"| {fmt_ratio(rt, at)} | {fmt_ratio(ct, at)} | {fmt_mb(rm)} | {fmt_mb(cm)} "
+                f"| {fmt_mb(am)} | {rm / am:.2f} |"
             )
         out.append("")
     if applied:
@@ -470,6 +482,9 @@ def main():
     if not os.access("/usr/bin/time", os.X_OK):
         raise SystemExit("GNU time is needed at /usr/bin/time (apt-get install time)")
     os.makedirs(WORK, exist_ok=True)
+    # rmig's revision cache for this benchmark's folders, here rather than in ~/.cache.
+    os.environ["RMIG_CACHE_DIR"] = os.path.join(WORK, "cache")
+    shutil.rmtree(os.environ["RMIG_CACHE_DIR"], ignore_errors=True)
     # A copy of the binary, so that a rebuild while this runs (cargo build by someone else on
     # a shared machine) cannot change what is measured halfway.
     snapshot = os.path.join(WORK, "rmig")
