@@ -115,16 +115,16 @@ pub(crate) fn detect(lists: &[OpList]) -> HashMap<OpPosition, RenameHint> {
 }
 
 /// Every operation of every list with its position.
-fn all_ops(lists: &[OpList]) -> impl Iterator<Item = (OpPosition, &Operation)> {
+fn all_ops<'a>(lists: &'a [OpList<'_>]) -> impl Iterator<Item = (OpPosition, &'a Operation)> {
     lists.iter().enumerate().flat_map(|(list_position, list)| {
         list.ops
             .iter()
             .enumerate()
-            .map(move |(op_position, (_, op))| ((list_position, op_position), op))
+            .map(move |(op_position, (_, op))| ((list_position, op_position), &**op))
     })
 }
 
-fn dropped_tables(lists: &[OpList]) -> Vec<DroppedTable<'_>> {
+fn dropped_tables<'a>(lists: &'a [OpList<'_>]) -> Vec<DroppedTable<'a>> {
     let mut dropped = Vec::new();
     for (at, op) in all_ops(lists) {
         let Operation::DropTable(drop) = op else {
@@ -132,15 +132,18 @@ fn dropped_tables(lists: &[OpList]) -> Vec<DroppedTable<'_>> {
         };
         let schema = drop.schema.as_deref();
         let columns = drop.columns.as_deref().or_else(|| {
-            lists[at.0].opposite.iter().find_map(|other| match other {
-                Operation::CreateTable(create)
-                    if create.table_name == drop.table_name
-                        && create.schema.as_deref() == schema =>
-                {
-                    Some(create.columns.as_slice())
-                }
-                _ => None,
-            })
+            lists[at.0]
+                .opposite
+                .iter()
+                .find_map(|other| match &**other {
+                    Operation::CreateTable(create)
+                        if create.table_name == drop.table_name
+                            && create.schema.as_deref() == schema =>
+                    {
+                        Some(create.columns.as_slice())
+                    }
+                    _ => None,
+                })
         });
         if let Some(columns) = columns {
             dropped.push(DroppedTable {
@@ -154,7 +157,7 @@ fn dropped_tables(lists: &[OpList]) -> Vec<DroppedTable<'_>> {
     dropped
 }
 
-fn dropped_columns(lists: &[OpList]) -> Vec<DroppedColumn<'_>> {
+fn dropped_columns<'a>(lists: &'a [OpList<'_>]) -> Vec<DroppedColumn<'a>> {
     let mut dropped = Vec::new();
     for (at, op) in all_ops(lists) {
         let Operation::DropColumn(drop) = op else {
@@ -166,16 +169,19 @@ fn dropped_columns(lists: &[OpList]) -> Vec<DroppedColumn<'_>> {
             .as_ref()
             .map(|column| &column.type_)
             .or_else(|| {
-                lists[at.0].opposite.iter().find_map(|other| match other {
-                    Operation::AddColumn(add)
-                        if add.table_name == drop.table_name
-                            && add.schema.as_deref() == schema
-                            && add.column.name == drop.column_name =>
-                    {
-                        Some(&add.column.type_)
-                    }
-                    _ => None,
-                })
+                lists[at.0]
+                    .opposite
+                    .iter()
+                    .find_map(|other| match &**other {
+                        Operation::AddColumn(add)
+                            if add.table_name == drop.table_name
+                                && add.schema.as_deref() == schema
+                                && add.column.name == drop.column_name =>
+                        {
+                            Some(&add.column.type_)
+                        }
+                        _ => None,
+                    })
             });
         if let Some(type_) = type_ {
             dropped.push(DroppedColumn {

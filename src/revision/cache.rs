@@ -12,7 +12,9 @@
 //! else `~/.cache/rmig`, named by a hash of the folder's full path: outside the project, so
 //! nothing shows in version control or in a binary that embeds the folder. `RMIG_NO_CACHE`
 //! (any value) turns it off. A cache that is missing, unreadable, from another rmig version
-//! or for another folder is ignored and rewritten; failing to write it is not an error.
+//! or for another folder is ignored and rewritten; failing to write it is not an error. The
+//! cache is trusted as the revision files are (its text is what runs), so it belongs in a
+//! folder only its user can write, which the default is.
 
 use std::collections::HashMap;
 use std::fs::Metadata;
