@@ -80,7 +80,7 @@ bench: gnu-time bench-compare
 # The table of BENCHMARKS.md (issue 8): rmig beside Alembic 1.20 (the venv above) on the same
 # generated graphs, and beside psql applying the same SQL to a fresh database on the local
 # PostgreSQL (127.0.0.1:5432, user postgres; PGHOST/PGPORT/PGUSER to change), each figure the
-# median of BENCH_RUNS runs with peak memory from GNU time. About 20 minutes on 2 cores
+# median of BENCH_RUNS runs with peak memory from GNU time. 20 to 45 minutes on 2 cores
 # (Alembic takes seconds per command at 10,000 revisions). Prints the table and writes it to
 # bench-out/compare.md; BENCH_ARGS passes more options (e.g. `--sizes 100,1000 --only offline`).
 .PHONY: bench-compare
