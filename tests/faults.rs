@@ -9,32 +9,7 @@ mod common;
 use std::process::{Child, Command as StdCommand, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{as_refs, sql_revision, Project, TestDatabase};
-
-/// a1 creates t1; b2 creates t2, then runs `b2_tail` (a sleep, an ALTER on t1, ...); c3
-/// creates t3. Each is one step with its own transaction.
-fn files(b2_tail: &str) -> Vec<(String, String)> {
-    vec![
-        sql_revision(
-            "a1000000",
-            &[],
-            "CREATE TABLE t1 (x integer)",
-            "DROP TABLE t1",
-        ),
-        sql_revision(
-            "b2000000",
-            &["a1000000"],
-            &format!("CREATE TABLE t2 (x integer); {b2_tail}"),
-            "DROP TABLE t2",
-        ),
-        sql_revision(
-            "c3000000",
-            &["b2000000"],
-            "CREATE TABLE t3 (x integer)",
-            "DROP TABLE t3",
-        ),
-    ]
-}
+use common::{as_refs, table_per_step as files, Project, TestDatabase};
 
 /// Rewrites b2 (never applied, so editing it is fair) to drop the cause of the fault.
 fn rewrite_b2(project: &Project, b2_tail: &str) {

@@ -6,7 +6,9 @@ mod common;
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{as_refs, branch_and_merge_files, ids, sql_revision, Project, TestDatabase};
+use common::{
+    as_refs, branch_and_merge_files, ids, sql_revision, table_per_step, Project, TestDatabase,
+};
 
 /// Walks the branch-and-merge graph up and down, checking the rows after each command.
 fn walk_branches_and_merges(project: &Project, tables: impl Fn() -> Vec<String>) {
@@ -167,26 +169,7 @@ fn postgres_one_transaction_failure_leaves_nothing() {
 #[test]
 fn postgres_one_transaction_checks_the_version_rows_before_its_commit() {
     let db = TestDatabase::new();
-    let files = vec![
-        sql_revision(
-            "a1000000",
-            &[],
-            "CREATE TABLE t1 (x integer)",
-            "DROP TABLE t1",
-        ),
-        sql_revision(
-            "b2000000",
-            &["a1000000"],
-            "CREATE TABLE t2 (x integer); INSERT INTO alembic_version VALUES ('outsider')",
-            "DROP TABLE t2",
-        ),
-        sql_revision(
-            "c3000000",
-            &["b2000000"],
-            "CREATE TABLE t3 (x integer)",
-            "DROP TABLE t3",
-        ),
-    ];
+    let files = table_per_step("INSERT INTO alembic_version VALUES ('outsider')");
     let project = Project::new(&db.url, &as_refs(&files));
     let (code, stderr) = project.fails(&["upgrade", "head", "--one-transaction"]);
     assert_eq!(code, 1, "{stderr}");

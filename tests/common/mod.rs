@@ -221,6 +221,31 @@ fn admin_client(url: &str) -> postgres::Client {
     })
 }
 
+/// a1 creates t1; b2 creates t2, then runs `b2_tail` (a sleep, an ALTER on t1, ...); c3
+/// creates t3. Each is one step with its own transaction.
+pub fn table_per_step(b2_tail: &str) -> Vec<(String, String)> {
+    vec![
+        sql_revision(
+            "a1000000",
+            &[],
+            "CREATE TABLE t1 (x integer)",
+            "DROP TABLE t1",
+        ),
+        sql_revision(
+            "b2000000",
+            &["a1000000"],
+            &format!("CREATE TABLE t2 (x integer); {b2_tail}"),
+            "DROP TABLE t2",
+        ),
+        sql_revision(
+            "c3000000",
+            &["b2000000"],
+            "CREATE TABLE t3 (x integer)",
+            "DROP TABLE t3",
+        ),
+    ]
+}
+
 /// a1 -> b1 -> {c1, c2} -> m1 (merge) -> d1; each revision creates a marker table `r_<id>`.
 pub fn branch_and_merge_files() -> Vec<(String, String)> {
     [
