@@ -183,7 +183,8 @@ fn api_get_revision_base_multiple() {
 
 // ---- LabeledBranchTest ----
 
-fn labeled() -> RevisionMap {
+/// Alembic's LabeledBranchTest graph: two labelled lines (shared with the planner's tests).
+pub(crate) fn labeled() -> RevisionMap {
     build_revs(vec![
         rev("a", &[]).with_branch_labels(&["abranch"]),
         rev("b", &["a"]),
@@ -524,7 +525,8 @@ fn branch_travelling_ancestor_nodes() {
 
 // ---- NormalizedDownRevTest ----
 
-fn normalized() -> RevisionMap {
+/// Alembic's NormalizedDownRevTest graph (shared with the planner's tests).
+pub(crate) fn normalized() -> RevisionMap {
     build_revs(vec![
         rev("a1", &[]),
         rev("a2", &["a1"]),

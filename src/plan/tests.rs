@@ -27,7 +27,9 @@ use super::order::topological_sort;
 use super::{
     downgrade, stamp, upgrade, walk_range, Direction, Plan, PlanError, StampStep, VersionChange,
 };
-use crate::graph::tests::{build, build_revs, cross_dependency_two, ids, idx, rev};
+use crate::graph::tests::{
+    build, build_revs, cross_dependency_two, ids, idx, labeled, normalized, rev,
+};
 use crate::graph::{GraphError, RevIdx, RevisionMap};
 
 // ---- helpers ----
@@ -351,19 +353,6 @@ fn empty_map_iterate() {
 }
 
 // ---- LabeledBranchTest ----
-
-fn labeled() -> RevisionMap {
-    build_revs(vec![
-        rev("a", &[]).with_branch_labels(&["abranch"]),
-        rev("b", &["a"]),
-        rev("somelongername", &["b"]),
-        rev("c", &["somelongername"]),
-        rev("d", &[]),
-        rev("e", &["d"]).with_branch_labels(&["ebranch"]),
-        rev("someothername", &["e"]),
-        rev("f", &["someothername"]),
-    ])
-}
 
 #[test]
 fn labeled_branch_iterate_head_to_named_base() {
@@ -1835,19 +1824,6 @@ fn graph_with_loop_revision_map_no_loop_w_overlapping_substrings_dependencies() 
 }
 
 // ---- NormalizedDownRevTest ----
-
-fn normalized() -> RevisionMap {
-    build_revs(vec![
-        rev("a1", &[]),
-        rev("a2", &["a1"]),
-        rev("a3", &["a2"]),
-        rev("b1", &[]),
-        rev("b2", &["b1"]).with_depends_on(&["a3"]),
-        rev("b3", &["b2"]),
-        rev("b4", &["b3"]).with_depends_on(&["a3"]),
-        rev("b5", &["b4"]).with_depends_on(&["b4"]),
-    ])
-}
 
 #[test]
 fn normalized_down_rev_branch_traversal() {
