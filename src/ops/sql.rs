@@ -790,7 +790,12 @@ fn bulk_insert(op: &BulkInsert, dialect: Dialect) -> Result<Vec<Statement>, Stri
             let sql = match dialect {
                 Dialect::Postgresql => insert.build(PostgresQueryBuilder).0,
                 // sea-query writes SQLite's `?`; rmig binds `$1`, `$2`, ... on both dialects.
-                Dialect::Sqlite => number_placeholders(&insert.build(SqliteQueryBuilder).0),
+                // `OR ABORT` overrides a table's own `ON CONFLICT REPLACE` or `IGNORE`, which
+                // would otherwise overwrite or skip existing rows without an error: a seeded
+                // row that conflicts fails the step, as it does on PostgreSQL.
+                // The statement's first words are sea-query's `INSERT INTO`.
+                Dialect::Sqlite => number_placeholders(&insert.build(SqliteQueryBuilder).0)
+                    .replacen("INSERT INTO ", "INSERT OR ABORT INTO ", 1),
             };
             Ok(Statement::Bound {
                 sql,

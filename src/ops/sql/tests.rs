@@ -564,13 +564,13 @@ fn bulk_insert_null_from_yaml() {
     assert_eq!(
         statements,
         vec![Statement::Bound {
-            sql: "INSERT INTO \"user_profiles\" (\"bio\", \"id\") VALUES ($1, $2)".into(),
+            sql: "INSERT OR ABORT INTO \"user_profiles\" (\"bio\", \"id\") VALUES ($1, $2)".into(),
             params: vec![ScalarValue::Null, ScalarValue::Integer(5)],
         }]
     );
     assert_eq!(
         statements[0].to_offline_sql(Dialect::Sqlite),
-        "INSERT INTO \"user_profiles\" (\"bio\", \"id\") VALUES (NULL, 5)"
+        "INSERT OR ABORT INTO \"user_profiles\" (\"bio\", \"id\") VALUES (NULL, 5)"
     );
 }
 
