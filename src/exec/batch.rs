@@ -282,6 +282,28 @@ fn rebuild(backend: &mut dyn Backend, place: &Place, change: &TableChange) -> Re
         TableChange::AddConstraint(TableConstraint::ForeignKey { .. })
     ) || matches!(change, TableChange::AddColumn(column) if column.foreign_key.is_some());
 
+    // A primary key takes no NULL: PostgreSQL refuses one over NULLs, where SQLite would turn
+    // a NULL copied into an INTEGER PRIMARY KEY into a new rowid (and keep NULLs in any other
+    // key). Checked before anything is built, so that the error names the column.
+    if let TableChange::AddConstraint(TableConstraint::PrimaryKey { columns, .. }) = change {
+        for column in columns {
+            let nulls = backend.query_count(&format!(
+                "SELECT count(*) FROM {} WHERE {} IS NULL",
+                place.qualify(&table),
+                quote(column)
+            ))?;
+            if nulls > 0 {
+                return Err(failed(
+                    &table,
+                    format!(
+                        "its column {} holds NULL in {nulls} row(s), and a primary key column cannot be NULL; fill in or delete those rows first",
+                        quote(column)
+                    ),
+                ));
+            }
+        }
+    }
+
     let indexes = schema_objects(backend, &place, "index")?;
     let triggers = schema_objects(backend, &place, "trigger")?;
 

@@ -849,3 +849,34 @@ fn a_rebuild_that_makes_an_integer_primary_key_keeps_the_key_values_as_rowids() 
         ["10|10|x", "30|30|z"]
     );
 }
+
+#[test]
+fn create_primary_key_rewrote_null_key_values_into_new_rowids() {
+    // An INTEGER PRIMARY KEY column turns a NULL copied into it into a new rowid; PostgreSQL
+    // refuses a primary key over NULLs, and so must the rebuild, leaving the rows as they are.
+    let mut db = database(
+        "CREATE TABLE t (id integer, code text, v text);
+         INSERT INTO t VALUES (7, 'a', 'x'), (NULL, 'b', 'y'), (9, NULL, 'z');",
+    );
+    for (columns, column) in [("[\"id\"]", "\"id\""), ("[\"v\", \"code\"]", "\"code\"")] {
+        let error = rebuild_with(
+            &mut db,
+            &format!("op = \"create_primary_key\"\nconstraint_name = \"pk_t\"\ntable_name = \"t\"\ncolumns = {columns}"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("table t") && error.contains(&format!("column {column}")),
+            "{error}"
+        );
+        assert!(error.contains("NULL in 1 row"), "{error}");
+        assert_eq!(
+            lines(&mut db, "SELECT rowid, * FROM t ORDER BY rowid"),
+            ["1|7|a|x", "2|NULL|b|y", "3|9|NULL|z"]
+        );
+        assert_eq!(
+            table_sql_of(&mut db, "t"),
+            "CREATE TABLE t (id integer, code text, v text)"
+        );
+    }
+}
