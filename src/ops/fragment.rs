@@ -142,23 +142,25 @@ fn check_column(column: &Column, owner: Option<&str>) -> Result<(), FragmentErro
 }
 
 fn check_constraints(constraints: &[TableConstraint]) -> Result<(), FragmentError> {
-    constraints.iter().try_for_each(|constraint| match constraint {
-        TableConstraint::Check { name, condition } => {
-            let owner = match name {
-                Some(name) => format!("check constraint `{name}`"),
-                None => "a check constraint".to_string(),
-            };
-            check(
-                "condition",
-                Some(&owner),
-                FragmentKind::Expression,
-                condition,
-            )
-        }
-        TableConstraint::PrimaryKey { .. }
-        | TableConstraint::Unique { .. }
-        | TableConstraint::ForeignKey { .. } => Ok(()),
-    })
+    constraints
+        .iter()
+        .try_for_each(|constraint| match constraint {
+            TableConstraint::Check { name, condition } => {
+                let owner = match name {
+                    Some(name) => format!("check constraint `{name}`"),
+                    None => "a check constraint".to_string(),
+                };
+                check(
+                    "condition",
+                    Some(&owner),
+                    FragmentKind::Expression,
+                    condition,
+                )
+            }
+            TableConstraint::PrimaryKey { .. }
+            | TableConstraint::Unique { .. }
+            | TableConstraint::ForeignKey { .. } => Ok(()),
+        })
 }
 
 /// The verbatim `sql_type` of a type, an array's element's included.
@@ -202,12 +204,13 @@ pub fn read_as_one(text: &str) -> Result<(), Problem> {
         ("SQLite", &SQLiteDialect {}),
     ];
     for (name, dialect) in dialects {
-        let tokens = Tokenizer::new(dialect, text)
-            .tokenize()
-            .map_err(|error| Problem::Unreadable {
-                dialect: name,
-                message: error.message,
-            })?;
+        let tokens =
+            Tokenizer::new(dialect, text)
+                .tokenize()
+                .map_err(|error| Problem::Unreadable {
+                    dialect: name,
+                    message: error.message,
+                })?;
         let mut depth = 0usize;
         for token in &tokens {
             match token {

@@ -157,7 +157,7 @@ pub enum RevisionFileError {
         /// 1-based, as run-time errors count operations.
         index: usize,
         op: String,
-        source: FragmentError,
+        source: Box<FragmentError>,
     },
     /// No `downgrade` is written and the upgrade cannot be reversed (contract section 2).
     #[error("{}: revision '{id}' has no `downgrade` and rmig cannot derive one: {source}; write its `downgrade` list", path.display())]
@@ -686,7 +686,10 @@ fn parse_revision_with_checksum(
         ));
     }
     // Fragments are checked here, before any database work: rendering pastes them into SQL.
-    let lists = [(false, Some(&document.upgrade)), (true, document.downgrade.as_ref())];
+    let lists = [
+        (false, Some(&document.upgrade)),
+        (true, document.downgrade.as_ref()),
+    ];
     for (downgrade, ops) in lists {
         for (index, op) in ops.into_iter().flatten().enumerate() {
             check_fragments(op).map_err(|source| RevisionFileError::SqlFragment {
@@ -695,7 +698,7 @@ fn parse_revision_with_checksum(
                 downgrade,
                 index: index + 1,
                 op: op.describe(),
-                source,
+                source: Box::new(source),
             })?;
         }
     }
