@@ -322,7 +322,8 @@ fn rebuild(backend: &mut dyn Backend, place: &Place, change: &TableChange) -> Re
         ));
     }
 
-    backend.batch(&definition.create_sql(&temporary_name))?;
+    // One statement, run on its own: the definition holds the operation's SQL fragments.
+    backend.execute_one(&definition.create_sql(&temporary_name))?;
 
     let mut copied: Vec<String> = columns
         .iter()

@@ -18,7 +18,8 @@ fn run(backend: &mut SqliteBackend, op_toml: &str) -> Result<(), DbError> {
     let op: Operation = toml::from_str(op_toml).unwrap();
     for statement in render(&op, Dialect::Sqlite).unwrap() {
         match statement {
-            Statement::Sql(sql) => backend.batch(&sql)?,
+            Statement::Sql(sql) => backend.execute_one(&sql)?,
+            Statement::Script(sql) => backend.batch(&sql)?,
             Statement::Bound { sql, params } => {
                 backend.execute(&sql, &params)?;
             }

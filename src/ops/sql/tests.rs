@@ -27,7 +27,7 @@ fn show(op: &Operation, dialect: Dialect) -> String {
     statements
         .iter()
         .map(|statement| match statement {
-            Statement::Sql(sql) => format!("{sql};"),
+            Statement::Sql(sql) | Statement::Script(sql) => format!("{sql};"),
             Statement::Bound { sql, params } => format!(
                 "{sql};\n  params: {params:?}\n  --sql: {};",
                 statement.to_offline_sql(dialect)
@@ -709,7 +709,7 @@ fn a_weird_name_is_always_one_quoted_identifier() {
         for op in weird_operations() {
             for statement in render(&op, dialect).unwrap() {
                 let (sql, offline) = match &statement {
-                    Statement::Sql(sql) | Statement::Bound { sql, .. } => {
+                    Statement::Sql(sql) | Statement::Script(sql) | Statement::Bound { sql, .. } => {
                         (sql.clone(), statement.to_offline_sql(dialect))
                     }
                     Statement::RecreateTable { table, .. } => {
