@@ -242,8 +242,9 @@ fn alter_column_widening_is_safe() {
         ("varchar", "text"),
         ("numeric(10,2)", "numeric(12,2)"),
         ("numeric(10,2)", "numeric"),
-        ("integer", "numeric(10)"),
-        ("integer", "double"),
+        // The guard does not know the dialect here, so a change must be safe on both: an
+        // integer holds 19 digits on SQLite (so no integer type fits a float there).
+        ("integer", "numeric(19)"),
         ("real", "double"),
         ("timestamp", "timestamptz"),
         ("date", "timestamp"),
@@ -259,6 +260,20 @@ fn alter_column_widening_is_safe() {
         r#"type_ = { enum = "mood", values = ["happy", "sad", "ok"] }
 existing_type = { enum = "mood", values = ["happy", "sad"] }"#,
     ));
+}
+
+#[test]
+fn alter_column_to_a_float_or_text_is_destructive_where_any_dialect_loses_digits() {
+    assert_destroys(
+        &alter("type_ = \"double\"\nexisting_type = \"integer\""),
+        "t.c",
+        "on SQLite an integer holds 19 digits",
+    );
+    assert_destroys(
+        &alter("type_ = \"text\"\nexisting_type = \"double\""),
+        "t.c",
+        "on SQLite the text keeps only 15 significant digits",
+    );
 }
 
 #[test]
@@ -383,11 +398,14 @@ fn alter_column_sql_type_change_is_destructive() {
         "t.c",
         "cannot compare a type outside rmig's vocabulary",
     );
-    assert_destroys(
-        &alter("sql_type = \"int4\"\nexisting_type = \"integer\""),
-        "t.c",
-        "cannot compare",
-    );
+    // A PostgreSQL spelling reads as the vocabulary type it names.
+    assert_safe(&alter("sql_type = \"int4\"\nexisting_type = \"integer\""));
+    assert_safe(&alter(
+        "type_ = \"varchar(50)\"\nexisting_sql_type = \"character varying(20)\"",
+    ));
+    assert_safe(&alter(
+        "sql_type = \"citext\"\nexisting_type = \"varchar(20)\"",
+    ));
     assert_safe(&alter(
         "sql_type = \"CITEXT\"\nexisting_sql_type = \"citext\"",
     ));
