@@ -263,7 +263,7 @@ existing_type = { enum = "mood", values = ["happy", "sad"] }"#,
 }
 
 #[test]
-fn alter_column_to_a_float_or_text_is_destructive_where_any_dialect_loses_digits() {
+fn alter_column_losing_digits_on_sqlite_is_destructive() {
     assert_destroys(
         &alter("type_ = \"double\"\nexisting_type = \"integer\""),
         "t.c",
