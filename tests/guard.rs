@@ -158,6 +158,66 @@ fn seed_drop_runs_when_allowed_on_the_command_line() {
     assert!(db.has_table("member_profiles"));
 }
 
+/// `--allow-data-loss=users`, meant for the table `users`, once also dropped the schema
+/// `users` and every table in it.
+#[test]
+fn an_allowance_for_a_table_does_not_drop_the_schema_of_the_same_name() {
+    let db = TestDatabase::new();
+    let create = r#"revision = "a1000000"
+
+[[upgrade]]
+op = "create_table"
+table_name = "users"
+columns = [ { name = "id", type = "integer", primary_key = true } ]
+
+[[upgrade]]
+op = "execute"
+sqltext = "CREATE SCHEMA users; CREATE TABLE users.accounts (id integer); INSERT INTO users.accounts VALUES (1)"
+
+[[downgrade]]
+op = "drop_table"
+table_name = "users"
+"#;
+    let drop_schema = r#"revision = "d2000000"
+down_revision = "a1000000"
+downgrade = []
+
+[[upgrade]]
+op = "execute"
+sqltext = "DROP SCHEMA users CASCADE"
+"#;
+    let project = Project::new(
+        &db.url,
+        &[
+            ("a1000000_create.toml", create),
+            ("d2000000_drop.toml", drop_schema),
+        ],
+    );
+    project.ok(&["upgrade", "a1000000"]);
+    let (code, stderr) = project.fails(&["upgrade", "head", "--allow-data-loss=users"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--allow-data-loss=users is ambiguous: write table:users or schema:users"),
+        "{stderr}"
+    );
+    let (code, stderr) = project.fails(&["upgrade", "head", "--allow-data-loss=table:users"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("--allow-data-loss=schema:users"),
+        "{stderr}"
+    );
+    let (code, stderr) = project.fails(&["upgrade", "head", "--allow-data-loss=tabel:users"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("unknown kind `tabel`"), "{stderr}");
+    assert_eq!(db.count("SELECT count(*) FROM users.accounts"), 1);
+    assert_eq!(project.heads(), ["a1000000"]);
+    project.ok(&["upgrade", "head", "--allow-data-loss=schema:users"]);
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'users'"),
+        0
+    );
+}
+
 #[test]
 fn the_rename_keeps_every_row_and_goes_back() {
     let db = TestDatabase::new();

@@ -78,7 +78,7 @@ pub fn classify_ops(ops: &[Operation]) -> Vec<(usize, DataLoss)> {
 fn alter_column_loss(alter: &AlterColumn) -> Option<DataLoss> {
     let new_type = alter.type_.as_ref()?;
     let reason = match &alter.existing_type {
-        Some(existing) => types::lossy_change(existing, new_type)?,
+        Some(existing) => types::lossy_change(existing, new_type, None)?,
         None => format!(
             "changes the type to {} without `existing_type`, so the guard cannot tell whether values survive; add `existing_type` (or `existing_sql_type`)",
             new_type

@@ -29,7 +29,7 @@ use crate::plan::Plan;
 use analysis::{analyse, OpList};
 
 pub use classify::{classify, classify_ops, DataLoss, RowMeasure};
-pub use confirm::ALLOW_ALL;
+pub use confirm::{Allowance, AllowanceError, ALLOW_ALL};
 pub use lint::{lint, LintReport};
 pub use object::DataObject;
 pub use report::{
@@ -62,10 +62,42 @@ impl CheckedPlan {
     }
 }
 
-/// What the run's command line allows (`--allow-data-loss=<revision>|<table>|all`).
+/// What the run's command line allows: `--allow-data-loss` values as given, `table:users`,
+/// `revision:ab12`, `all`, ... (see `confirm` for what each allows).
 #[derive(Debug, Clone, Default)]
 pub struct Allowances {
     pub allow_data_loss: Vec<String>,
+}
+
+impl Allowances {
+    /// Refuses a value that cannot be read, or a bare one that names two kinds of thing among
+    /// the destructive operations of `map`'s revisions. Pure, so callers run it before any
+    /// database work: the plan, and so which operations it runs, is only known after
+    /// connecting, which is why a bare value is read against every revision's operations.
+    pub fn validate(&self, map: &RevisionMap) -> Result<(), AllowanceError> {
+        let mut any_bare = false;
+        for value in &self.allow_data_loss {
+            any_bare |= matches!(Allowance::parse(value)?, Allowance::Bare(_));
+        }
+        if !any_bare {
+            // Reading every revision is only worth it for a bare value.
+            return Ok(());
+        }
+        let findings = lint(map).findings;
+        let destroyed = destroyed_objects(&findings);
+        for value in &self.allow_data_loss {
+            confirm::resolve(value, &destroyed)?;
+        }
+        Ok(())
+    }
+}
+
+/// The revision id and object of each finding: what a bare allowance is read against.
+fn destroyed_objects(findings: &[Finding]) -> Vec<(&str, &DataObject)> {
+    findings
+        .iter()
+        .map(|finding| (finding.revision.as_str(), &finding.object))
+        .collect()
 }
 
 /// Why the guard refused a plan.
@@ -88,12 +120,22 @@ pub fn check(
         .iter()
         .map(|step| OpList::new(map.revision(step.revision), step.direction))
         .collect();
+    let findings = analyse(&lists);
     let allowed = &allowances.allow_data_loss;
+    // A value that `Allowances::validate` would refuse allows nothing here: the guard never
+    // guesses which of two things a value means.
+    let destroyed = destroyed_objects(&findings);
+    let resolved: Vec<Allowance> = allowed
+        .iter()
+        .map(|value| {
+            confirm::resolve(value, &destroyed).unwrap_or_else(|_| Allowance::Bare(value.clone()))
+        })
+        .collect();
     let mut allowance_used = vec![false; allowed.len()];
     let mut confirmed = Vec::new();
     let mut unconfirmed = Vec::new();
-    for mut finding in analyse(&lists) {
-        let matching = confirm::matching_allowances(allowed, &finding.revision, &finding.object);
+    for mut finding in findings {
+        let matching = confirm::matching_allowances(&resolved, &finding.revision, &finding.object);
         for &index in &matching {
             allowance_used[index] = true;
         }

@@ -20,6 +20,7 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
+pub(crate) use column::normalize_type_text;
 use column::TypeSpelling;
 pub use column::{Column, ColumnForeignKey, ColumnType, Identity};
 pub use constraint::{
