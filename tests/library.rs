@@ -331,3 +331,55 @@ mod asynchronous {
         assert_eq!(db.strings("SELECT revision FROM run_log"), ["a", "b", "c"]);
     }
 }
+
+/// A revision built in code skips the loader's checks of SQL fragments: each statement rmig
+/// renders must still run on its own, so that a fragment holding a `;` cannot start a second
+/// statement.
+fn typed_statement_ran_as_a_batch(url: &str) {
+    use rmig::exec::{migrate, RunOptions, Silent};
+    use rmig::graph::RevisionMap;
+    use rmig::guard::Allowances;
+    use rmig::ops::Operation;
+    use rmig::plan::Direction;
+    use rmig::revision::Revision;
+
+    let mut backend = rmig::db::connect(url, &Default::default()).unwrap();
+    backend
+        .batch("CREATE TABLE users (id integer); INSERT INTO users VALUES (1), (2)")
+        .unwrap();
+    let mut revision = Revision::new("a1", &[]);
+    revision.upgrade = vec![toml::from_str::<Operation>(
+        "op = \"create_index\"\nindex_name = \"ix_users_id\"\ntable_name = \"users\"\ncolumns = [\"id\"]\nwhere = \"id > 0; DELETE FROM users\"",
+    )
+    .unwrap()];
+    let map = RevisionMap::new(vec![revision]).unwrap();
+    let outcome = migrate(
+        backend.as_mut(),
+        &map,
+        Direction::Upgrade,
+        "head",
+        &RunOptions::new(Default::default()),
+        &Allowances::default(),
+        &mut Silent,
+    );
+    // PostgreSQL: "cannot insert multiple commands into a prepared statement";
+    // SQLite (rusqlite): "Multiple statements provided".
+    let error = outcome.expect_err("the step ran").to_string();
+    assert!(error.to_lowercase().contains("multiple"), "{error}");
+    assert_eq!(
+        backend.query_count("SELECT count(*) FROM users").unwrap(),
+        2
+    );
+}
+
+#[test]
+fn postgres_a_typed_statement_ran_as_a_batch_ran_a_second_statement() {
+    let db = TestDatabase::new();
+    typed_statement_ran_as_a_batch(&db.url);
+}
+
+#[test]
+fn sqlite_a_typed_statement_ran_as_a_batch_ran_a_second_statement() {
+    let dir = tempfile::tempdir().unwrap();
+    typed_statement_ran_as_a_batch(&format!("sqlite:///{}", dir.path().join("t.db").display()));
+}

@@ -1797,3 +1797,99 @@ fn postgres_a_weird_name_is_created_literally_and_nothing_else_happens() {
 fn sqlite_a_weird_name_is_created_literally_and_nothing_else_happens() {
     weird_names(Kind::Sqlite);
 }
+
+// ---------------------------------------------------------------------------------------------
+// bulk_insert fails on a conflict, whatever the table's own ON CONFLICT clause says.
+
+#[test]
+fn sqlite_bulk_insert_into_an_on_conflict_replace_table_overwrote_existing_rows() {
+    let table = r#"
+[[upgrade]]
+op = "execute"
+sqlite = "CREATE TABLE settings (id INTEGER PRIMARY KEY ON CONFLICT REPLACE, value text UNIQUE ON CONFLICT IGNORE); INSERT INTO settings VALUES (1, 'kept')"
+
+[[downgrade]]
+op = "execute"
+sqlite = "DROP TABLE settings"
+confirm_data_loss = "a0000001"
+"#;
+    let seed = r#"
+[[upgrade]]
+op = "bulk_insert"
+table_name = "settings"
+rows = [ { id = 2, value = "new" }, { id = 1, value = "overwritten" } ]
+
+[[downgrade]]
+op = "execute"
+sqlite = "DELETE FROM settings WHERE id = 2"
+"#;
+    let case = Case::new(
+        Kind::Sqlite,
+        &[
+            revision("a0000001", None, table),
+            revision("b0000002", Some("a0000001"), seed),
+        ],
+    );
+    case.upgrade("a0000001");
+    let (code, stderr) = case.project.fails(&["upgrade", "b0000002"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("UNIQUE constraint failed"), "{stderr}");
+    assert_eq!(
+        case.rows("SELECT id, value FROM settings ORDER BY id"),
+        ["1|kept"]
+    );
+    assert_eq!(case.project.heads(), ["a0000001"]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SQL fragments of typed operations are one expression each: a second statement is bad input.
+
+fn server_default_holding_a_second_statement(kind: Kind) {
+    let users = r#"
+[[upgrade]]
+op = "create_table"
+table_name = "users"
+columns = [ { name = "id", type = "integer", primary_key = true } ]
+
+[[upgrade]]
+op = "bulk_insert"
+table_name = "users"
+rows = [ { id = 1 }, { id = 2 } ]
+
+[[downgrade]]
+op = "drop_table"
+table_name = "users"
+confirm_data_loss = "users"
+"#;
+    let flag = r#"
+[[upgrade]]
+op = "add_column"
+table_name = "users"
+column = { name = "flag", type = "integer", server_default = "0; DELETE FROM users" }
+"#;
+    let case = Case::new(kind, &[revision("a0000001", None, users)]);
+    case.upgrade("a0000001");
+    let (name, text) = revision("b0000002", Some("a0000001"), flag);
+    std::fs::write(case.project.path().join("revisions").join(&name), text).unwrap();
+    let (code, stderr) = case.project.fails(&["upgrade", "head"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{name}: revision b0000002, operation 1 (add_column users.flag): `server_default` must be one SQL expression, but it holds a `;`"
+        )),
+        "{stderr}"
+    );
+    assert_eq!(case.rows("SELECT id FROM users ORDER BY id"), ["1", "2"]);
+    std::fs::remove_file(case.project.path().join("revisions").join(&name)).unwrap();
+    assert_eq!(case.project.heads(), ["a0000001"]);
+}
+
+#[test]
+fn postgres_a_server_default_holding_a_second_statement_ran_it() {
+    server_default_holding_a_second_statement(Kind::Postgres);
+}
+
+#[test]
+fn sqlite_a_server_default_holding_a_second_statement_ran_it() {
+    server_default_holding_a_second_statement(Kind::Sqlite);
+}

@@ -65,6 +65,11 @@ pub trait Backend {
     /// Runs SQL text that may hold several statements and returns no rows.
     fn batch(&mut self, sql: &str) -> Result<(), DbError>;
 
+    /// Runs exactly one statement without parameters, refusing text that holds a second one:
+    /// how the statements rmig renders for typed operations run, so that SQL a revision pasted
+    /// into one cannot start another. One round trip where the database has round trips.
+    fn execute_one(&mut self, sql: &str) -> Result<(), DbError>;
+
     /// Runs one statement with `$1`-style parameters and returns the rows it changed.
     fn execute(&mut self, sql: &str, params: &[ScalarValue]) -> Result<u64, DbError>;
 

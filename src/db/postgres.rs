@@ -368,6 +368,16 @@ impl Backend for PostgresBackend {
             .map_err(|e| statement_error(sql, &e))
     }
 
+    fn execute_one(&mut self, sql: &str) -> Result<(), DbError> {
+        // The extended protocol, which takes one statement only (a second is an error), with
+        // the unnamed statement: Parse, Bind, Execute and Sync in one round trip, where
+        // `execute` prepares first (two) and `batch_execute` would run several statements.
+        self.client
+            .execute_typed(sql, &[])
+            .map(|_| ())
+            .map_err(|e| statement_error(sql, &e))
+    }
+
     fn execute(&mut self, sql: &str, params: &[ScalarValue]) -> Result<u64, DbError> {
         let (statement, bound) = self.bind(sql, params)?;
         let refs: Vec<&(dyn ToSql + Sync)> = bound.iter().map(|b| b.as_ref()).collect();

@@ -220,6 +220,15 @@ impl Backend for SqliteBackend {
             .map_err(|e| statement_error(sql, e))
     }
 
+    fn execute_one(&mut self, sql: &str) -> Result<(), DbError> {
+        // rusqlite prepares the first statement and refuses a tail that holds another
+        // (`Error::MultipleStatement`); white space and comments after it are no statement.
+        self.connection
+            .execute(sql, [])
+            .map(|_| ())
+            .map_err(|e| statement_error(sql, e))
+    }
+
     fn execute(&mut self, sql: &str, params: &[ScalarValue]) -> Result<u64, DbError> {
         let sql = numbered_placeholders(sql);
         let changed = self
@@ -393,5 +402,19 @@ mod tests {
             numbered_placeholders("INSERT INTO \"a$1\" VALUES ($1, '$2')"),
             "INSERT INTO \"a$1\" VALUES (?1, '$2')"
         );
+    }
+
+    #[test]
+    fn execute_one_runs_one_statement_and_refuses_a_second() {
+        let mut backend =
+            SqliteBackend::open(&SqliteTarget::Memory, &ConnectOptions::default()).unwrap();
+        backend
+            .execute_one("CREATE TABLE t (x text DEFAULT 'a;b') -- trailing comment\n")
+            .unwrap();
+        let error = backend
+            .execute_one("INSERT INTO t VALUES ('kept'); DELETE FROM t")
+            .unwrap_err();
+        assert!(error.to_string().contains("Multiple statements"), "{error}");
+        assert_eq!(backend.query_count("SELECT count(*) FROM t").unwrap(), 0);
     }
 }

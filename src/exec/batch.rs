@@ -17,7 +17,8 @@
 //!    else (names of constraints, collations, `ON CONFLICT` clauses, `WITHOUT ROWID`, ...)
 //!    stays exactly as written;
 //! 4. `CREATE TABLE "_alembic_tmp_<table>"` with the changed definition;
-//! 5. `INSERT INTO` it `SELECT` the surviving columns from the old table, and check that both
+//! 5. `INSERT INTO` it `SELECT` the surviving columns from the old table, and a rowid table's
+//!    rowids (they are data: renumbering them breaks what refers to them), and check that both
 //!    hold the same number of rows (an `ON CONFLICT IGNORE` clause could otherwise drop rows
 //!    silently). Values are copied as they are, without `CAST`: the new column's type
 //!    affinity converts a value only where the conversion is lossless, while a `CAST` would
@@ -281,6 +282,28 @@ fn rebuild(backend: &mut dyn Backend, place: &Place, change: &TableChange) -> Re
         TableChange::AddConstraint(TableConstraint::ForeignKey { .. })
     ) || matches!(change, TableChange::AddColumn(column) if column.foreign_key.is_some());
 
+    // A primary key takes no NULL: PostgreSQL refuses one over NULLs, where SQLite would turn
+    // a NULL copied into an INTEGER PRIMARY KEY into a new rowid (and keep NULLs in any other
+    // key). Checked before anything is built, so that the error names the column.
+    if let TableChange::AddConstraint(TableConstraint::PrimaryKey { columns, .. }) = change {
+        for column in columns {
+            let nulls = backend.query_count(&format!(
+                "SELECT count(*) FROM {} WHERE {} IS NULL",
+                place.qualify(&table),
+                quote(column)
+            ))?;
+            if nulls > 0 {
+                return Err(failed(
+                    &table,
+                    format!(
+                        "its column {} holds NULL in {nulls} row(s), and a primary key column cannot be NULL; fill in or delete those rows first",
+                        quote(column)
+                    ),
+                ));
+            }
+        }
+    }
+
     let indexes = schema_objects(backend, &place, "index")?;
     let triggers = schema_objects(backend, &place, "trigger")?;
 
@@ -299,9 +322,10 @@ fn rebuild(backend: &mut dyn Backend, place: &Place, change: &TableChange) -> Re
         ));
     }
 
-    backend.batch(&definition.create_sql(&temporary_name))?;
+    // One statement, run on its own: the definition holds the operation's SQL fragments.
+    backend.execute_one(&definition.create_sql(&temporary_name))?;
 
-    let copied: Vec<String> = columns
+    let mut copied: Vec<String> = columns
         .iter()
         .filter(|column| column.hidden == 0)
         .filter(|column| {
@@ -311,6 +335,15 @@ fn rebuild(backend: &mut dyn Backend, place: &Place, change: &TableChange) -> Re
         })
         .map(|column| quote(&column.name))
         .collect();
+    // Rowids are data (whoever keeps one to find the row again), so a rowid table's are
+    // copied too, gaps included. Named first: where the new table has an INTEGER PRIMARY KEY,
+    // that column, named later, is the rowid, and SQLite takes the later of the two.
+    let rowid = definition
+        .rowid_name()
+        .filter(|name| !known.iter().any(|column| column.eq_ignore_ascii_case(name)));
+    if let Some(rowid) = rowid {
+        copied.insert(0, rowid.to_string());
+    }
     if !copied.is_empty() {
         let list = copied.join(", ");
         backend.batch(&format!(
@@ -1105,6 +1138,24 @@ impl TableDefinition {
                 last.trail = removed.trail;
             }
         }
+    }
+
+    /// The name that reaches the table's rowid: `rowid`, or `_rowid_` or `oid` where a column
+    /// takes that name; None for a `WITHOUT ROWID` table or one whose columns take all three.
+    fn rowid_name(&self) -> Option<&'static str> {
+        let without_rowid = tokenize(&self.options).is_ok_and(|tokens| {
+            tokens
+                .iter()
+                .any(|token| token.is_keyword(&self.options, "WITHOUT"))
+        });
+        if without_rowid {
+            return None;
+        }
+        ["rowid", "_rowid_", "oid"].into_iter().find(|name| {
+            !self
+                .column_names()
+                .any(|column| column.eq_ignore_ascii_case(name))
+        })
     }
 
     fn has_primary_key(&self) -> bool {

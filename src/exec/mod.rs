@@ -746,7 +746,8 @@ fn run_operations(
         })?;
         for statement in statements {
             let outcome = match &statement {
-                Statement::Sql(sql) => backend.batch(sql),
+                Statement::Sql(sql) => backend.execute_one(sql),
+                Statement::Script(sql) => backend.batch(sql),
                 Statement::Bound { sql, params } => backend.execute(sql, params).map(|_| ()),
                 Statement::RecreateTable {
                     table,

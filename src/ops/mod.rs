@@ -7,6 +7,7 @@
 mod column;
 mod constraint;
 mod ddl;
+pub mod fragment;
 pub mod reverse;
 pub mod sql;
 

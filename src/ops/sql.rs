@@ -34,8 +34,12 @@ use super::{
 /// One statement an operation runs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {
-    /// SQL text, run as is.
+    /// One statement rmig rendered for a typed operation, run on its own and never as a
+    /// script: SQL text a revision gave it (a default, a condition) cannot add a second one.
     Sql(String),
+    /// An `execute` operation's SQL as the revision wrote it, which may hold several
+    /// statements: run as a script.
+    Script(String),
     /// SQL with bound parameters (`$1`, `$2`, ... on both dialects); values never enter the text.
     Bound {
         sql: String,
@@ -170,7 +174,7 @@ fn render_op(op: &Operation, dialect: Dialect) -> Result<Vec<Statement>, String>
         // SQLite keeps no comments; SQLAlchemy leaves them out there too.
         Operation::CreateTableComment(_) | Operation::DropTableComment(_) => Vec::new(),
         Operation::Execute(execute) => execute_text(execute, dialect)
-            .map(|sql| vec![Statement::Sql(sql.to_string())])
+            .map(|sql| vec![Statement::Script(sql.to_string())])
             .unwrap_or_default(),
         Operation::BulkInsert(op) => bulk_insert(op, dialect)?,
     })
@@ -790,7 +794,12 @@ fn bulk_insert(op: &BulkInsert, dialect: Dialect) -> Result<Vec<Statement>, Stri
             let sql = match dialect {
                 Dialect::Postgresql => insert.build(PostgresQueryBuilder).0,
                 // sea-query writes SQLite's `?`; rmig binds `$1`, `$2`, ... on both dialects.
-                Dialect::Sqlite => number_placeholders(&insert.build(SqliteQueryBuilder).0),
+                // `OR ABORT` overrides a table's own `ON CONFLICT REPLACE` or `IGNORE`, which
+                // would otherwise overwrite or skip existing rows without an error: a seeded
+                // row that conflicts fails the step, as it does on PostgreSQL.
+                // The statement's first words are sea-query's `INSERT INTO`.
+                Dialect::Sqlite => number_placeholders(&insert.build(SqliteQueryBuilder).0)
+                    .replacen("INSERT INTO ", "INSERT OR ABORT INTO ", 1),
             };
             Ok(Statement::Bound {
                 sql,
@@ -900,7 +909,7 @@ impl Statement {
     /// never uses this text.
     pub fn to_offline_sql(&self, dialect: Dialect) -> String {
         match self {
-            Statement::Sql(sql) => sql.clone(),
+            Statement::Sql(sql) | Statement::Script(sql) => sql.clone(),
             Statement::Bound { sql, params } => {
                 replace_placeholders(sql, |placeholder| match placeholder {
                     Placeholder::Numbered(number) => match params.get(number.wrapping_sub(1)) {

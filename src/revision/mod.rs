@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use self::cache::{FileStamp, FolderCache, Fresh, Recorded};
+use crate::ops::fragment::{check_fragments, FragmentError};
 use crate::ops::reverse::{derive_downgrade, IrreversibleOperation};
 use crate::ops::Operation;
 
@@ -144,6 +145,19 @@ pub enum RevisionFileError {
         first: PathBuf,
         second: PathBuf,
         line: Option<usize>,
+    },
+    /// An SQL fragment of a typed operation (`server_default`, a check's `condition`, ...)
+    /// that is not one expression or type: it could end the statement it is pasted into.
+    #[error("{}: revision {id}, {}operation {index} ({op}): {source}", path.display(), if *downgrade { "downgrade " } else { "" })]
+    SqlFragment {
+        path: PathBuf,
+        id: String,
+        /// Whether the operation is in the `downgrade` list rather than `upgrade`.
+        downgrade: bool,
+        /// 1-based, as run-time errors count operations.
+        index: usize,
+        op: String,
+        source: Box<FragmentError>,
     },
     /// No `downgrade` is written and the upgrade cannot be reversed (contract section 2).
     #[error("{}: revision '{id}' has no `downgrade` and rmig cannot derive one: {source}; write its `downgrade` list", path.display())]
@@ -670,6 +684,23 @@ fn parse_revision_with_checksum(
             &document.revision,
             "a revision cannot depend on itself",
         ));
+    }
+    // Fragments are checked here, before any database work: rendering pastes them into SQL.
+    let lists = [
+        (false, Some(&document.upgrade)),
+        (true, document.downgrade.as_ref()),
+    ];
+    for (downgrade, ops) in lists {
+        for (index, op) in ops.into_iter().flatten().enumerate() {
+            check_fragments(op).map_err(|source| RevisionFileError::SqlFragment {
+                path: path.to_path_buf(),
+                id: document.revision.clone(),
+                downgrade,
+                index: index + 1,
+                op: op.describe(),
+                source: Box::new(source),
+            })?;
+        }
     }
     // A revision without `downgrade` is downgraded by reversing its upgrade; one that cannot
     // be reversed is refused now, not when a downgrade reaches it.

@@ -18,7 +18,8 @@ fn run(backend: &mut SqliteBackend, op_toml: &str) -> Result<(), DbError> {
     let op: Operation = toml::from_str(op_toml).unwrap();
     for statement in render(&op, Dialect::Sqlite).unwrap() {
         match statement {
-            Statement::Sql(sql) => backend.batch(&sql)?,
+            Statement::Sql(sql) => backend.execute_one(&sql)?,
+            Statement::Script(sql) => backend.batch(&sql)?,
             Statement::Bound { sql, params } => {
                 backend.execute(&sql, &params)?;
             }
@@ -779,4 +780,104 @@ fn a_missing_table_or_column_is_named() {
         error.to_string(),
         "cannot rebuild SQLite table members: it has no column \"x\""
     );
+}
+
+#[test]
+fn a_rebuild_renumbered_the_rowids_of_a_table_without_integer_primary_key() {
+    // Rowids are data for whoever references them: deleted rows leave gaps that a plain
+    // `INSERT ... SELECT` would close.
+    let mut db = database(
+        "CREATE TABLE t (code text, v text);
+         INSERT INTO t VALUES ('a', 'x'), ('b', 'y'), ('c', 'z'), ('d', 'w');
+         DELETE FROM t WHERE code IN ('a', 'c');",
+    );
+    let before = lines(&mut db, "SELECT rowid, * FROM t ORDER BY rowid");
+    assert_eq!(before, ["2|b|y", "4|d|w"]);
+    for change in [
+        "op = \"alter_column\"\ntable_name = \"t\"\ncolumn_name = \"v\"\ntype_ = \"varchar(8)\"",
+        "op = \"create_unique_constraint\"\nconstraint_name = \"uq_t_code\"\ntable_name = \"t\"\ncolumns = [\"code\"]",
+        "op = \"drop_constraint\"\nconstraint_name = \"uq_t_code\"\ntable_name = \"t\"",
+    ] {
+        rebuild_with(&mut db, change).unwrap();
+        assert_eq!(
+            lines(&mut db, "SELECT rowid, * FROM t ORDER BY rowid"),
+            before,
+            "{change}"
+        );
+    }
+}
+
+#[test]
+fn a_rebuild_keeps_rowids_when_a_column_is_called_rowid_and_leaves_without_rowid_tables_alone() {
+    let mut db = database(
+        "CREATE TABLE t (rowid text, v text);
+         INSERT INTO t (_rowid_, rowid, v) VALUES (5, 'five', 'x'), (9, 'nine', 'y');
+         CREATE TABLE w (k text PRIMARY KEY, v text) WITHOUT ROWID;
+         INSERT INTO w VALUES ('a', 'x'), ('b', 'y');",
+    );
+    rebuild_with(
+        &mut db,
+        "op = \"alter_column\"\ntable_name = \"t\"\ncolumn_name = \"v\"\ntype_ = \"varchar(8)\"",
+    )
+    .unwrap();
+    assert_eq!(
+        lines(&mut db, "SELECT _rowid_, rowid, v FROM t ORDER BY _rowid_"),
+        ["5|five|x", "9|nine|y"]
+    );
+    rebuild_with(
+        &mut db,
+        "op = \"alter_column\"\ntable_name = \"w\"\ncolumn_name = \"v\"\ntype_ = \"varchar(8)\"",
+    )
+    .unwrap();
+    assert_eq!(lines(&mut db, "SELECT * FROM w ORDER BY k"), ["a|x", "b|y"]);
+}
+
+#[test]
+fn a_rebuild_that_makes_an_integer_primary_key_keeps_the_key_values_as_rowids() {
+    // The new table's rowid is the key column: its values, not the old rowids, decide it.
+    let mut db = database(
+        "CREATE TABLE t (id integer NOT NULL, v text);
+         INSERT INTO t VALUES (10, 'x'), (20, 'y'), (30, 'z');
+         DELETE FROM t WHERE id = 20;",
+    );
+    rebuild_with(
+        &mut db,
+        "op = \"create_primary_key\"\nconstraint_name = \"pk_t\"\ntable_name = \"t\"\ncolumns = [\"id\"]",
+    )
+    .unwrap();
+    assert_eq!(
+        lines(&mut db, "SELECT rowid, id, v FROM t ORDER BY id"),
+        ["10|10|x", "30|30|z"]
+    );
+}
+
+#[test]
+fn create_primary_key_rewrote_null_key_values_into_new_rowids() {
+    // An INTEGER PRIMARY KEY column turns a NULL copied into it into a new rowid; PostgreSQL
+    // refuses a primary key over NULLs, and so must the rebuild, leaving the rows as they are.
+    let mut db = database(
+        "CREATE TABLE t (id integer, code text, v text);
+         INSERT INTO t VALUES (7, 'a', 'x'), (NULL, 'b', 'y'), (9, NULL, 'z');",
+    );
+    for (columns, column) in [("[\"id\"]", "\"id\""), ("[\"v\", \"code\"]", "\"code\"")] {
+        let error = rebuild_with(
+            &mut db,
+            &format!("op = \"create_primary_key\"\nconstraint_name = \"pk_t\"\ntable_name = \"t\"\ncolumns = {columns}"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("table t") && error.contains(&format!("column {column}")),
+            "{error}"
+        );
+        assert!(error.contains("NULL in 1 row"), "{error}");
+        assert_eq!(
+            lines(&mut db, "SELECT rowid, * FROM t ORDER BY rowid"),
+            ["1|7|a|x", "2|NULL|b|y", "3|9|NULL|z"]
+        );
+        assert_eq!(
+            table_sql_of(&mut db, "t"),
+            "CREATE TABLE t (id integer, code text, v text)"
+        );
+    }
 }

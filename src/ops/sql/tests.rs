@@ -27,7 +27,7 @@ fn show(op: &Operation, dialect: Dialect) -> String {
     statements
         .iter()
         .map(|statement| match statement {
-            Statement::Sql(sql) => format!("{sql};"),
+            Statement::Sql(sql) | Statement::Script(sql) => format!("{sql};"),
             Statement::Bound { sql, params } => format!(
                 "{sql};\n  params: {params:?}\n  --sql: {};",
                 statement.to_offline_sql(dialect)
@@ -564,13 +564,13 @@ fn bulk_insert_null_from_yaml() {
     assert_eq!(
         statements,
         vec![Statement::Bound {
-            sql: "INSERT INTO \"user_profiles\" (\"bio\", \"id\") VALUES ($1, $2)".into(),
+            sql: "INSERT OR ABORT INTO \"user_profiles\" (\"bio\", \"id\") VALUES ($1, $2)".into(),
             params: vec![ScalarValue::Null, ScalarValue::Integer(5)],
         }]
     );
     assert_eq!(
         statements[0].to_offline_sql(Dialect::Sqlite),
-        "INSERT INTO \"user_profiles\" (\"bio\", \"id\") VALUES (NULL, 5)"
+        "INSERT OR ABORT INTO \"user_profiles\" (\"bio\", \"id\") VALUES (NULL, 5)"
     );
 }
 
@@ -709,7 +709,7 @@ fn a_weird_name_is_always_one_quoted_identifier() {
         for op in weird_operations() {
             for statement in render(&op, dialect).unwrap() {
                 let (sql, offline) = match &statement {
-                    Statement::Sql(sql) | Statement::Bound { sql, .. } => {
+                    Statement::Sql(sql) | Statement::Script(sql) | Statement::Bound { sql, .. } => {
                         (sql.clone(), statement.to_offline_sql(dialect))
                     }
                     Statement::RecreateTable { table, .. } => {
