@@ -7,7 +7,7 @@ use crate::config::ConfigError;
 use crate::db::DbError;
 use crate::exec::ExecError;
 use crate::graph::GraphError;
-use crate::guard::GuardError;
+use crate::guard::{AllowanceError, GuardError};
 use crate::offline::ScriptError;
 use crate::plan::PlanError;
 use crate::revision::RevisionFileError;
@@ -33,6 +33,8 @@ pub enum Error {
     Plan(#[from] PlanError),
     #[error(transparent)]
     Guard(#[from] GuardError),
+    #[error(transparent)]
+    Allowance(#[from] AllowanceError),
     #[error(transparent)]
     Script(Box<ScriptError>),
     #[error(transparent)]

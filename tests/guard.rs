@@ -158,6 +158,67 @@ fn seed_drop_runs_when_allowed_on_the_command_line() {
     assert!(db.has_table("member_profiles"));
 }
 
+/// `--allow-data-loss=users`, meant for the table `users`, once also dropped the schema
+/// `users` and every table in it.
+#[test]
+fn an_allowance_for_a_table_does_not_drop_the_schema_of_the_same_name() {
+    let db = TestDatabase::new();
+    let create = r#"revision = "a1000000"
+
+[[upgrade]]
+op = "create_table"
+table_name = "users"
+columns = [ { name = "id", type = "integer", primary_key = true } ]
+
+[[upgrade]]
+op = "execute"
+sqltext = "CREATE SCHEMA users; CREATE TABLE users.accounts (id integer); INSERT INTO users.accounts VALUES (1)"
+
+[[downgrade]]
+op = "drop_table"
+table_name = "users"
+"#;
+    let drop_schema = r#"revision = "d2000000"
+down_revision = "a1000000"
+downgrade = []
+
+[[upgrade]]
+op = "execute"
+sqltext = "DROP SCHEMA users CASCADE"
+"#;
+    let project = Project::new(
+        &db.url,
+        &[
+            ("a1000000_create.toml", create),
+            ("d2000000_drop.toml", drop_schema),
+        ],
+    );
+    project.ok(&["upgrade", "a1000000"]);
+    let (code, stderr) = project.fails(&["upgrade", "head", "--allow-data-loss=users"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("--allow-data-loss=users is ambiguous: write table:users or schema:users"),
+        "{stderr}"
+    );
+    // Online the drop runs under verification, and the table it took is what is reported.
+    let (code, stderr) = project.fails(&["upgrade", "head", "--allow-data-loss=table:users"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("users.accounts") && stderr.contains("the step was rolled back"),
+        "{stderr}"
+    );
+    let (code, stderr) = project.fails(&["upgrade", "head", "--allow-data-loss=tabel:users"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("unknown kind `tabel`"), "{stderr}");
+    assert_eq!(db.count("SELECT count(*) FROM users.accounts"), 1);
+    assert_eq!(project.heads(), ["a1000000"]);
+    project.ok(&["upgrade", "head", "--allow-data-loss=schema:users"]);
+    assert_eq!(
+        db.count("SELECT count(*) FROM pg_namespace WHERE nspname = 'users'"),
+        0
+    );
+}
+
 #[test]
 fn the_rename_keeps_every_row_and_goes_back() {
     let db = TestDatabase::new();
@@ -238,18 +299,31 @@ fn raw_truncate_and_unbounded_delete_are_blocked() {
             "{sql} must not have run"
         );
     }
-    // A DELETE with a WHERE clause destroys only what it names, and runs.
-    let db = TestDatabase::new();
-    let trim = "revision = \"c3000000\"\ndown_revision = \"1975ea83b712\"\ndowngrade = []\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"DELETE FROM user_profiles WHERE id = 3\"\n";
-    let project = Project::new(
-        &db.url,
-        &[
-            ("1975ea83b712_create.toml", CREATE_PROFILES),
-            ("c3000000_trim.toml", trim),
-        ],
-    );
-    project.ok(&["upgrade", "head"]);
-    assert_eq!(db.count("SELECT count(*) FROM user_profiles"), 2);
+    // A DELETE with a WHERE clause runs under verification: the row it deleted refuses the
+    // step, which is rolled back; confirmed, it runs.
+    for (confirmation, code, left) in [
+        ("", 3, 3),
+        ("confirm_data_loss = \"user_profiles\"\n", 0, 2),
+    ] {
+        let db = TestDatabase::new();
+        let trim = format!("revision = \"c3000000\"\ndown_revision = \"1975ea83b712\"\ndowngrade = []\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"DELETE FROM user_profiles WHERE id = 3\"\n{confirmation}");
+        let project = Project::new(
+            &db.url,
+            &[
+                ("1975ea83b712_create.toml", CREATE_PROFILES),
+                ("c3000000_trim.toml", &trim),
+            ],
+        );
+        project.ok(&["upgrade", "1975ea83b712"]);
+        let output = project.run(&["upgrade", "head"]);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(db.count("SELECT count(*) FROM user_profiles"), left);
+    }
 }
 
 #[test]

@@ -3,7 +3,7 @@
 # reacting to each exit status of rmig (0 done, 1 database or migration failed, 2 bad input,
 # 3 blocked by the destructive-operation guard, 4 revisions pending).
 #
-#   examples/deploy/deploy.sh [--yes] [--strict-lint] [--allow-data-loss REVISION|TABLE|all]...
+#   examples/deploy/deploy.sh [--yes] [--strict-lint] [--allow-data-loss KIND:NAME|all]...
 #
 # Run it in the project folder (where rmig.toml is). The database comes from rmig's usual
 # places: RMIG_URL, DATABASE_URL, then `url` in rmig.toml.

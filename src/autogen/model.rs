@@ -9,7 +9,9 @@
 //! no drift.
 
 use crate::dialect::Dialect;
-use crate::ops::{Column, ColumnType, ForeignKeyMatch, Initially, ReferentialAction};
+use crate::ops::{
+    normalize_type_text, Column, ColumnType, ForeignKeyMatch, Initially, ReferentialAction,
+};
 
 /// A whole schema: tables and, on PostgreSQL, enum types.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -205,29 +207,9 @@ fn sqlite_spelling(type_: &ColumnType) -> Option<String> {
     Some(normalize_type_text(&spelled))
 }
 
-/// Lower case, single spaces, none around parentheses and commas.
-pub fn normalize_type_text(text: &str) -> String {
-    let lowered = text
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_lowercase();
-    let mut out = String::with_capacity(lowered.len());
-    for c in lowered.chars() {
-        if matches!(c, '(' | ')' | ',') && out.ends_with(' ') {
-            out.pop();
-        }
-        if c == ' ' && (out.ends_with('(') || out.ends_with(',')) {
-            continue;
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn canonical_postgres(type_: &ColumnType) -> ColumnType {
     match type_ {
-        ColumnType::Sql(sql) => match postgres_type(sql) {
+        ColumnType::Sql(sql) => match ColumnType::from_postgres_spelling(sql) {
             ColumnType::Sql(sql) => ColumnType::Sql(normalize_type_text(&sql)),
             known => canonical_postgres(&known),
         },
@@ -247,61 +229,11 @@ fn canonical_postgres(type_: &ColumnType) -> ColumnType {
     }
 }
 
-/// A PostgreSQL type name (as `format_type` prints it, or as a user writes `sql_type`) in the
-/// vocabulary; `Sql` with the text when it has no vocabulary form.
-pub fn postgres_type(text: &str) -> ColumnType {
-    let spelled = normalize_type_text(text);
-    if let Some(element) = spelled.strip_suffix("[]") {
-        return match postgres_type(element) {
-            ColumnType::Sql(_) => ColumnType::Sql(text.trim().to_string()),
-            element => ColumnType::Array(Box::new(element)),
-        };
-    }
-    let (base, arguments) = split_arguments(&spelled);
-    match (base, arguments.as_slice()) {
-        ("integer" | "int" | "int4", []) => ColumnType::Integer,
-        ("bigint" | "int8", []) => ColumnType::BigInt,
-        ("smallint" | "int2", []) => ColumnType::SmallInt,
-        ("text", []) => ColumnType::Text,
-        ("character varying" | "varchar", []) => ColumnType::Varchar { length: None },
-        ("character varying" | "varchar", [length]) => ColumnType::Varchar {
-            length: Some(*length),
-        },
-        ("boolean" | "bool", []) => ColumnType::Boolean,
-        ("numeric" | "decimal", []) => ColumnType::Numeric {
-            precision: None,
-            scale: None,
-        },
-        ("numeric" | "decimal", [precision]) => ColumnType::Numeric {
-            precision: Some(*precision),
-            scale: Some(0),
-        },
-        ("numeric" | "decimal", [precision, scale]) => ColumnType::Numeric {
-            precision: Some(*precision),
-            scale: Some(*scale),
-        },
-        ("real" | "float4", []) => ColumnType::Real,
-        ("double precision" | "float8", []) => ColumnType::Double,
-        ("date", []) => ColumnType::Date,
-        ("timestamp" | "timestamp without time zone", []) => {
-            ColumnType::Timestamp { timezone: false }
-        }
-        ("timestamptz" | "timestamp with time zone", []) => {
-            ColumnType::Timestamp { timezone: true }
-        }
-        ("uuid", []) => ColumnType::Uuid,
-        ("json", []) => ColumnType::Json,
-        ("jsonb", []) => ColumnType::Jsonb,
-        ("bytea", []) => ColumnType::Binary,
-        _ => ColumnType::Sql(text.trim().to_string()),
-    }
-}
-
 /// A SQLite declared type in the vocabulary, such that rmig would declare it the same way;
 /// `Sql` with the declared text otherwise.
 pub fn sqlite_type(declared: &str) -> ColumnType {
     let spelled = normalize_type_text(declared);
-    let candidate = match postgres_type(&spelled) {
+    let candidate = match ColumnType::from_postgres_spelling(&spelled) {
         ColumnType::Sql(_) => match spelled.as_str() {
             "blob" => ColumnType::Binary,
             "double" => ColumnType::Double,
@@ -313,24 +245,6 @@ pub fn sqlite_type(declared: &str) -> ColumnType {
     match sqlite_spelling(&candidate) {
         Some(spelling) if spelling == spelled => candidate,
         _ => ColumnType::Sql(declared.trim().to_string()),
-    }
-}
-
-/// Splits `name(1,2)` into `name` and its numeric arguments (none when they do not parse).
-fn split_arguments(spelled: &str) -> (&str, Vec<u32>) {
-    let Some((base, rest)) = spelled.split_once('(') else {
-        return (spelled, Vec::new());
-    };
-    let Some(inside) = rest.strip_suffix(')') else {
-        return (spelled, Vec::new());
-    };
-    match inside
-        .split(',')
-        .map(|argument| argument.trim().parse().ok())
-        .collect::<Option<Vec<u32>>>()
-    {
-        Some(arguments) => (base.trim(), arguments),
-        None => (spelled, Vec::new()),
     }
 }
 
@@ -494,31 +408,6 @@ fn strip_outer_parentheses(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn postgres_type_names_read_back_into_the_vocabulary() {
-        assert_eq!(postgres_type("integer"), ColumnType::Integer);
-        assert_eq!(
-            postgres_type("character varying(20)"),
-            ColumnType::Varchar { length: Some(20) }
-        );
-        assert_eq!(
-            postgres_type("numeric(10,2)"),
-            ColumnType::Numeric {
-                precision: Some(10),
-                scale: Some(2)
-            }
-        );
-        assert_eq!(
-            postgres_type("timestamp with time zone"),
-            ColumnType::Timestamp { timezone: true }
-        );
-        assert_eq!(
-            postgres_type("text[]"),
-            ColumnType::Array(Box::new(ColumnType::Text))
-        );
-        assert_eq!(postgres_type("citext"), ColumnType::Sql("citext".into()));
-    }
 
     #[test]
     fn types_compare_per_dialect() {

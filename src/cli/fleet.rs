@@ -6,6 +6,7 @@ use super::migrate::MigrateArgs;
 use crate::config::{dialect_of_url, parse_duration, Overrides};
 use crate::error::Error;
 use crate::fleet::{self, DatabaseResult};
+use crate::guard::Allowances;
 use crate::migrator::Migrator;
 use crate::plan::Direction;
 use crate::project::Project;
@@ -47,6 +48,10 @@ pub(super) fn run(
     }
 
     let project = Project::load(overrides)?;
+    Allowances {
+        allow_data_loss: args.allow_data_loss.clone(),
+    }
+    .validate(&project.map)?;
     let mut migrator = Migrator::from_project(project).map_err(into_error)?;
     for allowance in &args.allow_data_loss {
         migrator = migrator.allow_data_loss(allowance.clone());

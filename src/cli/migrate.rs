@@ -85,8 +85,12 @@ pub struct MigrateArgs {
     /// Run every step in one transaction instead of one transaction per step.
     #[arg(long)]
     pub(super) one_transaction: bool,
-    /// Let destructive operations run: a revision id, a table name, or `all`. Repeatable.
-    #[arg(long = "allow-data-loss", value_name = "REVISION|TABLE|all")]
+    /// Let destructive operations run, for this run, of one thing named with its kind:
+    /// `table:NAME` or `table:SCHEMA.NAME` (its columns too), `column:TABLE.COLUMN`,
+    /// `revision:ID`, `schema:NAME` (also `type:`, `domain:`, `extension:`, `database:`), or
+    /// `all`. A name without a schema means the default schema's. A value without a kind is
+    /// refused when it could name two things. Repeatable.
+    #[arg(long = "allow-data-loss", value_name = "KIND:NAME|all", value_parser = allowance)]
     pub(super) allow_data_loss: Vec<String>,
     /// Migrate every database listed in FILE (one URL per line; blank lines and `#` comments
     /// skipped) instead of the one URL, each under its own lock, then print a summary table.
@@ -107,6 +111,11 @@ pub struct MigrateArgs {
     pub(super) strict: bool,
     #[command(flatten)]
     pub(super) connection: ConnectionArgs,
+}
+
+/// An `--allow-data-loss` value, refused as it is parsed when its kind is unknown.
+fn allowance(value: &str) -> Result<String, guard::AllowanceError> {
+    guard::Allowance::parse(value).map(|_| value.to_string())
 }
 
 #[derive(Debug, Args)]
@@ -134,6 +143,7 @@ pub(super) fn run(
     let allowances = Allowances {
         allow_data_loss: args.allow_data_loss.clone(),
     };
+    allowances.validate(&project.map)?;
     if args.sql {
         return print_script(&project, direction, &args, &allowances, out);
     }

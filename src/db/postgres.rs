@@ -12,8 +12,8 @@ use super::tls::MakeOpensslConnect;
 use super::url::{ConnectOptions, PostgresUrl, TlsMode};
 use super::watch::{columns_from_json, TableState};
 use super::{Backend, DbError};
-use crate::guard::{Observed, ObservedEffect};
 use crate::dialect::Dialect;
+use crate::guard::{Observed, ObservedEffect};
 use crate::ops::ScalarValue;
 use crate::version_table::VersionTable;
 

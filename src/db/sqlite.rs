@@ -15,8 +15,8 @@ use rusqlite::Connection;
 use super::url::{ConnectOptions, SqliteTarget};
 use super::watch::{ColumnState, TableState};
 use super::{Backend, DbError};
-use crate::guard::{Observed, ObservedEffect};
 use crate::dialect::Dialect;
+use crate::guard::{Observed, ObservedEffect};
 use crate::ops::ScalarValue;
 use crate::version_table::VersionTable;
 
@@ -289,7 +289,9 @@ impl Backend for SqliteBackend {
                 if database != "main" {
                     return;
                 }
-                let mut changes = counter.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let mut changes = counter
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
                 match action {
                     Action::SQLITE_DELETE => {
                         changes.entry(table.to_string()).or_default().deleted += 1
@@ -301,10 +303,32 @@ impl Backend for SqliteBackend {
                 }
             },
         ));
-        self.connection.authorizer(Some(|context: AuthContext<'_>| match context.action {
-            AuthAction::Delete { .. } => Authorization::Ignore,
-            _ => Authorization::Allow,
-        }));
+        // DROP TABLE and DROP VIEW ask for DELETE on what they drop right after asking for the
+        // drop, and IGNORE there would skip the drop: only a DELETE statement of a user's
+        // table gets IGNORE.
+        let mut dropping: Option<String> = None;
+        self.connection
+            .authorizer(Some(move |context: AuthContext<'_>| match context.action {
+                AuthAction::DropTable { table_name } | AuthAction::DropTempTable { table_name } => {
+                    dropping = Some(table_name.to_string());
+                    Authorization::Allow
+                }
+                AuthAction::DropView { view_name } | AuthAction::DropTempView { view_name } => {
+                    dropping = Some(view_name.to_string());
+                    Authorization::Allow
+                }
+                AuthAction::Delete { table_name } => {
+                    // DROP INDEX and DROP TRIGGER delete from the schema table.
+                    if dropping.take().as_deref() == Some(table_name)
+                        || table_name.starts_with("sqlite_")
+                    {
+                        Authorization::Allow
+                    } else {
+                        Authorization::Ignore
+                    }
+                }
+                _ => Authorization::Allow,
+            }));
         self.watch = Some(SqliteWatch {
             tables: self.watched_tables()?,
             changes,
@@ -335,12 +359,15 @@ impl Backend for SqliteBackend {
                 continue;
             }
             // A rename keeps the root page; a rebuild (copy, drop, rename back) keeps the name.
-            let after = now.iter().find(|table| table.name == before.name).or_else(|| {
-                now.iter().find(|table| {
-                    table.storage == before.storage
-                        && !watch.tables.iter().any(|known| known.name == table.name)
-                })
-            });
+            let after = now
+                .iter()
+                .find(|table| table.name == before.name)
+                .or_else(|| {
+                    now.iter().find(|table| {
+                        table.storage == before.storage
+                            && !watch.tables.iter().any(|known| known.name == table.name)
+                    })
+                });
             let Some(after) = after else {
                 observed.push(Observed {
                     object: before.object(),

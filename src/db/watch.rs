@@ -37,11 +37,23 @@ impl TableState {
     /// The columns of `self` (before) that `now` lost or retyped. Columns are matched by key
     /// where the database has one (a rename keeps the attnum), else by name.
     pub fn column_changes(&self, now: &TableState, out: &mut Vec<Observed>) {
-        for before in &self.columns {
-            let after = now.columns.iter().find(|column| match before.key {
-                Some(key) => column.key == Some(key),
-                None => column.name == before.name,
-            });
+        for (position, before) in self.columns.iter().enumerate() {
+            let after = now
+                .columns
+                .iter()
+                .find(|column| match before.key {
+                    Some(key) => column.key == Some(key),
+                    None => column.name == before.name,
+                })
+                // Without keys (SQLite) a renamed column keeps its position and type under a
+                // name the table did not have.
+                .or_else(|| {
+                    now.columns.get(position).filter(|column| {
+                        before.key.is_none()
+                            && column.type_ == before.type_
+                            && !self.columns.iter().any(|old| old.name == column.name)
+                    })
+                });
             match after {
                 None => out.push(Observed {
                     object: self.column_object(&before.name),
@@ -65,7 +77,9 @@ impl TableState {
 /// `[[attnum, name, type], ...]` as PostgreSQL's `json_agg` prints it.
 pub(crate) fn columns_from_json(json: &str) -> Result<Vec<ColumnState>, super::DbError> {
     let columns: Vec<(i64, String, String)> = serde_json::from_str(json).map_err(|e| {
-        super::DbError::Other(format!("cannot read the catalog's column list ({e}): {json}"))
+        super::DbError::Other(format!(
+            "cannot read the catalog's column list ({e}): {json}"
+        ))
     })?;
     Ok(columns
         .into_iter()

@@ -524,7 +524,10 @@ fn run_checked(
             let operations = step_operations(map, step, &label)?;
             let verification = Verification {
                 guard: checked.step_guard(position),
-                own_tables: [options.version_table.name.as_str(), options.history.name.as_str()],
+                own_tables: [
+                    options.version_table.name.as_str(),
+                    options.history.name.as_str(),
+                ],
             };
             run_operations(
                 backend,
@@ -733,7 +736,9 @@ fn run_operations(
         if verification.guard.verified {
             verification.count_before(backend, index, &mut counted_empty)?;
         }
-        if verified {
+        // Watched from the start of the first verified step, before its first operation,
+        // so that what the run creates is never taken for data from before it.
+        if verification.guard.verified && (verified || index == 0) {
             backend.watch_effects(&verification.own_tables)?;
         }
         let op_name = format!("operation {} ({})", index + 1, op.describe());

@@ -11,11 +11,11 @@ use crate::revision::Revision;
 
 use super::classify::{classify_in, Context};
 use super::confirm;
-use super::sql;
 use super::object::DataObject;
 use super::rename;
 use super::report::{Confirmation, Finding, RowCount};
 use super::reverse::derived_downgrade;
+use super::sql;
 
 /// One list of operations that runs as a whole: a revision's upgrade or downgrade.
 /// The operations are borrowed from the revision where they are written, and owned where

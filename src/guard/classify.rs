@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use crate::dialect::Dialect;
-use crate::ops::{AlterColumn, Operation, TextChange};
+use crate::ops::{AlterColumn, Operation, TextChange, PLACEHOLDER_MARKER};
 
 use super::object::DataObject;
 use super::sql;
@@ -84,7 +84,9 @@ pub fn classify_in(op: &Operation, context: &Context) -> Vec<DataLoss> {
             certainty: Certainty::Certain,
         }],
         Operation::AlterColumn(alter) => {
-            let mut losses: Vec<DataLoss> = alter_column_loss(alter).into_iter().collect();
+            let mut losses: Vec<DataLoss> = alter_column_loss(alter, context.dialect)
+                .into_iter()
+                .collect();
             for text in [&alter.server_default]
                 .into_iter()
                 .filter_map(|change| match change {
@@ -95,6 +97,21 @@ pub fn classify_in(op: &Operation, context: &Context) -> Vec<DataLoss> {
                 losses.extend(sql::fragment_losses(text, context));
             }
             losses
+        }
+        // What import-alembic could not translate must be written by a person first: the
+        // placeholder is refused in every mode, never run under verification.
+        Operation::Execute(execute)
+            if [&execute.sqltext, &execute.postgresql, &execute.sqlite]
+                .into_iter()
+                .flatten()
+                .any(|text| text.contains(PLACEHOLDER_MARKER)) =>
+        {
+            vec![DataLoss {
+                object: DataObject::Unknown,
+                reason: "is a placeholder `rmig import-alembic` wrote for Python it could not translate; replace it with the operations it stands for".to_string(),
+                measure: RowMeasure::Uncountable,
+                certainty: Certainty::Certain,
+            }]
         }
         Operation::Execute(execute) => sql::classify_execute(execute, context),
         // A default is computed for every existing row, and a check condition is evaluated on
@@ -146,7 +163,7 @@ pub fn classify_ops(ops: &[Operation]) -> Vec<(usize, DataLoss)> {
 /// Without `existing_type` the current type is unknown until the database is asked, so the
 /// change runs only under verification; a `postgresql_using` expression other than the column
 /// itself computes every value anew.
-fn alter_column_loss(alter: &AlterColumn) -> Option<DataLoss> {
+fn alter_column_loss(alter: &AlterColumn, dialect: Option<Dialect>) -> Option<DataLoss> {
     let new_type = alter.type_.as_ref()?;
     let object = DataObject::column(
         alter.schema.as_deref(),
@@ -167,7 +184,10 @@ fn alter_column_loss(alter: &AlterColumn) -> Option<DataLoss> {
         }
     }
     let (reason, certainty) = match &alter.existing_type {
-        Some(existing) => (types::lossy_change(existing, new_type)?, Certainty::Certain),
+        Some(existing) => (
+            types::lossy_change(existing, new_type, dialect)?,
+            Certainty::Certain,
+        ),
         None => (
             format!(
                 "changes the type to {new_type} without `existing_type`, so whether values survive depends on the column's real type"

@@ -1,13 +1,21 @@
-//! The destructive-operation guard (contract section 5): every step of a plan is classified
-//! before anything runs, and a plan with an unconfirmed destructive operation is refused.
+//! The destructive-operation guard: no unconfirmed loss of data gets through.
+//!
+//! Two layers. Before anything runs, every step of a plan is classified (`classify`, raw SQL
+//! read by `sqlparser` in the dialect that runs it, deny by default), and a plan with an
+//! unconfirmed destructive operation that cannot be left to verification is refused. Inside
+//! each transactional step, the executor hands `verify` what the database saw the step do
+//! (`Observed`), and anything destroyed that nothing confirmed refuses the step before its
+//! commit. The guard itself does no I/O.
 //!
 //! `CheckedPlan` can only be made here, and the executor accepts nothing else, so no code
 //! path runs SQL that the guard has not seen.
 //!
-//! The pieces: `classify` says what an operation destroys (raw SQL read by `sqlparser`),
-//! `confirm` holds the confirmation rule, `rename` spots drop + create pairs that should be
-//! renames, `report` is what users see, and `lint` runs it all over every revision without a
-//! database. The classification of each operation kind is tabled in the README.
+//! The pieces: `classify` and `sql` say what an operation destroys or may destroy,
+//! `analysis` follows the plan (what it created itself), `confirm` holds the confirmation rule
+//! and the typed allowances, `rename` spots drop + create pairs that should be renames,
+//! `verify` judges observed effects, `report` is what users see, and `lint` runs the first
+//! layer over every revision without a database. The classification of each operation kind is
+//! tabled in the README.
 
 mod analysis;
 mod classify;
@@ -26,20 +34,21 @@ mod tests;
 
 use crate::dialect::Dialect;
 use crate::graph::RevisionMap;
+use crate::ops::Operation;
 use crate::plan::Plan;
 
 use analysis::{analyse, OpList};
 
 pub use classify::{classify, classify_in, classify_ops, Certainty, Context, DataLoss, RowMeasure};
-pub use confirm::ALLOW_ALL;
+pub use confirm::{Allowance, AllowanceError, ALLOW_ALL};
 pub use lint::{lint, LintReport};
 pub use object::DataObject;
+pub(crate) use report::count_findings;
 pub use report::{
     with_row_counts, Confirmation, Finding, Fix, GuardReport, OpRef, RenameHint, ReportStage,
     RowCount, RowCounter, TableCount,
 };
 pub use verify::{needs_verification, Observed, ObservedEffect, StepGuard};
-pub(crate) use report::count_findings;
 
 /// A plan the guard has passed. Only `check` constructs one.
 #[derive(Debug, Clone)]
@@ -49,6 +58,9 @@ pub struct CheckedPlan {
     unused_allowances: Vec<String>,
     /// What the executor checks inside each step, by step.
     steps: Vec<StepGuard>,
+    /// The deferred findings whose names mean, before the plan runs, what they will mean when
+    /// their operation runs: no SQL, rename or `search_path` change runs before them.
+    countable_before_run: Vec<Finding>,
 }
 
 impl CheckedPlan {
@@ -77,13 +89,11 @@ impl CheckedPlan {
     /// values now. A table is counted once, however many findings name it. The count in the
     /// step's transaction, just before the operation, still decides: this one only spares a
     /// run that would stop half-way.
-    pub fn refuse_if_counted(self, counter: &mut dyn RowCounter) -> Result<CheckedPlan, GuardError> {
-        let deferred: Vec<Finding> = self
-            .steps
-            .iter()
-            .flat_map(|step| step.deferred.iter().cloned())
-            .collect();
-        let counted = report::count_findings(deferred, counter);
+    pub fn refuse_if_counted(
+        self,
+        counter: &mut dyn RowCounter,
+    ) -> Result<CheckedPlan, GuardError> {
+        let counted = report::count_findings(self.countable_before_run.clone(), counter);
         let blocked: Vec<Finding> = counted
             .into_iter()
             .filter(|finding| matches!(finding.rows, RowCount::Counted { count } if count > 0))
@@ -100,7 +110,8 @@ impl CheckedPlan {
     }
 }
 
-/// What the run's command line allows (`--allow-data-loss=<revision>|<table>|all`).
+/// What the run's command line allows: `--allow-data-loss` values as given, `table:users`,
+/// `revision:ab12`, `all`, ... (see `confirm` for what each allows).
 #[derive(Debug, Clone, Default)]
 pub struct Allowances {
     pub allow_data_loss: Vec<String>,
@@ -115,6 +126,37 @@ pub struct CheckMode {
     /// checked before its commit, so SQL that only may destroy can run under that check, and
     /// a drop can wait for its count inside the transaction.
     pub verifies: bool,
+}
+
+impl Allowances {
+    /// Refuses a value that cannot be read, or a bare one that names two kinds of thing among
+    /// the destructive operations of `map`'s revisions. Pure, so callers run it before any
+    /// database work: the plan, and so which operations it runs, is only known after
+    /// connecting, which is why a bare value is read against every revision's operations.
+    pub fn validate(&self, map: &RevisionMap) -> Result<(), AllowanceError> {
+        let mut any_bare = false;
+        for value in &self.allow_data_loss {
+            any_bare |= matches!(Allowance::parse(value)?, Allowance::Bare(_));
+        }
+        if !any_bare {
+            // Reading every revision is only worth it for a bare value.
+            return Ok(());
+        }
+        let findings = lint(map, None).findings;
+        let destroyed = destroyed_objects(&findings);
+        for value in &self.allow_data_loss {
+            confirm::resolve(value, &destroyed)?;
+        }
+        Ok(())
+    }
+}
+
+/// The revision id and object of each finding: what a bare allowance is read against.
+fn destroyed_objects(findings: &[Finding]) -> Vec<(&str, &DataObject)> {
+    findings
+        .iter()
+        .map(|finding| (finding.revision.as_str(), &finding.object))
+        .collect()
 }
 
 /// Why the guard refused a plan.
@@ -140,6 +182,25 @@ pub fn check(
         .iter()
         .map(|step| OpList::new(map.revision(step.revision), step.direction))
         .collect();
+    let analysis = analyse(&lists, mode.dialect);
+    let allowed = &allowances.allow_data_loss;
+    // A value that `Allowances::validate` would refuse allows nothing here: the guard never
+    // guesses which of two things a value means.
+    let resolved: Vec<Allowance> = {
+        let findings: Vec<Finding> = analysis
+            .findings
+            .iter()
+            .map(|(_, finding)| finding.clone())
+            .collect();
+        let destroyed = destroyed_objects(&findings);
+        allowed
+            .iter()
+            .map(|value| {
+                confirm::resolve(value, &destroyed)
+                    .unwrap_or_else(|_| Allowance::Bare(value.clone()))
+            })
+            .collect()
+    };
     let mut steps: Vec<StepGuard> = plan
         .steps
         .iter()
@@ -149,21 +210,20 @@ pub fn check(
                 revision,
                 step.direction,
                 mode.verifies && revision.transactional,
-                allowances.allow_data_loss.clone(),
+                resolved.clone(),
                 mode.dialect,
             )
         })
         .collect();
-    let allowed = &allowances.allow_data_loss;
+    for (step, tables) in steps.iter_mut().zip(&analysis.backfilled_tables) {
+        step.note_backfilled_tables(tables.iter().cloned());
+    }
     let mut allowance_used = vec![false; allowed.len()];
+    let mut countable_before_run = Vec::new();
     let mut confirmed = Vec::new();
     let mut unconfirmed = Vec::new();
-    let analysis = analyse(&lists, mode.dialect);
-    for (step, tables) in steps.iter_mut().zip(analysis.backfilled_tables) {
-        step.note_backfilled_tables(tables);
-    }
     for (position, mut finding) in analysis.findings {
-        let matching = confirm::matching_allowances(allowed, &finding.revision, &finding.object);
+        let matching = confirm::matching_allowances(&resolved, &finding.revision, &finding.object);
         for &index in &matching {
             allowance_used[index] = true;
         }
@@ -176,9 +236,14 @@ pub fn check(
         if finding.confirmation.is_confirmed() {
             step.confirmed.push(finding.clone());
             confirmed.push(finding);
-        } else if step.verified && finding.certainty == Certainty::Possible {
+        } else if step.verified
+            && (finding.certainty == Certainty::Possible || finding.object.is_seen_dropping())
+        {
             step.watched.push(finding);
         } else if step.verified && finding.is_countable() {
+            if names_settled(&lists, position, finding.op_index) {
+                countable_before_run.push(finding.clone());
+            }
             step.deferred.push(finding);
         } else {
             unconfirmed.push(finding);
@@ -196,6 +261,7 @@ pub fn check(
             confirmed,
             unused_allowances,
             steps,
+            countable_before_run,
         })
     } else {
         Err(GuardError::Blocked(GuardReport {
@@ -204,4 +270,23 @@ pub fn check(
             stage: ReportStage::BeforeRun,
         }))
     }
+}
+
+/// Whether a name in operation `op_index` of list `position` means the same table before the
+/// plan runs: no operation before it renames a table or column or runs SQL (which may rename,
+/// or set `search_path`).
+fn names_settled(lists: &[OpList], position: usize, op_index: usize) -> bool {
+    let unsettles = |op: &Operation| match op {
+        Operation::Execute(_) | Operation::RenameTable(_) => true,
+        Operation::AlterColumn(alter) => alter.new_column_name.is_some(),
+        _ => false,
+    };
+    lists[..position]
+        .iter()
+        .all(|list| !list.ops.iter().any(|(_, op)| unsettles(op)))
+        && lists[position]
+            .ops
+            .iter()
+            .take_while(|(index, _)| *index != op_index)
+            .all(|(_, op)| !unsettles(op))
 }

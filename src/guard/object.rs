@@ -6,8 +6,9 @@ use serde::Serialize;
 
 /// The object whose data an operation can destroy.
 ///
-/// Its name is what `confirm_data_loss` and `--allow-data-loss` must spell, so that a
-/// confirmation is tied to one object and cannot be copied blindly onto another operation.
+/// Its name is what `confirm_data_loss` must spell (and `--allow-data-loss`, with its kind),
+/// so that a confirmation is tied to one object and cannot be copied blindly onto another
+/// operation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DataObject {
@@ -73,15 +74,30 @@ impl DataObject {
         }
     }
 
-    /// Whether `name` names the table this object is or belongs to (`--allow-data-loss=<table>`
-    /// covers the table and each of its columns).
-    pub fn is_in_table(&self, name: &str) -> bool {
-        match self {
-            DataObject::Table { schema, table } | DataObject::Column { schema, table, .. } => {
-                name == table || name == qualified(schema.as_deref(), table)
+    /// Whether this is the table `schema.table` or one of its columns (`table:` allowances
+    /// cover both). A table without a schema is in the default schema, see `same_schema`.
+    pub fn is_in_table(&self, schema: Option<&str>, table: &str) -> bool {
+        self.table_name()
+            .is_some_and(|(own_schema, own)| own == table && same_schema(own_schema, schema))
+    }
+
+    /// Whether this is the column `schema.table.column`.
+    pub fn is_column(&self, schema: Option<&str>, table: &str, column: &str) -> bool {
+        matches!(self, DataObject::Column { column: own, .. } if own == column)
+            && self.is_in_table(schema, table)
+    }
+
+    /// Whether the database shows, after the drop, what this object's drop destroyed: the
+    /// tables of a schema, the columns of a type, domain or extension, each by name. A
+    /// sequence or a large object leaves no such trace.
+    pub fn is_seen_dropping(&self) -> bool {
+        matches!(
+            self,
+            DataObject::Named {
+                kind: "schema" | "type" | "domain" | "extension",
+                ..
             }
-            DataObject::Named { .. } | DataObject::Unknown => false,
-        }
+        )
     }
 
     /// The table and its schema, for counting rows.
@@ -105,6 +121,19 @@ impl fmt::Display for DataObject {
             DataObject::Unknown => f.write_str("whatever the SQL touches"),
         }
     }
+}
+
+/// The schema an unqualified name is in: `public`, PostgreSQL's default, so that `public.x`
+/// and `x` name the same table. SQLite has no `public` schema, so there no operation names
+/// it. A search_path that puts another schema first is not known to the guard.
+const DEFAULT_SCHEMA: &str = "public";
+
+/// Whether two schemas are the same, None being the default one.
+fn same_schema(a: Option<&str>, b: Option<&str>) -> bool {
+    fn explicit(schema: Option<&str>) -> Option<&str> {
+        schema.filter(|schema| *schema != DEFAULT_SCHEMA)
+    }
+    explicit(a) == explicit(b)
 }
 
 /// `schema.name`, or `name` alone.

@@ -231,7 +231,10 @@ impl Finding {
         matches!(
             (&self.object, self.measure),
             (DataObject::Table { .. }, RowMeasure::Rows)
-                | (DataObject::Column { .. }, RowMeasure::Rows | RowMeasure::NonNullValues)
+                | (
+                    DataObject::Column { .. },
+                    RowMeasure::Rows | RowMeasure::NonNullValues
+                )
         )
     }
 

@@ -10,11 +10,10 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    visit_expressions, AlterColumnOperation, AlterTableOperation, AssignmentTarget,
-    CascadeOption, DropBehavior, Expr, FromTable, Ident, MergeAction, MergeUpdateKind,
-    ObjectName, ObjectNamePart, ObjectType, OnConflictAction, OnInsert, Query,
-    ReferentialAction, SetExpr, SqliteOnConflict, Statement, TableFactor, TableObject,
-    TableWithJoins,
+    visit_expressions, AlterColumnOperation, AlterTableOperation, AssignmentTarget, CascadeOption,
+    DropBehavior, Expr, FromTable, Ident, MergeAction, MergeUpdateKind, ObjectName, ObjectNamePart,
+    ObjectType, OnConflictAction, OnInsert, Query, ReferentialAction, SetExpr, SqliteOnConflict,
+    Statement, TableFactor, TableObject, TableWithJoins,
 };
 use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
@@ -32,22 +31,111 @@ const QUOTED_SQL_LIMIT: usize = 80;
 /// Functions that read or compute and change nothing: calling them is safe anywhere. Any other
 /// function may be user code (PL/pgSQL can delete rows), so a call of it may destroy.
 const PURE_FUNCTIONS: &[&str] = &[
-    "abs", "array_agg", "array_length", "avg", "bool_and", "bool_or", "btrim", "cast",
-    "ceil", "ceiling", "char_length", "coalesce", "concat", "concat_ws", "count",
-    "current_date", "current_schema", "current_setting", "current_time", "current_timestamp",
-    "current_user", "date", "date_part", "date_trunc", "datetime", "encode", "decode",
-    "every", "exists", "extract", "floor", "format", "gen_random_uuid", "generate_series",
-    "greatest", "hex", "ifnull", "initcap", "instr", "json", "json_agg", "json_array",
-    "json_build_array", "json_build_object", "json_extract", "json_object", "jsonb_agg",
-    "jsonb_build_array", "jsonb_build_object", "jsonb_set", "julianday", "least", "left",
-    "length", "localtime", "localtimestamp", "lower", "lpad", "ltrim", "max", "md5", "min",
-    "mod", "nextval", "now", "nullif", "octet_length", "position", "power", "printf",
-    "quote_ident", "quote_literal", "random", "regexp_replace", "repeat", "replace",
-    "right", "round", "row_number", "rpad", "rtrim", "sign", "split_part", "sqrt",
-    "statement_timestamp", "strftime", "string_agg", "substr", "substring", "sum",
-    "time", "timezone", "to_char", "to_date", "to_json", "to_jsonb", "to_number",
-    "to_timestamp", "transaction_timestamp", "trim", "trunc", "typeof", "unixepoch",
-    "upper", "uuid_generate_v4",
+    "abs",
+    "array_agg",
+    "array_length",
+    "avg",
+    "bool_and",
+    "bool_or",
+    "btrim",
+    "cast",
+    "ceil",
+    "ceiling",
+    "char_length",
+    "coalesce",
+    "concat",
+    "concat_ws",
+    "count",
+    "current_date",
+    "current_schema",
+    "current_setting",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "date",
+    "date_part",
+    "date_trunc",
+    "datetime",
+    "encode",
+    "decode",
+    "every",
+    "exists",
+    "extract",
+    "floor",
+    "format",
+    "gen_random_uuid",
+    "generate_series",
+    "greatest",
+    "hex",
+    "ifnull",
+    "initcap",
+    "instr",
+    "json",
+    "json_agg",
+    "json_array",
+    "json_build_array",
+    "json_build_object",
+    "json_extract",
+    "json_object",
+    "jsonb_agg",
+    "jsonb_build_array",
+    "jsonb_build_object",
+    "jsonb_set",
+    "julianday",
+    "least",
+    "left",
+    "length",
+    "localtime",
+    "localtimestamp",
+    "lower",
+    "lpad",
+    "ltrim",
+    "max",
+    "md5",
+    "min",
+    "mod",
+    "nextval",
+    "now",
+    "nullif",
+    "octet_length",
+    "position",
+    "power",
+    "printf",
+    "quote_ident",
+    "quote_literal",
+    "random",
+    "regexp_replace",
+    "repeat",
+    "replace",
+    "right",
+    "round",
+    "row_number",
+    "rpad",
+    "rtrim",
+    "sign",
+    "split_part",
+    "sqrt",
+    "statement_timestamp",
+    "strftime",
+    "string_agg",
+    "substr",
+    "substring",
+    "sum",
+    "time",
+    "timezone",
+    "to_char",
+    "to_date",
+    "to_json",
+    "to_jsonb",
+    "to_number",
+    "to_timestamp",
+    "transaction_timestamp",
+    "trim",
+    "trunc",
+    "typeof",
+    "unixepoch",
+    "upper",
+    "uuid_generate_v4",
 ];
 
 /// Functions whose call destroys what they name: a sequence handing out used ids again, a
@@ -68,12 +156,36 @@ const DESTRUCTIVE_FUNCTIONS: &[(&str, &str, &str)] = &[
 /// SQLite PRAGMAs that change settings or only read: the batch-mode docs tell users to write
 /// `PRAGMA foreign_keys = ON`, and none of these touches stored rows.
 const SAFE_PRAGMAS: &[&str] = &[
-    "analysis_limit", "application_id", "auto_vacuum", "automatic_index", "busy_timeout",
-    "cache_size", "case_sensitive_like", "defer_foreign_keys", "encoding",
-    "foreign_key_check", "foreign_key_list", "foreign_keys", "index_info", "index_list",
-    "index_xinfo", "integrity_check", "journal_mode", "legacy_alter_table", "mmap_size",
-    "optimize", "page_size", "quick_check", "recursive_triggers", "synchronous", "table_info",
-    "table_list", "table_xinfo", "temp_store", "user_version", "wal_checkpoint",
+    "analysis_limit",
+    "application_id",
+    "auto_vacuum",
+    "automatic_index",
+    "busy_timeout",
+    "cache_size",
+    "case_sensitive_like",
+    "defer_foreign_keys",
+    "encoding",
+    "foreign_key_check",
+    "foreign_key_list",
+    "foreign_keys",
+    "index_info",
+    "index_list",
+    "index_xinfo",
+    "integrity_check",
+    "journal_mode",
+    "legacy_alter_table",
+    "mmap_size",
+    "optimize",
+    "page_size",
+    "quick_check",
+    "recursive_triggers",
+    "synchronous",
+    "table_info",
+    "table_list",
+    "table_xinfo",
+    "temp_store",
+    "user_version",
+    "wal_checkpoint",
 ];
 
 /// What the SQL of an `execute` can destroy. Each dialect runs its own text, else `sqltext`
@@ -125,9 +237,9 @@ pub(crate) fn plan_notes(sql: &str, dialect: Dialect) -> PlanNotes {
     };
     for statement in &statements {
         match statement {
-            Statement::CreateTrigger(trigger) => {
-                notes.triggered_tables.push(split_name(&trigger.table_name).1)
-            }
+            Statement::CreateTrigger(trigger) => notes
+                .triggered_tables
+                .push(split_name(&trigger.table_name).1),
             Statement::CreateRule(rule) => {
                 notes.triggered_tables.push(split_name(&rule.table_name).1)
             }
@@ -195,7 +307,7 @@ pub(crate) fn fragment_losses(text: &str, context: &Context) -> Vec<DataLoss> {
         .try_with_sql(text)
         .and_then(|mut parser| parser.parse_expr())
     {
-        Ok(expr) => function_losses(&expr, &mut losses),
+        Ok(expr) => function_losses(&expr, &cut(text), &mut losses),
         Err(error) => losses.push(unreadable(text, &error.to_string())),
     }
     dedup(losses)
@@ -274,13 +386,17 @@ fn is_known_safe_shape(sql: &str, dialect: &dyn SqlDialect) -> bool {
     match words.as_slice() {
         ["VACUUM" | "ANALYZE" | "ANALYSE" | "CLUSTER" | "REINDEX" | "CHECKPOINT", ..] => true,
         ["SECURITY", "LABEL", ..] | ["COMMENT", "ON", ..] => true,
-        ["CREATE", "STATISTICS", ..] => true,
+        ["CREATE", "STATISTICS", ..] | ["DROP", "INDEX", "CONCURRENTLY", ..] => true,
         ["CREATE", "OR", "REPLACE", "PROCEDURE" | "FUNCTION", ..]
         | ["CREATE", "PROCEDURE" | "FUNCTION", ..] => true,
         // Ownership, not the counter: RESTART hands out used ids again.
         ["ALTER", "SEQUENCE", rest @ ..] => !rest.contains(&"RESTART"),
         ["ALTER", "DOMAIN", _, "ADD", "CONSTRAINT", ..] => true,
         ["ALTER", "TABLE", rest @ ..] => is_set_statistics(rest),
+        // The parser wants a value where SQLite also takes ON, OFF, WAL, ...
+        ["PRAGMA", _, ".", pragma, ..] | ["PRAGMA", pragma, ..] => {
+            SAFE_PRAGMAS.contains(&pragma.to_ascii_lowercase().as_str())
+        }
         _ => false,
     }
 }
@@ -395,7 +511,16 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
                 };
                 out.extend(loss);
             }
-            if *cascade {
+            // A schema, database or type dropped with CASCADE names its dependents already
+            // ("every table in it", "every column of that type"); from a table, a view or a
+            // function a cascade reaches columns of other tables, which need their own
+            // confirmation.
+            if *cascade
+                && !matches!(
+                    object_type,
+                    ObjectType::Schema | ObjectType::Database | ObjectType::Type
+                )
+            {
                 out.push(cascade_loss(&quoted));
             }
         }
@@ -407,7 +532,6 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
                     &name,
                     format!("`{quoted}` drops every column of that domain"),
                 ));
-                out.push(cascade_loss(&quoted));
             }
         }
         Statement::DropExtension(drop) => {
@@ -419,7 +543,6 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
                         format!("`{quoted}` drops every column whose type the extension provides"),
                     ));
                 }
-                out.push(cascade_loss(&quoted));
             }
         }
         Statement::DropFunction(drop) => {
@@ -498,9 +621,11 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
             };
             let columns = assigned_columns(&update.assignments);
             let backfill = object.table_name().is_some_and(|(_, table)| {
-                columns
-                    .iter()
-                    .all(|column| context.added_columns.contains(&(table.to_string(), column.clone())))
+                columns.iter().all(|column| {
+                    context
+                        .added_columns
+                        .contains(&(table.to_string(), column.clone()))
+                })
             });
             if !backfill {
                 for column in &columns {
@@ -509,12 +634,16 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
                         None => certain(
                             column_object,
                             RowMeasure::NonNullValues,
-                            format!("`{quoted}` has no WHERE, so it overwrites the column in every row"),
+                            format!(
+                                "`{quoted}` has no WHERE, so it overwrites the column in every row"
+                            ),
                         ),
                         Some(_) => possible(
                             column_object,
                             RowMeasure::NonNullValues,
-                            format!("`{quoted}` overwrites the column in the rows its WHERE matches"),
+                            format!(
+                                "`{quoted}` overwrites the column in the rows its WHERE matches"
+                            ),
                         ),
                     });
                 }
@@ -650,7 +779,11 @@ fn alter_table_losses(
     out: &mut Vec<DataLoss>,
 ) {
     match operation {
-        AlterTableOperation::DropColumn { column_names, drop_behavior, .. } => {
+        AlterTableOperation::DropColumn {
+            column_names,
+            drop_behavior,
+            ..
+        } => {
             for column in column_names {
                 out.push(certain(
                     DataObject::column(schema, table, &identifier(column)),
@@ -731,7 +864,7 @@ fn query_losses(query: &Query, context: &Context, out: &mut Vec<DataLoss>) {
         }
     }
     set_expr_losses(&query.body, context, out);
-    function_losses(query, out);
+    function_losses(query, &cut(&query.to_string()), out);
 }
 
 fn set_expr_losses(body: &SetExpr, context: &Context, out: &mut Vec<DataLoss>) {
@@ -750,11 +883,12 @@ fn set_expr_losses(body: &SetExpr, context: &Context, out: &mut Vec<DataLoss>) {
 }
 
 fn expression_losses(statement: &Statement, out: &mut Vec<DataLoss>) {
-    function_losses(statement, out);
+    function_losses(statement, &quote(statement), out);
 }
 
 /// The calls of functions that are not known to be pure: user code may delete anything.
-fn function_losses<V: sqlparser::ast::Visit>(node: &V, out: &mut Vec<DataLoss>) {
+/// `quoted` is the statement (or fragment) they are in, for the report.
+fn function_losses<V: sqlparser::ast::Visit>(node: &V, quoted: &str, out: &mut Vec<DataLoss>) {
     let _ = visit_expressions(node, |expr| {
         if let Expr::Function(function) = expr {
             let (schema, name) = split_name(&function.name);
@@ -766,7 +900,7 @@ fn function_losses<V: sqlparser::ast::Visit>(node: &V, out: &mut Vec<DataLoss>) 
                 out.push(named_loss(
                     kind,
                     &first_argument(&function.args.to_string()),
-                    format!("`{}` {effect}", cut(&expr.to_string())),
+                    format!("`{quoted}` {effect}"),
                 ));
             } else if !(builtin && PURE_FUNCTIONS.contains(&name.as_str())) {
                 out.push(DataLoss {
@@ -813,9 +947,7 @@ fn assigned_columns(assignments: &[sqlparser::ast::Assignment]) -> Vec<String> {
         .iter()
         .flat_map(|assignment| match &assignment.target {
             AssignmentTarget::ColumnName(name) => vec![split_name(name).1],
-            AssignmentTarget::Tuple(names) => {
-                names.iter().map(|name| split_name(name).1).collect()
-            }
+            AssignmentTarget::Tuple(names) => names.iter().map(|name| split_name(name).1).collect(),
         })
         .collect()
 }

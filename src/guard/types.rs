@@ -5,21 +5,57 @@
 //! judge (a type outside rmig's vocabulary). The database may reject a narrowing instead of
 //! truncating, but the guard does not rely on that: SQLite enforces no lengths at all, and a
 //! PostgreSQL `USING` expression can cut values on purpose.
+//!
+//! What a type holds depends on the database: on SQLite every integer type is a 64-bit
+//! INTEGER and REAL is a double, so the same change can be safe on one and lossy on the
+//! other. Verbatim `sql_type`s are read as PostgreSQL spells them (`int4`,
+//! `character varying(20)`) before comparing, so that a psql spelling compares with the
+//! vocabulary.
 
+use std::borrow::Cow;
+
+use crate::dialect::Dialect;
 use crate::ops::ColumnType;
 
-/// Why changing a column from `from` to `to` may lose data; None when every value survives.
-pub(crate) fn lossy_change(from: &ColumnType, to: &ColumnType) -> Option<String> {
-    if equivalent(from, to) || is_unbounded_text(to) {
-        // Every value has a text form that keeps it whole, so unbounded text loses nothing.
+/// Why changing a column from `from` to `to` on `dialect` may lose data; None when every value
+/// survives. An unknown dialect (None) takes the union: the change is lossy when it is lossy
+/// on any dialect.
+pub(crate) fn lossy_change(
+    from: &ColumnType,
+    to: &ColumnType,
+    dialect: Option<Dialect>,
+) -> Option<String> {
+    match dialect {
+        Some(dialect) => lossy_on(from, to, dialect),
+        None => [Dialect::Postgresql, Dialect::Sqlite]
+            .into_iter()
+            .find_map(|dialect| lossy_on(from, to, dialect)),
+    }
+}
+
+fn lossy_on(from: &ColumnType, to: &ColumnType, dialect: Dialect) -> Option<String> {
+    // Messages name the types as the revision spells them; comparisons use what they mean.
+    let (old, new) = (from.to_string(), to.to_string());
+    let (from, to) = (comparable(from), comparable(to));
+    if equivalent(&from, &to) {
         return None;
     }
-    let (old, new) = (from.to_string(), to.to_string());
-    if let (Some(from_number), Some(to_number)) = (Number::of(from), Number::of(to)) {
-        return number_change(from_number, to_number, &old, &new);
+    let from_number = Number::of(&from, dialect);
+    if is_unbounded_text(&to) {
+        // Every value has a text form that keeps it whole, except SQLite's floats: its
+        // REAL-to-TEXT conversion prints 15 significant digits, and a double needs 17.
+        return match (from_number, dialect) {
+            (Some(Number::Float { .. }), Dialect::Sqlite) => Some(format!(
+                "converts {old} to {new}: on SQLite the text keeps only 15 significant digits of each float"
+            )),
+            _ => None,
+        };
+    }
+    if let (Some(from_number), Some(to_number)) = (from_number, Number::of(&to, dialect)) {
+        return number_change(from_number, to_number, dialect, &old, &new);
     }
     use ColumnType::*;
-    match (from, to) {
+    match (from.as_ref(), to.as_ref()) {
         (Text | Varchar { length: None }, Varchar { length: Some(length) }) => Some(format!(
             "narrows {old} to {new}: values longer than {length} characters would be cut or rejected"
         )),
@@ -55,7 +91,7 @@ pub(crate) fn lossy_change(from: &ColumnType, to: &ColumnType) -> Option<String>
                 )
             })
         }
-        (Array(old_element), Array(new_element)) => lossy_change(old_element, new_element)
+        (Array(old_element), Array(new_element)) => lossy_on(old_element, new_element, dialect)
             .map(|reason| format!("changes {old} to {new}; its elements: {reason}")),
         (Sql(_), _) | (_, Sql(_)) => Some(format!(
             "changes {old} to {new}: the guard cannot compare a type outside rmig's vocabulary, so values may not survive"
@@ -66,12 +102,23 @@ pub(crate) fn lossy_change(from: &ColumnType, to: &ColumnType) -> Option<String>
     }
 }
 
-/// Whether two types hold the same values: equal, both unbounded text, or the same verbatim
-/// SQL spelled with different case or spacing.
+/// Whether two types hold the same values: equal once read as the vocabulary, both unbounded
+/// text, or the same verbatim SQL spelled with different case or spacing.
 pub(crate) fn equivalent(a: &ColumnType, b: &ColumnType) -> bool {
-    match (a, b) {
+    let (a, b) = (comparable(a), comparable(b));
+    match (a.as_ref(), b.as_ref()) {
         (ColumnType::Sql(a), ColumnType::Sql(b)) => normalized_sql(a) == normalized_sql(b),
-        _ => a == b || (is_unbounded_text(a) && is_unbounded_text(b)),
+        (a, b) => a == b || (is_unbounded_text(a) && is_unbounded_text(b)),
+    }
+}
+
+/// The type as the guard compares it: a verbatim type read as PostgreSQL spells it, and
+/// `citext` as text, as it holds every text value (only comparisons ignore case).
+fn comparable(type_: &ColumnType) -> Cow<'_, ColumnType> {
+    match type_ {
+        ColumnType::Sql(sql) if normalized_sql(sql) == "citext" => Cow::Owned(ColumnType::Text),
+        ColumnType::Sql(sql) => Cow::Owned(ColumnType::from_postgres_spelling(sql)),
+        other => Cow::Borrowed(other),
     }
 }
 
@@ -105,24 +152,36 @@ enum Number {
 }
 
 impl Number {
-    fn of(type_: &ColumnType) -> Option<Number> {
-        match type_ {
-            ColumnType::SmallInt => Some(Number::Integer { max_digits: 5 }),
-            ColumnType::Integer => Some(Number::Integer { max_digits: 10 }),
-            ColumnType::BigInt => Some(Number::Integer { max_digits: 19 }),
-            ColumnType::Numeric { precision, scale } => Some(Number::Decimal {
+    fn of(type_: &ColumnType, dialect: Dialect) -> Option<Number> {
+        match (type_, dialect) {
+            // SQLite stores every integer type as a 64-bit INTEGER, whatever the declaration.
+            (ColumnType::SmallInt | ColumnType::Integer, Dialect::Sqlite) => {
+                Some(Number::Integer { max_digits: 19 })
+            }
+            // And every float as a double.
+            (ColumnType::Real, Dialect::Sqlite) => Some(Number::Float { exact_digits: 15 }),
+            (ColumnType::SmallInt, _) => Some(Number::Integer { max_digits: 5 }),
+            (ColumnType::Integer, _) => Some(Number::Integer { max_digits: 10 }),
+            (ColumnType::BigInt, _) => Some(Number::Integer { max_digits: 19 }),
+            (ColumnType::Numeric { precision, scale }, _) => Some(Number::Decimal {
                 integer_digits: precision.map(|p| p.saturating_sub(scale.unwrap_or(0))),
                 scale: precision.map(|_| scale.unwrap_or(0)),
             }),
             // 2^24 and 2^53: every integer below them is exact.
-            ColumnType::Real => Some(Number::Float { exact_digits: 7 }),
-            ColumnType::Double => Some(Number::Float { exact_digits: 15 }),
+            (ColumnType::Real, _) => Some(Number::Float { exact_digits: 7 }),
+            (ColumnType::Double, _) => Some(Number::Float { exact_digits: 15 }),
             _ => None,
         }
     }
 }
 
-fn number_change(from: Number, to: Number, old: &str, new: &str) -> Option<String> {
+fn number_change(
+    from: Number,
+    to: Number,
+    dialect: Dialect,
+    old: &str,
+    new: &str,
+) -> Option<String> {
     let narrows = || {
         Some(format!("narrows {old} to {new}: values outside {new}'s range or precision would be lost or rejected"))
     };
@@ -145,10 +204,14 @@ fn number_change(from: Number, to: Number, old: &str, new: &str) -> Option<Strin
             Some(_) => narrows(),
         },
         (Number::Integer { max_digits }, Number::Float { exact_digits }) => {
-            if max_digits <= exact_digits {
-                None
-            } else {
-                Some(format!("converts {old} to {new}: large integers lose their last digits"))
+            match (max_digits <= exact_digits, dialect) {
+                (true, _) => None,
+                (false, Dialect::Sqlite) => Some(format!(
+                    "converts {old} to {new}: on SQLite an integer holds 19 digits and a float 15, so large integers lose their last digits"
+                )),
+                (false, Dialect::Postgresql) => Some(format!(
+                    "converts {old} to {new}: large integers lose their last digits"
+                )),
             }
         }
         (
@@ -220,6 +283,22 @@ fn number_change(from: Number, to: Number, old: &str, new: &str) -> Option<Strin
 mod tests {
     use super::*;
 
+    fn pg(from: &ColumnType, to: &ColumnType) -> Option<String> {
+        lossy_change(from, to, Some(Dialect::Postgresql))
+    }
+
+    fn sqlite(from: &ColumnType, to: &ColumnType) -> Option<String> {
+        lossy_change(from, to, Some(Dialect::Sqlite))
+    }
+
+    fn unknown(from: &ColumnType, to: &ColumnType) -> Option<String> {
+        lossy_change(from, to, None)
+    }
+
+    fn sql(text: &str) -> ColumnType {
+        ColumnType::Sql(text.into())
+    }
+
     fn numeric(precision: u32, scale: u32) -> ColumnType {
         ColumnType::Numeric {
             precision: Some(precision),
@@ -230,34 +309,34 @@ mod tests {
     #[test]
     fn integer_widening_is_safe_and_narrowing_is_not() {
         use ColumnType::*;
-        assert_eq!(lossy_change(&SmallInt, &Integer), None);
-        assert_eq!(lossy_change(&Integer, &BigInt), None);
+        assert_eq!(pg(&SmallInt, &Integer), None);
+        assert_eq!(pg(&Integer, &BigInt), None);
         assert_eq!(
-            lossy_change(&BigInt, &Integer).as_deref(),
+            pg(&BigInt, &Integer).as_deref(),
             Some("narrows bigint to integer: values outside integer's range or precision would be lost or rejected")
         );
-        assert!(lossy_change(&Integer, &SmallInt).is_some());
+        assert!(pg(&Integer, &SmallInt).is_some());
     }
 
     #[test]
     fn numeric_compares_integer_digits_and_scale() {
         use ColumnType::*;
-        assert_eq!(lossy_change(&numeric(10, 2), &numeric(12, 2)), None);
-        assert_eq!(lossy_change(&numeric(10, 2), &numeric(11, 3)), None);
-        assert!(lossy_change(&numeric(10, 2), &numeric(8, 2)).is_some());
-        assert!(lossy_change(&numeric(10, 2), &numeric(10, 3)).is_some());
-        assert!(lossy_change(&numeric(10, 2), &numeric(10, 1)).is_some());
+        assert_eq!(pg(&numeric(10, 2), &numeric(12, 2)), None);
+        assert_eq!(pg(&numeric(10, 2), &numeric(11, 3)), None);
+        assert!(pg(&numeric(10, 2), &numeric(8, 2)).is_some());
+        assert!(pg(&numeric(10, 2), &numeric(10, 3)).is_some());
+        assert!(pg(&numeric(10, 2), &numeric(10, 1)).is_some());
         let unbounded = Numeric {
             precision: None,
             scale: None,
         };
-        assert_eq!(lossy_change(&numeric(10, 2), &unbounded), None);
-        assert!(lossy_change(&unbounded, &numeric(30, 10)).is_some());
-        assert_eq!(lossy_change(&Integer, &numeric(10, 0)), None);
-        assert!(lossy_change(&Integer, &numeric(9, 0)).is_some());
-        assert_eq!(lossy_change(&numeric(9, 0), &Integer), None);
-        assert!(lossy_change(&numeric(10, 0), &Integer).is_some());
-        assert!(lossy_change(&numeric(4, 2), &BigInt)
+        assert_eq!(pg(&numeric(10, 2), &unbounded), None);
+        assert!(pg(&unbounded, &numeric(30, 10)).is_some());
+        assert_eq!(pg(&Integer, &numeric(10, 0)), None);
+        assert!(pg(&Integer, &numeric(9, 0)).is_some());
+        assert_eq!(pg(&numeric(9, 0), &Integer), None);
+        assert!(pg(&numeric(10, 0), &Integer).is_some());
+        assert!(pg(&numeric(4, 2), &BigInt)
             .unwrap()
             .contains("fractional digits"));
     }
@@ -265,13 +344,13 @@ mod tests {
     #[test]
     fn floats_hold_small_integers_exactly_but_not_large_ones() {
         use ColumnType::*;
-        assert_eq!(lossy_change(&SmallInt, &Real), None);
-        assert!(lossy_change(&Integer, &Real).is_some());
-        assert_eq!(lossy_change(&Integer, &Double), None);
-        assert!(lossy_change(&BigInt, &Double).is_some());
-        assert_eq!(lossy_change(&Real, &Double), None);
-        assert!(lossy_change(&Double, &Real).is_some());
-        assert!(lossy_change(&Double, &BigInt).is_some());
+        assert_eq!(pg(&SmallInt, &Real), None);
+        assert!(pg(&Integer, &Real).is_some());
+        assert_eq!(pg(&Integer, &Double), None);
+        assert!(pg(&BigInt, &Double).is_some());
+        assert_eq!(pg(&Real, &Double), None);
+        assert!(pg(&Double, &Real).is_some());
+        assert!(pg(&Double, &BigInt).is_some());
     }
 
     #[test]
@@ -280,27 +359,27 @@ mod tests {
         let varchar = |length| Varchar {
             length: Some(length),
         };
-        assert_eq!(lossy_change(&varchar(10), &varchar(20)), None);
-        assert_eq!(lossy_change(&varchar(10), &Text), None);
-        assert_eq!(lossy_change(&Varchar { length: None }, &Text), None);
-        assert_eq!(lossy_change(&Text, &Varchar { length: None }), None);
+        assert_eq!(pg(&varchar(10), &varchar(20)), None);
+        assert_eq!(pg(&varchar(10), &Text), None);
+        assert_eq!(pg(&Varchar { length: None }, &Text), None);
+        assert_eq!(pg(&Text, &Varchar { length: None }), None);
         assert_eq!(
-            lossy_change(&varchar(20), &varchar(10)).as_deref(),
+            pg(&varchar(20), &varchar(10)).as_deref(),
             Some("shortens varchar(20) to varchar(10): values longer than 10 characters would be cut or rejected")
         );
-        assert!(lossy_change(&Text, &varchar(255)).is_some());
+        assert!(pg(&Text, &varchar(255)).is_some());
     }
 
     #[test]
     fn anything_to_unbounded_text_keeps_its_values() {
         use ColumnType::*;
-        assert_eq!(lossy_change(&Integer, &Text), None);
-        assert_eq!(lossy_change(&Uuid, &Varchar { length: None }), None);
-        assert_eq!(lossy_change(&Sql("citext".into()), &Text), None);
-        assert!(lossy_change(&Text, &Integer)
+        assert_eq!(pg(&Integer, &Text), None);
+        assert_eq!(pg(&Uuid, &Varchar { length: None }), None);
+        assert_eq!(pg(&Sql("citext".into()), &Text), None);
+        assert!(pg(&Text, &Integer)
             .unwrap()
             .contains("type family from text to integer"));
-        assert!(lossy_change(&Integer, &Varchar { length: Some(5) }).is_some());
+        assert!(pg(&Integer, &Varchar { length: Some(5) }).is_some());
     }
 
     #[test]
@@ -310,21 +389,17 @@ mod tests {
             name: "mood".into(),
             values: values.iter().map(|v| v.to_string()).collect(),
         };
-        assert_eq!(lossy_change(&mood(&["a"]), &mood(&["a", "b"])), None);
-        assert!(lossy_change(&mood(&["a", "b"]), &mood(&["a"]))
+        assert_eq!(pg(&mood(&["a"]), &mood(&["a", "b"])), None);
+        assert!(pg(&mood(&["a", "b"]), &mood(&["a"]))
             .unwrap()
             .contains("lacks the value(s) b"));
         assert_eq!(
-            lossy_change(&Array(Box::new(Integer)), &Array(Box::new(BigInt))),
+            pg(&Array(Box::new(Integer)), &Array(Box::new(BigInt))),
             None
         );
-        assert!(lossy_change(&Array(Box::new(BigInt)), &Array(Box::new(Integer))).is_some());
-        assert_eq!(
-            lossy_change(&Sql("CITEXT".into()), &Sql("citext".into())),
-            None
-        );
-        assert!(lossy_change(&Sql("citext".into()), &Sql("inet".into())).is_some());
-        assert!(lossy_change(&Integer, &Sql("int4".into())).is_some());
+        assert!(pg(&Array(Box::new(BigInt)), &Array(Box::new(Integer))).is_some());
+        assert_eq!(pg(&Sql("CITEXT".into()), &Sql("citext".into())), None);
+        assert!(pg(&Sql("citext".into()), &Sql("inet".into())).is_some());
     }
 
     #[test]
@@ -332,11 +407,114 @@ mod tests {
         use ColumnType::*;
         let plain = Timestamp { timezone: false };
         let zoned = Timestamp { timezone: true };
-        assert_eq!(lossy_change(&plain, &zoned), None);
-        assert!(lossy_change(&zoned, &plain).is_some());
-        assert_eq!(lossy_change(&Date, &plain), None);
-        assert!(lossy_change(&plain, &Date).is_some());
-        assert_eq!(lossy_change(&Jsonb, &Json), None);
-        assert!(lossy_change(&Json, &Jsonb).is_some());
+        assert_eq!(pg(&plain, &zoned), None);
+        assert!(pg(&zoned, &plain).is_some());
+        assert_eq!(pg(&Date, &plain), None);
+        assert!(pg(&plain, &Date).is_some());
+        assert_eq!(pg(&Jsonb, &Json), None);
+        assert!(pg(&Json, &Jsonb).is_some());
+    }
+
+    #[test]
+    fn sqlite_integers_are_64_bit_and_its_floats_doubles() {
+        use ColumnType::*;
+        // `integer` holds 19 digits on SQLite, more than a double keeps exactly.
+        assert_eq!(pg(&Integer, &Double), None);
+        assert_eq!(
+            sqlite(&Integer, &Double).as_deref(),
+            Some("converts integer to double: on SQLite an integer holds 19 digits and a float 15, so large integers lose their last digits")
+        );
+        assert!(sqlite(&BigInt, &Double).is_some());
+        assert!(sqlite(&BigInt, &Real).is_some());
+        assert!(sqlite(&SmallInt, &Real).is_some());
+        // REAL is a double on SQLite, so real and double hold the same values there.
+        assert_eq!(sqlite(&Double, &Real), None);
+        assert!(pg(&Double, &Real).is_some());
+        // Every integer type is the same INTEGER on SQLite.
+        assert_eq!(sqlite(&BigInt, &SmallInt), None);
+        assert!(pg(&BigInt, &SmallInt).is_some());
+    }
+
+    #[test]
+    fn floats_to_text_keep_their_digits_on_postgresql_only() {
+        use ColumnType::*;
+        // PostgreSQL 12+ prints floats so that they read back exactly.
+        assert_eq!(pg(&Double, &Text), None);
+        assert_eq!(pg(&Real, &Varchar { length: None }), None);
+        assert_eq!(
+            sqlite(&Double, &Text).as_deref(),
+            Some("converts double to text: on SQLite the text keeps only 15 significant digits of each float")
+        );
+        assert!(sqlite(&Real, &sql("citext")).is_some());
+        assert_eq!(sqlite(&Integer, &Text), None);
+        assert_eq!(sqlite(&numeric(10, 2), &Text), None);
+    }
+
+    #[test]
+    fn an_unknown_dialect_is_lossy_where_any_dialect_is() {
+        use ColumnType::*;
+        assert!(unknown(&Integer, &Double).is_some());
+        assert!(unknown(&Double, &Text).is_some());
+        assert!(unknown(&Double, &Real).is_some());
+        assert!(unknown(&BigInt, &Integer).is_some());
+        assert_eq!(unknown(&Integer, &BigInt), None);
+        assert_eq!(unknown(&Real, &Double), None);
+        assert_eq!(unknown(&Integer, &Text), None);
+    }
+
+    #[test]
+    fn citext_holds_every_text_value() {
+        use ColumnType::*;
+        for citext in ["citext", "CITEXT", " CiText "] {
+            for dialect in [Some(Dialect::Postgresql), Some(Dialect::Sqlite), None] {
+                let citext = sql(citext);
+                let varchar = Varchar { length: Some(20) };
+                assert_eq!(
+                    lossy_change(&varchar, &citext, dialect),
+                    None,
+                    "{dialect:?}"
+                );
+                assert_eq!(lossy_change(&Text, &citext, dialect), None, "{dialect:?}");
+                assert_eq!(lossy_change(&citext, &Text, dialect), None, "{dialect:?}");
+                assert!(lossy_change(&citext, &varchar, dialect)
+                    .unwrap()
+                    .contains("to varchar(20): values longer than 20 characters"));
+            }
+        }
+        assert!(equivalent(&sql("citext"), &Text));
+    }
+
+    #[test]
+    fn postgresql_spellings_compare_as_the_vocabulary() {
+        use ColumnType::*;
+        let varchar = |length| Varchar {
+            length: Some(length),
+        };
+        assert_eq!(pg(&sql("character varying(20)"), &varchar(50)), None);
+        assert!(pg(&sql("character varying(50)"), &varchar(20))
+            .unwrap()
+            .contains("shortens character varying(50) to varchar(20)"));
+        assert_eq!(pg(&sql("int4"), &BigInt), None);
+        assert_eq!(pg(&Integer, &sql("int4")), None);
+        assert!(pg(&sql("int8"), &Integer).is_some());
+        assert_eq!(pg(&sql("int4"), &sql("int8")), None);
+        assert_eq!(pg(&Real, &sql("double precision")), None);
+        assert_eq!(pg(&sql("numeric(10, 2)"), &numeric(12, 2)), None);
+        assert!(pg(&sql("NUMERIC(10,2)"), &numeric(10, 1)).is_some());
+        assert_eq!(
+            pg(
+                &sql("timestamp without time zone"),
+                &sql("timestamp with time zone")
+            ),
+            None
+        );
+        assert!(pg(
+            &sql("timestamp with time zone"),
+            &Timestamp { timezone: false }
+        )
+        .is_some());
+        assert_eq!(pg(&sql("integer[]"), &Array(Box::new(BigInt))), None);
+        assert!(sqlite(&sql("int4"), &Double).is_some());
+        assert!(equivalent(&sql("int4"), &Integer));
     }
 }

@@ -15,7 +15,7 @@ use crate::plan::Direction;
 use crate::revision::Revision;
 
 use super::classify::{Certainty, RowMeasure};
-use super::confirm;
+use super::confirm::{self, Allowance};
 use super::object::DataObject;
 use super::report::{Confirmation, Finding, RowCount};
 use super::types;
@@ -71,7 +71,7 @@ pub struct StepGuard {
     /// Unconfirmed findings that destroy what they name: counted in the transaction just
     /// before their operation; anything to lose refuses the step.
     pub deferred: Vec<Finding>,
-    allowances: Vec<String>,
+    allowances: Vec<Allowance>,
     dialect: Option<Dialect>,
     /// Tables whose columns the plan added up to this step: an UPDATE of them may be a
     /// backfill of those columns.
@@ -83,7 +83,7 @@ impl StepGuard {
         revision: &Revision,
         direction: Direction,
         verified: bool,
-        allowances: Vec<String>,
+        allowances: Vec<Allowance>,
         dialect: Option<Dialect>,
     ) -> StepGuard {
         StepGuard {
@@ -214,7 +214,10 @@ impl StepGuard {
         let by_finding = self.confirmed.iter().any(|finding| {
             covers(&finding.object, object)
                 || (finding.op_index == op_index
-                    && matches!(finding.object, DataObject::Unknown | DataObject::Named { .. })
+                    && matches!(
+                        finding.object,
+                        DataObject::Unknown | DataObject::Named { .. }
+                    )
                     && matches!(finding.confirmation, Confirmation::OnOperation)
                     && revision_confirms(op, &self.revision))
         });
@@ -224,9 +227,18 @@ impl StepGuard {
                     || (matches!(op, Operation::Execute(_)) && name == self.revision)
             })
         });
-        by_finding
-            || by_operation
-            || !confirm::matching_allowances(&self.allowances, &self.revision, object).is_empty()
+        let allowed = |object: &DataObject| {
+            !confirm::matching_allowances(&self.allowances, &self.revision, object).is_empty()
+        };
+        let schema_allowed = object.table_name().is_some_and(|(schema, _)| {
+            schema.is_some_and(|schema| {
+                allowed(&DataObject::Named {
+                    kind: "schema",
+                    name: schema.to_string(),
+                })
+            })
+        });
+        by_finding || by_operation || allowed(object) || schema_allowed
     }
 
     /// Rows updated in a table whose columns the plan added, when this operation overwrites
@@ -252,29 +264,60 @@ impl StepGuard {
                 crate::autogen::sqlite_type(to),
             ),
             _ => (
-                crate::autogen::postgres_type(from),
-                crate::autogen::postgres_type(to),
+                ColumnType::from_postgres_spelling(from),
+                ColumnType::from_postgres_spelling(to),
             ),
         };
         if old == new || (matches!(old, ColumnType::Sql(_)) && from.eq_ignore_ascii_case(to)) {
             return None;
         }
-        types::lossy_change(&old, &new)
+        types::lossy_change(&old, &new, self.dialect)
     }
 }
 
 /// Whether confirming `confirmed` confirms the loss of `object`: the same object, or a column
 /// of a confirmed table.
+/// A confirmed schema covers every table in it, since its drop says so.
 fn covers(confirmed: &DataObject, object: &DataObject) -> bool {
-    if confirmed == object {
-        return true;
-    }
     match (confirmed, object) {
-        (DataObject::Table { schema, table }, DataObject::Column { .. }) => {
-            object.table_name() == Some((schema.as_deref(), table))
+        (
+            DataObject::Table { schema, table },
+            DataObject::Table { .. } | DataObject::Column { .. },
+        ) => object.table_name().is_some_and(|(other_schema, other)| {
+            other == table && same_schema(other_schema, schema.as_deref())
+        }),
+        (
+            DataObject::Column {
+                schema,
+                table,
+                column,
+            },
+            DataObject::Column {
+                schema: other_schema,
+                table: other,
+                column: other_column,
+            },
+        ) => {
+            table == other
+                && column == other_column
+                && same_schema(schema.as_deref(), other_schema.as_deref())
         }
-        _ => false,
+        (
+            DataObject::Named {
+                kind: "schema",
+                name,
+            },
+            _,
+        ) => object
+            .table_name()
+            .is_some_and(|(schema, _)| schema == Some(name.as_str())),
+        _ => confirmed == object,
     }
+}
+
+/// No schema means the default one, which is `public` unless the search path says otherwise.
+fn same_schema(a: Option<&str>, b: Option<&str>) -> bool {
+    a.filter(|name| *name != "public") == b.filter(|name| *name != "public")
 }
 
 fn revision_confirms(op: &Operation, revision: &str) -> bool {

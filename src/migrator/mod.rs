@@ -44,7 +44,7 @@ use crate::exec::{
     self, EditedRevision, ExecError, Progress, RunOptions, Silent, StepLabel, TransactionMode,
 };
 use crate::graph::RevisionMap;
-use crate::guard::{self, Allowances, GuardError, GuardReport};
+use crate::guard::{self, AllowanceError, Allowances, GuardError, GuardReport};
 use crate::plan::{self, Direction, PlanError};
 use crate::project::Project;
 use crate::revision::{self, Revision, RevisionFileError};
@@ -72,6 +72,10 @@ pub enum MigrateError {
     /// report names each unconfirmed operation, its revision and the rows it would destroy.
     #[error("{0}")]
     Blocked(GuardReport),
+    /// An [`allow_data_loss`](Migrator::allow_data_loss) value has an unknown kind or could
+    /// name two things (exit status 2); refused before connecting.
+    #[error(transparent)]
+    Allowance(AllowanceError),
     /// The database could not be reached, locked or read (exit status 1).
     #[error(transparent)]
     Database(DbError),
@@ -89,7 +93,9 @@ impl MigrateError {
     pub fn exit_code(&self) -> i32 {
         match self {
             MigrateError::Load(error) => error.exit_code(),
-            MigrateError::NoUrl | MigrateError::Target(_) => EXIT_BAD_INPUT,
+            MigrateError::NoUrl | MigrateError::Target(_) | MigrateError::Allowance(_) => {
+                EXIT_BAD_INPUT
+            }
             MigrateError::Blocked(_) => EXIT_BLOCKED,
             MigrateError::Failed(error) => error.exit_code(),
             MigrateError::Database(_) | MigrateError::Task(_) => EXIT_FAILED,
@@ -305,8 +311,11 @@ impl Migrator {
         self
     }
 
-    /// Lets destructive operations run, as `--allow-data-loss` does: a revision id, a table
-    /// (`table` or `schema.table`, covering its columns), or `"all"`. Call it once per value.
+    /// Lets destructive operations run, as `--allow-data-loss` does: `"table:users"` (or
+    /// `"table:schema.users"`, covering its columns), `"column:users.email"`,
+    /// `"revision:<id>"`, `"schema:name"` (also `type:`, `domain:`, `extension:`,
+    /// `database:`), or `"all"`. Call it once per value. A value the guard cannot read, or a
+    /// bare one naming two things, fails the run with [`MigrateError::Allowance`].
     pub fn allow_data_loss(mut self, what: impl Into<String>) -> Migrator {
         self.allowances.allow_data_loss.push(what.into());
         self
@@ -373,6 +382,9 @@ impl Migrator {
         target: &str,
         progress: &mut dyn Progress,
     ) -> Result<MigrationReport, MigrateError> {
+        self.allowances
+            .validate(&self.map)
+            .map_err(MigrateError::Allowance)?;
         let mut backend = self.connect()?;
         let summary = exec::migrate(
             backend.as_mut(),
@@ -405,6 +417,9 @@ impl Migrator {
     /// What `rmig check` reports: the database's revisions, the pending steps, and whether the
     /// guard would block them. Changes nothing.
     pub fn check(&self) -> Result<CheckReport, MigrateError> {
+        self.allowances
+            .validate(&self.map)
+            .map_err(MigrateError::Allowance)?;
         let current = self.current()?;
         let plan = plan::upgrade(&self.map, &current, "heads")?;
         let pending = plan

@@ -257,6 +257,82 @@ impl ColumnType {
     }
 }
 
+impl ColumnType {
+    /// A PostgreSQL type name (as `format_type` and psql print it, or as a user writes
+    /// `sql_type`) in the vocabulary: `int4`, `character varying(20)`, `double precision`,
+    /// `timestamp with time zone`, `text[]`. `Sql` with the text when it has no vocabulary
+    /// form. Autogenerate reads reflected columns with it, and the guard compares verbatim
+    /// types with it, so both agree on what a spelling means.
+    pub fn from_postgres_spelling(text: &str) -> ColumnType {
+        let spelled = normalize_type_text(text);
+        if let Some(element) = spelled.strip_suffix("[]") {
+            return match ColumnType::from_postgres_spelling(element) {
+                ColumnType::Sql(_) => ColumnType::Sql(text.trim().to_string()),
+                element => ColumnType::Array(Box::new(element)),
+            };
+        }
+        // Malformed arguments make the whole text a name no arm knows, so it stays `Sql`.
+        let (base, arguments) = split_arguments(&spelled).unwrap_or((spelled.as_str(), Vec::new()));
+        match (base, arguments.as_slice()) {
+            ("integer" | "int" | "int4", []) => ColumnType::Integer,
+            ("bigint" | "int8", []) => ColumnType::BigInt,
+            ("smallint" | "int2", []) => ColumnType::SmallInt,
+            ("text", []) => ColumnType::Text,
+            ("character varying" | "varchar", []) => ColumnType::Varchar { length: None },
+            ("character varying" | "varchar", [length]) => ColumnType::Varchar {
+                length: Some(*length),
+            },
+            ("boolean" | "bool", []) => ColumnType::Boolean,
+            ("numeric" | "decimal", []) => ColumnType::Numeric {
+                precision: None,
+                scale: None,
+            },
+            ("numeric" | "decimal", [precision]) => ColumnType::Numeric {
+                precision: Some(*precision),
+                scale: Some(0),
+            },
+            ("numeric" | "decimal", [precision, scale]) => ColumnType::Numeric {
+                precision: Some(*precision),
+                scale: Some(*scale),
+            },
+            ("real" | "float4", []) => ColumnType::Real,
+            ("double precision" | "float8", []) => ColumnType::Double,
+            ("date", []) => ColumnType::Date,
+            ("timestamp" | "timestamp without time zone", []) => {
+                ColumnType::Timestamp { timezone: false }
+            }
+            ("timestamptz" | "timestamp with time zone", []) => {
+                ColumnType::Timestamp { timezone: true }
+            }
+            ("uuid", []) => ColumnType::Uuid,
+            ("json", []) => ColumnType::Json,
+            ("jsonb", []) => ColumnType::Jsonb,
+            ("bytea", []) => ColumnType::Binary,
+            _ => ColumnType::Sql(text.trim().to_string()),
+        }
+    }
+}
+
+/// A type's text in lower case, single spaces, none around parentheses and commas.
+pub(crate) fn normalize_type_text(text: &str) -> String {
+    let lowered = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    let mut out = String::with_capacity(lowered.len());
+    for c in lowered.chars() {
+        if matches!(c, '(' | ')' | ',') && out.ends_with(' ') {
+            out.pop();
+        }
+        if c == ' ' && (out.ends_with('(') || out.ends_with(',')) {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Splits `name(1, 2)` into `name` and its numeric arguments; None when it is malformed.
 fn split_arguments(spelled: &str) -> Option<(&str, Vec<u32>)> {
     let Some((base, rest)) = spelled.split_once('(') else {
@@ -453,6 +529,37 @@ mod tests {
 
     fn type_of(spelled: &str) -> Result<ColumnType, String> {
         ColumnType::parse(spelled)
+    }
+
+    #[test]
+    fn postgres_spellings_read_back_into_the_vocabulary() {
+        assert_eq!(
+            ColumnType::from_postgres_spelling("integer"),
+            ColumnType::Integer
+        );
+        assert_eq!(
+            ColumnType::from_postgres_spelling("character varying(20)"),
+            ColumnType::Varchar { length: Some(20) }
+        );
+        assert_eq!(
+            ColumnType::from_postgres_spelling("numeric(10,2)"),
+            ColumnType::Numeric {
+                precision: Some(10),
+                scale: Some(2)
+            }
+        );
+        assert_eq!(
+            ColumnType::from_postgres_spelling("timestamp with time zone"),
+            ColumnType::Timestamp { timezone: true }
+        );
+        assert_eq!(
+            ColumnType::from_postgres_spelling("text[]"),
+            ColumnType::Array(Box::new(ColumnType::Text))
+        );
+        assert_eq!(
+            ColumnType::from_postgres_spelling("citext"),
+            ColumnType::Sql("citext".into())
+        );
     }
 
     #[test]

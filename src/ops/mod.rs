@@ -20,6 +20,7 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
+pub(crate) use column::normalize_type_text;
 use column::TypeSpelling;
 pub use column::{Column, ColumnForeignKey, ColumnType, Identity};
 pub use constraint::{
@@ -406,6 +407,10 @@ pub struct DropTableComment {
     pub existing_comment: Option<String>,
     pub schema: Option<String>,
 }
+
+/// The line every `rmig import-alembic` placeholder's SQL ends with: the guard refuses an
+/// `execute` holding it, and a database that is made to run it anyway fails.
+pub const PLACEHOLDER_MARKER: &str = "RMIG_IMPORT_PLACEHOLDER";
 
 /// `op.execute`: SQL run as written. A dialect's own text replaces `sqltext` on that dialect;
 /// on a dialect with no text at all the operation does nothing, which is how a revision runs

@@ -4,8 +4,7 @@ use crate::db::{Backend, DbError};
 use crate::ops::{Column, ColumnType, ForeignKeyMatch, Identity, Initially, ReferentialAction};
 
 use super::super::model::{
-    postgres_type, Check, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, TableColumn,
-    Unique,
+    Check, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, TableColumn, Unique,
 };
 use super::{json_rows, text};
 
@@ -184,7 +183,7 @@ fn reflect_namespace(
                     enum_type
                 }
             }
-            _ => postgres_type(&type_text),
+            _ => ColumnType::from_postgres_spelling(&type_text),
         };
         // A SERIAL column's default is its own sequence: rmig's create_table makes it from
         // the integer key, so it is not a default the schema file states.
