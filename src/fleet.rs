@@ -329,6 +329,7 @@ mod tests {
             Outcome::Blocked(GuardReport {
                 findings: Vec::new(),
                 unused_allowances: Vec::new(),
+                stage: crate::guard::ReportStage::BeforeRun,
             }),
         );
         let failed = |code| {

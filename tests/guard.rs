@@ -200,10 +200,11 @@ sqltext = "DROP SCHEMA users CASCADE"
         stderr.contains("--allow-data-loss=users is ambiguous: write table:users or schema:users"),
         "{stderr}"
     );
+    // Online the drop runs under verification, and the table it took is what is reported.
     let (code, stderr) = project.fails(&["upgrade", "head", "--allow-data-loss=table:users"]);
     assert_eq!(code, 3, "{stderr}");
     assert!(
-        stderr.contains("--allow-data-loss=schema:users"),
+        stderr.contains("users.accounts") && stderr.contains("the step was rolled back"),
         "{stderr}"
     );
     let (code, stderr) = project.fails(&["upgrade", "head", "--allow-data-loss=tabel:users"]);
@@ -298,18 +299,31 @@ fn raw_truncate_and_unbounded_delete_are_blocked() {
             "{sql} must not have run"
         );
     }
-    // A DELETE with a WHERE clause destroys only what it names, and runs.
-    let db = TestDatabase::new();
-    let trim = "revision = \"c3000000\"\ndown_revision = \"1975ea83b712\"\ndowngrade = []\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"DELETE FROM user_profiles WHERE id = 3\"\n";
-    let project = Project::new(
-        &db.url,
-        &[
-            ("1975ea83b712_create.toml", CREATE_PROFILES),
-            ("c3000000_trim.toml", trim),
-        ],
-    );
-    project.ok(&["upgrade", "head"]);
-    assert_eq!(db.count("SELECT count(*) FROM user_profiles"), 2);
+    // A DELETE with a WHERE clause runs under verification: the row it deleted refuses the
+    // step, which is rolled back; confirmed, it runs.
+    for (confirmation, code, left) in [
+        ("", 3, 3),
+        ("confirm_data_loss = \"user_profiles\"\n", 0, 2),
+    ] {
+        let db = TestDatabase::new();
+        let trim = format!("revision = \"c3000000\"\ndown_revision = \"1975ea83b712\"\ndowngrade = []\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"DELETE FROM user_profiles WHERE id = 3\"\n{confirmation}");
+        let project = Project::new(
+            &db.url,
+            &[
+                ("1975ea83b712_create.toml", CREATE_PROFILES),
+                ("c3000000_trim.toml", &trim),
+            ],
+        );
+        project.ok(&["upgrade", "1975ea83b712"]);
+        let output = project.run(&["upgrade", "head"]);
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_eq!(db.count("SELECT count(*) FROM user_profiles"), left);
+    }
 }
 
 #[test]

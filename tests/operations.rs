@@ -1414,7 +1414,7 @@ table_name = "events"
 confirm_data_loss = "events"
 "#;
     // YAML, for an explicit null; TOML has none (a column left out gets its default).
-    let rows = "revision: b0000002\ndown_revision: a0000001\nmessage: seed\nupgrade:\n  - op: bulk_insert\n    table_name: events\n    rows:\n      - { id: 1, title: \"Ada's talk\", public: true, held_on: \"1843-07-01\", attendance: 9007199254740993, rating: 4.5, note: null }\n      - { id: 2, title: \"x'); DROP TABLE events; --\", public: false, held_on: \"2024-02-29\", attendance: -1, rating: -0.25 }\n      - { id: 3, title: \"nulls\", public: null, held_on: null, attendance: null, rating: null, note: \"ünïcödé\" }\ndowngrade:\n  - op: execute\n    sqltext: DELETE FROM events WHERE id IN (1, 2, 3)\n";
+    let rows = "revision: b0000002\ndown_revision: a0000001\nmessage: seed\nupgrade:\n  - op: bulk_insert\n    table_name: events\n    rows:\n      - { id: 1, title: \"Ada's talk\", public: true, held_on: \"1843-07-01\", attendance: 9007199254740993, rating: 4.5, note: null }\n      - { id: 2, title: \"x'); DROP TABLE events; --\", public: false, held_on: \"2024-02-29\", attendance: -1, rating: -0.25 }\n      - { id: 3, title: \"nulls\", public: null, held_on: null, attendance: null, rating: null, note: \"ünïcödé\" }\ndowngrade:\n  - op: execute\n    sqltext: DELETE FROM events WHERE id IN (1, 2, 3)\n    confirm_data_loss: events\n";
     let case = Case::new(
         kind,
         &[

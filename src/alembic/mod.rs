@@ -29,9 +29,7 @@ use std::path::{Path, PathBuf};
 use emit::{ConfigOut, Entry, OpTable, Toml};
 use statements::{Body, Item, Placeholder};
 
-/// The line every placeholder's SQL ends with: no SQL parser reads it, so the guard refuses
-/// the operation as unreadable, and a database that is made to run it anyway fails.
-pub const PLACEHOLDER_MARKER: &str = "RMIG_IMPORT_PLACEHOLDER";
+pub use crate::ops::PLACEHOLDER_MARKER;
 
 /// Why an import failed; each names the file at fault.
 #[derive(Debug, thiserror::Error)]

@@ -528,7 +528,7 @@ fn a_placeholder_is_refused_by_the_guard_and_cannot_run() {
     let losses = crate::guard::classify(&operation);
     assert_eq!(losses.len(), 1);
     assert!(
-        losses[0].reason.contains("cannot be parsed"),
+        losses[0].reason.contains("is a placeholder"),
         "{:?}",
         losses[0]
     );

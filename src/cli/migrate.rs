@@ -225,8 +225,13 @@ fn print_script(
         Direction::Upgrade => plan::upgrade(map, &current, target)?,
         Direction::Downgrade => plan::downgrade(map, &current, target)?,
     };
-    let checked = guard::check(map, plan, allowances)?;
     let options = script_options(&project.settings)?;
+    // Offline nothing can be verified: whatever may destroy data must be confirmed.
+    let mode = guard::CheckMode {
+        dialect: Some(options.dialect),
+        verifies: false,
+    };
+    let checked = guard::check(map, plan, allowances, mode)?;
     out.write_all(render_script(map, checked.plan(), &options)?.as_bytes())?;
     Ok(())
 }

@@ -204,7 +204,7 @@ pub(super) fn check(
 }
 
 fn lint(project: &Project, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
-    let report = guard::lint(&project.map);
+    let report = guard::lint(&project.map, project.settings.dialect().ok());
     if json {
         serde_json::to_writer_pretty(&mut *out, &report).map_err(std::io::Error::from)?;
         writeln!(out)?;

@@ -8,6 +8,7 @@ mod postgres;
 mod sqlite;
 mod tls;
 mod url;
+mod watch;
 
 use std::time::Duration;
 
@@ -122,6 +123,16 @@ pub trait Backend {
     /// lower-case hex. For reading catalogs and PRAGMAs, such as the table definition a SQLite
     /// rebuild starts from.
     fn query_rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
+
+    /// Starts watching the tables that exist now (but `excluded`, rmig's own tables) for what
+    /// later statements do to them, for the guard's check of each step's effects; nothing when
+    /// already watching. A rollback ends the watch.
+    fn watch_effects(&mut self, excluded: &[&str]) -> Result<(), DbError>;
+
+    /// What the statements since the last call did to the watched tables, as the database
+    /// itself records it: tables and columns gone, types changed, rows deleted or updated,
+    /// storage replaced.
+    fn observed_effects(&mut self) -> Result<Vec<crate::guard::Observed>, DbError>;
 
     /// Whether the table exists (schema `None`: the connection's default).
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError>;

@@ -10,8 +10,10 @@ use postgres::{Client, NoTls, SimpleQueryMessage};
 
 use super::tls::MakeOpensslConnect;
 use super::url::{ConnectOptions, PostgresUrl, TlsMode};
+use super::watch::{columns_from_json, TableState};
 use super::{Backend, DbError};
 use crate::dialect::Dialect;
+use crate::guard::{Observed, ObservedEffect};
 use crate::ops::ScalarValue;
 use crate::version_table::VersionTable;
 
@@ -27,7 +29,49 @@ pub struct PostgresBackend {
     /// Statements prepared on this session by their SQL text: a bulk insert or the audit
     /// row of every step is parsed once per run, not once per row.
     prepared: HashMap<String, postgres::Statement>,
+    /// The tables the guard's verification watches, once a run asked for it.
+    watch: Option<PgWatch>,
 }
+
+/// Watched tables by oid, and the row counters of the open transaction already reported.
+struct PgWatch {
+    tables: HashMap<u32, TableState>,
+    /// `(n_tup_del, n_tup_upd)` of `pg_stat_xact_user_tables` at the last look, by oid: the
+    /// view counts from the start of the transaction, so each look reports the difference.
+    seen: HashMap<u32, (i64, i64)>,
+    /// rmig's own tables (version, history), whose rows each step changes.
+    excluded: Vec<String>,
+}
+
+/// Every table, partitioned table and materialized view of the user's schemas, with its
+/// storage and columns; `current_schema()` reads as no schema.
+const WATCH_TABLES_SQL: &str = "SELECT c.oid, nullif(n.nspname::text, current_schema()), \
+    c.relname::text, c.relfilenode::int8, coalesce((SELECT json_agg(json_build_array(a.attnum, \
+    a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum) FROM pg_attribute a \
+    WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::text, '[]') \
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname <> 'information_schema' \
+    AND n.nspname NOT LIKE 'pg\\_%'";
+
+/// What this session's open transaction touched: every relation it holds a lock on (a drop,
+/// a rewrite, a TRUNCATE or a column change takes ACCESS EXCLUSIVE; DML, even in a trigger or
+/// a cascade, takes a lock too, and locks last until the transaction ends), whether it still
+/// exists, its storage, the rows deleted and updated in this transaction, and for exclusive
+/// locks its columns now.
+const WATCH_EFFECTS_SQL: &str = "WITH locked AS (SELECT relation, \
+    bool_or(mode = 'AccessExclusiveLock') AS exclusive FROM pg_locks \
+    WHERE locktype = 'relation' AND pid = pg_backend_pid() \
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
+    GROUP BY relation) \
+    SELECT l.relation, c.oid IS NOT NULL, nullif(n.nspname::text, current_schema()), \
+    c.relname::text, c.relfilenode::int8, coalesce(s.n_tup_del, 0), coalesce(s.n_tup_upd, 0), \
+    CASE WHEN l.exclusive AND c.oid IS NOT NULL THEN coalesce((SELECT json_agg(json_build_array( \
+    a.attnum, a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum) \
+    FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::text, \
+    '[]') END \
+    FROM locked l LEFT JOIN pg_class c ON c.oid = l.relation \
+    LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
+    LEFT JOIN pg_stat_xact_user_tables s ON s.relid = l.relation";
 
 impl PostgresBackend {
     pub fn connect(
@@ -68,6 +112,7 @@ impl PostgresBackend {
         let mut backend = PostgresBackend {
             client,
             prepared: HashMap::new(),
+            watch: None,
         };
         // PostgreSQL 14+ then notices within a second when rmig dies mid-statement (killed,
         // network gone) and ends the session, rolling back its step and freeing the run lock.
@@ -93,6 +138,16 @@ impl PostgresBackend {
             }
         }
         Ok(backend)
+    }
+
+    /// The transaction's row counters start again in the next one; after a rollback the
+    /// watched tables are read anew, since what the transaction changed did not happen.
+    fn transaction_ended(&mut self, rolled_back: bool) {
+        if rolled_back {
+            self.watch = None;
+        } else if let Some(watch) = self.watch.as_mut() {
+            watch.seen.clear();
+        }
     }
 
     /// The session's prepared statement for `sql`, preparing it on first use.
@@ -298,10 +353,12 @@ impl Backend for PostgresBackend {
     }
 
     fn commit(&mut self) -> Result<(), DbError> {
+        self.transaction_ended(false);
         self.batch("COMMIT")
     }
 
     fn rollback(&mut self) -> Result<(), DbError> {
+        self.transaction_ended(true);
         self.batch("ROLLBACK")
     }
 
@@ -384,6 +441,7 @@ impl Backend for PostgresBackend {
     }
 
     fn commit_and_begin_query(&mut self, select: &str) -> Result<Vec<String>, DbError> {
+        self.transaction_ended(false);
         let script = format!("COMMIT; BEGIN; {select}");
         let messages = self
             .client
@@ -428,6 +486,103 @@ impl Backend for PostgresBackend {
                 _ => None,
             })
             .collect())
+    }
+
+    fn watch_effects(&mut self, excluded: &[&str]) -> Result<(), DbError> {
+        if self.watch.is_some() {
+            return Ok(());
+        }
+        let statement = self.prepare_cached(WATCH_TABLES_SQL)?;
+        let rows = self
+            .client
+            .query(&statement, &[])
+            .map_err(|e| statement_error(WATCH_TABLES_SQL, &e))?;
+        let mut tables = HashMap::with_capacity(rows.len());
+        for row in rows {
+            let oid: u32 = row.get(0);
+            tables.insert(
+                oid,
+                TableState {
+                    schema: row.get(1),
+                    name: row.get(2),
+                    storage: row.get(3),
+                    columns: columns_from_json(row.get(4))?,
+                },
+            );
+        }
+        self.watch = Some(PgWatch {
+            tables,
+            seen: HashMap::new(),
+            excluded: excluded.iter().map(|name| name.to_string()).collect(),
+        });
+        Ok(())
+    }
+
+    fn observed_effects(&mut self) -> Result<Vec<Observed>, DbError> {
+        if self.watch.is_none() {
+            return Ok(Vec::new());
+        }
+        let statement = self.prepare_cached(WATCH_EFFECTS_SQL)?;
+        let rows = self
+            .client
+            .query(&statement, &[])
+            .map_err(|e| statement_error(WATCH_EFFECTS_SQL, &e))?;
+        let Some(watch) = self.watch.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let mut observed = Vec::new();
+        for row in rows {
+            let oid: u32 = row.get(0);
+            let Some(before) = watch.tables.get(&oid).cloned() else {
+                // Created by this run, or a system catalog: nothing from before to lose.
+                continue;
+            };
+            if watch.excluded.contains(&before.name) {
+                continue;
+            }
+            let exists: bool = row.get(1);
+            if !exists {
+                observed.push(Observed {
+                    object: before.object(),
+                    effect: ObservedEffect::TableDropped,
+                });
+                watch.tables.remove(&oid);
+                continue;
+            }
+            let (deleted, updated): (i64, i64) = (row.get(5), row.get(6));
+            let (deleted_before, updated_before) = watch.seen.get(&oid).copied().unwrap_or((0, 0));
+            watch.seen.insert(oid, (deleted, updated));
+            let mut now = TableState {
+                schema: row.get(2),
+                name: row.get(3),
+                storage: row.get(4),
+                columns: before.columns.clone(),
+            };
+            if deleted > deleted_before {
+                observed.push(Observed {
+                    object: now.object(),
+                    effect: ObservedEffect::RowsDeleted((deleted - deleted_before) as u64),
+                });
+            }
+            if updated > updated_before {
+                observed.push(Observed {
+                    object: now.object(),
+                    effect: ObservedEffect::RowsUpdated((updated - updated_before) as u64),
+                });
+            }
+            if let Some(columns) = row.get::<_, Option<&str>>(7) {
+                now.columns = columns_from_json(columns)?;
+                if now.storage != before.storage {
+                    observed.push(Observed {
+                        object: now.object(),
+                        effect: ObservedEffect::StorageReplaced,
+                    });
+                }
+                before.column_changes(&now, &mut observed);
+            }
+            watch.tables.insert(oid, now);
+        }
+        Ok(observed)
     }
 
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {

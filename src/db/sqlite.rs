@@ -5,18 +5,48 @@
 
 use std::time::Duration;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::hooks::{Action, AuthAction, AuthContext, Authorization};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::Connection;
 
 use super::url::{ConnectOptions, SqliteTarget};
+use super::watch::{ColumnState, TableState};
 use super::{Backend, DbError};
 use crate::dialect::Dialect;
+use crate::guard::{Observed, ObservedEffect};
 use crate::ops::ScalarValue;
 use crate::version_table::VersionTable;
 
 pub struct SqliteBackend {
     connection: Connection,
+    /// The tables the guard's verification watches, once a run asked for it.
+    watch: Option<SqliteWatch>,
 }
+
+/// Watched tables by name, and the rows deleted and updated in each since the last look,
+/// counted by SQLite's update hook, which sees every row a statement changes, those of
+/// triggers and foreign-key cascades included. An authorizer answering IGNORE to each DELETE
+/// makes SQLite delete a whole table row by row instead of truncating it unseen (the hook
+/// does not see rows a REPLACE conflict removes: the guard refuses REPLACE statically).
+struct SqliteWatch {
+    tables: Vec<TableState>,
+    changes: Arc<Mutex<HashMap<String, RowChanges>>>,
+    excluded: Vec<String>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct RowChanges {
+    deleted: u64,
+    updated: u64,
+}
+
+/// Every table with its root page and columns.
+const WATCH_TABLES_SQL: &str = "SELECT m.name, m.rootpage, p.name, p.type \
+    FROM sqlite_schema m JOIN pragma_table_xinfo(m.name) p \
+    WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid";
 
 impl SqliteBackend {
     pub fn open(
@@ -50,7 +80,47 @@ impl SqliteBackend {
                 url: format!("{target:?}"),
                 reason: format!("cannot set PRAGMA foreign_keys: {e}"),
             })?;
-        Ok(SqliteBackend { connection })
+        Ok(SqliteBackend {
+            connection,
+            watch: None,
+        })
+    }
+
+    fn watched_tables(&self) -> Result<Vec<TableState>, DbError> {
+        let mut statement = self
+            .connection
+            .prepare(WATCH_TABLES_SQL)
+            .map_err(|e| statement_error(WATCH_TABLES_SQL, e))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| statement_error(WATCH_TABLES_SQL, e))?;
+        let mut tables: Vec<TableState> = Vec::new();
+        for (table, root, column, type_) in rows {
+            if tables.last().is_none_or(|last| last.name != table) {
+                tables.push(TableState {
+                    schema: None,
+                    name: table,
+                    storage: root,
+                    columns: Vec::new(),
+                });
+            }
+            if let Some(last) = tables.last_mut() {
+                last.columns.push(ColumnState {
+                    key: None,
+                    name: column,
+                    type_,
+                });
+            }
+        }
+        Ok(tables)
     }
 
     fn values(params: &[ScalarValue]) -> Vec<Value> {
@@ -131,6 +201,13 @@ impl Backend for SqliteBackend {
     }
 
     fn rollback(&mut self) -> Result<(), DbError> {
+        // What the transaction changed did not happen: the tables are read anew.
+        if self.watch.take().is_some() {
+            self.connection
+                .update_hook(None::<fn(Action, &str, &str, i64)>);
+            self.connection
+                .authorizer(None::<fn(AuthContext<'_>) -> Authorization>);
+        }
         if self.connection.is_autocommit() {
             return Ok(());
         }
@@ -199,6 +276,129 @@ impl Backend for SqliteBackend {
             .map_err(|e| statement_error(sql, e))?;
         rows.collect::<Result<Vec<_>, _>>()
             .map_err(|e| statement_error(sql, e))
+    }
+
+    fn watch_effects(&mut self, excluded: &[&str]) -> Result<(), DbError> {
+        if self.watch.is_some() {
+            return Ok(());
+        }
+        let changes: Arc<Mutex<HashMap<String, RowChanges>>> = Arc::default();
+        let counter = Arc::clone(&changes);
+        self.connection.update_hook(Some(
+            move |action: Action, database: &str, table: &str, _: i64| {
+                if database != "main" {
+                    return;
+                }
+                let mut changes = counter
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                match action {
+                    Action::SQLITE_DELETE => {
+                        changes.entry(table.to_string()).or_default().deleted += 1
+                    }
+                    Action::SQLITE_UPDATE => {
+                        changes.entry(table.to_string()).or_default().updated += 1
+                    }
+                    _ => {}
+                }
+            },
+        ));
+        // DROP TABLE and DROP VIEW ask for DELETE on what they drop right after asking for the
+        // drop, and IGNORE there would skip the drop: only a DELETE statement of a user's
+        // table gets IGNORE.
+        let mut dropping: Option<String> = None;
+        self.connection
+            .authorizer(Some(move |context: AuthContext<'_>| match context.action {
+                AuthAction::DropTable { table_name } | AuthAction::DropTempTable { table_name } => {
+                    dropping = Some(table_name.to_string());
+                    Authorization::Allow
+                }
+                AuthAction::DropView { view_name } | AuthAction::DropTempView { view_name } => {
+                    dropping = Some(view_name.to_string());
+                    Authorization::Allow
+                }
+                AuthAction::Delete { table_name } => {
+                    // DROP INDEX and DROP TRIGGER delete from the schema table.
+                    if dropping.take().as_deref() == Some(table_name)
+                        || table_name.starts_with("sqlite_")
+                    {
+                        Authorization::Allow
+                    } else {
+                        Authorization::Ignore
+                    }
+                }
+                _ => Authorization::Allow,
+            }));
+        self.watch = Some(SqliteWatch {
+            tables: self.watched_tables()?,
+            changes,
+            excluded: excluded.iter().map(|name| name.to_string()).collect(),
+        });
+        Ok(())
+    }
+
+    fn observed_effects(&mut self) -> Result<Vec<Observed>, DbError> {
+        if self.watch.is_none() {
+            return Ok(Vec::new());
+        }
+        let now = self.watched_tables()?;
+        let Some(watch) = self.watch.as_mut() else {
+            return Ok(Vec::new());
+        };
+        let changes: HashMap<String, RowChanges> = std::mem::take(
+            &mut *watch
+                .changes
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        let mut observed = Vec::new();
+        let mut still_watched = Vec::with_capacity(watch.tables.len());
+        for before in &watch.tables {
+            if watch.excluded.contains(&before.name) {
+                still_watched.push(before.clone());
+                continue;
+            }
+            // A rename keeps the root page; a rebuild (copy, drop, rename back) keeps the name.
+            let after = now
+                .iter()
+                .find(|table| table.name == before.name)
+                .or_else(|| {
+                    now.iter().find(|table| {
+                        table.storage == before.storage
+                            && !watch.tables.iter().any(|known| known.name == table.name)
+                    })
+                });
+            let Some(after) = after else {
+                observed.push(Observed {
+                    object: before.object(),
+                    effect: ObservedEffect::TableDropped,
+                });
+                continue;
+            };
+            before.column_changes(after, &mut observed);
+            for name in [&before.name, &after.name] {
+                if let Some(change) = changes.get(name) {
+                    if change.deleted > 0 {
+                        observed.push(Observed {
+                            object: after.object(),
+                            effect: ObservedEffect::RowsDeleted(change.deleted),
+                        });
+                    }
+                    if change.updated > 0 {
+                        observed.push(Observed {
+                            object: after.object(),
+                            effect: ObservedEffect::RowsUpdated(change.updated),
+                        });
+                    }
+                }
+                if before.name == after.name {
+                    break;
+                }
+            }
+            still_watched.push(after.clone());
+        }
+        watch.tables = still_watched;
+        Ok(observed)
     }
 
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {

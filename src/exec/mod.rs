@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 
 use crate::db::{Backend, DbError};
 use crate::graph::RevisionMap;
-use crate::guard::{self, Allowances, CheckedPlan, GuardError};
+use crate::guard::{
+    self, Allowances, CheckMode, CheckedPlan, DataObject, Finding, GuardError, GuardReport,
+    ReportStage, RowCount, StepGuard,
+};
 use crate::ops::reverse::IrreversibleOperation;
 use crate::ops::sql::{render, RenderError, Statement};
 use crate::ops::Operation;
@@ -251,14 +254,21 @@ pub fn migrate(
             if attempt > 0 && plan::is_relative(target) && !plan.is_empty() {
                 return Err(ExecError::MovedUnderRelativeTarget(target.to_string()));
             }
-            let checked =
-                guard::check(map, plan, allowances).map_err(|GuardError::Blocked(report)| {
+            // PostgreSQL and SQLite run DDL in transactions: each transactional step's effects
+            // are verified before its commit.
+            let mode = CheckMode {
+                dialect: Some(backend.dialect()),
+                verifies: true,
+            };
+            let checked = guard::check(map, plan, allowances, mode)
+                .map_err(|GuardError::Blocked(report)| {
                     // Online, the report says how much each blocked operation would destroy.
                     GuardError::Blocked(guard::with_row_counts(
                         report,
                         &mut BackendRows(&mut *backend),
                     ))
-                })?;
+                })?
+                .refuse_if_counted(&mut BackendRows(&mut *backend))?;
             if attempt == 0 {
                 progress.planned(checked.plan().steps.len());
             }
@@ -360,32 +370,42 @@ fn with_lock<T>(
     Ok(value)
 }
 
-/// Counts what a blocked operation would destroy, through the run's own connection.
+/// Counts what a destructive operation would destroy, through the run's own connection (and
+/// inside its transaction, when one is open, so earlier operations of the step count).
 struct BackendRows<'a>(&'a mut dyn Backend);
 
 impl guard::RowCounter for BackendRows<'_> {
-    fn count_rows(&mut self, schema: Option<&str>, table: &str) -> Result<u64, String> {
-        let dialect = self.0.dialect();
-        let sql = format!(
-            "SELECT count(*) FROM {}",
-            dialect.qualified_name(schema, table)
-        );
-        self.0.query_count(&sql).map_err(|e| e.to_string())
-    }
-
-    fn count_non_null(
+    fn count(
         &mut self,
         schema: Option<&str>,
         table: &str,
-        column: &str,
-    ) -> Result<u64, String> {
+        columns: &[&str],
+    ) -> Result<guard::TableCount, String> {
         let dialect = self.0.dialect();
+        let mut select = vec!["count(*)".to_string()];
+        select.extend(
+            columns
+                .iter()
+                .map(|column| format!("count({})", dialect.quote_identifier(column))),
+        );
         let sql = format!(
-            "SELECT count({}) FROM {}",
-            dialect.quote_identifier(column),
+            "SELECT {} FROM {}",
+            select.join(", "),
             dialect.qualified_name(schema, table)
         );
-        self.0.query_count(&sql).map_err(|e| e.to_string())
+        let rows = self.0.query_rows(&sql).map_err(|e| e.to_string())?;
+        let numbers: Vec<u64> = rows
+            .first()
+            .map(|row| {
+                row.iter()
+                    .map(|value| value.as_deref().and_then(|v| v.parse().ok()).unwrap_or(0))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(guard::TableCount {
+            rows: numbers.first().copied().unwrap_or(0),
+            non_null: numbers.get(1..).unwrap_or_default().to_vec(),
+        })
     }
 }
 
@@ -502,7 +522,22 @@ fn run_checked(
                 in_transaction = false;
             }
             let operations = step_operations(map, step, &label)?;
-            run_operations(backend, map, step, &label, &operations, &mut in_transaction)?;
+            let verification = Verification {
+                guard: checked.step_guard(position),
+                own_tables: [
+                    options.version_table.name.as_str(),
+                    options.history.name.as_str(),
+                ],
+            };
+            run_operations(
+                backend,
+                map,
+                step,
+                &label,
+                &operations,
+                &mut in_transaction,
+                &verification,
+            )?;
             if !in_transaction {
                 backend.begin()?;
                 in_transaction = true;
@@ -628,6 +663,63 @@ fn step_operations<'m>(
     }
 }
 
+/// What the guard checks inside one step, and the tables it leaves alone.
+struct Verification<'a> {
+    guard: &'a StepGuard,
+    /// The version and history tables, whose rows every step changes.
+    own_tables: [&'a str; 2],
+}
+
+impl Verification<'_> {
+    /// Counts, in the step's transaction just before operation `index`, what its unconfirmed
+    /// drops would destroy: anything refuses the step; what held nothing may go.
+    fn count_before(
+        &self,
+        backend: &mut dyn Backend,
+        index: usize,
+        counted_empty: &mut Vec<DataObject>,
+    ) -> Result<(), ExecError> {
+        let deferred = self.guard.deferred_at(index);
+        if deferred.is_empty() {
+            return Ok(());
+        }
+        let counted = guard::count_findings(deferred, &mut BackendRows(backend));
+        let (empty, lossy): (Vec<Finding>, Vec<Finding>) = counted
+            .into_iter()
+            .partition(|finding| finding.rows == RowCount::Counted { count: 0 });
+        if !lossy.is_empty() {
+            return Err(blocked_in_step(lossy));
+        }
+        counted_empty.extend(empty.into_iter().map(|finding| finding.object));
+        Ok(())
+    }
+
+    /// Checks what operation `index` did against what was confirmed.
+    fn check_after(
+        &self,
+        backend: &mut dyn Backend,
+        index: usize,
+        op: &Operation,
+        counted_empty: &[DataObject],
+    ) -> Result<(), ExecError> {
+        let observed = backend.observed_effects()?;
+        let findings = self.guard.judge(index, op, &observed, counted_empty);
+        if findings.is_empty() {
+            Ok(())
+        } else {
+            Err(blocked_in_step(findings))
+        }
+    }
+}
+
+fn blocked_in_step(findings: Vec<Finding>) -> ExecError {
+    ExecError::Guard(GuardError::Blocked(GuardReport {
+        findings,
+        unused_allowances: Vec::new(),
+        stage: ReportStage::InStep,
+    }))
+}
+
 fn run_operations(
     backend: &mut dyn Backend,
     map: &RevisionMap,
@@ -635,9 +727,20 @@ fn run_operations(
     label: &StepLabel,
     operations: &[Operation],
     in_transaction: &mut bool,
+    verification: &Verification,
 ) -> Result<(), ExecError> {
     let dialect = backend.dialect();
+    let mut counted_empty = Vec::new();
     for (index, op) in operations.iter().enumerate() {
+        let verified = verification.guard.verified && guard::needs_verification(op);
+        if verification.guard.verified {
+            verification.count_before(backend, index, &mut counted_empty)?;
+        }
+        // Watched from the start of the first verified step, before its first operation,
+        // so that what the run creates is never taken for data from before it.
+        if verification.guard.verified && (verified || index == 0) {
+            backend.watch_effects(&verification.own_tables)?;
+        }
         let op_name = format!("operation {} ({})", index + 1, op.describe());
         let statements = render(op, dialect).map_err(|source| ExecError::Render {
             step: Box::new(label.clone()),
@@ -670,6 +773,9 @@ fn run_operations(
                     at: Vec::new(),
                 });
             }
+        }
+        if verified {
+            verification.check_after(backend, index, op, &counted_empty)?;
         }
     }
     Ok(())

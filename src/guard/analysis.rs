@@ -1,17 +1,21 @@
 //! The lists of operations the guard looks at, and the findings it makes over them.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::path::PathBuf;
 
+use crate::dialect::Dialect;
 use crate::ops::Operation;
 use crate::plan::Direction;
 use crate::revision::Revision;
 
-use super::classify::classify;
+use super::classify::{classify_in, Context};
 use super::confirm;
+use super::object::DataObject;
 use super::rename;
 use super::report::{Confirmation, Finding, RowCount};
 use super::reverse::derived_downgrade;
+use super::sql;
 
 /// One list of operations that runs as a whole: a revision's upgrade or downgrade.
 /// The operations are borrowed from the revision where they are written, and owned where
@@ -85,15 +89,28 @@ impl<'r> OpList<'r> {
     }
 }
 
-/// Every destructive operation of `lists`, each with its confirmation on the operation (not
-/// yet the run's allowances) and, where a matching create exists in any of the lists, the
-/// rename to write instead.
-pub(crate) fn analyse(lists: &[OpList]) -> Vec<Finding> {
+/// Every destructive operation of `lists` (in the order they run), each with the position of
+/// its list, its confirmation on the operation (not yet the run's allowances) and, where a
+/// matching create exists in any of the lists, the rename to write instead. Each operation is
+/// judged with what the lists before it did: a table or column the plan created itself holds
+/// no data from before the run, so dropping it loses nothing; an UPDATE of a column the plan
+/// added backfills it.
+pub(crate) fn analyse(lists: &[OpList], dialect: Option<Dialect>) -> Analysis {
     let renames = rename::detect(lists);
+    let mut context = Context {
+        dialect,
+        ..Context::default()
+    };
+    let mut created = PlanCreated::default();
     let mut findings = Vec::new();
+    let mut backfilled_tables = Vec::with_capacity(lists.len());
     for (list_position, list) in lists.iter().enumerate() {
         for (op_position, (op_index, op)) in list.ops.iter().enumerate() {
-            let losses = classify(op);
+            let losses: Vec<_> = classify_in(op, &context)
+                .into_iter()
+                .filter(|loss| !created.holds(&loss.object))
+                .collect();
+            created.note(op, &mut context);
             if losses.is_empty() {
                 continue;
             }
@@ -106,23 +123,104 @@ pub(crate) fn analyse(lists: &[OpList]) -> Vec<Finding> {
                 } else {
                     confirm::on_operation(op, &loss, &list.revision)
                 };
-                findings.push(Finding {
-                    revision: list.revision.clone(),
-                    path: list.path.clone(),
-                    direction: list.direction,
-                    derived: list.derived,
-                    op_index: *op_index,
-                    op: op.describe(),
-                    fix: confirm::fix(&list.path, &value, &loss.object, &list.revision),
-                    object: loss.object,
-                    reason: loss.reason,
-                    confirmation,
-                    probable_rename: rename.cloned(),
-                    measure: loss.measure,
-                    rows: RowCount::NotCounted,
-                });
+                findings.push((
+                    list_position,
+                    Finding {
+                        revision: list.revision.clone(),
+                        path: list.path.clone(),
+                        direction: list.direction,
+                        derived: list.derived,
+                        op_index: *op_index,
+                        op: op.describe(),
+                        fix: confirm::fix(&list.path, &value, &loss.object, &list.revision),
+                        object: loss.object,
+                        reason: loss.reason,
+                        confirmation,
+                        probable_rename: rename.cloned(),
+                        measure: loss.measure,
+                        certainty: loss.certainty,
+                        rows: RowCount::NotCounted,
+                    },
+                ));
             }
         }
+        let mut tables: Vec<String> = context
+            .added_columns
+            .iter()
+            .map(|(table, _)| table.clone())
+            .collect();
+        tables.sort();
+        tables.dedup();
+        backfilled_tables.push(tables);
     }
-    findings
+    Analysis {
+        findings,
+        backfilled_tables,
+    }
+}
+
+/// The findings of a plan, and what the executor needs to judge its steps' effects.
+pub(crate) struct Analysis {
+    /// Each finding with the position of its list.
+    pub findings: Vec<(usize, Finding)>,
+    /// By list: the tables whose columns the plan added up to the end of that list.
+    pub backfilled_tables: Vec<Vec<String>>,
+}
+
+/// Tables and columns the plan created so far, under their current names.
+#[derive(Default)]
+struct PlanCreated {
+    tables: HashSet<String>,
+}
+
+impl PlanCreated {
+    /// Whether `object` is a table (or a column of a table) the plan created: its rows came
+    /// from this run, not from before it.
+    fn holds(&self, object: &DataObject) -> bool {
+        object
+            .table_name()
+            .is_some_and(|(_, table)| self.tables.contains(table))
+    }
+
+    /// Follows what `op` creates, renames and drops, and what it tells about later operations.
+    fn note(&mut self, op: &Operation, context: &mut Context) {
+        match op {
+            Operation::CreateTable(create) => {
+                self.tables.insert(create.table_name.clone());
+            }
+            Operation::RenameTable(rename) => {
+                if self.tables.remove(&rename.old_table_name) {
+                    self.tables.insert(rename.new_table_name.clone());
+                }
+                let moved: Vec<(String, String)> = context
+                    .added_columns
+                    .iter()
+                    .filter(|(table, _)| *table == rename.old_table_name)
+                    .cloned()
+                    .collect();
+                for (_, column) in moved {
+                    context
+                        .added_columns
+                        .insert((rename.new_table_name.clone(), column));
+                }
+            }
+            Operation::DropTable(drop) => {
+                self.tables.remove(&drop.table_name);
+            }
+            Operation::AddColumn(add) => {
+                context
+                    .added_columns
+                    .insert((add.table_name.clone(), add.column.name.clone()));
+            }
+            Operation::Execute(execute) => {
+                for (dialect_text, dialect) in sql::texts(execute, context.dialect) {
+                    let noted = sql::plan_notes(dialect_text, dialect);
+                    context.triggered_tables.extend(noted.triggered_tables);
+                    context.added_columns.extend(noted.added_columns);
+                    self.tables.extend(noted.created_tables);
+                }
+            }
+            _ => {}
+        }
+    }
 }

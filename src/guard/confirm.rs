@@ -22,7 +22,9 @@
 //!
 //! A value without a kind is read as the one kind of thing it names among what the plan
 //! destroys; when it names two (a table and a schema `users`), it is refused as ambiguous
-//! rather than guessed, before anything runs (`Allowances::validate`).
+//! rather than guessed, before anything runs (`Allowances::validate`). A bare value never
+//! stands for a schema, type, domain, extension or database, whose drop reaches further than
+//! its name says: those are allowed only by their typed form.
 
 use std::fmt;
 use std::path::Path;
@@ -250,6 +252,10 @@ pub(crate) fn resolve(
         .collect();
     match meanings.len() {
         0 => Ok(Allowance::Bare(bare)),
+        // A bare value never allows a schema, type, domain, extension or database: dropping
+        // one reaches every table or column in it, which a value meant for a table of the same
+        // name must not (issue 13). The report shows the typed flag to write.
+        1 if matches!(meanings[0], Allowance::Named { .. }) => Ok(Allowance::Bare(bare)),
         1 => Ok(meanings.remove(0)),
         _ => Err(AllowanceError::Ambiguous {
             value: bare,

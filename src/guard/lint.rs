@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::dialect::Dialect;
 use crate::graph::RevisionMap;
 use crate::plan::Direction;
 
@@ -34,11 +35,18 @@ impl LintReport {
 
 /// Lints every revision of `map` in load order. Renames are looked for within each list
 /// (a revision's upgrade, or its downgrade), as no plan joins revisions here.
-pub fn lint(map: &RevisionMap) -> LintReport {
+/// `dialect` is the one the project's URL names, when it names one: each raw SQL text is then
+/// read only as that database reads it.
+pub fn lint(map: &RevisionMap, dialect: Option<Dialect>) -> LintReport {
     let mut findings = Vec::new();
     for revision in map.revisions() {
         for direction in [Direction::Upgrade, Direction::Downgrade] {
-            findings.extend(analyse(&[OpList::new(revision, direction)]));
+            findings.extend(
+                analyse(&[OpList::new(revision, direction)], dialect)
+                    .findings
+                    .into_iter()
+                    .map(|(_, finding)| finding),
+            );
         }
     }
     LintReport {

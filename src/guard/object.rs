@@ -87,6 +87,19 @@ impl DataObject {
             && self.is_in_table(schema, table)
     }
 
+    /// Whether the database shows, after the drop, what this object's drop destroyed: the
+    /// tables of a schema, the columns of a type, domain or extension, each by name. A
+    /// sequence or a large object leaves no such trace.
+    pub fn is_seen_dropping(&self) -> bool {
+        matches!(
+            self,
+            DataObject::Named {
+                kind: "schema" | "type" | "domain" | "extension",
+                ..
+            }
+        )
+    }
+
     /// The table and its schema, for counting rows.
     pub fn table_name(&self) -> Option<(Option<&str>, &str)> {
         match self {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::plan::Direction;
 
-use super::classify::RowMeasure;
+use super::classify::{Certainty, RowMeasure};
 use super::object::DataObject;
 
 /// One destructive operation on one object, where it is, and whether it is confirmed.
@@ -31,6 +31,8 @@ pub struct Finding {
     pub probable_rename: Option<RenameHint>,
     /// What `rows` counts.
     pub measure: RowMeasure,
+    /// Whether the operation destroys the object when it runs, or only may.
+    pub certainty: Certainty,
     pub rows: RowCount,
 }
 
@@ -115,56 +117,127 @@ pub struct GuardReport {
     /// `--allow-data-loss` values that matched no destructive operation of the plan, most
     /// likely misspelled.
     pub unused_allowances: Vec<String>,
+    pub stage: ReportStage,
 }
 
-/// Counts what destructive operations would destroy, on a live database. The database
-/// backends implement it; the guard itself never touches a database.
+/// When the guard refused: before anything ran, or inside a step, which was rolled back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStage {
+    BeforeRun,
+    /// The step's own transaction counted or saw what it destroys; the step was rolled back
+    /// and the steps before it stay applied.
+    InStep,
+}
+
+/// A table's rows and the non-null values of some of its columns, counted in one scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableCount {
+    pub rows: u64,
+    /// In the order the columns were asked for.
+    pub non_null: Vec<u64>,
+}
+
+/// Counts what destructive operations would destroy, on a live database. The executor
+/// implements it over its connection; the guard itself never touches a database.
 pub trait RowCounter {
-    /// `SELECT count(*) FROM schema.table`.
-    fn count_rows(&mut self, schema: Option<&str>, table: &str) -> Result<u64, String>;
-    /// `SELECT count(column) FROM schema.table`: the values a column drop or type change
-    /// can lose.
-    fn count_non_null(
+    /// `SELECT count(*), count(c1), count(c2) ... FROM schema.table`: the rows of the table and
+    /// the values each column drop or type change can lose.
+    fn count(
         &mut self,
         schema: Option<&str>,
         table: &str,
-        column: &str,
-    ) -> Result<u64, String>;
+        columns: &[&str],
+    ) -> Result<TableCount, String>;
 }
 
-/// The report with each finding's rows at risk counted. Counts are of the database as it is
-/// before the plan runs, so a table an earlier step creates or fills is not counted right;
-/// such counts fail or come out low, and the report shows that.
+/// The report with each finding's rows at risk counted, as the database is now.
 pub fn with_row_counts(mut report: GuardReport, counter: &mut dyn RowCounter) -> GuardReport {
-    for finding in &mut report.findings {
-        finding.rows = count(finding, counter);
-    }
+    report.findings = count_findings(report.findings, counter);
     report
 }
 
-fn count(finding: &Finding, counter: &mut dyn RowCounter) -> RowCount {
-    let result = match (&finding.object, finding.measure) {
-        (DataObject::Table { schema, table }, RowMeasure::Rows)
-        | (DataObject::Column { schema, table, .. }, RowMeasure::Rows) => {
-            counter.count_rows(schema.as_deref(), table)
+/// Counts each finding's rows or values, scanning each table once however many findings name
+/// it (a plan dropping four columns of one large table counts it once).
+pub(crate) fn count_findings(
+    mut findings: Vec<Finding>,
+    counter: &mut dyn RowCounter,
+) -> Vec<Finding> {
+    type TableKey = (Option<String>, String);
+    let mut columns_of: Vec<(TableKey, Vec<String>)> = Vec::new();
+    for finding in findings.iter().filter(|finding| finding.is_countable()) {
+        let Some((schema, table)) = finding.object.table_name() else {
+            continue;
+        };
+        let key = (schema.map(str::to_string), table.to_string());
+        let position = match columns_of.iter().position(|(known, _)| *known == key) {
+            Some(position) => position,
+            None => {
+                columns_of.push((key, Vec::new()));
+                columns_of.len() - 1
+            }
+        };
+        if let (DataObject::Column { column, .. }, RowMeasure::NonNullValues) =
+            (&finding.object, finding.measure)
+        {
+            if !columns_of[position].1.contains(column) {
+                columns_of[position].1.push(column.clone());
+            }
         }
-        (
-            DataObject::Column {
-                schema,
-                table,
-                column,
-            },
-            RowMeasure::NonNullValues,
-        ) => counter.count_non_null(schema.as_deref(), table, column),
-        _ => return RowCount::NotCounted,
-    };
-    match result {
-        Ok(count) => RowCount::Counted { count },
-        Err(error) => RowCount::Failed { error },
     }
+    let counts: Vec<Result<TableCount, String>> = columns_of
+        .iter()
+        .map(|((schema, table), columns)| {
+            let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+            counter.count(schema.as_deref(), table, &columns)
+        })
+        .collect();
+    for finding in findings.iter_mut().filter(|finding| finding.is_countable()) {
+        let Some((schema, table)) = finding.object.table_name() else {
+            continue;
+        };
+        let Some(position) = columns_of
+            .iter()
+            .position(|((known_schema, known_table), _)| {
+                known_schema.as_deref() == schema && known_table == table
+            })
+        else {
+            continue;
+        };
+        finding.rows = match (&counts[position], &finding.object, finding.measure) {
+            (Err(error), _, _) => RowCount::Failed {
+                error: error.clone(),
+            },
+            (Ok(count), DataObject::Column { column, .. }, RowMeasure::NonNullValues) => {
+                let index = columns_of[position]
+                    .1
+                    .iter()
+                    .position(|known| known == column)
+                    .unwrap_or_default();
+                RowCount::Counted {
+                    count: count.non_null.get(index).copied().unwrap_or_default(),
+                }
+            }
+            (Ok(count), _, _) => RowCount::Counted { count: count.rows },
+        };
+    }
+    findings
 }
 
 impl Finding {
+    /// Whether the rows or values it destroys can be counted before it runs: a table's rows,
+    /// a column's values.
+    pub fn is_countable(&self) -> bool {
+        matches!(
+            (&self.object, self.measure),
+            (DataObject::Table { .. }, RowMeasure::Rows)
+                | (
+                    DataObject::Column { .. },
+                    RowMeasure::Rows | RowMeasure::NonNullValues
+                )
+        )
+    }
+
     /// `upgrade[0]`, or `downgrade (derived: reverses upgrade[2])`.
     pub fn location(&self) -> String {
         if self.derived {
@@ -263,9 +336,13 @@ impl fmt::Display for GuardReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let count = self.findings.len();
         let verb = if count == 1 { "is" } else { "are" };
+        let outcome = match self.stage {
+            ReportStage::BeforeRun => "nothing was run",
+            ReportStage::InStep => "the step was rolled back, and nothing of it remains",
+        };
         write!(
             f,
-            "{count} destructive {} {verb} not confirmed; nothing was run.",
+            "{count} destructive {} {verb} not confirmed; {outcome}.",
             plural(count as u64, "operation")
         )?;
         for finding in &self.findings {

@@ -1,85 +1,414 @@
-//! Raw `execute` SQL, read with a real SQL parser: the statements that destroy data whatever
-//! the revision file says around them.
+//! Raw `execute` SQL, read with a real SQL parser in the dialect that runs it, deny by default.
+//!
+//! Each statement is known-safe (an explicit allow-list: creates, grants, comments, statistics,
+//! maintenance), known-destructive (a drop, a TRUNCATE, a DELETE or UPDATE without WHERE: the
+//! objects it destroys are named), or may destroy (a DELETE or UPDATE with a WHERE, an upsert,
+//! a MERGE, a CASCADE, a call of a function the guard cannot see into, anything it does not
+//! know). What may destroy runs only under verification (a transactional step online, whose
+//! effects the executor checks before its commit) or when confirmed.
+
+use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    AlterColumnOperation, AlterTableOperation, AssignmentTarget, DropBehavior, FromTable, Ident,
-    ObjectName, ObjectNamePart, ObjectType, Query, ReferentialAction, SetExpr, Statement,
-    TableFactor, TableWithJoins,
+    visit_expressions, AlterColumnOperation, AlterTableOperation, AssignmentTarget, CascadeOption,
+    DropBehavior, Expr, FromTable, Ident, MergeAction, MergeUpdateKind, ObjectName, ObjectNamePart,
+    ObjectType, OnConflictAction, OnInsert, Query, ReferentialAction, SetExpr, SqliteOnConflict,
+    Statement, TableFactor, TableObject, TableWithJoins,
 };
-use sqlparser::dialect::{Dialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
 
+use crate::dialect::Dialect;
 use crate::ops::Execute;
 
-use super::classify::{DataLoss, RowMeasure};
+use super::classify::{Certainty, Context, DataLoss, RowMeasure};
 use super::object::DataObject;
 
 /// The longest SQL quoted in a reason; longer statements are cut with an ellipsis.
 const QUOTED_SQL_LIMIT: usize = 80;
 
-/// What the SQL of an `execute` can destroy, on every dialect it runs on.
-///
-/// Each dialect runs its own text, else `sqltext` (as `ops::sql::render` does), so each text is
-/// read with the dialect that runs it. `sqltext` shared by both is read by both parsers and
-/// counts as unreadable only when neither reads it: PostgreSQL-only SQL in `sqltext` is common
-/// in projects that never touch SQLite, and refusing it would teach users to confirm blindly.
-pub(crate) fn classify_execute(execute: &Execute) -> Vec<DataLoss> {
-    let postgres = execute.postgresql.as_deref().or(execute.sqltext.as_deref());
-    let sqlite = execute.sqlite.as_deref().or(execute.sqltext.as_deref());
-    let mut texts: Vec<(&str, Vec<&dyn Dialect>)> = Vec::new();
-    match (postgres, sqlite) {
-        (Some(a), Some(b)) if a == b => {
-            texts.push((a, vec![&PostgreSqlDialect {}, &SQLiteDialect {}]))
-        }
-        (postgres, sqlite) => {
-            if let Some(text) = postgres {
-                texts.push((text, vec![&PostgreSqlDialect {}]));
-            }
-            if let Some(text) = sqlite {
-                texts.push((text, vec![&SQLiteDialect {}]));
-            }
-        }
-    }
-    let mut losses: Vec<DataLoss> = Vec::new();
-    for (text, dialects) in texts {
-        for loss in classify_text(text, &dialects) {
-            if !losses.contains(&loss) {
-                losses.push(loss);
-            }
-        }
-    }
-    losses
-}
+/// Functions that read or compute and change nothing: calling them is safe anywhere. Any other
+/// function may be user code (PL/pgSQL can delete rows), so a call of it may destroy.
+const PURE_FUNCTIONS: &[&str] = &[
+    "abs",
+    "array_agg",
+    "array_length",
+    "avg",
+    "bool_and",
+    "bool_or",
+    "btrim",
+    "cast",
+    "ceil",
+    "ceiling",
+    "char_length",
+    "coalesce",
+    "concat",
+    "concat_ws",
+    "count",
+    "current_date",
+    "current_schema",
+    "current_setting",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "date",
+    "date_part",
+    "date_trunc",
+    "datetime",
+    "encode",
+    "decode",
+    "every",
+    "exists",
+    "extract",
+    "floor",
+    "format",
+    "gen_random_uuid",
+    "generate_series",
+    "greatest",
+    "hex",
+    "ifnull",
+    "initcap",
+    "instr",
+    "json",
+    "json_agg",
+    "json_array",
+    "json_build_array",
+    "json_build_object",
+    "json_extract",
+    "json_object",
+    "jsonb_agg",
+    "jsonb_build_array",
+    "jsonb_build_object",
+    "jsonb_set",
+    "julianday",
+    "least",
+    "left",
+    "length",
+    "localtime",
+    "localtimestamp",
+    "lower",
+    "lpad",
+    "ltrim",
+    "max",
+    "md5",
+    "min",
+    "mod",
+    "nextval",
+    "now",
+    "nullif",
+    "octet_length",
+    "position",
+    "power",
+    "printf",
+    "quote_ident",
+    "quote_literal",
+    "random",
+    "regexp_replace",
+    "repeat",
+    "replace",
+    "right",
+    "round",
+    "row_number",
+    "rpad",
+    "rtrim",
+    "sign",
+    "split_part",
+    "sqrt",
+    "statement_timestamp",
+    "strftime",
+    "string_agg",
+    "substr",
+    "substring",
+    "sum",
+    "time",
+    "timezone",
+    "to_char",
+    "to_date",
+    "to_json",
+    "to_jsonb",
+    "to_number",
+    "to_timestamp",
+    "transaction_timestamp",
+    "trim",
+    "trunc",
+    "typeof",
+    "unixepoch",
+    "upper",
+    "uuid_generate_v4",
+];
 
-/// Reads `sql` with each dialect that runs it; the union of what every successful reading finds.
-pub(crate) fn classify_text(sql: &str, dialects: &[&dyn Dialect]) -> Vec<DataLoss> {
+/// Functions whose call destroys what they name: a sequence handing out used ids again, a
+/// large object unlinked under the rows that reference it.
+const DESTRUCTIVE_FUNCTIONS: &[(&str, &str, &str)] = &[
+    (
+        "setval",
+        "sequence",
+        "sets the sequence back, so it can hand out ids that rows already hold",
+    ),
+    (
+        "lo_unlink",
+        "large object",
+        "deletes the large object and its contents",
+    ),
+];
+
+/// SQLite PRAGMAs that change settings or only read: the batch-mode docs tell users to write
+/// `PRAGMA foreign_keys = ON`, and none of these touches stored rows.
+const SAFE_PRAGMAS: &[&str] = &[
+    "analysis_limit",
+    "application_id",
+    "auto_vacuum",
+    "automatic_index",
+    "busy_timeout",
+    "cache_size",
+    "case_sensitive_like",
+    "defer_foreign_keys",
+    "encoding",
+    "foreign_key_check",
+    "foreign_key_list",
+    "foreign_keys",
+    "index_info",
+    "index_list",
+    "index_xinfo",
+    "integrity_check",
+    "journal_mode",
+    "legacy_alter_table",
+    "mmap_size",
+    "optimize",
+    "page_size",
+    "quick_check",
+    "recursive_triggers",
+    "synchronous",
+    "table_info",
+    "table_list",
+    "table_xinfo",
+    "temp_store",
+    "user_version",
+    "wal_checkpoint",
+];
+
+/// What the SQL of an `execute` can destroy. Each dialect runs its own text, else `sqltext`
+/// (as `ops::sql::render` does), and each text is read only with the dialect that runs it:
+/// PostgreSQL nests block comments and SQLite does not, so one text can hold different
+/// statements for each. With no dialect known (lint), every dialect's reading counts, and a
+/// text one of them cannot read is unknown.
+pub(crate) fn classify_execute(execute: &Execute, context: &Context) -> Vec<DataLoss> {
     let mut losses = Vec::new();
-    let mut first_error = None;
-    let mut parsed_by_any = false;
-    for dialect in dialects {
-        match Parser::parse_sql(*dialect, sql) {
-            Ok(statements) => {
-                parsed_by_any = true;
-                for statement in &statements {
-                    statement_losses(statement, &mut losses);
-                }
-            }
-            Err(error) => {
-                first_error.get_or_insert_with(|| error.to_string());
-            }
-        }
-    }
-    if !parsed_by_any {
-        losses.push(DataLoss {
-            object: DataObject::Unknown,
-            reason: format!(
-                "its SQL cannot be parsed ({}), so the guard cannot tell what it destroys",
-                first_error.unwrap_or_default()
-            ),
-            measure: RowMeasure::Uncountable,
-        });
+    for (text, dialect) in texts(execute, context.dialect) {
+        losses.extend(classify_text(text, dialect, context));
     }
     dedup(losses)
+}
+
+/// The texts of an `execute` with the dialect that runs each: only `dialect`'s when it is
+/// known, else every dialect's.
+pub(crate) fn texts(execute: &Execute, dialect: Option<Dialect>) -> Vec<(&str, Dialect)> {
+    let text_for = |dialect: Dialect| match dialect {
+        Dialect::Postgresql => execute.postgresql.as_deref().or(execute.sqltext.as_deref()),
+        Dialect::Sqlite => execute.sqlite.as_deref().or(execute.sqltext.as_deref()),
+    };
+    let dialects = match dialect {
+        Some(dialect) => vec![dialect],
+        None => vec![Dialect::Postgresql, Dialect::Sqlite],
+    };
+    dialects
+        .into_iter()
+        .filter_map(|dialect| text_for(dialect).map(|text| (text, dialect)))
+        .collect()
+}
+
+/// What raw SQL tells the guard about the operations after it.
+#[derive(Debug, Default)]
+pub(crate) struct PlanNotes {
+    /// Tables it puts a trigger or rule on.
+    pub triggered_tables: Vec<String>,
+    /// `(table, column)` it adds.
+    pub added_columns: Vec<(String, String)>,
+    /// Tables it creates.
+    pub created_tables: Vec<String>,
+}
+
+/// The triggers, rules, tables and columns `sql` creates.
+pub(crate) fn plan_notes(sql: &str, dialect: Dialect) -> PlanNotes {
+    let mut notes = PlanNotes::default();
+    let Ok(statements) = Parser::parse_sql(parser_dialect(dialect), sql) else {
+        return notes;
+    };
+    for statement in &statements {
+        match statement {
+            Statement::CreateTrigger(trigger) => notes
+                .triggered_tables
+                .push(split_name(&trigger.table_name).1),
+            Statement::CreateRule(rule) => {
+                notes.triggered_tables.push(split_name(&rule.table_name).1)
+            }
+            // IF NOT EXISTS may find the table there, holding rows from before the run.
+            Statement::CreateTable(create) if !create.if_not_exists => {
+                notes.created_tables.push(split_name(&create.name).1)
+            }
+            Statement::AlterTable(alter) => {
+                let table = split_name(&alter.name).1;
+                for operation in &alter.operations {
+                    if let AlterTableOperation::AddColumn { column_def, .. } = operation {
+                        notes
+                            .added_columns
+                            .push((table.clone(), identifier(&column_def.name)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    notes
+}
+
+/// Reads `sql` as `dialect` reads it, statement by statement.
+pub(crate) fn classify_text(sql: &str, dialect: Dialect, context: &Context) -> Vec<DataLoss> {
+    let parser_dialect = parser_dialect(dialect);
+    let mut losses = Vec::new();
+    match Parser::parse_sql(parser_dialect, sql) {
+        Ok(statements) => {
+            for statement in &statements {
+                statement_losses(statement, context, &mut losses);
+            }
+        }
+        // One statement the parser does not know must not hide the others: read them one by
+        // one, and judge the unreadable ones by their shape.
+        Err(error) => match split_statements(sql, parser_dialect) {
+            Some(pieces) => {
+                for piece in pieces {
+                    match Parser::parse_sql(parser_dialect, &piece) {
+                        Ok(statements) => {
+                            for statement in &statements {
+                                statement_losses(statement, context, &mut losses);
+                            }
+                        }
+                        Err(error) if !is_known_safe_shape(&piece, parser_dialect) => {
+                            losses.push(unreadable(&piece, &error.to_string()));
+                        }
+                        Err(_) => {}
+                    }
+                }
+            }
+            None => losses.push(unreadable(sql, &error.to_string())),
+        },
+    }
+    dedup(losses)
+}
+
+/// What a SQL expression of a typed operation (a default, a check condition) can destroy when
+/// the database evaluates it: the functions it calls.
+pub(crate) fn fragment_losses(text: &str, context: &Context) -> Vec<DataLoss> {
+    let dialect = context.dialect.unwrap_or(Dialect::Postgresql);
+    let parser_dialect = parser_dialect(dialect);
+    let mut losses = Vec::new();
+    match Parser::new(parser_dialect)
+        .try_with_sql(text)
+        .and_then(|mut parser| parser.parse_expr())
+    {
+        Ok(expr) => function_losses(&expr, &cut(text), &mut losses),
+        Err(error) => losses.push(unreadable(text, &error.to_string())),
+    }
+    dedup(losses)
+}
+
+/// Whether a `postgresql_using` expression converts the column as it is (`col`, `col::int`,
+/// `CAST(col AS int)`), so the type change alone says what survives.
+pub(crate) fn is_plain_conversion_text(using: &str, column: &str) -> bool {
+    Parser::new(&PostgreSqlDialect {})
+        .try_with_sql(using)
+        .and_then(|mut parser| parser.parse_expr())
+        .is_ok_and(|expr| is_plain_conversion(&expr, &column.to_lowercase()))
+}
+
+fn parser_dialect(dialect: Dialect) -> &'static dyn SqlDialect {
+    match dialect {
+        Dialect::Postgresql => &PostgreSqlDialect {},
+        Dialect::Sqlite => &SQLiteDialect {},
+    }
+}
+
+fn unreadable(sql: &str, error: &str) -> DataLoss {
+    DataLoss {
+        object: DataObject::Unknown,
+        reason: format!(
+            "the guard cannot read `{}` ({error}), so it cannot tell what it destroys",
+            cut(&one_line(sql))
+        ),
+        measure: RowMeasure::Uncountable,
+        certainty: Certainty::Possible,
+    }
+}
+
+/// The statements of `sql`, split at the semicolons the dialect's tokenizer sees between
+/// statements (not those inside strings, dollar quotes or comments); None when it cannot
+/// tokenize the text at all.
+fn split_statements(sql: &str, dialect: &dyn SqlDialect) -> Option<Vec<String>> {
+    let tokens = Tokenizer::new(dialect, sql).tokenize().ok()?;
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    for token in tokens {
+        if token == Token::SemiColon {
+            pieces.push(std::mem::take(&mut current));
+        } else {
+            current.push_str(&token.to_string());
+        }
+    }
+    pieces.push(current);
+    Some(
+        pieces
+            .into_iter()
+            .filter(|piece| !words(piece, dialect).is_empty())
+            .collect(),
+    )
+}
+
+/// The words and symbols of `sql`, upper-cased, without whitespace and comments.
+fn words(sql: &str, dialect: &dyn SqlDialect) -> Vec<String> {
+    Tokenizer::new(dialect, sql)
+        .tokenize()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|token| !matches!(token, Token::Whitespace(_)))
+        .map(|token| match token {
+            Token::Word(word) => word.value.to_ascii_uppercase(),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+/// Maintenance and metadata statements the parser does not read, recognised by their words:
+/// none of them removes a row or a column.
+fn is_known_safe_shape(sql: &str, dialect: &dyn SqlDialect) -> bool {
+    let words = words(sql, dialect);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["VACUUM" | "ANALYZE" | "ANALYSE" | "CLUSTER" | "REINDEX" | "CHECKPOINT", ..] => true,
+        ["SECURITY", "LABEL", ..] | ["COMMENT", "ON", ..] => true,
+        ["CREATE", "STATISTICS", ..] | ["DROP", "INDEX", "CONCURRENTLY", ..] => true,
+        ["CREATE", "OR", "REPLACE", "PROCEDURE" | "FUNCTION", ..]
+        | ["CREATE", "PROCEDURE" | "FUNCTION", ..] => true,
+        // Ownership, not the counter: RESTART hands out used ids again.
+        ["ALTER", "SEQUENCE", rest @ ..] => !rest.contains(&"RESTART"),
+        ["ALTER", "DOMAIN", _, "ADD", "CONSTRAINT", ..] => true,
+        ["ALTER", "TABLE", rest @ ..] => is_set_statistics(rest),
+        // The parser wants a value where SQLite also takes ON, OFF, WAL, ...
+        ["PRAGMA", _, ".", pragma, ..] | ["PRAGMA", pragma, ..] => {
+            SAFE_PRAGMAS.contains(&pragma.to_ascii_lowercase().as_str())
+        }
+        _ => false,
+    }
+}
+
+/// `name ALTER [COLUMN] column SET STATISTICS n` (after `ALTER TABLE`), names possibly qualified.
+fn is_set_statistics(words: &[&str]) -> bool {
+    let Some(alter) = words.iter().position(|word| *word == "ALTER") else {
+        return false;
+    };
+    let rest = &words[alter + 1..];
+    let rest = rest.strip_prefix(&["COLUMN"]).unwrap_or(rest);
+    matches!(rest, [_, "SET", "STATISTICS", _])
 }
 
 fn dedup(losses: Vec<DataLoss>) -> Vec<DataLoss> {
@@ -92,9 +421,62 @@ fn dedup(losses: Vec<DataLoss>) -> Vec<DataLoss> {
     unique
 }
 
-fn statement_losses(statement: &Statement, out: &mut Vec<DataLoss>) {
+fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<DataLoss>) {
     let quoted = quote(statement);
     match statement {
+        // Creating, describing, granting and maintaining: nothing stored is removed. The
+        // function, trigger and rule bodies created here are judged where they run.
+        Statement::CreateIndex(_)
+        | Statement::CreateSequence { .. }
+        | Statement::CreateType { .. }
+        | Statement::CreateExtension(_)
+        | Statement::CreateSchema { .. }
+        | Statement::CreateDomain(_)
+        | Statement::CreateFunction(_)
+        | Statement::CreateProcedure { .. }
+        | Statement::CreateTrigger(_)
+        | Statement::CreateRule(_)
+        | Statement::CreateRole(_)
+        | Statement::CreatePolicy(_)
+        | Statement::CreateCollation(_)
+        | Statement::CreateOperator(_)
+        | Statement::CreateOperatorClass(_)
+        | Statement::CreateOperatorFamily(_)
+        | Statement::CreateAggregate(_)
+        | Statement::CreateTextSearch(_)
+        | Statement::Comment { .. }
+        | Statement::Grant(_)
+        | Statement::Revoke(_)
+        | Statement::Analyze(_)
+        | Statement::Vacuum(_)
+        | Statement::Set(_)
+        | Statement::ShowVariable { .. }
+        | Statement::AlterIndex { .. }
+        | Statement::AlterView { .. }
+        | Statement::AlterRole { .. }
+        | Statement::AlterType(_)
+        | Statement::AlterSchema(_)
+        | Statement::AlterPolicy(_)
+        | Statement::AlterFunction(_)
+        | Statement::AlterTrigger(_)
+        | Statement::AlterCollation(_)
+        | Statement::AlterDefaultPrivileges(_)
+        | Statement::RefreshMaterializedView(_)
+        | Statement::Lock(_)
+        | Statement::LISTEN { .. }
+        | Statement::NOTIFY { .. }
+        | Statement::Deallocate { .. } => {}
+        Statement::CreateTable(create) => {
+            if let Some(query) = &create.query {
+                query_losses(query, context, out);
+            }
+        }
+        Statement::CreateView(view) => {
+            // A materialized view runs its query now; a plain view only stores it.
+            if view.materialized {
+                query_losses(&view.query, context, out);
+            }
+        }
         Statement::Drop {
             object_type,
             names,
@@ -104,8 +486,9 @@ fn statement_losses(statement: &Statement, out: &mut Vec<DataLoss>) {
             for name in names {
                 let (schema, last) = split_name(name);
                 let loss = match object_type {
-                    ObjectType::Table => Some(table_loss(
+                    ObjectType::Table => Some(certain(
                         DataObject::table(schema.as_deref(), &last),
+                        RowMeasure::Rows,
                         format!("`{quoted}` drops the table and every row in it"),
                     )),
                     ObjectType::Schema => Some(named_loss(
@@ -128,36 +511,86 @@ fn statement_losses(statement: &Statement, out: &mut Vec<DataLoss>) {
                 };
                 out.extend(loss);
             }
+            // A schema, database or type dropped with CASCADE names its dependents already
+            // ("every table in it", "every column of that type"); from a table, a view or a
+            // function a cascade reaches columns of other tables, which need their own
+            // confirmation.
+            if *cascade
+                && !matches!(
+                    object_type,
+                    ObjectType::Schema | ObjectType::Database | ObjectType::Type
+                )
+            {
+                out.push(cascade_loss(&quoted));
+            }
         }
-        Statement::DropDomain(drop) if drop.drop_behavior == Some(DropBehavior::Cascade) => {
-            let (_, name) = split_name(&drop.name);
-            out.push(named_loss(
-                "domain",
-                &name,
-                format!("`{quoted}` drops every column of that domain"),
-            ));
-        }
-        Statement::DropExtension(drop)
-            if drop.cascade_or_restrict == Some(ReferentialAction::Cascade) =>
-        {
-            for name in &drop.names {
+        Statement::DropDomain(drop) => {
+            if drop.drop_behavior == Some(DropBehavior::Cascade) {
+                let (_, name) = split_name(&drop.name);
                 out.push(named_loss(
-                    "extension",
-                    &identifier(name),
-                    format!("`{quoted}` drops every column whose type the extension provides"),
+                    "domain",
+                    &name,
+                    format!("`{quoted}` drops every column of that domain"),
                 ));
+            }
+        }
+        Statement::DropExtension(drop) => {
+            if drop.cascade_or_restrict == Some(ReferentialAction::Cascade) {
+                for name in &drop.names {
+                    out.push(named_loss(
+                        "extension",
+                        &identifier(name),
+                        format!("`{quoted}` drops every column whose type the extension provides"),
+                    ));
+                }
+            }
+        }
+        Statement::DropFunction(drop) => {
+            if drop.drop_behavior == Some(DropBehavior::Cascade) {
+                out.push(cascade_loss(&quoted));
+            }
+        }
+        Statement::DropProcedure { drop_behavior, .. } => {
+            if *drop_behavior == Some(DropBehavior::Cascade) {
+                out.push(cascade_loss(&quoted));
+            }
+        }
+        Statement::DropTrigger(drop) => {
+            if drop.option == Some(ReferentialAction::Cascade) {
+                out.push(cascade_loss(&quoted));
+            }
+        }
+        Statement::DropPolicy(drop) => {
+            if drop.drop_behavior == Some(DropBehavior::Cascade) {
+                out.push(cascade_loss(&quoted));
+            }
+        }
+        Statement::DropRule(drop) => {
+            if drop.drop_behavior == Some(DropBehavior::Cascade) {
+                out.push(cascade_loss(&quoted));
             }
         }
         Statement::Truncate(truncate) => {
             for target in &truncate.table_names {
                 let (schema, table) = split_name(&target.name);
-                out.push(table_loss(
+                out.push(certain(
                     DataObject::table(schema.as_deref(), &table),
+                    RowMeasure::Rows,
                     format!("`{quoted}` removes every row"),
                 ));
             }
+            if truncate.cascade == Some(CascadeOption::Cascade) {
+                out.push(DataLoss {
+                    object: DataObject::Unknown,
+                    reason: format!(
+                        "`{quoted}` also empties every table whose foreign keys reference it"
+                    ),
+                    measure: RowMeasure::Uncountable,
+                    certainty: Certainty::Possible,
+                });
+            }
         }
-        Statement::Delete(delete) if delete.selection.is_none() => {
+        Statement::Delete(delete) => {
             let from = match &delete.from {
                 FromTable::WithFromKeyword(tables) | FromTable::WithoutKeyword(tables) => tables,
             };
@@ -166,101 +599,414 @@ fn statement_losses(statement: &Statement, out: &mut Vec<DataLoss>) {
                 objects.extend(from.iter().filter_map(relation_object));
             }
             for object in objects {
-                out.push(table_loss(
-                    object,
-                    format!("`{quoted}` has no WHERE, so it removes every row"),
+                out.push(match &delete.selection {
+                    None => certain(
+                        object,
+                        RowMeasure::Rows,
+                        format!("`{quoted}` has no WHERE, so it removes every row"),
+                    ),
+                    Some(_) => possible(
+                        object,
+                        RowMeasure::Rows,
+                        format!("`{quoted}` removes the rows its WHERE matches"),
+                    ),
+                });
+            }
+            expression_losses(statement, out);
+        }
+        Statement::Update(update) => {
+            let Some(object) = relation_object(&update.table) else {
+                out.push(unknown_statement(&quoted));
+                return;
+            };
+            let columns = assigned_columns(&update.assignments);
+            let backfill = object.table_name().is_some_and(|(_, table)| {
+                columns.iter().all(|column| {
+                    context
+                        .added_columns
+                        .contains(&(table.to_string(), column.clone()))
+                })
+            });
+            if !backfill {
+                for column in &columns {
+                    let column_object = column_of(&object, column);
+                    out.push(match &update.selection {
+                        None => certain(
+                            column_object,
+                            RowMeasure::NonNullValues,
+                            format!(
+                                "`{quoted}` has no WHERE, so it overwrites the column in every row"
+                            ),
+                        ),
+                        Some(_) => possible(
+                            column_object,
+                            RowMeasure::NonNullValues,
+                            format!(
+                                "`{quoted}` overwrites the column in the rows its WHERE matches"
+                            ),
+                        ),
+                    });
+                }
+            }
+            if update.or == Some(SqliteOnConflict::Replace) {
+                out.push(replace_loss(object.clone(), &quoted));
+            }
+            triggered(&object, context, &quoted, out);
+            expression_losses(statement, out);
+        }
+        Statement::Insert(insert) => {
+            let object = match &insert.table {
+                TableObject::TableName(name) => table_object(name),
+                _ => DataObject::Unknown,
+            };
+            if insert.replace_into || insert.or == Some(SqliteOnConflict::Replace) {
+                out.push(replace_loss(object.clone(), &quoted));
+            }
+            let overwritten = match &insert.on {
+                Some(OnInsert::OnConflict(conflict)) => match &conflict.action {
+                    OnConflictAction::DoUpdate(update) => assigned_columns(&update.assignments),
+                    OnConflictAction::DoNothing => Vec::new(),
+                },
+                Some(OnInsert::DuplicateKeyUpdate(assignments)) => assigned_columns(assignments),
+                Some(_) => vec![String::new()],
+                None => Vec::new(),
+            };
+            for column in overwritten {
+                out.push(possible(
+                    column_of(&object, &column),
+                    RowMeasure::NonNullValues,
+                    format!("`{quoted}` overwrites the column in the rows it conflicts with"),
                 ));
             }
+            triggered(&object, context, &quoted, out);
+            if let Some(source) = &insert.source {
+                query_losses(source, context, out);
+            }
+            expression_losses(statement, out);
         }
-        Statement::Update(update) if update.selection.is_none() => {
-            let columns: Vec<String> = update
-                .assignments
-                .iter()
-                .flat_map(|assignment| match &assignment.target {
-                    AssignmentTarget::ColumnName(name) => vec![split_name(name).1],
-                    AssignmentTarget::Tuple(names) => {
-                        names.iter().map(|name| split_name(name).1).collect()
+        Statement::Merge(merge) => {
+            let object = match &merge.table {
+                TableFactor::Table { name, .. } => table_object(name),
+                _ => DataObject::Unknown,
+            };
+            for clause in &merge.clauses {
+                match &clause.action {
+                    MergeAction::Delete { .. } => out.push(possible(
+                        object.clone(),
+                        RowMeasure::Rows,
+                        format!("`{quoted}` deletes the rows it matches"),
+                    )),
+                    MergeAction::Update(update) => {
+                        let columns = match &update.kind {
+                            MergeUpdateKind::Set(assignments) => assigned_columns(assignments),
+                            _ => vec![String::new()],
+                        };
+                        for column in columns {
+                            out.push(possible(
+                                column_of(&object, &column),
+                                RowMeasure::NonNullValues,
+                                format!("`{quoted}` overwrites the column in the rows it matches"),
+                            ));
+                        }
+                        if update.delete_predicate.is_some() {
+                            out.push(possible(
+                                object.clone(),
+                                RowMeasure::Rows,
+                                format!("`{quoted}` deletes the rows it matches"),
+                            ));
+                        }
                     }
-                })
-                .collect();
-            if let Some(object) = relation_object(&update.table) {
-                out.push(table_loss(
-                    object,
-                    format!(
-                        "`{quoted}` has no WHERE, so it overwrites {} in every row",
-                        columns.join(", ")
+                    _ => {}
+                }
+            }
+            triggered(&object, context, &quoted, out);
+            expression_losses(statement, out);
+        }
+        Statement::Query(query) => query_losses(query, context, out),
+        Statement::Explain {
+            analyze,
+            statement: explained,
+            options,
+            ..
+        } => {
+            // EXPLAIN ANALYZE runs the statement it explains.
+            let analyze_option = options.iter().flatten().any(|option| {
+                option.name.value.eq_ignore_ascii_case("analyze")
+                    && !matches!(&option.arg, Some(arg) if arg.to_string().eq_ignore_ascii_case("false") || arg.to_string() == "0" || arg.to_string().eq_ignore_ascii_case("off"))
+            });
+            if *analyze || analyze_option {
+                statement_losses(explained, context, out);
+            }
+        }
+        // Whatever a prepared statement destroys, it destroys when it is executed.
+        Statement::Prepare {
+            statement: prepared,
+            ..
+        } => statement_losses(prepared, context, out),
+        Statement::Pragma { name, .. } => {
+            let (_, pragma) = split_name(name);
+            if pragma == "writable_schema" {
+                out.push(DataLoss {
+                    object: DataObject::Unknown,
+                    reason: format!(
+                        "`{quoted}` lets SQL edit the schema table itself, which can drop or corrupt any table"
                     ),
-                ));
+                    measure: RowMeasure::Uncountable,
+                    certainty: Certainty::Certain,
+                });
+            } else if !SAFE_PRAGMAS.contains(&pragma.as_str()) {
+                out.push(unknown_statement(&quoted));
             }
         }
         Statement::AlterTable(alter) => {
             let (schema, table) = split_name(&alter.name);
             for operation in &alter.operations {
-                match operation {
-                    AlterTableOperation::DropColumn { column_names, .. } => {
-                        for column in column_names {
-                            out.push(column_loss(
-                                DataObject::column(schema.as_deref(), &table, &identifier(column)),
-                                format!("`{quoted}` drops the column and every value in it"),
-                            ));
-                        }
-                    }
-                    AlterTableOperation::AlterColumn {
-                        column_name,
-                        op: AlterColumnOperation::SetDataType { data_type, .. },
-                    } => out.push(column_loss(
-                        DataObject::column(schema.as_deref(), &table, &identifier(column_name)),
-                        format!(
-                            "`{quoted}` changes the column's type to {data_type}; the guard cannot see its current type, so values may not survive"
-                        ),
-                    )),
-                    _ => {}
-                }
+                alter_table_losses(operation, schema.as_deref(), &table, &quoted, out);
+            }
+            expression_losses(statement, out);
+        }
+        // Everything else (transaction control, EXECUTE, CALL, COPY, ...) is unknown to the
+        // guard, so it may destroy anything.
+        _ => out.push(unknown_statement(&quoted)),
+    }
+}
+
+fn alter_table_losses(
+    operation: &AlterTableOperation,
+    schema: Option<&str>,
+    table: &str,
+    quoted: &str,
+    out: &mut Vec<DataLoss>,
+) {
+    match operation {
+        AlterTableOperation::DropColumn {
+            column_names,
+            drop_behavior,
+            ..
+        } => {
+            for column in column_names {
+                out.push(certain(
+                    DataObject::column(schema, table, &identifier(column)),
+                    RowMeasure::NonNullValues,
+                    format!("`{quoted}` drops the column and every value in it"),
+                ));
+            }
+            if *drop_behavior == Some(DropBehavior::Cascade) {
+                out.push(cascade_loss(quoted));
             }
         }
-        Statement::Query(query) => query_losses(query, out),
-        _ => {}
+        AlterTableOperation::AlterColumn { column_name, op } => match op {
+            AlterColumnOperation::SetDataType {
+                data_type, using, ..
+            } => {
+                let column = identifier(column_name);
+                let object = DataObject::column(schema, table, &column);
+                out.push(match using {
+                    Some(using) if !is_plain_conversion(using, &column) => certain(
+                        object,
+                        RowMeasure::NonNullValues,
+                        format!("`{quoted}` computes every value anew with its USING expression"),
+                    ),
+                    _ => possible(
+                        object,
+                        RowMeasure::NonNullValues,
+                        format!(
+                            "`{quoted}` changes the column's type to {data_type}; whether values survive depends on its current type"
+                        ),
+                    ),
+                })
+            }
+            AlterColumnOperation::SetNotNull
+            | AlterColumnOperation::DropNotNull
+            | AlterColumnOperation::SetDefault { .. }
+            | AlterColumnOperation::DropDefault => {}
+            _ => out.push(unknown_statement(quoted)),
+        },
+        AlterTableOperation::DropConstraint { drop_behavior, .. } => {
+            if *drop_behavior == Some(DropBehavior::Cascade) {
+                out.push(cascade_loss(quoted));
+            }
+        }
+        AlterTableOperation::AddColumn { .. }
+        | AlterTableOperation::AddConstraint { .. }
+        | AlterTableOperation::ValidateConstraint { .. }
+        | AlterTableOperation::RenameColumn { .. }
+        | AlterTableOperation::RenameTable { .. }
+        | AlterTableOperation::RenameConstraint { .. }
+        | AlterTableOperation::EnableTrigger { .. }
+        | AlterTableOperation::DisableTrigger { .. }
+        | AlterTableOperation::EnableRule { .. }
+        | AlterTableOperation::DisableRule { .. }
+        | AlterTableOperation::EnableRowLevelSecurity
+        | AlterTableOperation::DisableRowLevelSecurity
+        | AlterTableOperation::OwnerTo { .. } => {}
+        _ => out.push(unknown_statement(quoted)),
     }
 }
 
-/// Data-modifying statements inside a query: PostgreSQL's `WITH d AS (DELETE ...) SELECT ...`.
-fn query_losses(query: &Query, out: &mut Vec<DataLoss>) {
+/// `USING column`, `USING column::type` or `USING CAST(column AS type)`: the values converted
+/// as they are, which the type change itself judges.
+fn is_plain_conversion(using: &Expr, column: &str) -> bool {
+    match using {
+        Expr::Identifier(ident) => identifier(ident) == column,
+        Expr::Nested(inner) => is_plain_conversion(inner, column),
+        Expr::Cast { expr, .. } => is_plain_conversion(expr, column),
+        _ => false,
+    }
+}
+
+/// Data-modifying statements inside a query (PostgreSQL's `WITH d AS (DELETE ...) SELECT ...`)
+/// and the functions it calls.
+fn query_losses(query: &Query, context: &Context, out: &mut Vec<DataLoss>) {
     if let Some(with) = &query.with {
         for cte in &with.cte_tables {
-            query_losses(&cte.query, out);
+            query_losses(&cte.query, context, out);
         }
     }
-    set_expr_losses(&query.body, out);
+    set_expr_losses(&query.body, context, out);
+    function_losses(query, &cut(&query.to_string()), out);
 }
 
-fn set_expr_losses(body: &SetExpr, out: &mut Vec<DataLoss>) {
+fn set_expr_losses(body: &SetExpr, context: &Context, out: &mut Vec<DataLoss>) {
     match body {
-        SetExpr::Query(query) => query_losses(query, out),
+        SetExpr::Query(query) => query_losses(query, context, out),
         SetExpr::SetOperation { left, right, .. } => {
-            set_expr_losses(left, out);
-            set_expr_losses(right, out);
+            set_expr_losses(left, context, out);
+            set_expr_losses(right, context, out);
         }
         SetExpr::Insert(statement)
         | SetExpr::Update(statement)
         | SetExpr::Delete(statement)
-        | SetExpr::Merge(statement) => statement_losses(statement, out),
+        | SetExpr::Merge(statement) => statement_losses(statement, context, out),
         _ => {}
     }
 }
 
-fn table_loss(object: DataObject, reason: String) -> DataLoss {
-    DataLoss {
-        object,
-        reason,
-        measure: RowMeasure::Rows,
+fn expression_losses(statement: &Statement, out: &mut Vec<DataLoss>) {
+    function_losses(statement, &quote(statement), out);
+}
+
+/// The calls of functions that are not known to be pure: user code may delete anything.
+/// `quoted` is the statement (or fragment) they are in, for the report.
+fn function_losses<V: sqlparser::ast::Visit>(node: &V, quoted: &str, out: &mut Vec<DataLoss>) {
+    let _ = visit_expressions(node, |expr| {
+        if let Expr::Function(function) = expr {
+            let (schema, name) = split_name(&function.name);
+            let builtin = matches!(schema.as_deref(), None | Some("pg_catalog" | "main"));
+            if let Some((_, kind, effect)) = DESTRUCTIVE_FUNCTIONS
+                .iter()
+                .find(|(known, _, _)| builtin && *known == name)
+            {
+                out.push(named_loss(
+                    kind,
+                    &first_argument(&function.args.to_string()),
+                    format!("`{quoted}` {effect}"),
+                ));
+            } else if !(builtin && PURE_FUNCTIONS.contains(&name.as_str())) {
+                out.push(DataLoss {
+                    object: DataObject::Unknown,
+                    reason: format!(
+                        "it calls {}(), which may change or delete data the guard cannot see",
+                        function.name
+                    ),
+                    measure: RowMeasure::Uncountable,
+                    certainty: Certainty::Possible,
+                });
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// `('users_id_seq', 1, false)` -> `users_id_seq`: the object a destructive function names.
+fn first_argument(args: &str) -> String {
+    let inner = args.trim().trim_start_matches('(').trim_end_matches(')');
+    let first = inner.split(',').next().unwrap_or_default().trim();
+    let first = first.split("::").next().unwrap_or_default();
+    first.trim_matches('\'').trim_matches('"').to_string()
+}
+
+/// A DML statement on a table the plan put a trigger or rule on: the trigger's body runs too.
+fn triggered(object: &DataObject, context: &Context, quoted: &str, out: &mut Vec<DataLoss>) {
+    if let Some((_, table)) = object.table_name() {
+        if context.triggered_tables.contains(table) {
+            out.push(DataLoss {
+                object: DataObject::Unknown,
+                reason: format!(
+                    "`{quoted}` fires a trigger or rule the plan created on {table}, whose effects the guard cannot see"
+                ),
+                measure: RowMeasure::Uncountable,
+                certainty: Certainty::Possible,
+            });
+        }
     }
 }
 
-fn column_loss(object: DataObject, reason: String) -> DataLoss {
+fn assigned_columns(assignments: &[sqlparser::ast::Assignment]) -> Vec<String> {
+    assignments
+        .iter()
+        .flat_map(|assignment| match &assignment.target {
+            AssignmentTarget::ColumnName(name) => vec![split_name(name).1],
+            AssignmentTarget::Tuple(names) => names.iter().map(|name| split_name(name).1).collect(),
+        })
+        .collect()
+}
+
+/// The column of `table`; the table itself when the column is not known.
+fn column_of(table: &DataObject, column: &str) -> DataObject {
+    match (table, column) {
+        (DataObject::Table { schema, table }, column) if !column.is_empty() => {
+            DataObject::column(schema.as_deref(), table, column)
+        }
+        (other, _) => other.clone(),
+    }
+}
+
+fn certain(object: DataObject, measure: RowMeasure, reason: String) -> DataLoss {
     DataLoss {
         object,
         reason,
-        measure: RowMeasure::NonNullValues,
+        measure,
+        certainty: Certainty::Certain,
+    }
+}
+
+fn possible(object: DataObject, measure: RowMeasure, reason: String) -> DataLoss {
+    DataLoss {
+        object,
+        reason,
+        measure,
+        certainty: Certainty::Possible,
+    }
+}
+
+/// Certain rather than possible: SQLite's update hook does not see the rows a REPLACE
+/// conflict deletes, so only a count before it runs (an empty table) can clear it.
+fn replace_loss(object: DataObject, quoted: &str) -> DataLoss {
+    certain(
+        object,
+        RowMeasure::Rows,
+        format!("`{quoted}` replaces: it deletes every row it conflicts with"),
+    )
+}
+
+fn cascade_loss(quoted: &str) -> DataLoss {
+    DataLoss {
+        object: DataObject::Unknown,
+        reason: format!(
+            "`{quoted}` cascades: it also drops whatever depends on it, columns of other tables included"
+        ),
+        measure: RowMeasure::Uncountable,
+        certainty: Certainty::Possible,
+    }
+}
+
+fn unknown_statement(quoted: &str) -> DataLoss {
+    DataLoss {
+        object: DataObject::Unknown,
+        reason: format!("the guard does not know what `{quoted}` does, so it may destroy data"),
+        measure: RowMeasure::Uncountable,
+        certainty: Certainty::Possible,
     }
 }
 
@@ -272,6 +1018,7 @@ fn named_loss(kind: &'static str, name: &str, reason: String) -> DataLoss {
         },
         reason,
         measure: RowMeasure::Uncountable,
+        certainty: Certainty::Certain,
     }
 }
 
@@ -315,9 +1062,16 @@ fn identifier(ident: &Ident) -> String {
 
 /// The statement as the parser prints it, cut to fit on a report line.
 fn quote(statement: &Statement) -> String {
-    let text = statement.to_string();
+    cut(&statement.to_string())
+}
+
+fn one_line(sql: &str) -> String {
+    sql.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn cut(text: &str) -> String {
     if text.chars().count() <= QUOTED_SQL_LIMIT {
-        return text;
+        return text.to_string();
     }
     let cut: String = text.chars().take(QUOTED_SQL_LIMIT).collect();
     format!("{cut}...")

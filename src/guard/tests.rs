@@ -22,6 +22,18 @@ fn losses(toml_text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// What the classifier finds in one operation run on PostgreSQL, as (object, reason, certainty).
+fn postgres_losses(toml_text: &str) -> Vec<(String, String, Certainty)> {
+    let context = Context {
+        dialect: Some(crate::dialect::Dialect::Postgresql),
+        ..Context::default()
+    };
+    classify_in(&op(toml_text), &context)
+        .into_iter()
+        .map(|loss| (loss.object.to_string(), loss.reason, loss.certainty))
+        .collect()
+}
+
 fn assert_safe(toml_text: &str) {
     assert_eq!(losses(toml_text), Vec::new(), "{toml_text}");
 }
@@ -74,7 +86,7 @@ fn allow(values: &[&str]) -> Allowances {
 }
 
 fn blocked(map: &RevisionMap, plan: Plan, allowances: &Allowances) -> GuardReport {
-    match check(map, plan, allowances) {
+    match check(map, plan, allowances, CheckMode::default()) {
         Err(GuardError::Blocked(report)) => report,
         Ok(checked) => panic!(
             "expected the plan to be blocked; it passed with {:?}",
@@ -480,7 +492,7 @@ fn execute_drop_table_is_destructive() {
         "audit_log",
         "`DROP TABLE IF EXISTS Audit_Log` drops the table and every row in it",
     );
-    assert_destroys(
+    assert_destroys_with_cascade(
         &execute("DROP TABLE archive.\"Events\" CASCADE"),
         "archive.Events",
         "drops the table",
@@ -517,6 +529,19 @@ fn execute_drop_schema_is_destructive() {
     );
 }
 
+/// Asserts a certain loss of `object` whose reason contains `reason`, and a possible loss of
+/// whatever the cascade reaches.
+fn assert_destroys_with_cascade(toml_text: &str, object: &str, reason: &str) {
+    let found = postgres_losses(toml_text);
+    assert_eq!(found.len(), 2, "{toml_text}: {found:?}");
+    assert_eq!(found[0].0, object, "{toml_text}");
+    assert!(found[0].1.contains(reason), "{found:?}");
+    assert_eq!(found[0].2, Certainty::Certain);
+    assert_eq!(found[1].0, "whatever the SQL touches", "{found:?}");
+    assert!(found[1].1.contains("cascades"), "{found:?}");
+    assert_eq!(found[1].2, Certainty::Possible);
+}
+
 #[test]
 fn execute_drop_type_cascade_is_destructive() {
     assert_destroys(
@@ -545,15 +570,14 @@ fn execute_truncate_is_destructive() {
         "audit_log",
         "`TRUNCATE audit_log` removes every row",
     );
-    let truncate = classify(&op(&execute("TRUNCATE TABLE a, b RESTART IDENTITY")));
+    let truncate = postgres_losses(&execute("TRUNCATE TABLE a, b RESTART IDENTITY"));
     assert_eq!(
         truncate
             .iter()
-            .map(|loss| loss.object.to_string())
+            .map(|loss| loss.0.clone())
             .collect::<Vec<_>>(),
         ["a", "b"]
     );
-    assert_eq!(truncate[0].measure, RowMeasure::Rows);
 }
 
 #[test]
@@ -567,20 +591,34 @@ fn execute_delete_without_where_is_destructive() {
 
 #[test]
 fn execute_update_without_where_is_destructive() {
-    assert_destroys(
-        &execute("UPDATE users SET email = NULL, name = ''"),
-        "users",
-        "has no WHERE, so it overwrites email, name in every row",
+    let found = losses(&execute("UPDATE users SET email = NULL, name = ''"));
+    assert_eq!(
+        found.iter().map(|loss| loss.0.as_str()).collect::<Vec<_>>(),
+        ["users.email", "users.name"]
     );
+    assert!(found[0]
+        .1
+        .contains("has no WHERE, so it overwrites the column in every row"));
 }
 
 #[test]
 fn execute_alter_column_type_is_destructive() {
-    assert_destroys(
-        &execute("ALTER TABLE users ALTER COLUMN name TYPE varchar(3) USING substr(name, 1, 3)"),
-        "users.name",
-        "changes the column's type to VARCHAR(3)",
+    let found = postgres_losses(&execute(
+        "ALTER TABLE users ALTER COLUMN name TYPE varchar(3) USING substr(name, 1, 3)",
+    ));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "users.name");
+    assert!(
+        found[0].1.contains("computes every value anew"),
+        "{found:?}"
     );
+    assert_eq!(found[0].2, Certainty::Certain);
+    // Converting the values as they are leaves the judgement to the column's real type.
+    let plain = postgres_losses(&execute(
+        "ALTER TABLE users ALTER COLUMN name TYPE varchar(3) USING name::varchar(3)",
+    ));
+    assert_eq!(plain.len(), 1, "{plain:?}");
+    assert_eq!(plain[0].2, Certainty::Possible);
 }
 
 #[test]
@@ -592,12 +630,27 @@ fn execute_data_modifying_cte_is_destructive() {
     );
 }
 
+/// Bug (issue 13, cause 1): any WHERE counted as a targeted data migration, so `WHERE true`
+/// deleted every row unconfirmed. A WHERE makes the loss possible, never nothing.
 #[test]
-fn execute_delete_with_where_is_safe() {
-    assert_safe(&execute("DELETE FROM sessions WHERE expires_at < now()"));
-    assert_safe(&execute(
-        "UPDATE users SET email = lower(email) WHERE email <> lower(email)",
-    ));
+fn execute_delete_or_update_with_where_may_destroy() {
+    for (sql, object) in [
+        ("DELETE FROM sessions WHERE expires_at < now()", "sessions"),
+        ("DELETE FROM users WHERE true", "users"),
+        (
+            "UPDATE users SET email = lower(email) WHERE 1 = 1",
+            "users.email",
+        ),
+        (
+            "WITH d AS (DELETE FROM users WHERE id > 0 RETURNING id) SELECT count(*) FROM d",
+            "users",
+        ),
+    ] {
+        let found = postgres_losses(&execute(sql));
+        assert_eq!(found.len(), 1, "{sql}: {found:?}");
+        assert_eq!(found[0].0, object, "{sql}");
+        assert_eq!(found[0].2, Certainty::Possible, "{sql}");
+    }
 }
 
 #[test]
@@ -615,16 +668,17 @@ fn execute_other_parsed_sql_is_safe() {
 #[test]
 fn execute_unparsable_sql_is_destructive() {
     let found = classify(&op(&execute("DO $$ BEGIN DELETE FROM t; END $$")));
-    assert_eq!(found.len(), 1, "{found:?}");
-    assert_eq!(found[0].object, DataObject::Unknown);
-    assert!(
-        found[0]
-            .reason
-            .starts_with("its SQL cannot be parsed (sql parser error:"),
-        "{}",
-        found[0].reason
-    );
-    assert_eq!(found[0].measure, RowMeasure::Uncountable);
+    assert!(!found.is_empty());
+    for loss in &found {
+        assert_eq!(loss.object, DataObject::Unknown);
+        assert!(
+            loss.reason.starts_with("the guard cannot read `"),
+            "{}",
+            loss.reason
+        );
+        assert_eq!(loss.measure, RowMeasure::Uncountable);
+        assert_eq!(loss.certainty, Certainty::Possible);
+    }
 }
 
 #[test]
@@ -649,7 +703,13 @@ column_name = "avatar"
 "#,
         ),
     ]);
-    assert!(check(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[])).is_ok());
+    assert!(check(
+        &map,
+        upgrade_plan(&map, &["0a1b2c3d4e5f"]),
+        &allow(&[]),
+        CheckMode::default()
+    )
+    .is_ok());
     let report = blocked(
         &map,
         downgrade_plan(&map, &["2b3c4d5e6f70"], "-1"),
@@ -700,7 +760,13 @@ columns = ["avatar"]
 "#,
         ),
     ]);
-    assert!(check(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[])).is_ok());
+    assert!(check(
+        &map,
+        upgrade_plan(&map, &["0a1b2c3d4e5f"]),
+        &allow(&[]),
+        CheckMode::default()
+    )
+    .is_ok());
     let report = blocked(
         &map,
         downgrade_plan(&map, &["3c4d5e6f7081"], "0a1b2c3d4e5f"),
@@ -874,13 +940,20 @@ old_table_name = "user_profiles"
 new_table_name = "member_profiles"
 "#;
     let map = seed_map(renamed);
-    let checked = check(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[])).unwrap();
+    let checked = check(
+        &map,
+        upgrade_plan(&map, &["0a1b2c3d4e5f"]),
+        &allow(&[]),
+        CheckMode::default(),
+    )
+    .unwrap();
     assert_eq!(checked.confirmed_data_loss(), &[]);
     assert_eq!(checked.plan().steps.len(), 1);
     let checked = check(
         &map,
         downgrade_plan(&map, &["1975ea83b712"], "0a1b2c3d4e5f"),
         &allow(&[]),
+        CheckMode::default(),
     )
     .unwrap();
     assert_eq!(checked.confirmed_data_loss(), &[]);
@@ -894,7 +967,13 @@ fn a_confirmation_naming_the_table_lets_the_seed_run() {
         1,
     );
     let map = seed_map(&confirmed);
-    let checked = check(&map, upgrade_plan(&map, &["0a1b2c3d4e5f"]), &allow(&[])).unwrap();
+    let checked = check(
+        &map,
+        upgrade_plan(&map, &["0a1b2c3d4e5f"]),
+        &allow(&[]),
+        CheckMode::default(),
+    )
+    .unwrap();
     assert_eq!(
         summary(checked.confirmed_data_loss()),
         [row(
@@ -948,7 +1027,13 @@ fn a_schema_qualified_drop_accepts_either_name() {
         );
         let map = map(vec![revision("4d5e6f708192_drop.toml", &text)]);
         assert!(
-            check(&map, upgrade_plan(&map, &[]), &allow(&[])).is_ok(),
+            check(
+                &map,
+                upgrade_plan(&map, &[]),
+                &allow(&[]),
+                CheckMode::default()
+            )
+            .is_ok(),
             "{given}"
         );
     }
@@ -969,6 +1054,7 @@ fn allowances_name_a_revision_a_table_or_all() {
             &map,
             upgrade_plan(&map, &["0a1b2c3d4e5f"]),
             &allow(&[allowance]),
+            CheckMode::default(),
         )
         .unwrap_or_else(|error| panic!("--allow-data-loss={allowance}: {error}"));
         assert_eq!(
@@ -1009,8 +1095,20 @@ fn a_table_allowance_covers_its_columns() {
         "5e6f708192a3_drop.toml",
         "revision = \"5e6f708192a3\"\ndowngrade = []\n[[upgrade]]\nop = \"drop_column\"\ntable_name = \"users\"\ncolumn_name = \"legacy_id\"\n",
     )]);
-    assert!(check(&map, upgrade_plan(&map, &[]), &allow(&["users"])).is_ok());
-    assert!(check(&map, upgrade_plan(&map, &[]), &allow(&["users.legacy_id"])).is_ok());
+    assert!(check(
+        &map,
+        upgrade_plan(&map, &[]),
+        &allow(&["users"]),
+        CheckMode::default()
+    )
+    .is_ok());
+    assert!(check(
+        &map,
+        upgrade_plan(&map, &[]),
+        &allow(&["users.legacy_id"]),
+        CheckMode::default()
+    )
+    .is_ok());
     let report = blocked(&map, upgrade_plan(&map, &[]), &allow(&["legacy_id"]));
     assert_eq!(report.findings[0].object.to_string(), "users.legacy_id");
 }
@@ -1097,7 +1195,13 @@ fn execute_confirmations_list_objects_or_name_the_revision() {
     for given in ["a, b", "b,a", "cccccccccccc"] {
         let map = with_confirmation(given);
         assert!(
-            check(&map, upgrade_plan(&map, &[]), &allow(&[])).is_ok(),
+            check(
+                &map,
+                upgrade_plan(&map, &[]),
+                &allow(&[]),
+                CheckMode::default()
+            )
+            .is_ok(),
             "{given}"
         );
     }
@@ -1123,7 +1227,13 @@ fn unparsable_sql_is_confirmed_only_by_the_revision_id() {
         map(vec![revision("dddddddddddd_x.toml", &text)])
     };
     let map_ok = with_confirmation("dddddddddddd");
-    assert!(check(&map_ok, upgrade_plan(&map_ok, &[]), &allow(&[])).is_ok());
+    assert!(check(
+        &map_ok,
+        upgrade_plan(&map_ok, &[]),
+        &allow(&[]),
+        CheckMode::default()
+    )
+    .is_ok());
     let map_bad = with_confirmation("t");
     let report = blocked(&map_bad, upgrade_plan(&map_bad, &[]), &allow(&[]));
     assert_eq!(report.findings[0].object, DataObject::Unknown);
@@ -1163,7 +1273,7 @@ sqlite = "DELETE FROM b"
         .into_iter()
         .map(|loss| loss.object.to_string())
         .collect();
-    assert_eq!(found, ["a", "b"]);
+    assert_eq!(found, ["a", "whatever the SQL touches", "b"]);
     // SQLite's own text must parse as SQLite.
     let text = r#"op = "execute"
 postgresql = "SELECT 1"
@@ -1288,7 +1398,7 @@ columns = [
     );
     // Lint looks within one revision only, so it finds the drops (the two creates' derived
     // downgrades and the upgrade's drop) but no rename.
-    let lint_report = lint(&map);
+    let lint_report = lint(&map, None);
     assert_eq!(lint_report.findings.len(), 3, "{lint_report}");
     assert!(lint_report
         .findings
@@ -1351,27 +1461,29 @@ struct FakeDatabase {
 }
 
 impl RowCounter for FakeDatabase {
-    fn count_rows(&mut self, schema: Option<&str>, table: &str) -> Result<u64, String> {
-        let name = object::qualified(schema, table);
-        self.asked.push(format!("rows {name}"));
-        self.rows
-            .get(&name)
-            .copied()
-            .ok_or_else(|| format!("relation \"{name}\" does not exist"))
-    }
-
-    fn count_non_null(
+    fn count(
         &mut self,
         schema: Option<&str>,
         table: &str,
-        column: &str,
-    ) -> Result<u64, String> {
-        let name = format!("{}.{column}", object::qualified(schema, table));
-        self.asked.push(format!("non-null {name}"));
-        self.non_null
+        columns: &[&str],
+    ) -> Result<TableCount, String> {
+        let name = object::qualified(schema, table);
+        self.asked.push(format!("{name} {columns:?}"));
+        let rows = self
+            .rows
             .get(&name)
             .copied()
-            .ok_or_else(|| format!("column \"{name}\" does not exist"))
+            .ok_or_else(|| format!("relation \"{name}\" does not exist"))?;
+        let non_null = columns
+            .iter()
+            .map(|column| {
+                self.non_null
+                    .get(&format!("{name}.{column}"))
+                    .copied()
+                    .ok_or_else(|| format!("column \"{column}\" does not exist"))
+            })
+            .collect::<Result<Vec<u64>, String>>()?;
+        Ok(TableCount { rows, non_null })
     }
 }
 
@@ -1397,15 +1509,12 @@ sqltext = "TRUNCATE audit_log; DROP SCHEMA archive CASCADE"
     let report = blocked(&map, upgrade_plan(&map, &[]), &allow(&[]));
     let mut database = FakeDatabase::default();
     database.rows.insert("user_profiles".into(), 1204);
+    database.rows.insert("users".into(), 3);
     database.non_null.insert("users.legacy_id".into(), 1);
     let report = with_row_counts(report, &mut database);
     assert_eq!(
         database.asked,
-        [
-            "rows user_profiles",
-            "non-null users.legacy_id",
-            "rows audit_log"
-        ]
+        ["user_profiles []", "users [\"legacy_id\"]", "audit_log []"]
     );
     assert_eq!(
         report
@@ -1445,7 +1554,7 @@ fn lint_lists_every_destructive_operation_with_its_confirmation_state() {
         1,
     );
     let map = seed_map(&confirmed_seed);
-    let report = lint(&map);
+    let report = lint(&map, None);
     assert_eq!(report.revisions_checked, 2);
     assert_eq!(
         summary(&report.findings),
@@ -1504,12 +1613,301 @@ fn lint_of_a_safe_history_is_clean() {
         "b4c5d6e7f809_x.toml",
         "revision = \"b4c5d6e7f809\"\ndowngrade = []\n[[upgrade]]\nop = \"drop_index\"\nindex_name = \"ix\"\n",
     )]);
-    let report = lint(&map);
+    let report = lint(&map, None);
     assert!(report.is_clean());
     assert_eq!(
         report.to_string(),
         "No destructive operations in 1 revision."
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 13: deny by default, one dialect per text, cascades, fragments, verification
+
+fn sqlite_losses(toml_text: &str) -> Vec<(String, String, Certainty)> {
+    let context = Context {
+        dialect: Some(crate::dialect::Dialect::Sqlite),
+        ..Context::default()
+    };
+    classify_in(&op(toml_text), &context)
+        .into_iter()
+        .map(|loss| (loss.object.to_string(), loss.reason, loss.certainty))
+        .collect()
+}
+
+/// Bug (issue 13, cause 2): statements with side effects that the parser reads were safe.
+#[test]
+fn parseable_statements_with_side_effects_may_destroy() {
+    for sql in [
+        "MERGE INTO users u USING incoming i ON u.id = i.id WHEN MATCHED THEN DELETE",
+        "INSERT INTO users (id, email) VALUES (1, 'x') ON CONFLICT (id) DO UPDATE SET email = excluded.email",
+        "EXPLAIN ANALYZE DELETE FROM users",
+        "PREPARE p AS DELETE FROM users; EXECUTE p",
+        "SELECT wipe()",
+        "SELECT lo_unlink(42)",
+        "SELECT setval('users_id_seq', 1, false)",
+        "COMMIT",
+        "CALL purge()",
+    ] {
+        let found = postgres_losses(&execute(sql));
+        assert!(!found.is_empty(), "{sql} passed as safe");
+    }
+    for sql in [
+        "INSERT OR REPLACE INTO users (id, email) VALUES (1, 'x')",
+        "REPLACE INTO users (id, email) VALUES (1, 'x')",
+        "UPDATE OR REPLACE users SET id = 1 WHERE id = 2",
+        "PRAGMA writable_schema = ON",
+        "PRAGMA some_future_pragma = 1",
+    ] {
+        let found = sqlite_losses(&execute(sql));
+        assert!(!found.is_empty(), "{sql} passed as safe on SQLite");
+    }
+    // A REPLACE can only be cleared by counting the table empty: SQLite's hooks do not see the
+    // rows it deletes.
+    let replace = sqlite_losses(&execute("INSERT OR REPLACE INTO users (id) VALUES (1)"));
+    assert_eq!(replace[0].2, Certainty::Certain);
+    let setval = postgres_losses(&execute("SELECT setval('users_id_seq', 1, false)"));
+    assert_eq!(setval[0].0, "sequence users_id_seq");
+    assert_eq!(setval[0].2, Certainty::Certain);
+}
+
+/// The false alarms of issue 13: maintenance and metadata statements pass unconfirmed.
+#[test]
+fn maintenance_and_metadata_statements_are_safe() {
+    for sql in [
+        "DROP INDEX CONCURRENTLY ix_users_email",
+        "VACUUM",
+        "VACUUM FULL users",
+        "CLUSTER users USING ix_users_email",
+        "REINDEX TABLE users",
+        "ALTER TABLE users ALTER COLUMN email SET STATISTICS 100",
+        "CREATE STATISTICS s ON a, b FROM users",
+        "ALTER SEQUENCE users_id_seq OWNED BY users.id",
+        "CREATE PROCEDURE p() LANGUAGE sql AS $$ SELECT 1 $$",
+        "SECURITY LABEL FOR selinux ON TABLE users IS 'system_u:object_r:sepgsql_table_t:s0'",
+        "ALTER DOMAIN positive ADD CONSTRAINT positive_check CHECK (VALUE > 0)",
+        "CREATE TRIGGER t BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION f()",
+        "INSERT INTO users (id) VALUES (1) ON CONFLICT DO NOTHING",
+        "SELECT count(*), now(), coalesce(max(id), 0) FROM users",
+    ] {
+        assert_eq!(postgres_losses(&execute(sql)), Vec::new(), "{sql}");
+    }
+    for sql in ["PRAGMA foreign_keys = ON", "PRAGMA journal_mode = WAL"] {
+        assert_eq!(sqlite_losses(&execute(sql)), Vec::new(), "{sql}");
+    }
+    // A sequence reset is not ownership.
+    assert!(!postgres_losses(&execute("ALTER SEQUENCE users_id_seq RESTART")).is_empty());
+}
+
+/// Bug (issue 13, cause 3): `sqltext` was read by both parsers and a failed reading ignored;
+/// PostgreSQL nests block comments and SQLite does not, so each dialect sees other statements.
+#[test]
+fn each_text_is_read_only_by_the_dialect_that_runs_it() {
+    let hidden = "/* /* */ SELECT '*/ DROP TABLE users; /*'; -- */\n";
+    let on_postgres = postgres_losses(&execute(hidden));
+    assert!(
+        on_postgres.iter().any(|loss| loss.0 == "users"),
+        "{on_postgres:?}"
+    );
+    assert_eq!(sqlite_losses(&execute(hidden)), Vec::new());
+    // Without a dialect (lint), what any dialect would run counts.
+    assert!(losses(&execute(hidden))
+        .iter()
+        .any(|loss| loss.0 == "users"));
+}
+
+/// Bug (issue 13, cause 4): CASCADE destroys dependents the statement does not name.
+#[test]
+fn cascades_may_destroy_what_depends_on_them() {
+    for sql in [
+        "DROP VIEW v CASCADE",
+        "DROP COLLATION c CASCADE",
+        "DROP FUNCTION f CASCADE",
+        "TRUNCATE parent CASCADE",
+        "ALTER TABLE t DROP CONSTRAINT c CASCADE",
+    ] {
+        let found = postgres_losses(&execute(sql));
+        assert!(
+            found
+                .iter()
+                .any(|loss| loss.0 == "whatever the SQL touches" && loss.2 == Certainty::Possible),
+            "{sql}: {found:?}"
+        );
+    }
+    assert_eq!(postgres_losses(&execute("DROP VIEW v")), Vec::new());
+}
+
+/// Bug (issue 13, cause 5): SQL inside typed operations was never read; a function in a
+/// default or a check runs once per existing row.
+#[test]
+fn functions_in_typed_fragments_may_destroy() {
+    let add = r#"op = "add_column"
+table_name = "users"
+column = { name = "flag", type = "integer", server_default = "wipe()" }
+"#;
+    assert!(!postgres_losses(add).is_empty());
+    let add_now = r#"op = "add_column"
+table_name = "users"
+column = { name = "at", type = "timestamptz", server_default = "now()" }
+"#;
+    assert_eq!(postgres_losses(add_now), Vec::new());
+    let check = r#"op = "create_check_constraint"
+table_name = "users"
+constraint_name = "ck"
+condition = "wipe() > 0"
+"#;
+    assert!(!postgres_losses(check).is_empty());
+    let widening_with_using =
+        alter("existing_type = \"integer\"\ntype_ = \"bigint\"\npostgresql_using = \"0\"");
+    let found = postgres_losses(&widening_with_using);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].1.contains("computes every value anew"));
+    let plain_using =
+        alter("existing_type = \"integer\"\ntype_ = \"bigint\"\npostgresql_using = \"c::bigint\"");
+    assert_eq!(postgres_losses(&plain_using), Vec::new());
+}
+
+fn two_step_map(first: &str, second: &str) -> RevisionMap {
+    map(vec![
+        revision("a1a1a1a1a1a1_a.toml", first),
+        revision("b2b2b2b2b2b2_b.toml", second),
+    ])
+}
+
+/// False alarms of issue 13: a backfill of a column the plan added, and a drop of a table the
+/// plan created, destroy nothing from before the run.
+#[test]
+fn what_the_plan_created_itself_can_be_filled_and_dropped() {
+    let map = two_step_map(
+        r#"
+revision = "a1a1a1a1a1a1"
+downgrade = []
+[[upgrade]]
+op = "add_column"
+table_name = "users"
+column = { name = "nickname", type = "text", nullable = true }
+[[upgrade]]
+op = "create_table"
+table_name = "scratch"
+columns = [ { name = "id", type = "integer", primary_key = true } ]
+"#,
+        r#"
+revision = "b2b2b2b2b2b2"
+down_revision = "a1a1a1a1a1a1"
+downgrade = []
+[[upgrade]]
+op = "execute"
+sqltext = "UPDATE users SET nickname = lower(name) WHERE nickname IS NULL"
+[[upgrade]]
+op = "drop_table"
+table_name = "scratch"
+"#,
+    );
+    assert!(check(
+        &map,
+        upgrade_plan(&map, &[]),
+        &allow(&[]),
+        CheckMode::default()
+    )
+    .is_ok());
+}
+
+/// Online, what only may destroy runs under verification, and a drop waits for its count in
+/// the step's transaction; offline (`--sql`, lint) both are refused.
+#[test]
+fn online_possible_losses_are_watched_and_drops_deferred() {
+    let map = map(vec![revision(
+        "c3c3c3c3c3c3_c.toml",
+        r#"
+revision = "c3c3c3c3c3c3"
+downgrade = []
+[[upgrade]]
+op = "execute"
+sqltext = "DELETE FROM sessions WHERE expires_at < now()"
+[[upgrade]]
+op = "drop_table"
+table_name = "old_sessions"
+"#,
+    )]);
+    let online = CheckMode {
+        dialect: Some(crate::dialect::Dialect::Postgresql),
+        verifies: true,
+    };
+    let checked = check(&map, upgrade_plan(&map, &[]), &allow(&[]), online).unwrap();
+    let step = checked.step_guard(0);
+    assert!(step.verified);
+    assert_eq!(step.watched.len(), 1);
+    assert_eq!(step.deferred.len(), 1);
+    assert_eq!(step.deferred_at(1)[0].object.to_string(), "old_sessions");
+    let offline = CheckMode {
+        dialect: Some(crate::dialect::Dialect::Postgresql),
+        verifies: false,
+    };
+    let report = blocked_with(&map, offline);
+    assert_eq!(report.findings.len(), 2);
+}
+
+fn blocked_with(map: &RevisionMap, mode: CheckMode) -> GuardReport {
+    match check(map, upgrade_plan(map, &[]), &allow(&[]), mode) {
+        Err(GuardError::Blocked(report)) => report,
+        Ok(_) => panic!("the plan was not blocked"),
+    }
+}
+
+/// What a step did, judged: a dropped column nobody confirmed refuses the step; the same
+/// column confirmed, or counted empty, passes; a lossy type change is judged on the real types.
+#[test]
+fn observed_effects_are_judged_against_confirmations() {
+    let map = map(vec![revision(
+        "d4d4d4d4d4d4_d.toml",
+        r#"
+revision = "d4d4d4d4d4d4"
+downgrade = []
+[[upgrade]]
+op = "execute"
+sqltext = "DROP VIEW v CASCADE"
+confirm_data_loss = "v_only"
+"#,
+    )]);
+    let online = CheckMode {
+        dialect: Some(crate::dialect::Dialect::Postgresql),
+        verifies: true,
+    };
+    let checked = check(&map, upgrade_plan(&map, &[]), &allow(&[]), online).unwrap();
+    let step = checked.step_guard(0);
+    let op = &map.revision(0).upgrade[0];
+    let dropped = Observed {
+        object: DataObject::column(None, "t", "x"),
+        effect: ObservedEffect::ColumnDropped,
+    };
+    let findings = step.judge(0, op, std::slice::from_ref(&dropped), &[]);
+    assert_eq!(findings.len(), 1);
+    assert_eq!(findings[0].object.to_string(), "t.x");
+    assert!(findings[0].to_string().contains("dropped the column"));
+    assert!(step
+        .judge(
+            0,
+            op,
+            std::slice::from_ref(&dropped),
+            &[DataObject::table(None, "t")]
+        )
+        .is_empty());
+    let cents = Observed {
+        object: DataObject::column(None, "t", "price"),
+        effect: ObservedEffect::TypeChanged {
+            from: "numeric(10,2)".into(),
+            to: "integer".into(),
+        },
+    };
+    assert_eq!(step.judge(0, op, &[cents], &[]).len(), 1);
+    let widening = Observed {
+        object: DataObject::column(None, "t", "n"),
+        effect: ObservedEffect::TypeChanged {
+            from: "integer".into(),
+            to: "bigint".into(),
+        },
+    };
+    assert!(step.judge(0, op, &[widening], &[]).is_empty());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1528,7 +1926,13 @@ fn upgrade_op(toml_text: &str) -> String {
 }
 
 fn allowed_by(map: &RevisionMap, allowance: &str) -> bool {
-    check(map, upgrade_plan(map, &[]), &allow(&[allowance])).is_ok()
+    check(
+        map,
+        upgrade_plan(map, &[]),
+        &allow(&[allowance]),
+        CheckMode::default(),
+    )
+    .is_ok()
 }
 
 #[test]
@@ -1544,6 +1948,7 @@ fn typed_allowances_allow_only_their_kind() {
             &map,
             upgrade_plan(&map, &["0a1b2c3d4e5f"]),
             &allow(&[allowance]),
+            CheckMode::default(),
         )
         .unwrap_or_else(|error| panic!("--allow-data-loss={allowance}: {error}"));
         assert_eq!(
@@ -1579,8 +1984,8 @@ fn a_table_allowance_never_drops_a_schema_of_the_same_name() {
     assert!(!allowed_by(&map, "table:users"));
     assert!(!allowed_by(&map, "column:users.id"));
     assert!(allowed_by(&map, "schema:users"));
-    // Bare, it names the one thing the plan destroys: the schema.
-    assert!(allowed_by(&map, "users"));
+    // Bare, it never stands for a schema, even the only thing the plan destroys (issue 13).
+    assert!(!allowed_by(&map, "users"));
 }
 
 #[test]
@@ -1705,7 +2110,8 @@ fn a_bare_value_naming_two_kinds_is_refused_before_anything_runs() {
     assert!(check(
         &map,
         upgrade_plan(&map, &["aaaaaaaaaaaa"]),
-        &allow(&["users"])
+        &allow(&["users"]),
+        CheckMode::default()
     )
     .is_ok());
     // The typed forms are fine.
@@ -1716,7 +2122,8 @@ fn a_bare_value_naming_two_kinds_is_refused_before_anything_runs() {
     assert!(check(
         &map,
         upgrade_plan(&map, &[]),
-        &allow(&["table:users", "schema:users"])
+        &allow(&["table:users", "schema:users"]),
+        CheckMode::default()
     )
     .is_ok());
     // A revision id that is also a table's name.

@@ -37,7 +37,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{self, parse_duration, redact_url, Overrides};
+use crate::config::{self, dialect_of_url, parse_duration, redact_url, Overrides};
 use crate::db::{self, Backend, ConnectOptions, DbError};
 use crate::error::{Error, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_FAILED};
 use crate::exec::{
@@ -427,7 +427,11 @@ impl Migrator {
             .iter()
             .map(|step| StepLabel::of(&self.map, step))
             .collect();
-        let blocked = match guard::check(&self.map, plan, &self.allowances) {
+        let mode = guard::CheckMode {
+            dialect: self.url.as_deref().and_then(|url| dialect_of_url(url).ok()),
+            verifies: false,
+        };
+        let blocked = match guard::check(&self.map, plan, &self.allowances, mode) {
             Ok(_) => None,
             Err(GuardError::Blocked(report)) => Some(report),
         };

@@ -408,6 +408,10 @@ pub struct DropTableComment {
     pub schema: Option<String>,
 }
 
+/// The line every `rmig import-alembic` placeholder's SQL ends with: the guard refuses an
+/// `execute` holding it, and a database that is made to run it anyway fails.
+pub const PLACEHOLDER_MARKER: &str = "RMIG_IMPORT_PLACEHOLDER";
+
 /// `op.execute`: SQL run as written. A dialect's own text replaces `sqltext` on that dialect;
 /// on a dialect with no text at all the operation does nothing, which is how a revision runs
 /// PostgreSQL-only SQL (say, `CREATE EXTENSION`) and still applies on SQLite.
