@@ -12,65 +12,29 @@
 
 mod common;
 
-use common::{Project, TestDatabase};
+use common::guard::{
+    exec, op, revision, setup_file, write_revisions, Harness, Lite, Pg, PG_USERS, SETUP,
+    SQLITE_USERS,
+};
+use common::Project;
 
-const SETUP: &str = "5e7000000001";
 const ATTACK: &str = "a77ac0000002";
-
-/// The rows of the standard `users` table, as `id|email`.
-const USERS: [&str; 3] = [
-    "1|ada@example.com",
-    "2|grace@example.com",
-    "3|edsger@example.com",
-];
-
-const PG_USERS: &str = "CREATE TABLE users (id serial PRIMARY KEY, email text); \
-     INSERT INTO users (email) VALUES ('ada@example.com'), ('grace@example.com'), ('edsger@example.com');";
-
-const SQLITE_USERS: &str = "CREATE TABLE users (id integer PRIMARY KEY, email text); \
-     INSERT INTO users (id, email) VALUES (1, 'ada@example.com'), (2, 'grace@example.com'), (3, 'edsger@example.com');";
 
 const MARKER: &str = "CREATE TABLE attack_marker (x integer)";
 
 // ---------------------------------------------------------------------------------------------
 // Revision text
 
-fn revision(id: &str, down: Option<&str>, header: &str, ops: &[String]) -> String {
-    let mut text = format!("revision = \"{id}\"\n");
-    if let Some(down) = down {
-        text.push_str(&format!("down_revision = \"{down}\"\n"));
-    }
-    text.push_str(&format!("message = \"{id}\"\n{header}downgrade = []\n"));
-    for op in ops {
-        text.push_str("\n[[upgrade]]\n");
-        text.push_str(op);
-    }
-    text
-}
-
-/// An `execute` with the same SQL for every dialect.
-fn exec(sql: &str) -> String {
-    format!("op = \"execute\"\nsqltext = '''{sql}'''\n")
-}
-
 /// An `execute` whose `confirm_data_loss` covers only what it names.
 fn exec_confirmed(sql: &str, confirm: &str) -> String {
     format!("op = \"execute\"\nsqltext = '''{sql}'''\nconfirm_data_loss = \"{confirm}\"\n")
-}
-
-/// Any other operation, written as its TOML keys.
-fn op(keys: &str) -> String {
-    format!("{}\n", keys.trim())
 }
 
 fn files(setup_sql: &str, header: &str, attack: &[String]) -> Vec<(String, String)> {
     let mut ops = vec![exec(MARKER)];
     ops.extend_from_slice(attack);
     vec![
-        (
-            format!("{SETUP}_setup.toml"),
-            revision(SETUP, None, "", &[exec(setup_sql)]),
-        ),
+        setup_file(setup_sql),
         (
             format!("{ATTACK}_attack.toml"),
             revision(ATTACK, Some(SETUP), header, &ops),
@@ -81,15 +45,10 @@ fn files(setup_sql: &str, header: &str, attack: &[String]) -> Vec<(String, Strin
 /// Applies the setup revision, then adds the attacking one: a revision refused as bad input
 /// (exit 2) must not stop the setup from running.
 fn set_up(project: &Project, files: &[(String, String)]) {
-    let revisions = project.path().join("revisions");
     let (setup, attack) = files.split_at(1);
-    for (name, text) in setup {
-        std::fs::write(revisions.join(name), text).unwrap();
-    }
+    write_revisions(project, setup);
     project.ok(&["upgrade", SETUP]);
-    for (name, text) in attack {
-        std::fs::write(revisions.join(name), text).unwrap();
-    }
+    write_revisions(project, attack);
 }
 
 fn assert_mentions(stderr: &str, names: &[&str]) {
@@ -106,60 +65,38 @@ fn assert_mentions(stderr: &str, names: &[&str]) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// PostgreSQL
+// Attacks, on either backend
 
-struct Pg {
-    db: TestDatabase,
-    project: Project,
-}
+/// A backend under attack: what is per backend is whether the database is still at the setup
+/// revision; setting up, blocking and refusing are the same on both.
+trait Attacked: Harness {
+    /// The version row is the setup revision and no operation of the attack ran.
+    fn still_at_setup(&self);
 
-impl Pg {
-    fn new(setup_sql: &str, attack: &[String]) -> Pg {
-        Pg::with_header(setup_sql, "", attack)
+    fn new(setup_sql: &str, attack: &[String]) -> Self {
+        Self::with_header(setup_sql, "", attack)
     }
 
-    fn with_header(setup_sql: &str, header: &str, attack: &[String]) -> Pg {
-        let db = TestDatabase::new();
-        let project = Project::new(&db.url, &[]);
-        set_up(&project, &files(setup_sql, header, attack));
-        Pg { db, project }
+    fn with_header(setup_sql: &str, header: &str, attack: &[String]) -> Self {
+        let harness = Self::empty();
+        set_up(harness.project(), &files(setup_sql, header, attack));
+        harness
     }
 
-    /// Rows of a one-column text query, in the query's order (NULL as `NULL`).
-    fn rows(&self, sql: &str) -> Vec<String> {
-        self.db
-            .client()
-            .query(sql, &[])
-            .unwrap()
-            .iter()
-            .map(|row| {
-                row.get::<_, Option<String>>(0)
-                    .unwrap_or_else(|| "NULL".to_string())
-            })
-            .collect()
+    /// The standard `users` table attacked by one `execute` of `attack`: blocked, every row
+    /// kept, the report naming `users`.
+    fn users_attack_blocked(attack: &str) -> Self {
+        let harness = Self::new(Self::USERS_SETUP, &[exec(attack)]);
+        harness.blocked(&[], &["users"], Self::users_intact);
+        harness
     }
 
-    fn count(&self, sql: &str) -> i64 {
-        self.db.count(sql)
-    }
-
-    fn users_intact(&self) {
-        assert_eq!(
-            self.rows("SELECT concat_ws('|', id, email) FROM users ORDER BY id"),
-            USERS
-        );
-    }
-
-    fn still_at_setup(&self) {
-        assert_eq!(
-            self.db
-                .strings("SELECT version_num::text FROM alembic_version"),
-            vec![SETUP]
-        );
-        assert!(
-            !self.db.has_table("public.attack_marker"),
-            "an operation of the blocked revision ran"
-        );
+    /// The standard `users` table attacked by one typed operation, `keys`: refused or blocked,
+    /// every row kept.
+    fn users_fragment_refused(keys: &str) -> Self {
+        let harness = Self::new(Self::USERS_SETUP, &[op(keys)]);
+        harness.refused(Self::users_intact);
+        harness
     }
 
     /// Runs `upgrade head` plus `args`; checks the data with `intact` first (so that a run that
@@ -168,7 +105,7 @@ impl Pg {
     fn blocked(&self, args: &[&str], names: &[&str], intact: impl Fn(&Self)) -> String {
         let mut all = vec!["upgrade", "head"];
         all.extend_from_slice(args);
-        let output = self.project.run(&all);
+        let output = self.project().run(&all);
         let stderr = String::from_utf8_lossy(&output.stderr).to_string();
         intact(self);
         assert_eq!(
@@ -184,7 +121,7 @@ impl Pg {
 
     /// A fragment attack: refused as bad input (2) or blocked (3), nothing run.
     fn refused(&self, intact: impl Fn(&Self)) -> String {
-        let output = self.project.run(&["upgrade", "head"]);
+        let output = self.project().run(&["upgrade", "head"]);
         let stderr = String::from_utf8_lossy(&output.stderr).to_string();
         intact(self);
         let code = output.status.code().unwrap_or(-1);
@@ -198,54 +135,21 @@ impl Pg {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// SQLite
-
-struct Lite {
-    project: Project,
+impl Attacked for Pg {
+    fn still_at_setup(&self) {
+        assert_eq!(
+            self.db
+                .strings("SELECT version_num::text FROM alembic_version"),
+            vec![SETUP]
+        );
+        assert!(
+            !self.db.has_table("public.attack_marker"),
+            "an operation of the blocked revision ran"
+        );
+    }
 }
 
-impl Lite {
-    fn new(setup_sql: &str, attack: &[String]) -> Lite {
-        Lite::with_header(setup_sql, "", attack)
-    }
-
-    fn with_header(setup_sql: &str, header: &str, attack: &[String]) -> Lite {
-        let project = Project::sqlite(&[]);
-        set_up(&project, &files(setup_sql, header, attack));
-        Lite { project }
-    }
-
-    /// Every row of `sql`, its columns joined with `|` (integers, reals with `{:?}`, NULL).
-    fn rows(&self, sql: &str) -> Vec<String> {
-        let connection = rusqlite::Connection::open(self.project.sqlite_path()).unwrap();
-        let mut statement = connection.prepare(sql).unwrap();
-        let width = statement.column_count();
-        let rows = statement
-            .query_map([], |row| {
-                let mut cells = Vec::with_capacity(width);
-                for index in 0..width {
-                    let value: rusqlite::types::Value = row.get(index)?;
-                    cells.push(match value {
-                        rusqlite::types::Value::Null => "NULL".to_string(),
-                        rusqlite::types::Value::Integer(i) => i.to_string(),
-                        rusqlite::types::Value::Real(r) => format!("{r:?}"),
-                        rusqlite::types::Value::Text(t) => t,
-                        rusqlite::types::Value::Blob(b) => format!("{b:?}"),
-                    });
-                }
-                Ok(cells.join("|"))
-            })
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        rows
-    }
-
-    fn users_intact(&self) {
-        assert_eq!(self.rows("SELECT id, email FROM users ORDER BY id"), USERS);
-    }
-
+impl Attacked for Lite {
     fn still_at_setup(&self) {
         assert_eq!(
             self.rows("SELECT version_num FROM alembic_version"),
@@ -257,37 +161,6 @@ impl Lite {
             "an operation of the blocked revision ran"
         );
     }
-
-    fn blocked(&self, args: &[&str], names: &[&str], intact: impl Fn(&Self)) -> String {
-        let mut all = vec!["upgrade", "head"];
-        all.extend_from_slice(args);
-        let output = self.project.run(&all);
-        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-        intact(self);
-        assert_eq!(
-            output.status.code(),
-            Some(3),
-            "expected the guard to block (exit 3); stdout:\n{}\nstderr:\n{stderr}",
-            String::from_utf8_lossy(&output.stdout)
-        );
-        self.still_at_setup();
-        assert_mentions(&stderr, names);
-        stderr
-    }
-
-    fn refused(&self, intact: impl Fn(&Self)) -> String {
-        let output = self.project.run(&["upgrade", "head"]);
-        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-        intact(self);
-        let code = output.status.code().unwrap_or(-1);
-        assert!(
-            code == 2 || code == 3,
-            "expected exit 2 or 3, got {code}; stderr:\n{stderr}"
-        );
-        self.still_at_setup();
-        assert!(stderr.contains(ATTACK), "{stderr}");
-        stderr
-    }
 }
 
 // =============================================================================================
@@ -295,85 +168,59 @@ impl Lite {
 
 #[test]
 fn delete_where_true_is_blocked_postgres() {
-    let pg = Pg::new(PG_USERS, &[exec("DELETE FROM users WHERE true")]);
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
+    Pg::users_attack_blocked("DELETE FROM users WHERE true");
 }
 
 #[test]
 fn delete_where_true_is_blocked_sqlite() {
-    let lite = Lite::new(SQLITE_USERS, &[exec("DELETE FROM users WHERE true")]);
-    lite.blocked(&[], &["users"], |lite| lite.users_intact());
+    Lite::users_attack_blocked("DELETE FROM users WHERE true");
 }
 
 #[test]
 fn delete_where_one_equals_one_is_blocked_postgres() {
-    let pg = Pg::new(PG_USERS, &[exec("DELETE FROM users WHERE 1 = 1")]);
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
+    Pg::users_attack_blocked("DELETE FROM users WHERE 1 = 1");
 }
 
 #[test]
 fn delete_where_one_equals_one_is_blocked_sqlite() {
-    let lite = Lite::new(SQLITE_USERS, &[exec("DELETE FROM users WHERE 1 = 1")]);
-    lite.blocked(&[], &["users"], |lite| lite.users_intact());
+    Lite::users_attack_blocked("DELETE FROM users WHERE 1 = 1");
 }
 
 #[test]
 fn delete_where_id_positive_is_blocked_postgres() {
-    let pg = Pg::new(PG_USERS, &[exec("DELETE FROM users WHERE id > 0")]);
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
+    Pg::users_attack_blocked("DELETE FROM users WHERE id > 0");
 }
 
 #[test]
 fn delete_where_id_positive_is_blocked_sqlite() {
-    let lite = Lite::new(SQLITE_USERS, &[exec("DELETE FROM users WHERE id > 0")]);
-    lite.blocked(&[], &["users"], |lite| lite.users_intact());
+    Lite::users_attack_blocked("DELETE FROM users WHERE id > 0");
 }
 
 #[test]
 fn delete_where_email_is_not_null_is_blocked_postgres() {
-    let pg = Pg::new(
-        PG_USERS,
-        &[exec("DELETE FROM users WHERE email IS NOT NULL")],
-    );
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
+    Pg::users_attack_blocked("DELETE FROM users WHERE email IS NOT NULL");
 }
 
 #[test]
 fn delete_where_id_in_own_select_is_blocked_sqlite() {
-    let lite = Lite::new(
-        SQLITE_USERS,
-        &[exec("DELETE FROM users WHERE id IN (SELECT id FROM users)")],
-    );
-    lite.blocked(&[], &["users"], |lite| lite.users_intact());
+    Lite::users_attack_blocked("DELETE FROM users WHERE id IN (SELECT id FROM users)");
 }
 
 #[test]
 fn update_set_null_where_one_equals_one_is_blocked_postgres() {
-    let pg = Pg::new(
-        PG_USERS,
-        &[exec("UPDATE users SET email = NULL WHERE 1 = 1")],
-    );
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
+    Pg::users_attack_blocked("UPDATE users SET email = NULL WHERE 1 = 1");
 }
 
 #[test]
 fn update_set_null_where_one_equals_one_is_blocked_sqlite() {
-    let lite = Lite::new(
-        SQLITE_USERS,
-        &[exec("UPDATE users SET email = NULL WHERE 1 = 1")],
-    );
-    lite.blocked(&[], &["users"], |lite| lite.users_intact());
+    Lite::users_attack_blocked("UPDATE users SET email = NULL WHERE 1 = 1");
 }
 
 #[test]
 fn cte_delete_where_true_is_blocked_postgres() {
-    let pg = Pg::new(
-        PG_USERS,
-        &[exec(
-            "WITH d AS (DELETE FROM users WHERE true RETURNING *) SELECT count(*) FROM d",
-        )],
+    Pg::users_attack_blocked(
+        "WITH d AS (DELETE FROM users WHERE true RETURNING *) SELECT count(*) FROM d",
     );
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
 }
 
 // =============================================================================================
@@ -381,96 +228,61 @@ fn cte_delete_where_true_is_blocked_postgres() {
 
 #[test]
 fn merge_when_matched_delete_is_blocked_postgres() {
-    let pg = Pg::new(
-        PG_USERS,
-        &[exec(
-            "MERGE INTO users u USING users s ON u.id = s.id WHEN MATCHED THEN DELETE",
-        )],
+    Pg::users_attack_blocked(
+        "MERGE INTO users u USING users s ON u.id = s.id WHEN MATCHED THEN DELETE",
     );
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
 }
 
 #[test]
 fn insert_on_conflict_do_update_is_blocked_postgres() {
-    let pg = Pg::new(
-        PG_USERS,
-        &[exec(
-            "INSERT INTO users (id, email) VALUES (1, 'mallory@example.com'), (2, 'mallory@example.com') \
-             ON CONFLICT (id) DO UPDATE SET email = excluded.email",
-        )],
+    Pg::users_attack_blocked(
+        "INSERT INTO users (id, email) VALUES (1, 'mallory@example.com'), (2, 'mallory@example.com') \
+         ON CONFLICT (id) DO UPDATE SET email = excluded.email",
     );
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
 }
 
 #[test]
 fn insert_on_conflict_do_update_is_blocked_sqlite() {
-    let lite = Lite::new(
-        SQLITE_USERS,
-        &[exec(
-            "INSERT INTO users (id, email) VALUES (1, 'mallory@example.com') \
-             ON CONFLICT (id) DO UPDATE SET email = excluded.email",
-        )],
+    Lite::users_attack_blocked(
+        "INSERT INTO users (id, email) VALUES (1, 'mallory@example.com') \
+         ON CONFLICT (id) DO UPDATE SET email = excluded.email",
     );
-    lite.blocked(&[], &["users"], |lite| lite.users_intact());
 }
 
 #[test]
 fn insert_or_replace_is_blocked_sqlite() {
-    let lite = Lite::new(
-        SQLITE_USERS,
-        &[exec(
-            "INSERT OR REPLACE INTO users (id, email) VALUES (1, 'mallory@example.com')",
-        )],
+    Lite::users_attack_blocked(
+        "INSERT OR REPLACE INTO users (id, email) VALUES (1, 'mallory@example.com')",
     );
-    lite.blocked(&[], &["users"], |lite| lite.users_intact());
 }
 
 #[test]
 fn replace_into_is_blocked_sqlite() {
-    let lite = Lite::new(
-        SQLITE_USERS,
-        &[exec(
-            "REPLACE INTO users (id, email) VALUES (2, 'mallory@example.com')",
-        )],
-    );
-    lite.blocked(&[], &["users"], |lite| lite.users_intact());
+    Lite::users_attack_blocked("REPLACE INTO users (id, email) VALUES (2, 'mallory@example.com')");
 }
 
 #[test]
 fn update_or_replace_is_blocked_sqlite() {
     // Moving row 2 onto id 1 deletes row 1.
-    let lite = Lite::new(
-        SQLITE_USERS,
-        &[exec("UPDATE OR REPLACE users SET id = 1 WHERE id = 2")],
-    );
-    lite.blocked(&[], &["users"], |lite| lite.users_intact());
+    Lite::users_attack_blocked("UPDATE OR REPLACE users SET id = 1 WHERE id = 2");
 }
 
 #[test]
 fn explain_analyze_delete_is_blocked_postgres() {
-    let pg = Pg::new(PG_USERS, &[exec("EXPLAIN ANALYZE DELETE FROM users")]);
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
+    Pg::users_attack_blocked("EXPLAIN ANALYZE DELETE FROM users");
 }
 
 #[test]
 fn prepare_then_execute_delete_is_blocked_postgres() {
-    let pg = Pg::new(
-        PG_USERS,
-        &[exec("PREPARE wipe AS DELETE FROM users; EXECUTE wipe")],
-    );
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
+    Pg::users_attack_blocked("PREPARE wipe AS DELETE FROM users; EXECUTE wipe");
 }
 
 #[test]
 fn plpgsql_function_created_then_called_is_blocked_postgres() {
-    let pg = Pg::new(
-        PG_USERS,
-        &[exec(
-            "CREATE FUNCTION wipe() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM users; END $$; \
-             SELECT wipe()",
-        )],
+    let pg = Pg::users_attack_blocked(
+        "CREATE FUNCTION wipe() RETURNS void LANGUAGE plpgsql AS $$ BEGIN DELETE FROM users; END $$; \
+         SELECT wipe()",
     );
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
     assert_eq!(
         pg.count("SELECT count(*) FROM pg_proc WHERE proname = 'wipe'"),
         0
@@ -503,14 +315,10 @@ fn trigger_fired_by_a_later_insert_is_blocked_postgres() {
 
 #[test]
 fn rule_do_instead_delete_is_blocked_postgres() {
-    let pg = Pg::new(
-        PG_USERS,
-        &[exec(
-            "CREATE RULE swallow AS ON INSERT TO users DO INSTEAD DELETE FROM users; \
-             INSERT INTO users (email) VALUES ('mallory@example.com')",
-        )],
+    let pg = Pg::users_attack_blocked(
+        "CREATE RULE swallow AS ON INSERT TO users DO INSTEAD DELETE FROM users; \
+         INSERT INTO users (email) VALUES ('mallory@example.com')",
     );
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
     assert_eq!(
         pg.count("SELECT count(*) FROM pg_rules WHERE rulename = 'swallow'"),
         0
@@ -538,14 +346,10 @@ fn trigger_fired_by_a_later_insert_is_blocked_sqlite() {
 
 #[test]
 fn writable_schema_deleting_the_table_is_blocked_sqlite() {
-    let lite = Lite::new(
-        SQLITE_USERS,
-        &[exec(
-            "PRAGMA writable_schema = ON; DELETE FROM sqlite_master WHERE name = 'users'; \
-             PRAGMA writable_schema = OFF",
-        )],
+    Lite::users_attack_blocked(
+        "PRAGMA writable_schema = ON; DELETE FROM sqlite_master WHERE name = 'users'; \
+         PRAGMA writable_schema = OFF",
     );
-    lite.blocked(&[], &["users"], |lite| lite.users_intact());
 }
 
 #[test]
@@ -565,8 +369,7 @@ fn lo_unlink_of_a_referenced_large_object_is_blocked_postgres() {
 
 #[test]
 fn do_block_delete_is_blocked_postgres() {
-    let pg = Pg::new(PG_USERS, &[exec("DO $$ BEGIN DELETE FROM users; END $$")]);
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
+    Pg::users_attack_blocked("DO $$ BEGIN DELETE FROM users; END $$");
 }
 
 // =============================================================================================
@@ -576,16 +379,14 @@ fn do_block_delete_is_blocked_postgres() {
 fn drop_table_hidden_by_nested_comments_is_blocked_postgres() {
     // PostgreSQL: the comment closes at the second `*/`, so the DROP runs.
     // SQLite: the comment closes at the first `*/`, and `--` hides the rest of the line.
-    let pg = Pg::new(PG_USERS, &[exec("/* /* */ -- */ DROP TABLE users;")]);
-    pg.blocked(&[], &["users"], |pg| pg.users_intact());
+    Pg::users_attack_blocked("/* /* */ -- */ DROP TABLE users;");
 }
 
 #[test]
 fn drop_table_hidden_by_nested_comments_is_blocked_sqlite() {
     // SQLite: the comment closes at the first `*/`, so the DROP runs.
     // PostgreSQL: still inside the nested comment, then `-- */` is inside it too.
-    let lite = Lite::new(SQLITE_USERS, &[exec("/* /* */ DROP TABLE users; -- */")]);
-    lite.blocked(&[], &["users"], |lite| lite.users_intact());
+    Lite::users_attack_blocked("/* /* */ DROP TABLE users; -- */");
 }
 
 // =============================================================================================
@@ -748,85 +549,73 @@ fn drop_schema_cascade_is_blocked_postgres() {
 
 #[test]
 fn server_default_injection_is_refused_postgres() {
-    let pg = Pg::new(
-        PG_USERS,
-        &[op(r#"
+    Pg::users_fragment_refused(
+        r#"
 op = "add_column"
 table_name = "users"
 column = { name = "score", type = "integer", server_default = "0; DELETE FROM users" }
-"#)],
+"#,
     );
-    pg.refused(|pg| pg.users_intact());
 }
 
 #[test]
 fn check_condition_injection_is_refused_postgres() {
-    let pg = Pg::new(
-        PG_USERS,
-        &[op(r#"
+    Pg::users_fragment_refused(
+        r#"
 op = "create_check_constraint"
 constraint_name = "ck_users_email"
 table_name = "users"
 condition = "true); DELETE FROM users; --"
-"#)],
+"#,
     );
-    pg.refused(|pg| pg.users_intact());
 }
 
 #[test]
 fn index_where_injection_is_refused_postgres() {
-    let pg = Pg::new(
-        PG_USERS,
-        &[op(r#"
+    Pg::users_fragment_refused(
+        r#"
 op = "create_index"
 index_name = "ix_users_email"
 table_name = "users"
 columns = ["email"]
 where = "true; DELETE FROM users; --"
-"#)],
+"#,
     );
-    pg.refused(|pg| pg.users_intact());
 }
 
 #[test]
 fn index_where_injection_is_refused_sqlite() {
-    let lite = Lite::new(
-        SQLITE_USERS,
-        &[op(r#"
+    Lite::users_fragment_refused(
+        r#"
 op = "create_index"
 index_name = "ix_users_email"
 table_name = "users"
 columns = ["email"]
 where = "true; DELETE FROM users; --"
-"#)],
+"#,
     );
-    lite.refused(|lite| lite.users_intact());
 }
 
 #[test]
 fn sql_type_injection_is_refused_postgres() {
-    let pg = Pg::new(
-        PG_USERS,
-        &[op(r#"
+    Pg::users_fragment_refused(
+        r#"
 op = "add_column"
 table_name = "users"
 column = { name = "score", sql_type = "integer; DELETE FROM users" }
-"#)],
+"#,
     );
-    pg.refused(|pg| pg.users_intact());
 }
 
 #[test]
 fn sql_type_injection_is_refused_sqlite() {
-    let lite = Lite::new(
-        SQLITE_USERS,
-        &[op(r#"
+    Lite::users_fragment_refused(
+        r#"
 op = "add_column"
 table_name = "users"
 column = { name = "score", sql_type = "integer; DELETE FROM users" }
-"#)],
+"#,
     );
-    lite.refused(|lite| lite.users_intact());
 }
 
 #[test]

@@ -8,23 +8,13 @@
 
 mod common;
 
-use common::{Project, TestDatabase};
+use common::guard::{
+    exec, op, revision, setup_file, write_revisions, Harness, Lite, Pg, PG_USERS, SETUP,
+    SQLITE_USERS,
+};
 
-const SETUP: &str = "5e7000000001";
 const FIRST: &str = "a10000000002";
 const SECOND: &str = "b20000000003";
-
-const USERS: [&str; 3] = [
-    "1|ada@example.com",
-    "2|grace@example.com",
-    "3|edsger@example.com",
-];
-
-const PG_USERS: &str = "CREATE TABLE users (id serial PRIMARY KEY, email text); \
-     INSERT INTO users (email) VALUES ('ada@example.com'), ('grace@example.com'), ('edsger@example.com');";
-
-const SQLITE_USERS: &str = "CREATE TABLE users (id integer PRIMARY KEY, email text); \
-     INSERT INTO users (id, email) VALUES (1, 'ada@example.com'), (2, 'grace@example.com'), (3, 'edsger@example.com');";
 
 /// One revision after the setup (or after the previous one): its header keys and operations.
 struct Step<'a> {
@@ -43,32 +33,8 @@ fn non_transactional(ops: Vec<String>) -> Step<'static> {
     }
 }
 
-fn revision(id: &str, down: Option<&str>, header: &str, ops: &[String]) -> String {
-    let mut text = format!("revision = \"{id}\"\n");
-    if let Some(down) = down {
-        text.push_str(&format!("down_revision = \"{down}\"\n"));
-    }
-    text.push_str(&format!("message = \"{id}\"\n{header}downgrade = []\n"));
-    for op in ops {
-        text.push_str("\n[[upgrade]]\n");
-        text.push_str(op);
-    }
-    text
-}
-
-fn exec(sql: &str) -> String {
-    format!("op = \"execute\"\nsqltext = '''{sql}'''\n")
-}
-
-fn op(keys: &str) -> String {
-    format!("{}\n", keys.trim())
-}
-
 fn files(setup_sql: &str, steps: &[Step]) -> Vec<(String, String)> {
-    let mut files = vec![(
-        format!("{SETUP}_setup.toml"),
-        revision(SETUP, None, "", &[exec(setup_sql)]),
-    )];
+    let mut files = vec![setup_file(setup_sql)];
     let mut down = SETUP;
     for (id, step) in [FIRST, SECOND].iter().zip(steps) {
         files.push((
@@ -84,105 +50,37 @@ fn last_id(steps: &[Step]) -> &'static str {
     [FIRST, SECOND][steps.len() - 1]
 }
 
-/// `upgrade head` (every step in one run) must succeed and leave the database at the last step.
-fn upgrade_passes(project: &Project, steps: &[Step]) {
-    let output = project.run(&["upgrade", "head"]);
-    assert!(
-        output.status.success(),
-        "a migration that destroys nothing was refused (exit {:?}):\n{}{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(project.heads(), vec![last_id(steps)]);
-}
-
-struct Pg {
-    db: TestDatabase,
-}
-
-impl Pg {
-    /// Applies the setup, then runs `steps` with `upgrade head`, which must succeed.
-    fn run(setup_sql: &str, steps: &[Step]) -> Pg {
-        let db = TestDatabase::new();
-        let files = files(setup_sql, steps);
-        let refs: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect();
-        let project = Project::new(&db.url, &refs);
+/// A backend whose migrations must pass.
+trait Passes: Harness {
+    /// Writes every revision, applies the setup, then runs `steps` with `upgrade head` (every
+    /// step in one run), which must succeed and leave the database at the last step.
+    fn run(setup_sql: &str, steps: &[Step]) -> Self {
+        let harness = Self::empty();
+        let project = harness.project();
+        write_revisions(project, &files(setup_sql, steps));
         project.ok(&["upgrade", SETUP]);
-        upgrade_passes(&project, steps);
-        Pg { db }
-    }
-
-    fn rows(&self, sql: &str) -> Vec<String> {
-        self.db
-            .client()
-            .query(sql, &[])
-            .unwrap()
-            .iter()
-            .map(|row| {
-                row.get::<_, Option<String>>(0)
-                    .unwrap_or_else(|| "NULL".to_string())
-            })
-            .collect()
-    }
-
-    fn users_intact(&self) {
-        assert_eq!(
-            self.rows("SELECT concat_ws('|', id, email) FROM users ORDER BY id"),
-            USERS
+        let output = project.run(&["upgrade", "head"]);
+        assert!(
+            output.status.success(),
+            "a migration that destroys nothing was refused (exit {:?}):\n{}{}",
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
         );
+        assert_eq!(project.heads(), vec![last_id(steps)]);
+        harness
+    }
+
+    /// Runs `steps` over the standard `users` table, which they must leave as it was.
+    fn run_keeping_users(steps: &[Step]) -> Self {
+        let harness = Self::run(Self::USERS_SETUP, steps);
+        harness.users_intact();
+        harness
     }
 }
 
-struct Lite {
-    project: Project,
-}
-
-impl Lite {
-    fn run(setup_sql: &str, steps: &[Step]) -> Lite {
-        let files = files(setup_sql, steps);
-        let refs: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(n, t)| (n.as_str(), t.as_str()))
-            .collect();
-        let project = Project::sqlite(&refs);
-        project.ok(&["upgrade", SETUP]);
-        upgrade_passes(&project, steps);
-        Lite { project }
-    }
-
-    fn rows(&self, sql: &str) -> Vec<String> {
-        let connection = rusqlite::Connection::open(self.project.sqlite_path()).unwrap();
-        let mut statement = connection.prepare(sql).unwrap();
-        let width = statement.column_count();
-        let rows = statement
-            .query_map([], |row| {
-                let mut cells = Vec::with_capacity(width);
-                for index in 0..width {
-                    let value: rusqlite::types::Value = row.get(index)?;
-                    cells.push(match value {
-                        rusqlite::types::Value::Null => "NULL".to_string(),
-                        rusqlite::types::Value::Integer(i) => i.to_string(),
-                        rusqlite::types::Value::Real(r) => format!("{r:?}"),
-                        rusqlite::types::Value::Text(t) => t,
-                        rusqlite::types::Value::Blob(b) => format!("{b:?}"),
-                    });
-                }
-                Ok(cells.join("|"))
-            })
-            .unwrap()
-            .collect::<Result<Vec<_>, _>>()
-            .unwrap();
-        rows
-    }
-
-    fn users_intact(&self) {
-        assert_eq!(self.rows("SELECT id, email FROM users ORDER BY id"), USERS);
-    }
-}
+impl Passes for Pg {}
+impl Passes for Lite {}
 
 // ---------------------------------------------------------------------------------------------
 // Data the run itself created, or no data at all
@@ -349,9 +247,7 @@ fn drop_index_concurrently_in_a_non_transactional_revision_passes() {
 
 #[test]
 fn vacuum_in_a_non_transactional_revision_passes() {
-    let steps = [non_transactional(vec![exec("VACUUM users")])];
-    let pg = Pg::run(PG_USERS, &steps);
-    pg.users_intact();
+    Pg::run_keeping_users(&[non_transactional(vec![exec("VACUUM users")])]);
 }
 
 #[test]
@@ -370,20 +266,16 @@ fn reindex_table_passes() {
 
 #[test]
 fn alter_column_set_statistics_passes() {
-    let steps = [step(vec![exec(
+    Pg::run_keeping_users(&[step(vec![exec(
         "ALTER TABLE users ALTER COLUMN email SET STATISTICS 100",
-    )])];
-    let pg = Pg::run(PG_USERS, &steps);
-    pg.users_intact();
+    )])]);
 }
 
 #[test]
 fn create_statistics_passes() {
-    let steps = [step(vec![exec(
+    let pg = Pg::run_keeping_users(&[step(vec![exec(
         "CREATE STATISTICS users_id_email ON id, email FROM users",
-    )])];
-    let pg = Pg::run(PG_USERS, &steps);
-    pg.users_intact();
+    )])]);
     assert_eq!(
         pg.db
             .count("SELECT count(*) FROM pg_statistic_ext WHERE stxname = 'users_id_email'"),
@@ -405,11 +297,9 @@ fn alter_sequence_owned_by_passes() {
 
 #[test]
 fn create_procedure_passes() {
-    let steps = [step(vec![exec(
+    let pg = Pg::run_keeping_users(&[step(vec![exec(
         "CREATE PROCEDURE noop() LANGUAGE plpgsql AS $$ BEGIN NULL; END $$",
-    )])];
-    let pg = Pg::run(PG_USERS, &steps);
-    pg.users_intact();
+    )])]);
     assert_eq!(
         pg.db
             .count("SELECT count(*) FROM pg_proc WHERE proname = 'noop' AND prokind = 'p'"),
@@ -436,68 +326,61 @@ fn alter_domain_add_constraint_passes() {
 
 #[test]
 fn pragma_foreign_keys_on_passes_sqlite() {
-    let steps = [non_transactional(vec![exec("PRAGMA foreign_keys = ON")])];
-    let lite = Lite::run(SQLITE_USERS, &steps);
-    lite.users_intact();
+    Lite::run_keeping_users(&[non_transactional(vec![exec("PRAGMA foreign_keys = ON")])]);
 }
 
 #[test]
 fn pragma_journal_mode_wal_passes_sqlite() {
-    let steps = [non_transactional(vec![exec("PRAGMA journal_mode = WAL")])];
-    let lite = Lite::run(SQLITE_USERS, &steps);
-    lite.users_intact();
+    let lite =
+        Lite::run_keeping_users(&[non_transactional(vec![exec("PRAGMA journal_mode = WAL")])]);
     assert_eq!(lite.rows("PRAGMA journal_mode"), vec!["wal"]);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Type changes that keep every value
 
-#[test]
-fn alter_column_varchar_to_citext_passes() {
-    let steps = [step(vec![op(r#"
-op = "alter_column"
-table_name = "logins"
-column_name = "handle"
-existing_type = "varchar(20)"
-sql_type = "citext"
-"#)])];
-    let pg = Pg::run(
-        "CREATE EXTENSION IF NOT EXISTS citext; \
-         CREATE TABLE logins (id integer PRIMARY KEY, handle varchar(20)); \
-         INSERT INTO logins VALUES (1, 'Ada'), (2, 'Grace'), (3, 'Edsger');",
-        &steps,
-    );
+const LOGINS: &str = "CREATE TABLE logins (id integer PRIMARY KEY, handle varchar(20)); \
+     INSERT INTO logins VALUES (1, 'Ada'), (2, 'Grace'), (3, 'Edsger');";
+
+/// Sets up `before` then the `logins` table, runs an `alter_column` of `logins.handle` with the
+/// type keys `type_keys`, and expects every value kept and the column now of `new_type`.
+fn alter_handle_keeps_every_login(before: &str, type_keys: &str, new_type: &str) {
+    let steps = [step(vec![op(&format!(
+        "op = \"alter_column\"\ntable_name = \"logins\"\ncolumn_name = \"handle\"\n{}",
+        type_keys.trim_start()
+    ))])];
+    let pg = Pg::run(&format!("{before}{LOGINS}"), &steps);
     assert_eq!(
         pg.rows("SELECT concat_ws('|', id, handle) FROM logins ORDER BY id"),
         vec!["1|Ada", "2|Grace", "3|Edsger"]
     );
     assert_eq!(
         pg.rows("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'logins'::regclass AND attname = 'handle'"),
-        vec!["citext"]
+        vec![new_type]
+    );
+}
+
+#[test]
+fn alter_column_varchar_to_citext_passes() {
+    alter_handle_keeps_every_login(
+        "CREATE EXTENSION IF NOT EXISTS citext; ",
+        r#"
+existing_type = "varchar(20)"
+sql_type = "citext"
+"#,
+        "citext",
     );
 }
 
 #[test]
 fn widening_with_existing_sql_type_spelled_out_passes() {
-    let steps = [step(vec![op(r#"
-op = "alter_column"
-table_name = "logins"
-column_name = "handle"
+    alter_handle_keeps_every_login(
+        "",
+        r#"
 existing_sql_type = "character varying(20)"
 type_ = "varchar(50)"
-"#)])];
-    let pg = Pg::run(
-        "CREATE TABLE logins (id integer PRIMARY KEY, handle varchar(20)); \
-         INSERT INTO logins VALUES (1, 'Ada'), (2, 'Grace'), (3, 'Edsger');",
-        &steps,
-    );
-    assert_eq!(
-        pg.rows("SELECT concat_ws('|', id, handle) FROM logins ORDER BY id"),
-        vec!["1|Ada", "2|Grace", "3|Edsger"]
-    );
-    assert_eq!(
-        pg.rows("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'logins'::regclass AND attname = 'handle'"),
-        vec!["character varying(50)"]
+"#,
+        "character varying(50)",
     );
 }
 

@@ -11,6 +11,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+pub mod guard;
+
 pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /// A project folder with an rmig.toml pointing at `url` and the given revision files.
@@ -89,6 +91,33 @@ impl Project {
             output.status.code().unwrap_or(-1),
             String::from_utf8(output.stderr).unwrap(),
         )
+    }
+
+    /// Every row of `sql` in the SQLite database of the project, in the query's order, its
+    /// columns joined with `|` (integers, reals with `{:?}`, NULL as `NULL`).
+    pub fn sqlite_rows(&self, sql: &str) -> Vec<String> {
+        let connection = rusqlite::Connection::open(self.sqlite_path()).unwrap();
+        let mut statement = connection.prepare(sql).unwrap();
+        let width = statement.column_count();
+        let rows = statement
+            .query_map([], |row| {
+                let mut cells = Vec::with_capacity(width);
+                for index in 0..width {
+                    let value: rusqlite::types::Value = row.get(index)?;
+                    cells.push(match value {
+                        rusqlite::types::Value::Null => "NULL".to_string(),
+                        rusqlite::types::Value::Integer(i) => i.to_string(),
+                        rusqlite::types::Value::Real(r) => format!("{r:?}"),
+                        rusqlite::types::Value::Text(t) => t,
+                        rusqlite::types::Value::Blob(b) => format!("{b:?}"),
+                    });
+                }
+                Ok(cells.join("|"))
+            })
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        rows
     }
 
     /// The version rows, sorted, through `rmig current --json`.
@@ -178,6 +207,19 @@ impl TestDatabase {
             .collect();
         rows.sort();
         rows
+    }
+
+    /// Rows of a one-column text query, in the query's order (NULL as `NULL`).
+    pub fn rows(&self, sql: &str) -> Vec<String> {
+        self.client()
+            .query(sql, &[])
+            .unwrap()
+            .iter()
+            .map(|row| {
+                row.get::<_, Option<String>>(0)
+                    .unwrap_or_else(|| "NULL".to_string())
+            })
+            .collect()
     }
 
     pub fn count(&self, sql: &str) -> i64 {
