@@ -91,6 +91,16 @@ bench-compare: gnu-time alembic-venv
 	$(CARGO) build --release --bin rmig --example generate_revisions
 	$(VENV)/bin/python benches/compare.py --runs $(BENCH_RUNS) --out bench-out/compare.md $(BENCH_ARGS)
 
+# The guard's costs (issue 13): a plan blocked on a 5,000,000-row table (wall time, scans of
+# the table) and one execute of 100,000 statements classified (time, peak memory). Needs psql
+# and the local PostgreSQL; a few minutes, most of it filling the table.
+.PHONY: bench-guard
+bench-guard: gnu-time
+	@command -v psql >/dev/null || { echo "make bench-guard needs psql: apt-get install -y postgresql-client" >&2; exit 1; }
+	@command -v bc >/dev/null || { echo "make bench-guard needs bc: apt-get install -y bc" >&2; exit 1; }
+	$(CARGO) build --release --bin rmig
+	BENCH_RUNS=$(BENCH_RUNS) benches/guard.sh
+
 clean:
 	$(CARGO) clean
 
