@@ -349,3 +349,53 @@ fn lint_lists_unconfirmed_drops_for_ci() {
     assert_eq!(findings[1]["direction"], "downgrade");
     assert_eq!(findings[1]["probable_rename"]["new_name"], "user_profiles");
 }
+
+/// Issue 13, cause 4: a cascade destroys what the statement does not name. The second layer
+/// sees each dependent it took, undoes the operation to count what was there, and refuses the
+/// step until each is confirmed on its own.
+#[test]
+fn a_cascade_reports_each_dependent_it_destroyed_with_its_count() {
+    let db = TestDatabase::new();
+    let create = r#"revision = "e1000000"
+downgrade = []
+
+[[upgrade]]
+op = "execute"
+sqltext = "CREATE VIEW v AS SELECT 1 AS n; CREATE TABLE holder (id integer, val v); INSERT INTO holder VALUES (1, ROW(1)), (2, ROW(2)), (3, NULL)"
+"#;
+    let cascade = |confirmation: &str| {
+        format!(
+            "revision = \"e2000000\"\ndown_revision = \"e1000000\"\ndowngrade = []\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"DROP VIEW v CASCADE\"\n{confirmation}"
+        )
+    };
+    let project = Project::new(
+        &db.url,
+        &[
+            ("e1000000_create.toml", create),
+            ("e2000000_cascade.toml", &cascade("")),
+        ],
+    );
+    project.ok(&["upgrade", "e1000000"]);
+    let (code, stderr) = project.fails(&["upgrade", "head"]);
+    assert_eq!(code, 3, "{stderr}");
+    for expected in [
+        "the step was rolled back",
+        "e2000000",
+        "holder.val",
+        "dropped the column",
+        "(2 non-null values would be lost)",
+    ] {
+        assert!(
+            stderr.contains(expected),
+            "missing `{expected}` in:\n{stderr}"
+        );
+    }
+    assert_eq!(db.count("SELECT count(val) FROM holder"), 2);
+    std::fs::write(
+        project.path().join("revisions/e2000000_cascade.toml"),
+        cascade("confirm_data_loss = \"holder.val\"\n"),
+    )
+    .unwrap();
+    project.ok(&["upgrade", "head"]);
+    assert_eq!(project.heads(), ["e2000000"]);
+}

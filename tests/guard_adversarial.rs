@@ -666,9 +666,12 @@ existing_type = "integer"
 type_ = "bigint"
 "#)],
     );
-    pg.blocked(&[], &["prices.amount"], |pg| {
-        prices_intact(pg);
-    });
+    // The declared type is refused before the change runs, naming both types.
+    let stderr = pg.refused(prices_intact);
+    assert!(
+        stderr.contains("its existing_type is integer, but prices.amount is numeric(10,2)"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -683,9 +686,12 @@ existing_type = "integer"
 type_ = "integer"
 "#)],
     );
-    pg.blocked(&[], &["prices.amount"], |pg| {
-        prices_intact(pg);
-    });
+    // The declared type is refused before the change runs, naming both types.
+    let stderr = pg.refused(prices_intact);
+    assert!(
+        stderr.contains("its existing_type is integer, but prices.amount is numeric(10,2)"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -134,6 +134,14 @@ pub trait Backend {
     /// storage replaced.
     fn observed_effects(&mut self) -> Result<Vec<crate::guard::Observed>, DbError>;
 
+    /// A column's type as the database spells it; None when there is no such column.
+    fn column_type(
+        &mut self,
+        schema: Option<&str>,
+        table: &str,
+        column: &str,
+    ) -> Result<Option<String>, DbError>;
+
     /// Whether the table exists (schema `None`: the connection's default).
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError>;
 }

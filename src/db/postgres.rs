@@ -585,6 +585,24 @@ impl Backend for PostgresBackend {
         Ok(observed)
     }
 
+    fn column_type(
+        &mut self,
+        schema: Option<&str>,
+        table: &str,
+        column: &str,
+    ) -> Result<Option<String>, DbError> {
+        let sql = "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a \
+            WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 \
+            AND NOT a.attisdropped";
+        let statement = self.prepare_cached(sql)?;
+        let name = Dialect::Postgresql.qualified_name(schema, table);
+        let rows = self
+            .client
+            .query(&statement, &[&name, &column])
+            .map_err(|e| statement_error(sql, &e))?;
+        Ok(rows.first().map(|row| row.get(0)))
+    }
+
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {
         // The catalog rather than information_schema.tables (a view that checks privileges
         // row by row), and prepared once per session: a run asks this several times.

@@ -401,6 +401,25 @@ impl Backend for SqliteBackend {
         Ok(observed)
     }
 
+    fn column_type(
+        &mut self,
+        schema: Option<&str>,
+        table: &str,
+        column: &str,
+    ) -> Result<Option<String>, DbError> {
+        let sql = "SELECT type FROM pragma_table_xinfo(?1, ?2) WHERE name = ?3";
+        let mut statement = self
+            .connection
+            .prepare(sql)
+            .map_err(|e| statement_error(sql, e))?;
+        let mut rows = statement
+            .query_map([table, schema.unwrap_or("main"), column], |row| {
+                row.get::<_, String>(0)
+            })
+            .map_err(|e| statement_error(sql, e))?;
+        rows.next().transpose().map_err(|e| statement_error(sql, e))
+    }
+
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {
         let master = match schema {
             Some(schema) => format!("{}.sqlite_master", Dialect::Sqlite.quote_identifier(schema)),

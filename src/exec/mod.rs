@@ -173,6 +173,14 @@ pub enum ExecError {
         action: String,
         found: u64,
     },
+    #[error("{step} refused operation {op_index} ({op}) of {}: {mismatch}; correct existing_type, so that the guard judges the change the database will make", path.display())]
+    ExistingType {
+        step: Box<StepLabel>,
+        path: std::path::PathBuf,
+        op_index: usize,
+        op: String,
+        mismatch: String,
+    },
     #[error("{step}: {} has no `downgrade` list and {source}", path.display())]
     NoDowngrade {
         step: Box<StepLabel>,
@@ -200,7 +208,9 @@ impl ExecError {
     pub fn exit_code(&self) -> i32 {
         match self {
             ExecError::Guard(_) => crate::error::EXIT_BLOCKED,
-            ExecError::Plan(_) | ExecError::Edited(_) => crate::error::EXIT_BAD_INPUT,
+            ExecError::Plan(_) | ExecError::Edited(_) | ExecError::ExistingType { .. } => {
+                crate::error::EXIT_BAD_INPUT
+            }
             _ => crate::error::EXIT_FAILED,
         }
     }
@@ -254,21 +264,7 @@ pub fn migrate(
             if attempt > 0 && plan::is_relative(target) && !plan.is_empty() {
                 return Err(ExecError::MovedUnderRelativeTarget(target.to_string()));
             }
-            // PostgreSQL and SQLite run DDL in transactions: each transactional step's effects
-            // are verified before its commit.
-            let mode = CheckMode {
-                dialect: Some(backend.dialect()),
-                verifies: true,
-            };
-            let checked = guard::check(map, plan, allowances, mode)
-                .map_err(|GuardError::Blocked(report)| {
-                    // Online, the report says how much each blocked operation would destroy.
-                    GuardError::Blocked(guard::with_row_counts(
-                        report,
-                        &mut BackendRows(&mut *backend),
-                    ))
-                })?
-                .refuse_if_counted(&mut BackendRows(&mut *backend))?;
+            let checked = check_online(backend, map, plan, allowances)?;
             if attempt == 0 {
                 progress.planned(checked.plan().steps.len());
             }
@@ -282,6 +278,31 @@ pub fn migrate(
         }
         Err(ExecError::KeptChanging)
     })
+}
+
+/// Passes `plan` through the guard as it runs on `backend`: each transactional step's effects
+/// are verified before its commit (PostgreSQL and SQLite run DDL in transactions), and what
+/// unconfirmed drops would destroy now is counted, so that a plan that would stop at one is
+/// refused before anything runs.
+pub fn check_online(
+    backend: &mut dyn Backend,
+    map: &RevisionMap,
+    plan: Plan,
+    allowances: &Allowances,
+) -> Result<CheckedPlan, GuardError> {
+    let mode = CheckMode {
+        dialect: Some(backend.dialect()),
+        verifies: true,
+    };
+    guard::check(map, plan, allowances, mode)
+        .map_err(|GuardError::Blocked(report)| {
+            // Online, the report says how much each blocked operation would destroy.
+            GuardError::Blocked(guard::with_row_counts(
+                report,
+                &mut BackendRows(&mut *backend),
+            ))
+        })?
+        .refuse_if_counted(&mut BackendRows(backend))
 }
 
 /// Moves the version rows to `targets` without running any revision (`stamp`).
@@ -663,6 +684,9 @@ fn step_operations<'m>(
     }
 }
 
+/// The savepoint each verified operation starts at.
+const VERIFY_SAVEPOINT: &str = "rmig_verify";
+
 /// What the guard checks inside one step, and the tables it leaves alone.
 struct Verification<'a> {
     guard: &'a StepGuard,
@@ -694,7 +718,22 @@ impl Verification<'_> {
         Ok(())
     }
 
-    /// Checks what operation `index` did against what was confirmed.
+    /// Marks where the next operation starts, so that what it destroyed can be counted after
+    /// it ran (the mark of the operation before is released: subtransactions stay few).
+    fn mark_before(&self, backend: &mut dyn Backend, marked: &mut bool) -> Result<(), DbError> {
+        let mark = format!("SAVEPOINT {VERIFY_SAVEPOINT}");
+        if *marked {
+            backend.batch(&format!("RELEASE SAVEPOINT {VERIFY_SAVEPOINT}; {mark}"))
+        } else {
+            *marked = true;
+            backend.batch(&mark)
+        }
+    }
+
+    /// Checks what operation `index` did against what was confirmed. When it destroyed
+    /// something unconfirmed, the operation is undone to its mark and what it destroyed is
+    /// counted as it was (a dropped table's rows, a dropped column's values), for the report;
+    /// the caller then rolls the step back.
     fn check_after(
         &self,
         backend: &mut dyn Backend,
@@ -705,10 +744,45 @@ impl Verification<'_> {
         let observed = backend.observed_effects()?;
         let findings = self.guard.judge(index, op, &observed, counted_empty);
         if findings.is_empty() {
-            Ok(())
-        } else {
-            Err(blocked_in_step(findings))
+            return Ok(());
         }
+        backend.batch(&format!("ROLLBACK TO SAVEPOINT {VERIFY_SAVEPOINT}"))?;
+        let (counted, uncounted): (Vec<Finding>, Vec<Finding>) = findings
+            .into_iter()
+            .partition(|finding| finding.rows != RowCount::NotCounted);
+        let mut findings = counted;
+        findings.extend(guard::count_findings(uncounted, &mut BackendRows(backend)));
+        findings.sort_by_key(|finding| finding.object.to_string());
+        Err(blocked_in_step(findings))
+    }
+}
+
+/// The `existing_type` an `alter_column` declares against the column's real type, read in the
+/// step's transaction: a revision that says `integer` for a `numeric(10,2)` column would have
+/// the guard judge the wrong change. Err names the column and both types.
+fn check_existing_type(
+    backend: &mut dyn Backend,
+    guard: &StepGuard,
+    alter: &crate::ops::AlterColumn,
+) -> Result<(), String> {
+    let (Some(declared), Some(_)) = (&alter.existing_type, &alter.type_) else {
+        return Ok(());
+    };
+    // A column the catalog does not show (yet) is left to the operation, which fails on it.
+    let actual = backend
+        .column_type(
+            alter.schema.as_deref(),
+            &alter.table_name,
+            &alter.column_name,
+        )
+        .ok()
+        .flatten();
+    match actual {
+        Some(actual) if guard.existing_type_disagrees(declared, &actual) => Err(format!(
+            "its existing_type is {declared}, but {}.{} is {actual} in the database",
+            alter.table_name, alter.column_name
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -731,15 +805,30 @@ fn run_operations(
 ) -> Result<(), ExecError> {
     let dialect = backend.dialect();
     let mut counted_empty = Vec::new();
+    let mut marked = false;
     for (index, op) in operations.iter().enumerate() {
         let verified = verification.guard.verified && guard::needs_verification(op);
         if verification.guard.verified {
             verification.count_before(backend, index, &mut counted_empty)?;
+            if let Operation::AlterColumn(alter) = op {
+                check_existing_type(backend, verification.guard, alter).map_err(|mismatch| {
+                    ExecError::ExistingType {
+                        step: Box::new(label.clone()),
+                        path: map.revision(step.revision).path.clone(),
+                        op_index: index + 1,
+                        op: op.describe(),
+                        mismatch,
+                    }
+                })?;
+            }
         }
         // Watched from the start of the first verified step, before its first operation,
         // so that what the run creates is never taken for data from before it.
         if verification.guard.verified && (verified || index == 0) {
             backend.watch_effects(&verification.own_tables)?;
+        }
+        if verified {
+            verification.mark_before(backend, &mut marked)?;
         }
         let op_name = format!("operation {} ({})", index + 1, op.describe());
         let statements = render(op, dialect).map_err(|source| ExecError::Render {

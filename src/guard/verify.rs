@@ -258,20 +258,32 @@ impl StepGuard {
     }
 
     fn lossy_type_change(&self, from: &str, to: &str) -> Option<String> {
-        let (old, new) = match self.dialect {
-            Some(Dialect::Sqlite) => (
-                crate::autogen::sqlite_type(from),
-                crate::autogen::sqlite_type(to),
-            ),
-            _ => (
-                ColumnType::from_postgres_spelling(from),
-                ColumnType::from_postgres_spelling(to),
-            ),
-        };
+        let (old, new) = (self.read_type(from), self.read_type(to));
         if old == new || (matches!(old, ColumnType::Sql(_)) && from.eq_ignore_ascii_case(to)) {
             return None;
         }
         types::lossy_change(&old, &new, self.dialect)
+    }
+
+    /// A type as the database spells it, in rmig's vocabulary where it has a form there.
+    fn read_type(&self, spelled: &str) -> ColumnType {
+        match self.dialect {
+            Some(Dialect::Sqlite) => crate::autogen::sqlite_type(spelled),
+            _ => ColumnType::from_postgres_spelling(spelled),
+        }
+    }
+
+    /// Whether the type `declared` (an `existing_type`) is not the column's real type
+    /// `actual`: one of them holds values the other cannot. Types outside the vocabulary (an
+    /// enum, a `sql_type`) are not compared; the change itself is judged on the real types.
+    pub fn existing_type_disagrees(&self, declared: &ColumnType, actual: &str) -> bool {
+        let actual = self.read_type(actual);
+        let comparable =
+            |type_: &ColumnType| !matches!(type_, ColumnType::Sql(_) | ColumnType::Enum { .. });
+        comparable(declared)
+            && comparable(&actual)
+            && (types::lossy_change(declared, &actual, self.dialect).is_some()
+                || types::lossy_change(&actual, declared, self.dialect).is_some())
     }
 }
 

@@ -37,14 +37,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{self, dialect_of_url, parse_duration, redact_url, Overrides};
+use crate::config::{self, parse_duration, redact_url, Overrides};
 use crate::db::{self, Backend, ConnectOptions, DbError};
 use crate::error::{Error, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_FAILED};
 use crate::exec::{
     self, EditedRevision, ExecError, Progress, RunOptions, Silent, StepLabel, TransactionMode,
 };
 use crate::graph::RevisionMap;
-use crate::guard::{self, AllowanceError, Allowances, GuardError, GuardReport};
+use crate::guard::{AllowanceError, Allowances, GuardError, GuardReport};
 use crate::plan::{self, Direction, PlanError};
 use crate::project::Project;
 use crate::revision::{self, Revision, RevisionFileError};
@@ -415,7 +415,8 @@ impl Migrator {
     }
 
     /// What `rmig check` reports: the database's revisions, the pending steps, and whether the
-    /// guard would block them. Changes nothing.
+    /// guard would block them before anything runs (a step can still be refused for what the
+    /// database sees it do). Changes nothing.
     pub fn check(&self) -> Result<CheckReport, MigrateError> {
         self.allowances
             .validate(&self.map)
@@ -427,11 +428,11 @@ impl Migrator {
             .iter()
             .map(|step| StepLabel::of(&self.map, step))
             .collect();
-        let mode = guard::CheckMode {
-            dialect: self.url.as_deref().and_then(|url| dialect_of_url(url).ok()),
-            verifies: false,
-        };
-        let blocked = match guard::check(&self.map, plan, &self.allowances, mode) {
+        // As `migrate` judges the plan before it runs: what may destroy is left to the
+        // verification inside each transactional step, which only running it can tell.
+        let mut backend = self.connect()?;
+        let blocked = match exec::check_online(backend.as_mut(), &self.map, plan, &self.allowances)
+        {
             Ok(_) => None,
             Err(GuardError::Blocked(report)) => Some(report),
         };
