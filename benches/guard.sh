@@ -8,7 +8,7 @@
 # PostgreSQL on 127.0.0.1:5432 as user postgres (PGHOST/PGPORT/PGUSER to change); GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RMIG=${RMIG:-./target/release/rmig}
+RMIG=$(realpath "${RMIG:-./target/release/rmig}")
 RUNS=${BENCH_RUNS:-5}
 OUT=bench-out/guard
 export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-5432} PGUSER=${PGUSER:-postgres}
@@ -55,12 +55,19 @@ for _ in $(seq "$RUNS"); do
   before=$(scans)
   start=$(date +%s.%N)
   code=0
-  (cd "$OUT/big" && "$OLDPWD/$RMIG" upgrade head > /dev/null 2> ../blocked.txt) || code=$?
+  (cd "$OUT/big" && "$RMIG" upgrade head > /dev/null 2> ../blocked.txt) || code=$?
   end=$(date +%s.%N)
   sleep 1 # statistics reach pg_stat_user_tables after the session ends
   echo "  exit $code, $(echo "$end - $start" | bc) s, $(( $(scans) - before )) scan(s) of events"
 done
 grep -o '([0-9]* non-null values would be lost)' "$OUT/blocked.txt" | sort | uniq -c | sed 's/^/  report: /'
+# PostgreSQL counts a parallel scan once per worker: one more run without parallel workers
+# shows how many scans rmig itself asked for.
+psql -qX -d postgres -c "ALTER DATABASE $DB SET max_parallel_workers_per_gather = 0"
+before=$(scans)
+(cd "$OUT/big" && "$RMIG" upgrade head > /dev/null 2>&1) || true
+sleep 1
+echo "  without parallel workers: $(( $(scans) - before )) scan(s) of events"
 psql -qX -d postgres -c "DROP DATABASE $DB"
 
 python3 - "$OUT/huge/revisions/c1000001_many.toml" <<'EOF'
@@ -74,6 +81,6 @@ printf 'script_location = "revisions"\nurl = "sqlite:///huge.db"\n' > "$OUT/huge
 echo "one execute of 100,000 statements ($(wc -c < "$OUT/huge/revisions/c1000001_many.toml") bytes):"
 for command in "check --lint" "upgrade head --sql"; do
   # shellcheck disable=SC2086
-  (cd "$OUT/huge" && /usr/bin/time -v "$OLDPWD/$RMIG" $command > /dev/null 2> ../time.txt)
+  (cd "$OUT/huge" && /usr/bin/time -v "$RMIG" $command > /dev/null 2> ../time.txt)
   echo "  $command: $(grep -o 'Elapsed.*' "$OUT/time.txt" | sed 's/.*: //') wall, $(grep -o 'Maximum resident set size (kbytes): [0-9]*' "$OUT/time.txt" | grep -o '[0-9]*$') KB peak"
 done

@@ -1080,3 +1080,212 @@ fn merge_delete_fails_lint_naming_the_revision() {
     assert!(text.contains(ATTACK), "{text}");
     pg.users_intact();
 }
+
+// =============================================================================================
+// Found by a red-team pass over the two layers
+
+/// A deferred constraint trigger runs at COMMIT, after the last look: it is run before it.
+#[test]
+fn deferred_constraint_trigger_is_blocked_postgres() {
+    let setup = format!(
+        "{PG_USERS} CREATE TABLE log (x int); \
+         CREATE FUNCTION wipe() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN DELETE FROM users; RETURN NULL; END$$; \
+         CREATE CONSTRAINT TRIGGER t AFTER INSERT ON log DEFERRABLE INITIALLY DEFERRED \
+         FOR EACH ROW EXECUTE FUNCTION wipe();"
+    );
+    let pg = Pg::new(&setup, &[exec("INSERT INTO log VALUES (1)")]);
+    pg.blocked(&[], &["users"], |pg| pg.users_intact());
+}
+
+/// An event trigger runs around every DDL statement, a typed create included: with one in
+/// the database every operation is watched.
+#[test]
+fn event_trigger_fired_by_a_create_table_is_blocked_postgres() {
+    let setup = format!(
+        "{PG_USERS} CREATE FUNCTION wipe() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN DELETE FROM users; END$$; \
+         CREATE EVENT TRIGGER et ON ddl_command_end EXECUTE FUNCTION wipe();"
+    );
+    let pg = Pg::new(
+        &setup,
+        &[op(r#"
+op = "create_table"
+table_name = "newt"
+columns = [ { name = "id", type = "integer" } ]
+"#)],
+    );
+    pg.blocked(&[], &["users"], |pg| pg.users_intact());
+    pg.db
+        .client()
+        .batch_execute("DROP EVENT TRIGGER et")
+        .unwrap();
+}
+
+#[test]
+fn enum_value_rename_is_blocked_postgres() {
+    let setup = "CREATE TYPE mood AS ENUM ('happy', 'sad'); CREATE TABLE diary (id int, m mood); \
+                 INSERT INTO diary VALUES (1, 'happy'), (2, 'sad');";
+    let pg = Pg::new(
+        setup,
+        &[exec("ALTER TYPE mood RENAME VALUE 'happy' TO 'glad'")],
+    );
+    pg.blocked(&[], &["RENAME VALUE"], |pg| {
+        assert_eq!(
+            pg.rows("SELECT m::text FROM diary ORDER BY id"),
+            vec!["happy", "sad"]
+        );
+    });
+}
+
+#[test]
+fn catalog_edit_is_blocked_postgres() {
+    let setup = "CREATE TYPE mood AS ENUM ('happy', 'sad'); CREATE TABLE diary (id int, m mood); \
+                 INSERT INTO diary VALUES (1, 'happy');";
+    let pg = Pg::new(
+        setup,
+        &[exec(
+            "UPDATE pg_enum SET enumlabel = 'zzz' WHERE enumlabel = 'happy'",
+        )],
+    );
+    pg.blocked(&[], &["pg_enum"], |pg| {
+        assert_eq!(pg.rows("SELECT m::text FROM diary"), vec!["happy"]);
+    });
+}
+
+#[test]
+fn large_object_overwrite_is_blocked_postgres() {
+    let setup = "CREATE TABLE documents (id int, body oid); \
+                 INSERT INTO documents VALUES (1, lo_from_bytea(0, 'contract text'::bytea));";
+    let pg = Pg::new(
+        setup,
+        &[exec(
+            "SELECT lo_put(body, 0, 'XXXXXXXX'::bytea) FROM documents",
+        )],
+    );
+    pg.blocked(&[], &["documents"], |pg| {
+        assert_eq!(
+            pg.rows("SELECT convert_from(lo_get(body), 'UTF8') FROM documents"),
+            vec!["contract text"]
+        );
+    });
+}
+
+#[test]
+fn copy_to_program_is_blocked_postgres() {
+    let pg = Pg::new(PG_USERS, &[exec("COPY (SELECT 1) TO PROGRAM 'true'")]);
+    pg.blocked(&[], &["COPY"], |pg| pg.users_intact());
+}
+
+/// A sequence reset inside code the parser cannot read (a `DO` block): found by its words
+/// before anything runs, and by the sequence's value online.
+#[test]
+fn sequence_restart_inside_do_is_blocked_postgres() {
+    let pg = Pg::new(
+        PG_USERS,
+        &[exec(
+            "DO $$BEGIN ALTER SEQUENCE users_id_seq RESTART WITH 1; END$$",
+        )],
+    );
+    pg.blocked(&[], &["restarts a sequence"], |pg| {
+        pg.users_intact();
+        assert_eq!(
+            pg.rows("SELECT concat_ws('|', last_value, is_called) FROM users_id_seq"),
+            vec!["3|t"]
+        );
+    });
+}
+
+/// A sequence set back by a function the guard cannot see into: seen by its value.
+#[test]
+fn sequence_reset_by_a_function_is_blocked_postgres() {
+    let setup = format!(
+        "{PG_USERS} CREATE FUNCTION reset_ids() RETURNS void LANGUAGE plpgsql AS \
+         $$BEGIN EXECUTE 'ALTER SEQUENCE users_id_seq RESTART'; END$$;"
+    );
+    let pg = Pg::new(&setup, &[exec("SELECT reset_ids()")]);
+    pg.blocked(
+        &[],
+        &["sequence users_id_seq: set the sequence back"],
+        |pg| {
+            assert_eq!(
+                pg.rows("SELECT concat_ws('|', last_value, is_called) FROM users_id_seq"),
+                vec!["3|t"]
+            );
+        },
+    );
+}
+
+/// A backfill of a new column fires a trigger from an earlier revision that overwrites
+/// another column: a table with triggers gets no backfill exemption.
+#[test]
+fn backfill_firing_an_older_trigger_is_blocked_postgres() {
+    let setup = format!(
+        "{PG_USERS} CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS \
+         $$BEGIN NEW.email := 'pwned'; RETURN NEW; END$$; \
+         CREATE TRIGGER t BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION f();"
+    );
+    let pg = Pg::new(
+        &setup,
+        &[
+            op(r#"
+op = "add_column"
+table_name = "users"
+column = { name = "z", type = "integer", nullable = true }
+"#),
+            exec("UPDATE users SET z = 1"),
+        ],
+    );
+    pg.blocked(&[], &["users"], |pg| pg.users_intact());
+}
+
+#[test]
+fn backfill_firing_an_older_trigger_is_blocked_sqlite() {
+    let setup = format!(
+        "{SQLITE_USERS} CREATE TRIGGER t AFTER UPDATE OF z ON users BEGIN \
+         UPDATE users SET email = 'pwned' WHERE id = new.id; END;"
+    );
+    let setup = setup.replace(
+        "CREATE TABLE users (id integer PRIMARY KEY, email text);",
+        "CREATE TABLE users (id integer PRIMARY KEY, email text, z integer);",
+    );
+    let lite = Lite::new(&setup, &[exec("UPDATE users SET z = 1 WHERE z IS NULL")]);
+    lite.blocked(&[], &["users"], |lite| lite.users_intact());
+}
+
+/// A bare confirmation names the table of the default schema, not the one a `search_path`
+/// set earlier in the step points at.
+#[test]
+fn confirmation_does_not_follow_search_path_postgres() {
+    let setup = format!(
+        "{PG_USERS} CREATE SCHEMA other; CREATE TABLE other.users (id int, email text); \
+         INSERT INTO other.users VALUES (1, 'x'), (2, 'y');"
+    );
+    let pg = Pg::new(
+        &setup,
+        &[
+            exec("SET search_path TO other, public"),
+            exec_confirmed("DELETE FROM users WHERE id > 0", "users"),
+        ],
+    );
+    pg.blocked(&[], &["other.users"], |pg| {
+        pg.users_intact();
+        assert_eq!(pg.count("SELECT count(*) FROM other.users"), 2);
+    });
+}
+
+#[test]
+fn numeric_to_text_losing_digits_is_blocked_sqlite() {
+    let lite = Lite::new(
+        "CREATE TABLE n (id integer PRIMARY KEY, v numeric(30,20)); \
+         INSERT INTO n VALUES (1, 0.12345678901234566);",
+        &[op(r#"
+op = "alter_column"
+table_name = "n"
+column_name = "v"
+existing_type = "numeric(30,20)"
+type_ = "text"
+"#)],
+    );
+    lite.blocked(&[], &["n.v"], |lite| {
+        assert_eq!(lite.rows("SELECT typeof(v) FROM n"), vec!["real"]);
+    });
+}

@@ -257,6 +257,16 @@ fn cluster_using_an_index_passes() {
     pg.users_intact();
 }
 
+/// A refresh gives a materialized view new storage; what it held is derived from its tables.
+#[test]
+fn refresh_materialized_view_passes() {
+    let setup =
+        format!("{PG_USERS} CREATE MATERIALIZED VIEW user_emails AS SELECT email FROM users;");
+    let steps = [step(vec![exec("REFRESH MATERIALIZED VIEW user_emails")])];
+    let pg = Pg::run(&setup, &steps);
+    pg.users_intact();
+}
+
 #[test]
 fn reindex_table_passes() {
     let steps = [step(vec![exec("REINDEX TABLE users")])];

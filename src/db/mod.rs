@@ -131,8 +131,20 @@ pub trait Backend {
 
     /// What the statements since the last call did to the watched tables, as the database
     /// itself records it: tables and columns gone, types changed, rows deleted or updated,
-    /// storage replaced.
+    /// storage replaced, sequences set back.
     fn observed_effects(&mut self) -> Result<Vec<crate::guard::Observed>, DbError>;
+
+    /// Whether the database runs code of its own around every statement (PostgreSQL's event
+    /// triggers), so that even an operation that only creates must be watched.
+    fn watches_every_operation(&self) -> bool {
+        false
+    }
+
+    /// Runs now what the open transaction would run at its commit (PostgreSQL's deferred
+    /// constraint triggers), so that its effects are seen before the commit.
+    fn run_deferred(&mut self) -> Result<(), DbError> {
+        Ok(())
+    }
 
     /// A column's type as the database spells it; None when there is no such column.
     fn column_type(

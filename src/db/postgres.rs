@@ -41,16 +41,33 @@ struct PgWatch {
     seen: HashMap<u32, (i64, i64)>,
     /// rmig's own tables (version, history), whose rows each step changes.
     excluded: Vec<String>,
+    /// Watched sequences by oid: their name and last value (None before the first use).
+    sequences: HashMap<u32, (crate::guard::DataObject, Option<i64>)>,
+    /// The database has enabled event triggers: code runs around every DDL statement.
+    event_triggers: bool,
 }
 
-/// Every table, partitioned table and materialized view of the user's schemas, with its
-/// storage and columns; `current_schema()` reads as no schema.
-const WATCH_TABLES_SQL: &str = "SELECT c.oid, nullif(n.nspname::text, current_schema()), \
+/// Every sequence this session may read, with its last value, and whether any event trigger
+/// is enabled.
+const WATCH_SEQUENCES_SQL: &str = "SELECT c.oid, nullif(n.nspname::text, 'public'), \
+    c.relname::text, CASE WHEN has_sequence_privilege(c.oid, 'SELECT') \
+    THEN pg_sequence_last_value(c.oid) END, \
+    EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtenabled <> 'D') \
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+    WHERE c.relkind = 'S' AND n.nspname NOT LIKE 'pg\\_%' \
+    UNION ALL SELECT NULL, NULL, NULL, NULL, \
+    EXISTS (SELECT 1 FROM pg_event_trigger WHERE evtenabled <> 'D')";
+
+/// Every table and partitioned table of the user's schemas, with its storage and columns;
+/// `public` reads as no schema, as confirmations name it (not the search path's first schema,
+/// which a migration can change to point a bare name elsewhere). Materialized views hold data derived from tables,
+/// which a refresh (a new storage) or a drop does not lose.
+const WATCH_TABLES_SQL: &str = "SELECT c.oid, nullif(n.nspname::text, 'public'), \
     c.relname::text, c.relfilenode::int8, coalesce((SELECT json_agg(json_build_array(a.attnum, \
     a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum) FROM pg_attribute a \
     WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::text, '[]') \
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-    WHERE c.relkind IN ('r', 'p', 'm') AND n.nspname <> 'information_schema' \
+    WHERE c.relkind IN ('r', 'p') AND n.nspname <> 'information_schema' \
     AND n.nspname NOT LIKE 'pg\\_%'";
 
 /// What this session's open transaction touched: every relation it holds a lock on (a drop,
@@ -63,12 +80,16 @@ const WATCH_EFFECTS_SQL: &str = "WITH locked AS (SELECT relation, \
     WHERE locktype = 'relation' AND pid = pg_backend_pid() \
     AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
     GROUP BY relation) \
-    SELECT l.relation, c.oid IS NOT NULL, nullif(n.nspname::text, current_schema()), \
+    SELECT l.relation, c.oid IS NOT NULL, nullif(n.nspname::text, 'public'), \
     c.relname::text, c.relfilenode::int8, coalesce(s.n_tup_del, 0), coalesce(s.n_tup_upd, 0), \
     CASE WHEN l.exclusive AND c.oid IS NOT NULL THEN coalesce((SELECT json_agg(json_build_array( \
     a.attnum, a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum) \
     FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::text, \
-    '[]') END \
+    '[]') END, \
+    CASE WHEN c.relkind = 'S' AND has_sequence_privilege(c.oid, 'SELECT') \
+    THEN pg_sequence_last_value(c.oid) END, \
+    EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND NOT t.tgisinternal) \
+    OR EXISTS (SELECT 1 FROM pg_rewrite r WHERE r.ev_class = c.oid AND r.rulename <> '_RETURN') \
     FROM locked l LEFT JOIN pg_class c ON c.oid = l.relation \
     LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
     LEFT JOIN pg_stat_xact_user_tables s ON s.relid = l.relation";
@@ -510,10 +531,31 @@ impl Backend for PostgresBackend {
                 },
             );
         }
+        let statement = self.prepare_cached(WATCH_SEQUENCES_SQL)?;
+        let rows = self
+            .client
+            .query(&statement, &[])
+            .map_err(|e| statement_error(WATCH_SEQUENCES_SQL, &e))?;
+        let mut sequences = HashMap::new();
+        let mut event_triggers = false;
+        for row in rows {
+            event_triggers = row.get(4);
+            if let Some(oid) = row.get::<_, Option<u32>>(0) {
+                let schema: Option<String> = row.get(1);
+                let name: String = row.get(2);
+                let object = crate::guard::DataObject::Named {
+                    kind: "sequence",
+                    name: crate::guard::qualified(schema.as_deref(), &name),
+                };
+                sequences.insert(oid, (object, row.get(3)));
+            }
+        }
         self.watch = Some(PgWatch {
             tables,
             seen: HashMap::new(),
             excluded: excluded.iter().map(|name| name.to_string()).collect(),
+            sequences,
+            event_triggers,
         });
         Ok(())
     }
@@ -533,6 +575,17 @@ impl Backend for PostgresBackend {
         let mut observed = Vec::new();
         for row in rows {
             let oid: u32 = row.get(0);
+            if let Some((sequence, last)) = watch.sequences.get_mut(&oid) {
+                let now: Option<i64> = row.get(8);
+                if last.is_some() && now < *last {
+                    observed.push(Observed {
+                        object: sequence.clone(),
+                        effect: ObservedEffect::SequenceReset,
+                    });
+                }
+                *last = now;
+                continue;
+            }
             let Some(before) = watch.tables.get(&oid).cloned() else {
                 // Created by this run, or a system catalog: nothing from before to lose.
                 continue;
@@ -567,7 +620,10 @@ impl Backend for PostgresBackend {
             if updated > updated_before {
                 observed.push(Observed {
                     object: now.object(),
-                    effect: ObservedEffect::RowsUpdated((updated - updated_before) as u64),
+                    effect: ObservedEffect::RowsUpdated {
+                        count: (updated - updated_before) as u64,
+                        triggered: row.get(9),
+                    },
                 });
             }
             if let Some(columns) = row.get::<_, Option<&str>>(7) {
@@ -601,6 +657,16 @@ impl Backend for PostgresBackend {
             .query(&statement, &[&name, &column])
             .map_err(|e| statement_error(sql, &e))?;
         Ok(rows.first().map(|row| row.get(0)))
+    }
+
+    fn watches_every_operation(&self) -> bool {
+        self.watch
+            .as_ref()
+            .is_some_and(|watch| watch.event_triggers)
+    }
+
+    fn run_deferred(&mut self) -> Result<(), DbError> {
+        self.batch("SET CONSTRAINTS ALL IMMEDIATE")
     }
 
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {

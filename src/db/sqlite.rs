@@ -86,6 +86,19 @@ impl SqliteBackend {
         })
     }
 
+    /// The tables that have triggers.
+    fn triggered_tables(&self) -> Result<Vec<String>, DbError> {
+        let sql = "SELECT DISTINCT tbl_name FROM sqlite_schema WHERE type = 'trigger'";
+        let mut statement = self
+            .connection
+            .prepare(sql)
+            .map_err(|e| statement_error(sql, e))?;
+        statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| statement_error(sql, e))
+    }
+
     fn watched_tables(&self) -> Result<Vec<TableState>, DbError> {
         let mut statement = self
             .connection
@@ -342,6 +355,7 @@ impl Backend for SqliteBackend {
             return Ok(Vec::new());
         }
         let now = self.watched_tables()?;
+        let triggered_tables = self.triggered_tables()?;
         let Some(watch) = self.watch.as_mut() else {
             return Ok(Vec::new());
         };
@@ -387,7 +401,10 @@ impl Backend for SqliteBackend {
                     if change.updated > 0 {
                         observed.push(Observed {
                             object: after.object(),
-                            effect: ObservedEffect::RowsUpdated(change.updated),
+                            effect: ObservedEffect::RowsUpdated {
+                                count: change.updated,
+                                triggered: triggered_tables.contains(&after.name),
+                            },
                         });
                     }
                 }

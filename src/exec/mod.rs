@@ -806,8 +806,15 @@ fn run_operations(
     let dialect = backend.dialect();
     let mut counted_empty = Vec::new();
     let mut marked = false;
+    let mut last_verified = None;
     for (index, op) in operations.iter().enumerate() {
-        let verified = verification.guard.verified && guard::needs_verification(op);
+        // Watched from the start of the first verified step, before its first operation,
+        // so that what the run creates is never taken for data from before it.
+        if verification.guard.verified {
+            backend.watch_effects(&verification.own_tables)?;
+        }
+        let verified = verification.guard.verified
+            && (guard::needs_verification(op) || backend.watches_every_operation());
         if verification.guard.verified {
             verification.count_before(backend, index, &mut counted_empty)?;
             if let Operation::AlterColumn(alter) = op {
@@ -821,11 +828,6 @@ fn run_operations(
                     }
                 })?;
             }
-        }
-        // Watched from the start of the first verified step, before its first operation,
-        // so that what the run creates is never taken for data from before it.
-        if verification.guard.verified && (verified || index == 0) {
-            backend.watch_effects(&verification.own_tables)?;
         }
         if verified {
             verification.mark_before(backend, &mut marked)?;
@@ -865,7 +867,14 @@ fn run_operations(
         }
         if verified {
             verification.check_after(backend, index, op, &counted_empty)?;
+            last_verified = Some((index, op));
         }
+    }
+    // Deferred triggers would run at the commit, after the last look: run them now and look
+    // again, charging what they do to the step's last watched operation.
+    if let Some((index, op)) = last_verified {
+        backend.run_deferred()?;
+        verification.check_after(backend, index, op, &counted_empty)?;
     }
     Ok(())
 }

@@ -153,11 +153,14 @@ impl Allowance {
                 table: table.clone(),
                 column: column.clone(),
             },
-            DataObject::Named { kind, name } => Allowance::Named {
+            DataObject::Named { kind, name } if NAMED_KINDS.contains(kind) => Allowance::Named {
                 kind,
                 name: name.clone(),
             },
-            DataObject::Unknown => Allowance::Revision(revision_id.to_string()),
+            // A sequence or a large object has no kind of allowance: its revision allows it.
+            DataObject::Named { .. } | DataObject::Unknown => {
+                Allowance::Revision(revision_id.to_string())
+            }
         }
     }
 

@@ -42,6 +42,7 @@ use analysis::{analyse, OpList};
 pub use classify::{classify, classify_in, classify_ops, Certainty, Context, DataLoss, RowMeasure};
 pub use confirm::{Allowance, AllowanceError, ALLOW_ALL};
 pub use lint::{lint, LintReport};
+pub(crate) use object::qualified;
 pub use object::DataObject;
 pub(crate) use report::count_findings;
 pub use report::{

@@ -10,10 +10,11 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    visit_expressions, AlterColumnOperation, AlterTableOperation, AssignmentTarget, CascadeOption,
-    DropBehavior, Expr, FromTable, Ident, MergeAction, MergeUpdateKind, ObjectName, ObjectNamePart,
-    ObjectType, OnConflictAction, OnInsert, Query, ReferentialAction, SetExpr, SqliteOnConflict,
-    Statement, TableFactor, TableObject, TableWithJoins,
+    visit_expressions, AlterColumnOperation, AlterTableOperation, AlterTypeOperation,
+    AssignmentTarget, CascadeOption, DropBehavior, Expr, FromTable, Ident, MergeAction,
+    MergeUpdateKind, ObjectName, ObjectNamePart, ObjectType, OnConflictAction, OnInsert, Query,
+    ReferentialAction, SetExpr, SqliteOnConflict, Statement, TableFactor, TableObject,
+    TableWithJoins,
 };
 use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
@@ -152,6 +153,47 @@ const DESTRUCTIVE_FUNCTIONS: &[(&str, &str, &str)] = &[
         "large object",
         "deletes the large object and its contents",
     ),
+    (
+        "lo_put",
+        "large object",
+        "overwrites the large object's contents",
+    ),
+    ("lo_truncate", "large object", "cuts the large object short"),
+    (
+        "lo_import",
+        "large object",
+        "reads a file into the database",
+    ),
+    (
+        "lo_export",
+        "large object",
+        "writes a file outside the database",
+    ),
+    (
+        "heap_force_kill",
+        "table",
+        "removes rows behind the database's back (pg_surgery)",
+    ),
+    (
+        "heap_force_freeze",
+        "table",
+        "rewrites rows behind the database's back (pg_surgery)",
+    ),
+    (
+        "dblink_exec",
+        "connection",
+        "runs SQL in another session, outside this step's transaction",
+    ),
+    (
+        "dblink",
+        "connection",
+        "runs SQL in another session, outside this step's transaction",
+    ),
+    (
+        "dblink_send_query",
+        "connection",
+        "runs SQL in another session, outside this step's transaction",
+    ),
 ];
 
 /// SQLite PRAGMAs that change settings or only read: the batch-mode docs tell users to write
@@ -283,13 +325,17 @@ pub(crate) fn classify_text(sql: &str, dialect: Dialect, context: &Context) -> V
                         }) {
                             Ok(()) => losses.append(&mut piece_losses),
                             Err(error) if !is_known_safe_shape(&piece, parser_dialect) => {
+                                losses.extend(hidden_loss(&piece));
                                 losses.push(unreadable(&piece, &error.to_string()))
                             }
                             Err(_) => {}
                         }
                     }
                 }
-                None => losses.push(unreadable(sql, &error.to_string())),
+                None => {
+                    losses.extend(hidden_loss(sql));
+                    losses.push(unreadable(sql, &error.to_string()))
+                }
             }
         }
     }
@@ -355,6 +401,38 @@ fn parser_dialect(dialect: Dialect) -> &'static dyn SqlDialect {
         Dialect::Postgresql => &PostgreSqlDialect {},
         Dialect::Sqlite => &SQLiteDialect {},
     }
+}
+
+/// What unreadable SQL (a `DO` block, a function body) may do that the second layer cannot
+/// see, found by its words: it then destroys for certain, whatever else it does.
+fn hidden_loss(sql: &str) -> Option<DataLoss> {
+    let lowered = sql.to_lowercase();
+    let words: Vec<&str> = lowered
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|word| !word.is_empty())
+        .collect();
+    let named = DESTRUCTIVE_FUNCTIONS
+        .iter()
+        .map(|(name, _, _)| *name)
+        .find(|name| words.contains(name));
+    let sequence_reset =
+        words.windows(2).any(|pair| pair == ["alter", "sequence"]) && words.contains(&"restart");
+    let catalog = words.iter().any(|word| word.starts_with("pg_enum"));
+    let what = match (named, sequence_reset, catalog) {
+        (Some(name), _, _) => format!("calls {name}()"),
+        (None, true, _) => "restarts a sequence".to_string(),
+        (None, false, true) => "edits the database's catalog".to_string(),
+        (None, false, false) => return None,
+    };
+    Some(DataLoss {
+        object: DataObject::Unknown,
+        reason: format!(
+            "`{}` {what} inside code the guard cannot read, with effects it cannot verify",
+            cut(&one_line(sql))
+        ),
+        measure: RowMeasure::Uncountable,
+        certainty: Certainty::Certain,
+    })
 }
 
 fn unreadable(sql: &str, error: &str) -> DataLoss {
@@ -482,7 +560,6 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
         | Statement::AlterIndex { .. }
         | Statement::AlterView { .. }
         | Statement::AlterRole { .. }
-        | Statement::AlterType(_)
         | Statement::AlterSchema(_)
         | Statement::AlterPolicy(_)
         | Statement::AlterFunction(_)
@@ -499,6 +576,30 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
                 query_losses(query, context, out);
             }
         }
+        // Renaming an enum's value changes what every stored value reads as.
+        Statement::AlterType(alter) => {
+            // Unknown rather than the type: the second layer does not see labels change, and
+            // a confirmation of the type's drop must not cover it.
+            if let AlterTypeOperation::RenameValue(_) = alter.operation {
+                out.push(DataLoss {
+                    object: DataObject::Unknown,
+                    reason: format!(
+                        "`{quoted}` changes what every stored value of that label reads as"
+                    ),
+                    measure: RowMeasure::Uncountable,
+                    certainty: Certainty::Certain,
+                });
+            }
+        }
+        // A file or a program on the other end: outside the transaction the guard watches.
+        Statement::Copy { .. } => out.push(DataLoss {
+            object: DataObject::Unknown,
+            reason: format!(
+                "`{quoted}` reads or writes outside the database, where the guard cannot verify it"
+            ),
+            measure: RowMeasure::Uncountable,
+            certainty: Certainty::Certain,
+        }),
         Statement::CreateView(view) => {
             // A materialized view runs its query now; a plain view only stores it.
             if view.materialized {
@@ -627,6 +728,7 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
                 objects.extend(from.iter().filter_map(relation_object));
             }
             for object in objects {
+                catalog_edit(&object, &quoted, out);
                 out.push(match &delete.selection {
                     None => certain(
                         object,
@@ -680,6 +782,7 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
                 out.push(replace_loss(object.clone(), &quoted));
             }
             triggered(&object, context, &quoted, out);
+            catalog_edit(&object, &quoted, out);
             expression_losses(statement, out);
         }
         Statement::Insert(insert) => {
@@ -707,6 +810,7 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
                 ));
             }
             triggered(&object, context, &quoted, out);
+            catalog_edit(&object, &quoted, out);
             if let Some(source) = &insert.source {
                 query_losses(source, context, out);
             }
@@ -748,6 +852,7 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
                 }
             }
             triggered(&object, context, &quoted, out);
+            catalog_edit(&object, &quoted, out);
             expression_losses(statement, out);
         }
         Statement::Query(query) => query_losses(query, context, out),
@@ -952,6 +1057,24 @@ fn first_argument(args: &str) -> String {
     let first = inner.split(',').next().unwrap_or_default().trim();
     let first = first.split("::").next().unwrap_or_default();
     first.trim_matches('\'').trim_matches('"').to_string()
+}
+
+/// DML on the database's own catalog (`pg_enum`, `sqlite_sequence`, ...): what it changes is
+/// outside the tables the second layer watches.
+fn catalog_edit(object: &DataObject, quoted: &str, out: &mut Vec<DataLoss>) {
+    let Some((schema, table)) = object.table_name() else {
+        return;
+    };
+    if schema == Some("pg_catalog") || table.starts_with("pg_") || table.starts_with("sqlite_") {
+        out.push(DataLoss {
+            object: DataObject::Unknown,
+            reason: format!(
+                "`{quoted}` edits the database's own catalog, which the guard cannot verify"
+            ),
+            measure: RowMeasure::Uncountable,
+            certainty: Certainty::Certain,
+        });
+    }
 }
 
 /// A DML statement on a table the plan put a trigger or rule on: the trigger's body runs too.

@@ -43,9 +43,18 @@ fn lossy_on(from: &ColumnType, to: &ColumnType, dialect: Dialect) -> Option<Stri
     let from_number = Number::of(&from, dialect);
     if is_unbounded_text(&to) {
         // Every value has a text form that keeps it whole, except SQLite's floats: its
-        // REAL-to-TEXT conversion prints 15 significant digits, and a double needs 17.
-        return match (from_number, dialect) {
-            (Some(Number::Float { .. }), Dialect::Sqlite) => Some(format!(
+        // REAL-to-TEXT conversion prints 15 significant digits, and a double needs 17. A
+        // fractional numeric is stored as a REAL there too.
+        let float_on_sqlite = match from_number {
+            Some(Number::Float { .. }) => true,
+            Some(Number::Decimal {
+                integer_digits,
+                scale,
+            }) => !matches!((integer_digits, scale), (Some(i), Some(s)) if s == 0 || i + s <= 15),
+            _ => false,
+        };
+        return match (float_on_sqlite, dialect) {
+            (true, Dialect::Sqlite) => Some(format!(
                 "converts {old} to {new}: on SQLite the text keeps only 15 significant digits of each float"
             )),
             _ => None,

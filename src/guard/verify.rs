@@ -38,7 +38,13 @@ pub enum ObservedEffect {
         to: String,
     },
     RowsDeleted(u64),
-    RowsUpdated(u64),
+    RowsUpdated {
+        count: u64,
+        /// The table has triggers or rules, which may have written more than the UPDATE did.
+        triggered: bool,
+    },
+    /// A sequence was set back: it can hand out ids that rows already hold.
+    SequenceReset,
     /// The table's storage was replaced: a TRUNCATE, or a rewrite.
     StorageReplaced,
 }
@@ -154,8 +160,8 @@ impl StepGuard {
                     RowMeasure::Rows,
                     RowCount::Counted { count: *count },
                 ),
-                ObservedEffect::RowsUpdated(count) => {
-                    if self.is_backfill(op_index, &seen.object) {
+                ObservedEffect::RowsUpdated { count, triggered } => {
+                    if !triggered && self.is_backfill(op_index, &seen.object) {
                         continue;
                     }
                     (
@@ -164,6 +170,12 @@ impl StepGuard {
                         RowCount::Counted { count: *count },
                     )
                 }
+                ObservedEffect::SequenceReset => (
+                    "set the sequence back, so it can hand out ids that rows already hold"
+                        .to_string(),
+                    RowMeasure::Uncountable,
+                    RowCount::NotCounted,
+                ),
                 ObservedEffect::StorageReplaced => {
                     if explains_rewrite(op, &seen.object, self.findings_at(op_index)) {
                         continue;
@@ -188,7 +200,7 @@ impl StepGuard {
                 op: op.describe(),
                 fix: confirm::fix(&self.path, &value, &seen.object, &self.revision),
                 object: seen.object.clone(),
-                reason: format!("{reason}, as the database saw it run"),
+                reason: format!("{}: {reason}, as the database saw it run", seen.object),
                 confirmation: Confirmation::Missing,
                 probable_rename: None,
                 measure,
@@ -223,7 +235,7 @@ impl StepGuard {
         });
         let by_operation = confirm::confirmation_text(op).is_some_and(|given| {
             given.split(',').map(str::trim).any(|name| {
-                object.is_named(name)
+                names(object, name)
                     || (matches!(op, Operation::Execute(_)) && name == self.revision)
             })
         });
@@ -324,6 +336,17 @@ fn covers(confirmed: &DataObject, object: &DataObject) -> bool {
             .table_name()
             .is_some_and(|(schema, _)| schema == Some(name.as_str())),
         _ => confirmed == object,
+    }
+}
+
+/// Whether a confirmation's `name` names `object`: a table of another schema than the default
+/// one only by its qualified name, whatever `search_path` made the bare name point at.
+fn names(object: &DataObject, name: &str) -> bool {
+    match object.table_name() {
+        Some((Some(schema), _)) if schema != "public" => {
+            object.confirm_name().as_deref() == Some(name)
+        }
+        _ => object.is_named(name),
     }
 }
 
