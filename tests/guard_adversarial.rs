@@ -1289,3 +1289,28 @@ type_ = "text"
         assert_eq!(lite.rows("SELECT typeof(v) FROM n"), vec!["real"]);
     });
 }
+
+/// SQLite's update hook does not see `WITHOUT ROWID` tables: their rows are counted instead.
+#[test]
+fn delete_from_a_without_rowid_table_is_blocked_sqlite() {
+    let setup = SQLITE_USERS.replace(
+        "CREATE TABLE users (id integer PRIMARY KEY, email text);",
+        "CREATE TABLE users (id integer PRIMARY KEY, email text) WITHOUT ROWID;",
+    );
+    let lite = Lite::new(&setup, &[exec("DELETE FROM users WHERE id > 0")]);
+    lite.blocked(&[], &["users"], |lite| lite.users_intact());
+}
+
+/// A table's own `ON CONFLICT REPLACE` turns a plain INSERT into a delete the hook misses.
+#[test]
+fn plain_insert_into_an_on_conflict_replace_table_is_blocked_sqlite() {
+    let setup = SQLITE_USERS.replace(
+        "CREATE TABLE users (id integer PRIMARY KEY, email text);",
+        "CREATE TABLE users (id integer PRIMARY KEY ON CONFLICT REPLACE, email text);",
+    );
+    let lite = Lite::new(
+        &setup,
+        &[exec("INSERT INTO users (id, email) VALUES (1, 'mallory')")],
+    );
+    lite.blocked(&[], &["users"], |lite| lite.users_intact());
+}

@@ -35,10 +35,20 @@ struct SqliteWatch {
     tables: Vec<TableState>,
     changes: Arc<Mutex<HashMap<String, RowChanges>>>,
     excluded: Vec<String>,
+    /// The rows of each table whose losses the hook cannot see (a `WITHOUT ROWID` table, or one
+    /// declaring `ON CONFLICT REPLACE`), counted at each look: rows gone that no delete the
+    /// hook saw accounts for were removed behind it.
+    counted: HashMap<String, i64>,
 }
+
+/// The tables the update hook does not see whole: `WITHOUT ROWID` ones, and those whose
+/// declaration can REPLACE rows on a conflict (the hook misses the rows a REPLACE deletes).
+const UNHOOKED_TABLES_SQL: &str = "SELECT name FROM sqlite_schema WHERE type = 'table' \
+    AND (sql LIKE '%WITHOUT ROWID%' OR sql LIKE '%REPLACE%')";
 
 #[derive(Debug, Default, Clone, Copy)]
 struct RowChanges {
+    inserted: u64,
     deleted: u64,
     updated: u64,
 }
@@ -84,6 +94,27 @@ impl SqliteBackend {
             connection,
             watch: None,
         })
+    }
+
+    fn unhooked_tables(&self) -> Result<Vec<String>, DbError> {
+        let mut statement = self
+            .connection
+            .prepare(UNHOOKED_TABLES_SQL)
+            .map_err(|e| statement_error(UNHOOKED_TABLES_SQL, e))?;
+        statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| statement_error(UNHOOKED_TABLES_SQL, e))
+    }
+
+    fn count_rows(&self, table: &str) -> Result<i64, DbError> {
+        let sql = format!(
+            "SELECT count(*) FROM {}",
+            Dialect::Sqlite.quote_identifier(table)
+        );
+        self.connection
+            .query_row(&sql, [], |row| row.get(0))
+            .map_err(|e| statement_error(&sql, e))
     }
 
     /// The tables that have triggers.
@@ -306,6 +337,9 @@ impl Backend for SqliteBackend {
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
                 match action {
+                    Action::SQLITE_INSERT => {
+                        changes.entry(table.to_string()).or_default().inserted += 1
+                    }
                     Action::SQLITE_DELETE => {
                         changes.entry(table.to_string()).or_default().deleted += 1
                     }
@@ -342,10 +376,16 @@ impl Backend for SqliteBackend {
                 }
                 _ => Authorization::Allow,
             }));
+        let mut counted = HashMap::new();
+        for table in self.unhooked_tables()? {
+            let rows = self.count_rows(&table)?;
+            counted.insert(table, rows);
+        }
         self.watch = Some(SqliteWatch {
             tables: self.watched_tables()?,
             changes,
             excluded: excluded.iter().map(|name| name.to_string()).collect(),
+            counted,
         });
         Ok(())
     }
@@ -415,6 +455,29 @@ impl Backend for SqliteBackend {
             still_watched.push(after.clone());
         }
         watch.tables = still_watched;
+        let counted: Vec<(String, i64)> = watch
+            .counted
+            .iter()
+            .map(|(table, rows)| (table.clone(), *rows))
+            .collect();
+        let known: Vec<TableState> = watch.tables.clone();
+        for (table, before) in counted {
+            let Some(state) = known.iter().find(|state| state.name == table) else {
+                continue;
+            };
+            let now = self.count_rows(&table)?;
+            let change = changes.get(&table).copied().unwrap_or_default();
+            let unseen = (before + change.inserted as i64 - change.deleted as i64) - now;
+            if unseen > 0 {
+                observed.push(Observed {
+                    object: state.object(),
+                    effect: ObservedEffect::RowsDeleted(unseen as u64),
+                });
+            }
+            if let Some(watch) = self.watch.as_mut() {
+                watch.counted.insert(table, now);
+            }
+        }
         Ok(observed)
     }
 
