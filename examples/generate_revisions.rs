@@ -501,7 +501,7 @@ impl Generated {
         format!("{}_{}.toml", revision.id, slug(&revision.message))
     }
 
-    /// The TOML text of revision `index` (contract section 2).
+    /// The TOML text of revision `index` (the README, "The file format").
     pub fn to_toml(&self, index: usize) -> String {
         let revision = &self.revisions[index];
         let id = |i: usize| self.revisions[i].id.as_str();

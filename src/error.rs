@@ -1,5 +1,5 @@
 //! The library's error: every module's error in one type, and the exit status each maps to
-//! (contract section 4).
+//! (the README, "Commands").
 
 use std::path::PathBuf;
 

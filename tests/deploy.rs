@@ -1,4 +1,4 @@
-//! examples/deploy/deploy.sh against SQLite projects: each exit status of the contract leads
+//! examples/deploy/deploy.sh against SQLite projects: each exit status rmig gives leads
 //! the script to stop (or go on) as its comments say.
 
 mod common;

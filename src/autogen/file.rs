@@ -1,4 +1,4 @@
-//! The target schema file (contract section 6): `[[table]]` and `[[enum]]` in TOML, or the
+//! The target schema file (`schema.toml`): `[[table]]` and `[[enum]]` in TOML, or the
 //! same keys in YAML (`table:` and `enum:` lists), read into the model.
 //!
 //! Tables take `create_table`'s column form (`ops::Column`, plus `renamed_from`), its

@@ -1,4 +1,4 @@
-//! Autogenerate (contract section 6): compares the live database with the declarative target
+//! Autogenerate (`schema.toml`): compares the live database with the declarative target
 //! schema file and writes the revision that closes the gap, renames included, so that a renamed
 //! table is a `rename_table` and not Alembic's drop + create (the seed's lost user_profiles).
 //! `rmig check` uses the same comparison to report drift.
@@ -42,7 +42,7 @@ pub use render::revision_toml;
 /// What went wrong autogenerating or comparing; each says what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum AutogenError {
-    #[error("there is no target schema file at {}; write one (contract section 6) or point `target_schema` in rmig.toml at it", path.display())]
+    #[error("there is no target schema file at {}; write one or point `target_schema` in rmig.toml at it", path.display())]
     NoTargetSchema { path: PathBuf },
     #[error("cannot read target schema file {}: {source}", path.display())]
     ReadSchema {

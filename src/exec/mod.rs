@@ -204,7 +204,7 @@ fn heads_text(heads: &[String]) -> String {
 }
 
 impl ExecError {
-    /// The process exit status (contract section 4).
+    /// The process exit status (the README, "Commands").
     pub fn exit_code(&self) -> i32 {
         match self {
             ExecError::Guard(_) => crate::error::EXIT_BLOCKED,

@@ -89,7 +89,7 @@ pub enum MigrateError {
 }
 
 impl MigrateError {
-    /// The exit status `rmig` gives for the same failure (contract section 4).
+    /// The exit status `rmig` gives for the same failure (the README, "Commands").
     pub fn exit_code(&self) -> i32 {
         match self {
             MigrateError::Load(error) => error.exit_code(),

@@ -1,7 +1,7 @@
 //! Operations: the typed, declarative form of Alembic's `op.*` calls that make up a revision's
 //! `upgrade` and `downgrade` lists. Pure data and pure functions: no I/O happens here.
 //!
-//! Op names and field names are Alembic's (contract section 2). Every table rejects keys it does
+//! Op names and field names are Alembic's (the README, "The file format"). Every table rejects keys it does
 //! not know, so a typo is an error naming the key instead of a silently ignored setting.
 
 mod column;
@@ -76,7 +76,7 @@ pub struct DropTable {
     /// The dropped table's table-level constraints, for the same derived downgrade.
     #[serde(default)]
     pub constraints: Vec<TableConstraint>,
-    /// Confirms that this operation may destroy data: the guard (contract section 5) runs it
+    /// Confirms that this operation may destroy data: the guard (the README, "The destructive-operation guard") runs it
     /// only when this names the object it destroys (the table, `table.column`, or for
     /// `execute` the revision id), so a confirmation cannot be copied onto another operation.
     pub confirm_data_loss: Option<String>,
@@ -109,7 +109,7 @@ pub struct DropColumn {
     pub schema: Option<String>,
     /// The dropped column, so that its downgrade (an `add_column`) can be derived.
     pub existing_column: Option<Column>,
-    /// Confirms that this operation may destroy data: the guard (contract section 5) runs it
+    /// Confirms that this operation may destroy data: the guard (the README, "The destructive-operation guard") runs it
     /// only when this names the object it destroys (the table, `table.column`, or for
     /// `execute` the revision id), so a confirmation cannot be copied onto another operation.
     pub confirm_data_loss: Option<String>,
@@ -168,7 +168,7 @@ pub struct AlterColumn {
     pub existing_server_default: Option<String>,
     pub existing_comment: Option<String>,
     pub schema: Option<String>,
-    /// Confirms that this operation may destroy data: the guard (contract section 5) runs it
+    /// Confirms that this operation may destroy data: the guard (the README, "The destructive-operation guard") runs it
     /// only when this names the object it destroys (the table, `table.column`, or for
     /// `execute` the revision id), so a confirmation cannot be copied onto another operation.
     pub confirm_data_loss: Option<String>,
@@ -421,7 +421,7 @@ pub struct Execute {
     pub sqltext: Option<String>,
     pub postgresql: Option<String>,
     pub sqlite: Option<String>,
-    /// Confirms that this operation may destroy data: the guard (contract section 5) runs it
+    /// Confirms that this operation may destroy data: the guard (the README, "The destructive-operation guard") runs it
     /// only when this names the object it destroys (the table, `table.column`, or for
     /// `execute` the revision id), so a confirmation cannot be copied onto another operation.
     pub confirm_data_loss: Option<String>,

@@ -5,7 +5,7 @@
 //! (`$1`, `$2`, ... on both dialects), never part of the SQL text; only `--sql` inlines them,
 //! as escaped literals, through [`Statement::to_offline_sql`].
 //!
-//! What each dialect gets follows Alembic (SQLAlchemy's DDL) where the contract is silent:
+//! What each dialect gets follows Alembic (SQLAlchemy's DDL) where rmig's own format says nothing:
 //! SQLAlchemy's type names, `SERIAL` for a lone integer primary key on PostgreSQL, comments on
 //! PostgreSQL only. SQLite cannot alter a column's type, nullability or default, nor add or
 //! drop a constraint: those become [`Statement::RecreateTable`], which the executor carries out

@@ -1,6 +1,6 @@
 //! Revision files: reading the `script_location` folder into typed revisions.
 //!
-//! Owns the file format of contract section 2 (TOML and YAML carry the same keys), id rules,
+//! Owns the file format (the README, "The file format"; TOML and YAML carry the same keys), id rules,
 //! and every error that points at a file: malformed documents, unknown keys and ops, invalid or
 //! duplicate ids. Relations between revisions (missing parents, cycles) are the graph's concern.
 
@@ -159,7 +159,7 @@ pub enum RevisionFileError {
         op: String,
         source: Box<FragmentError>,
     },
-    /// No `downgrade` is written and the upgrade cannot be reversed (contract section 2).
+    /// No `downgrade` is written and the upgrade cannot be reversed (the README, "The file format").
     #[error("{}: revision '{id}' has no `downgrade` and rmig cannot derive one: {source}; write its `downgrade` list", path.display())]
     NoDowngrade {
         path: PathBuf,

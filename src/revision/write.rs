@@ -75,7 +75,7 @@ impl RevisionDraft {
             text.push_str(&format!("message = {}\n", quote(message)));
         }
         text.push_str(&format!("create_date = {}\n", quote(&self.create_date)));
-        text.push_str("\n# Operations, one [[upgrade]] table each; see rmig's contract, section 2.\nupgrade = []\n");
+        text.push_str("\n# Operations, one [[upgrade]] table each; see the README, \"The file format\".\nupgrade = []\n");
         text
     }
 }
