@@ -9,13 +9,13 @@ use crate::ops::Operation;
 use crate::plan::Direction;
 use crate::revision::Revision;
 
-use super::classify::{classify_in, Context};
+use super::classify::{classify_noting, Context};
 use super::confirm;
 use super::object::DataObject;
 use super::rename;
 use super::report::{Confirmation, Finding, RowCount};
 use super::reverse::derived_downgrade;
-use super::sql;
+use super::sql::PlanNotes;
 
 /// One list of operations that runs as a whole: a revision's upgrade or downgrade.
 /// The operations are borrowed from the revision where they are written, and owned where
@@ -106,11 +106,12 @@ pub(crate) fn analyse(lists: &[OpList], dialect: Option<Dialect>) -> Analysis {
     let mut backfilled_tables = Vec::with_capacity(lists.len());
     for (list_position, list) in lists.iter().enumerate() {
         for (op_position, (op_index, op)) in list.ops.iter().enumerate() {
-            let losses: Vec<_> = classify_in(op, &context)
+            let (losses, notes) = classify_noting(op, &context);
+            let losses: Vec<_> = losses
                 .into_iter()
                 .filter(|loss| !created.holds(&loss.object))
                 .collect();
-            created.note(op, &mut context);
+            created.note(op, notes, &mut context);
             if losses.is_empty() {
                 continue;
             }
@@ -182,8 +183,12 @@ impl PlanCreated {
             .is_some_and(|(_, table)| self.tables.contains(table))
     }
 
-    /// Follows what `op` creates, renames and drops, and what it tells about later operations.
-    fn note(&mut self, op: &Operation, context: &mut Context) {
+    /// Follows what `op` creates, renames and drops (`notes`: what its SQL creates), and what
+    /// it tells about later operations.
+    fn note(&mut self, op: &Operation, notes: PlanNotes, context: &mut Context) {
+        context.triggered_tables.extend(notes.triggered_tables);
+        context.added_columns.extend(notes.added_columns);
+        self.tables.extend(notes.created_tables);
         match op {
             Operation::CreateTable(create) => {
                 self.tables.insert(create.table_name.clone());
@@ -211,14 +216,6 @@ impl PlanCreated {
                 context
                     .added_columns
                     .insert((add.table_name.clone(), add.column.name.clone()));
-            }
-            Operation::Execute(execute) => {
-                for (dialect_text, dialect) in sql::texts(execute, context.dialect) {
-                    let noted = sql::plan_notes(dialect_text, dialect);
-                    context.triggered_tables.extend(noted.triggered_tables);
-                    context.added_columns.extend(noted.added_columns);
-                    self.tables.extend(noted.created_tables);
-                }
             }
             _ => {}
         }

@@ -8,10 +8,10 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use crate::dialect::Dialect;
-use crate::ops::{AlterColumn, Operation, TextChange, PLACEHOLDER_MARKER};
+use crate::ops::{AlterColumn, Execute, Operation, TextChange, PLACEHOLDER_MARKER};
 
 use super::object::DataObject;
-use super::sql;
+use super::sql::{self, PlanNotes};
 use super::types;
 
 /// One way an operation can destroy data.
@@ -68,6 +68,17 @@ pub fn classify(op: &Operation) -> Vec<DataLoss> {
     classify_in(op, &Context::default())
 }
 
+/// What `op` can destroy where `context` runs it, and what its SQL (if any) tells about the
+/// operations after it, reading that SQL once.
+pub(crate) fn classify_noting(op: &Operation, context: &Context) -> (Vec<DataLoss>, PlanNotes) {
+    match op {
+        Operation::Execute(execute) if !is_placeholder(execute) => {
+            sql::read_execute(execute, context)
+        }
+        _ => (classify_in(op, context), PlanNotes::default()),
+    }
+}
+
 /// What `op` can destroy where `context` runs it.
 pub fn classify_in(op: &Operation, context: &Context) -> Vec<DataLoss> {
     match op {
@@ -100,12 +111,7 @@ pub fn classify_in(op: &Operation, context: &Context) -> Vec<DataLoss> {
         }
         // What import-alembic could not translate must be written by a person first: the
         // placeholder is refused in every mode, never run under verification.
-        Operation::Execute(execute)
-            if [&execute.sqltext, &execute.postgresql, &execute.sqlite]
-                .into_iter()
-                .flatten()
-                .any(|text| text.contains(PLACEHOLDER_MARKER)) =>
-        {
+        Operation::Execute(execute) if is_placeholder(execute) => {
             vec![DataLoss {
                 object: DataObject::Unknown,
                 reason: "is a placeholder `rmig import-alembic` wrote for Python it could not translate; replace it with the operations it stands for".to_string(),
@@ -149,6 +155,13 @@ pub fn classify_in(op: &Operation, context: &Context) -> Vec<DataLoss> {
         | Operation::DropTableComment(_)
         | Operation::BulkInsert(_) => Vec::new(),
     }
+}
+
+fn is_placeholder(execute: &Execute) -> bool {
+    [&execute.sqltext, &execute.postgresql, &execute.sqlite]
+        .into_iter()
+        .flatten()
+        .any(|text| text.contains(PLACEHOLDER_MARKER))
 }
 
 /// Every destructive operation of `ops`, with its index in the list.

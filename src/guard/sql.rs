@@ -237,11 +237,18 @@ const SAFE_PRAGMAS: &[&str] = &[
 /// statements for each. With no dialect known (lint), every dialect's reading counts, and a
 /// text one of them cannot read is unknown.
 pub(crate) fn classify_execute(execute: &Execute, context: &Context) -> Vec<DataLoss> {
+    read_execute(execute, context).0
+}
+
+/// What the SQL of an `execute` can destroy, and what it tells about the operations after
+/// it, from one reading of each text.
+pub(crate) fn read_execute(execute: &Execute, context: &Context) -> (Vec<DataLoss>, PlanNotes) {
     let mut losses = Vec::new();
+    let mut notes = PlanNotes::default();
     for (text, dialect) in texts(execute, context.dialect) {
-        losses.extend(classify_text(text, dialect, context));
+        losses.extend(read_text(text, dialect, context, &mut notes));
     }
-    dedup(losses)
+    (dedup(losses), notes)
 }
 
 /// The texts of an `execute` with the dialect that runs each: only `dialect`'s when it is
@@ -272,45 +279,58 @@ pub(crate) struct PlanNotes {
     pub created_tables: Vec<String>,
 }
 
-/// The triggers, rules, tables and columns `sql` creates.
-pub(crate) fn plan_notes(sql: &str, dialect: Dialect) -> PlanNotes {
-    let mut notes = PlanNotes::default();
-    let _ = for_each_statement(sql, parser_dialect(dialect), |statement| {
-        match statement {
-            Statement::CreateTrigger(trigger) => notes
-                .triggered_tables
-                .push(split_name(&trigger.table_name).1),
-            Statement::CreateRule(rule) => {
-                notes.triggered_tables.push(split_name(&rule.table_name).1)
-            }
-            // IF NOT EXISTS may find the table there, holding rows from before the run.
-            Statement::CreateTable(create) if !create.if_not_exists => {
-                notes.created_tables.push(split_name(&create.name).1)
-            }
-            Statement::AlterTable(alter) => {
-                let table = split_name(&alter.name).1;
-                for operation in &alter.operations {
-                    if let AlterTableOperation::AddColumn { column_def, .. } = operation {
-                        notes
-                            .added_columns
-                            .push((table.clone(), identifier(&column_def.name)));
-                    }
-                }
-            }
-            _ => {}
-        }
-    });
-    notes
+impl PlanNotes {
+    fn append(&mut self, other: PlanNotes) {
+        self.triggered_tables.extend(other.triggered_tables);
+        self.added_columns.extend(other.added_columns);
+        self.created_tables.extend(other.created_tables);
+    }
 }
 
-/// Reads `sql` as `dialect` reads it, statement by statement.
-pub(crate) fn classify_text(sql: &str, dialect: Dialect, context: &Context) -> Vec<DataLoss> {
+/// Notes the triggers, rules, tables and columns `statement` creates.
+fn note_statement(statement: &Statement, notes: &mut PlanNotes) {
+    match statement {
+        Statement::CreateTrigger(trigger) => notes
+            .triggered_tables
+            .push(split_name(&trigger.table_name).1),
+        Statement::CreateRule(rule) => notes.triggered_tables.push(split_name(&rule.table_name).1),
+        // IF NOT EXISTS may find the table there, holding rows from before the run.
+        Statement::CreateTable(create) if !create.if_not_exists => {
+            notes.created_tables.push(split_name(&create.name).1)
+        }
+        Statement::AlterTable(alter) => {
+            let table = split_name(&alter.name).1;
+            for operation in &alter.operations {
+                if let AlterTableOperation::AddColumn { column_def, .. } = operation {
+                    notes
+                        .added_columns
+                        .push((table.clone(), identifier(&column_def.name)));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Reads `sql` as `dialect` reads it, statement by statement: what it can destroy, and into
+/// `notes` what it creates.
+fn read_text(
+    sql: &str,
+    dialect: Dialect,
+    context: &Context,
+    notes: &mut PlanNotes,
+) -> Vec<DataLoss> {
     let parser_dialect = parser_dialect(dialect);
     let mut losses = Vec::new();
-    match for_each_statement(sql, parser_dialect, |statement| {
-        statement_losses(statement, context, &mut losses)
-    }) {
-        Ok(()) => {}
+    let mut found = PlanNotes::default();
+    let read = |sql: &str, losses: &mut Vec<DataLoss>, found: &mut PlanNotes| {
+        for_each_statement(sql, parser_dialect, |statement| {
+            statement_losses(statement, context, losses);
+            note_statement(statement, found);
+        })
+    };
+    match read(sql, &mut losses, &mut found) {
+        Ok(()) => notes.append(found),
         // A statement read only up to an error is not the statement that runs: start again.
         // One statement the parser does not know must not hide the others: read them one by
         // one, and judge the unreadable ones by their shape.
@@ -320,10 +340,12 @@ pub(crate) fn classify_text(sql: &str, dialect: Dialect, context: &Context) -> V
                 Some(pieces) => {
                     for piece in pieces {
                         let mut piece_losses = Vec::new();
-                        match for_each_statement(&piece, parser_dialect, |statement| {
-                            statement_losses(statement, context, &mut piece_losses)
-                        }) {
-                            Ok(()) => losses.append(&mut piece_losses),
+                        let mut piece_notes = PlanNotes::default();
+                        match read(&piece, &mut piece_losses, &mut piece_notes) {
+                            Ok(()) => {
+                                losses.append(&mut piece_losses);
+                                notes.append(piece_notes);
+                            }
                             Err(error) if !is_known_safe_shape(&piece, parser_dialect) => {
                                 losses.extend(hidden_loss(&piece));
                                 losses.push(unreadable(&piece, &error.to_string()))
