@@ -131,7 +131,7 @@ fn postgres_seed_rename_is_written_as_rename_table_and_keeps_every_row() {
     let (stdout, revision) = autogenerate(&project, "rename user_profiles to member_profiles");
     assert!(
         stdout.contains(
-            "Detected renamed table user_profiles -> member_profiles (detected: same columns)"
+            "Detected renamed table user_profiles -> member_profiles (detected: same columns, names share a word)"
         ),
         "{stdout}"
     );
@@ -292,7 +292,8 @@ fn postgres_two_candidates_are_not_guessed_and_the_guard_blocks_them() {
     );
     assert!(revision.contains("# AMBIGUOUS, NOT GUESSED"), "{revision}");
     assert!(
-        revision.contains("member_profiles or people_profiles"),
+        revision.contains("#   user_profiles -> member_profiles (same columns")
+            && revision.contains("#   user_profiles -> people_profiles (same columns"),
         "{revision}"
     );
     assert!(!revision.contains("op = \"rename_table\""), "{revision}");

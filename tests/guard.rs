@@ -399,3 +399,112 @@ sqltext = "CREATE VIEW v AS SELECT 1 AS n; CREATE TABLE holder (id integer, val 
     project.ok(&["upgrade", "head"]);
     assert_eq!(project.heads(), ["e2000000"]);
 }
+
+// --- the seed as Alembic writes it, imported ---
+
+/// An Alembic script folder: `versions/` with the given scripts, and the env.py Alembic needs.
+fn alembic_scripts(scripts: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("versions")).unwrap();
+    std::fs::write(dir.path().join("env.py"), "# env.py\n").unwrap();
+    for (name, text) in scripts {
+        std::fs::write(dir.path().join("versions").join(name), text).unwrap();
+    }
+    dir
+}
+
+const ALEMBIC_CREATE_PROFILES: &str = r#"from alembic import op
+import sqlalchemy as sa
+
+revision = '1975ea83b712'
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('user_profiles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('karma', sa.Integer(), nullable=True),
+    sa.Column('bio', sa.String(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+
+
+def downgrade():
+    op.drop_table('user_profiles')
+"#;
+
+/// Alembic's autogenerate for renaming the table and its column karma: the drop names only
+/// the table, and the downgrade does not recreate it.
+const ALEMBIC_RENAME_AS_DROP_AND_CREATE: &str = r#"from alembic import op
+import sqlalchemy as sa
+
+revision = 'ae1027a6acf0'
+down_revision = '1975ea83b712'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.drop_table('user_profiles')
+    op.create_table('member_profiles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('reputation', sa.Integer(), nullable=True),
+    sa.Column('bio', sa.String(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+
+
+def downgrade():
+    op.drop_table('member_profiles')
+"#;
+
+#[test]
+fn alembic_seed_drop_with_only_a_name_is_named_a_rename_online() {
+    let db = TestDatabase::new();
+    let alembic = alembic_scripts(&[
+        ("1975ea83b712_create.py", ALEMBIC_CREATE_PROFILES),
+        ("ae1027a6acf0_rename.py", ALEMBIC_RENAME_AS_DROP_AND_CREATE),
+    ]);
+    let project = Project::new(&db.url, &[]);
+    std::fs::remove_dir(project.path().join("revisions")).unwrap();
+    project.ok(&[
+        "import-alembic",
+        alembic.path().to_str().unwrap(),
+        "--into",
+        ".",
+        "--force",
+    ]);
+    // The import writes the Alembic project's settings, which name no database here.
+    let config = project.path().join("rmig.toml");
+    let imported = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("url = \"{}\"\n{imported}", db.url)).unwrap();
+    project.ok(&["upgrade", "1975ea83b712"]);
+    db.client()
+        .batch_execute(
+            "INSERT INTO user_profiles (id, user_id, karma, bio) VALUES (1, 7, 40, 'Ada'), (2, 8, 12, 'Grace')",
+        )
+        .unwrap();
+
+    let (code, stderr) = project.fails(&["upgrade", "head"]);
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        stderr.contains("probably a rename of user_profiles to member_profiles"),
+        "{stderr}"
+    );
+    // The fix spells out the table's rename and its column's.
+    assert!(stderr.contains("op = \"rename_table\""), "{stderr}");
+    assert!(
+        stderr.contains("column_name = \"karma\"\n    new_column_name = \"reputation\""),
+        "{stderr}"
+    );
+    assert_eq!(db.count("SELECT count(*) FROM user_profiles"), 2);
+
+    // Offline, nothing tells the dropped table's shape: the drop is blocked without a hint.
+    let (code, sql) = project.fails(&["upgrade", "1975ea83b712:head", "--sql"]);
+    assert_eq!(code, 3, "{sql}");
+    assert!(!sql.contains("probably a rename"), "{sql}");
+}

@@ -28,9 +28,9 @@ use super::model::{
     qualified, same_condition, same_default, same_type, EnumType, ForeignKey, Index, PrimaryKey,
     Schema, Table, Unique,
 };
-use super::renames::{
-    column_candidate, resolve, table_similarity, Candidate, Outcome, RenameDecider,
-    TABLE_SIMILARITY_THRESHOLD,
+use super::renames::{not_guessed_note, table_shape};
+use crate::guard::matcher::{
+    ask, Candidate, Matcher, NotGuessed, Outcome, RenameDecider, TableShape,
 };
 
 /// Why a rename was written.
@@ -39,8 +39,8 @@ use super::renames::{
 pub enum RenameReason {
     /// `renamed_from` in the target file.
     RenamedFrom,
-    /// Detected from the shapes; `similarity` is the share of matching columns (1.0 for columns).
-    Detected { similarity: f64 },
+    /// Detected from the shapes; `evidence` says what agrees ("same columns", ...).
+    Detected { evidence: String },
     /// The user said yes to the interactive question.
     Confirmed,
 }
@@ -119,6 +119,18 @@ pub enum Detected {
         dropped: Vec<String>,
         created: Vec<String>,
     },
+    /// A lone rename candidate on weak evidence: written as a drop and a create, not guessed.
+    PossibleRename {
+        object: String,
+        from: String,
+        to: String,
+        evidence: String,
+    },
+    /// A table of the same name and shape in another schema: not guessed, no operation moves it.
+    MovedTable {
+        from: String,
+        to: String,
+    },
 }
 
 impl std::fmt::Display for Detected {
@@ -184,6 +196,18 @@ impl std::fmt::Display for Detected {
                 dropped.join(", "),
                 created.join(", ")
             ),
+            Detected::PossibleRename {
+                object,
+                from,
+                to,
+                evidence,
+            } => write!(
+                f,
+                "possible {object} rename on weak evidence, not guessed: {from} -> {to} ({evidence})"
+            ),
+            Detected::MovedTable { from, to } => {
+                write!(f, "possibly moved table, not guessed: {from} -> {to}")
+            }
         }
     }
 }
@@ -191,13 +215,56 @@ impl std::fmt::Display for Detected {
 fn reason_text(reason: &RenameReason) -> String {
     match reason {
         RenameReason::RenamedFrom => "renamed_from".to_string(),
-        RenameReason::Detected { similarity } if *similarity >= 1.0 => {
-            "detected: same columns".to_string()
-        }
-        RenameReason::Detected { similarity } => {
-            format!("detected: {:.0}% of columns match", similarity * 100.0)
-        }
+        RenameReason::Detected { evidence } => format!("detected: {evidence}"),
         RenameReason::Confirmed => "confirmed".to_string(),
+    }
+}
+
+/// Why a candidate the matcher or a person took was written as a rename.
+fn rename_reason(candidate: &Candidate, confirmed: bool) -> RenameReason {
+    if confirmed {
+        RenameReason::Confirmed
+    } else {
+        RenameReason::Detected {
+            evidence: candidate.why.clone(),
+        }
+    }
+}
+
+/// What the summary says of candidates not guessed.
+fn not_guessed(
+    object: &str,
+    reason: NotGuessed,
+    candidates: &[Candidate],
+    names: &dyn Fn(&Candidate) -> (String, String),
+) -> Detected {
+    let mut old: Vec<String> = Vec::new();
+    let mut new: Vec<String> = Vec::new();
+    for candidate in candidates {
+        let (from, to) = names(candidate);
+        if !old.contains(&from) {
+            old.push(from);
+        }
+        if !new.contains(&to) {
+            new.push(to);
+        }
+    }
+    match (reason, candidates) {
+        (NotGuessed::Moved, [_]) => Detected::MovedTable {
+            from: old.remove(0),
+            to: new.remove(0),
+        },
+        (NotGuessed::Weak, [candidate]) => Detected::PossibleRename {
+            object: object.to_string(),
+            from: old.remove(0),
+            to: new.remove(0),
+            evidence: candidate.why.clone(),
+        },
+        _ => Detected::AmbiguousRename {
+            object: object.to_string(),
+            dropped: old,
+            created: new,
+        },
     }
 }
 
@@ -297,7 +364,7 @@ pub fn diff(
                 None,
             );
         }
-        let columns = differ.pair_columns(old, new, decider.as_deref_mut());
+        let columns = differ.pair_columns((old, current), (new, target), decider.as_deref_mut());
         pairs.push((old, new, columns));
     }
     // The database as it is once every rename has run, so constraints compare by new names.
@@ -456,77 +523,46 @@ impl Differ {
         let created: Vec<usize> = (0..target.tables.len())
             .filter(|&index| !target_used[index])
             .collect();
-        let mut candidates = Vec::new();
-        for (d, &dropped_index) in dropped.iter().enumerate() {
-            for (c, &created_index) in created.iter().enumerate() {
-                let old = &current.tables[dropped_index];
-                let new = &target.tables[created_index];
-                if old.schema != new.schema {
-                    continue;
-                }
-                let similarity = table_similarity(self.dialect, old, new);
-                if similarity >= TABLE_SIMILARITY_THRESHOLD {
-                    candidates.push(Candidate {
-                        dropped: d,
-                        created: c,
-                        similarity,
-                    });
-                }
-            }
-        }
+        let old_shapes: Vec<TableShape> = dropped
+            .iter()
+            .map(|&index| table_shape(&current.tables[index], current))
+            .collect();
+        let new_shapes: Vec<TableShape> = created
+            .iter()
+            .map(|&index| table_shape(&target.tables[index], target))
+            .collect();
+        let dialect = self.dialect;
+        let same = move |a: &ColumnType, b: &ColumnType| same_type(dialect, a, b);
+        let matcher = Matcher::new(Some(dialect), &same);
+        let candidates = matcher.table_candidates(&old_shapes, &new_shapes);
         let names = |candidate: &Candidate| {
             (
                 current.tables[dropped[candidate.dropped]].display_name(),
                 target.tables[created[candidate.created]].display_name(),
             )
         };
+        let outcomes = match decider {
+            Some(decider) => ask(candidates, decider, &names),
+            None => matcher.decide_tables(candidates),
+        };
         let mut renamed_dropped = Vec::new();
         let mut renamed_created = Vec::new();
         let mut ambiguities = Vec::new();
-        for outcome in resolve(candidates, decider, "", &names) {
+        for outcome in outcomes {
             match outcome {
                 Outcome::Rename {
-                    dropped: d,
-                    created: c,
-                    similarity,
+                    candidate,
                     confirmed,
                 } => {
-                    renamed_dropped.push(dropped[d]);
-                    renamed_created.push(created[c]);
-                    let reason = if confirmed {
-                        RenameReason::Confirmed
-                    } else {
-                        RenameReason::Detected { similarity }
-                    };
-                    pairs.push((dropped[d], created[c], Some(reason)));
+                    let (d, c) = (dropped[candidate.dropped], created[candidate.created]);
+                    renamed_dropped.push(d);
+                    renamed_created.push(c);
+                    pairs.push((d, c, Some(rename_reason(&candidate, confirmed))));
                 }
-                Outcome::Ambiguous {
-                    dropped: ds,
-                    created: cs,
-                } => {
-                    let old: Vec<String> = ds
-                        .iter()
-                        .map(|&d| current.tables[dropped[d]].display_name())
-                        .collect();
-                    let new: Vec<String> = cs
-                        .iter()
-                        .map(|&c| target.tables[created[c]].display_name())
-                        .collect();
-                    let comment = format!(
-                        "AMBIGUOUS, NOT GUESSED: table(s) {} could have been renamed to {}: the columns of more than one pair match.\n\
-                         rmig wrote the drops and the creates below; the guard blocks each drop until someone decides.\n\
-                         Replace the right drop_table + create_table pair with a rename_table (and its reverse in the downgrade),\n\
-                         or confirm the drop with confirm_data_loss if the data may go, or run `rmig revision --autogenerate --interactive` to be asked.",
-                        old.join(", "),
-                        new.join(" or ")
-                    );
+                Outcome::NotGuessed { reason, candidates } => {
                     ambiguities.push(Ambiguity {
-                        detected: Detected::AmbiguousRename {
-                            object: "table".to_string(),
-                            dropped: old,
-                            created: new,
-                        },
-                        comment,
+                        detected: not_guessed("table", reason, &candidates, &names),
+                        comment: not_guessed_note("table", reason, &candidates, &names),
                     });
                 }
             }
@@ -547,8 +583,8 @@ impl Differ {
 
     fn pair_columns(
         &mut self,
-        old: &Table,
-        new: &Table,
+        (old, current): (&Table, &Schema),
+        (new, target): (&Table, &Schema),
         decider: Option<&mut (dyn RenameDecider + '_)>,
     ) -> ColumnPairing {
         let mut pairs = Vec::new();
@@ -581,102 +617,60 @@ impl Differ {
                 }
             }
         }
-        let dropped: Vec<usize> = (0..old.columns.len()).filter(|&i| !old_used[i]).collect();
-        let added: Vec<usize> = (0..new.columns.len()).filter(|&i| !new_used[i]).collect();
-        let mut candidates = Vec::new();
-        for (d, &dropped_index) in dropped.iter().enumerate() {
-            for (a, &added_index) in added.iter().enumerate() {
-                if column_candidate(
-                    self.dialect,
-                    &old.columns[dropped_index],
-                    &new.columns[added_index],
-                ) {
-                    candidates.push(Candidate {
-                        dropped: d,
-                        created: a,
-                        similarity: 1.0,
-                    });
-                }
-            }
-        }
+        let (old_shape, new_shape) = (table_shape(old, current), table_shape(new, target));
+        let dialect = self.dialect;
+        let same = move |a: &ColumnType, b: &ColumnType| same_type(dialect, a, b);
+        let matcher = Matcher::new(Some(dialect), &same);
+        // Columns `renamed_from` already paired are no candidates.
+        let candidates: Vec<Candidate> = matcher
+            .column_candidates(&old_shape, &new_shape)
+            .into_iter()
+            .filter(|candidate| !old_used[candidate.dropped] && !new_used[candidate.created])
+            .collect();
         let table = new.display_name();
         let names = |candidate: &Candidate| {
             (
-                format!(
-                    "{table}.{}",
-                    old.columns[dropped[candidate.dropped]].column.name
-                ),
-                format!(
-                    "{table}.{}",
-                    new.columns[added[candidate.created]].column.name
-                ),
+                format!("{table}.{}", old.columns[candidate.dropped].column.name),
+                format!("{table}.{}", new.columns[candidate.created].column.name),
             )
         };
-        let mut renamed_dropped = Vec::new();
-        let mut renamed_added = Vec::new();
-        for outcome in resolve(candidates, decider, "", &names) {
+        let outcomes = match decider {
+            Some(decider) => ask(candidates, decider, &names),
+            None => matcher.decide_columns(candidates),
+        };
+        for outcome in outcomes {
             match outcome {
                 Outcome::Rename {
-                    dropped: d,
-                    created: a,
+                    candidate,
                     confirmed,
-                    ..
                 } => {
-                    renamed_dropped.push(dropped[d]);
-                    renamed_added.push(added[a]);
+                    old_used[candidate.dropped] = true;
+                    new_used[candidate.created] = true;
                     pairs.push((
-                        old.columns[dropped[d]].column.name.clone(),
-                        new.columns[added[a]].column.name.clone(),
-                        Some(if confirmed {
-                            RenameReason::Confirmed
-                        } else {
-                            RenameReason::Detected { similarity: 1.0 }
-                        }),
+                        old.columns[candidate.dropped].column.name.clone(),
+                        new.columns[candidate.created].column.name.clone(),
+                        Some(rename_reason(&candidate, confirmed)),
                     ));
                 }
-                Outcome::Ambiguous {
-                    dropped: ds,
-                    created: cs,
-                } => {
-                    let old_names: Vec<String> = ds
-                        .iter()
-                        .map(|&d| old.columns[dropped[d]].column.name.clone())
-                        .collect();
-                    let new_names: Vec<String> = cs
-                        .iter()
-                        .map(|&a| new.columns[added[a]].column.name.clone())
-                        .collect();
-                    let comment = format!(
-                        "AMBIGUOUS, NOT GUESSED: column(s) {table}.{} could have been renamed to {}: more than one pair has the same type and nullability.\n\
-                         rmig wrote the drop_column and add_column operations below; the guard blocks each drop until someone decides.\n\
-                         Replace the right pair with an alter_column with new_column_name (and its reverse in the downgrade),\n\
-                         or confirm the drop with confirm_data_loss if the data may go, or run `rmig revision --autogenerate --interactive` to be asked.",
-                        old_names.join(", "),
-                        new_names.join(" or ")
-                    );
+                Outcome::NotGuessed { reason, candidates } => {
+                    let object = format!("column of {table}");
                     self.push(
                         Phase::DropColumns,
-                        Detected::AmbiguousRename {
-                            object: format!("column of {table}"),
-                            dropped: old_names,
-                            created: new_names,
-                        },
+                        not_guessed(&object, reason, &candidates, &names),
                         Vec::new(),
-                        Some(comment),
+                        Some(not_guessed_note("column", reason, &candidates, &names)),
                     );
                 }
             }
         }
         ColumnPairing {
             pairs,
-            dropped: dropped
-                .into_iter()
-                .filter(|index| !renamed_dropped.contains(index))
+            dropped: (0..old.columns.len())
+                .filter(|&index| !old_used[index])
                 .map(|index| old.columns[index].column.name.clone())
                 .collect(),
-            added: added
-                .into_iter()
-                .filter(|index| !renamed_added.contains(index))
+            added: (0..new.columns.len())
+                .filter(|&index| !new_used[index])
                 .map(|index| new.columns[index].column.name.clone())
                 .collect(),
         }

@@ -29,6 +29,7 @@ use crate::db::{Backend, DbError};
 use crate::error::Error;
 use crate::revision::RevisionDraft;
 
+pub use crate::guard::matcher::RenameDecider;
 pub use diff::{diff, Change, Detected, Diff, RenameReason};
 pub use file::{load as load_target_schema, parse as parse_target_schema};
 pub(crate) use model::sqlite_type;
@@ -36,7 +37,6 @@ pub use model::{
     Check, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, TableColumn, Unique,
 };
 pub use reflect::{is_excluded, reflect, ReflectOptions};
-pub use renames::{RenameDecider, TABLE_SIMILARITY_THRESHOLD};
 pub use render::revision_toml;
 
 /// What went wrong autogenerating or comparing; each says what to do about it.

@@ -204,28 +204,27 @@ fn the_seed_rename_becomes_rename_table_with_its_reverse() {
         assert!(matches!(
             found.changes[0].detected,
             Detected::RenamedTable {
-                reason: RenameReason::Detected { similarity },
+                reason: RenameReason::Detected { ref evidence },
                 ..
-            } if similarity == 1.0
+            } if evidence.starts_with("same columns")
         ));
     }
 }
 
 #[test]
-fn a_renamed_table_that_also_gains_a_column_is_still_a_rename_above_the_threshold() {
+fn a_renamed_table_that_also_gains_a_column_is_still_a_rename() {
     let old = schema(
         "[[table]]\nname = \"a\"\ncolumns = [ { name = \"id\", type = \"integer\", primary_key = true }, { name = \"x\", type = \"text\" }, { name = \"y\", type = \"text\" }, { name = \"z\", type = \"text\" } ]\n",
     );
     let new = schema(
         "[[table]]\nname = \"b\"\ncolumns = [ { name = \"id\", type = \"integer\", primary_key = true }, { name = \"x\", type = \"text\" }, { name = \"y\", type = \"text\" }, { name = \"z\", type = \"text\" }, { name = \"w\", type = \"text\" } ]\n",
     );
-    // 4 of 5 columns match: 0.8, the threshold.
     let found = diff(&old, &new, PG, None);
     assert_eq!(
         names(&found.upgrade_ops()),
         vec!["rename_table a -> b", "add_column b.w"]
     );
-    // 2 of 3 do not.
+    // A small table gaining a column is still one when its name shares a word...
     let small_old = schema(USER_PROFILES);
     let small_new = schema(
         "[[table]]\nname = \"member_profiles\"\ncolumns = [ { name = \"id\", type = \"integer\", primary_key = true }, { name = \"bio\", type = \"text\" }, { name = \"avatar\", type = \"text\" } ]\n",
@@ -233,7 +232,19 @@ fn a_renamed_table_that_also_gains_a_column_is_still_a_rename_above_the_threshol
     let found = diff(&small_old, &small_new, PG, None);
     assert_eq!(
         names(&found.upgrade_ops()),
-        vec!["drop_table user_profiles", "create_table member_profiles"]
+        vec![
+            "rename_table user_profiles -> member_profiles",
+            "add_column member_profiles.avatar"
+        ]
+    );
+    // ...but two new columns of three leave too little in common.
+    let unrelated = schema(
+        "[[table]]\nname = \"audit_events\"\ncolumns = [ { name = \"id\", type = \"integer\", primary_key = true }, { name = \"bio\", type = \"text\" }, { name = \"actor\", type = \"text\" }, { name = \"action\", type = \"text\" } ]\n",
+    );
+    let found = diff(&small_old, &unrelated, PG, None);
+    assert_eq!(
+        names(&found.upgrade_ops()),
+        vec!["drop_table user_profiles", "create_table audit_events"]
     );
 }
 
@@ -320,7 +331,8 @@ fn two_candidates_are_never_guessed() {
     let comment = ambiguity.comment.as_deref().unwrap();
     assert!(comment.contains("user_profiles"), "{comment}");
     assert!(
-        comment.contains("member_profiles or people_profiles"),
+        comment.contains("user_profiles -> member_profiles (same columns")
+            && comment.contains("user_profiles -> people_profiles (same columns"),
         "{comment}"
     );
     let text = revision_toml(&draft(), &found);

@@ -46,6 +46,17 @@ fn sql_for_message(sql: &str) -> String {
     }
 }
 
+/// A column of a live table, as the database spells it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveColumn {
+    pub name: String,
+    /// The type as the catalog prints it (`character varying(20)`, `VARCHAR(20)`).
+    pub type_name: String,
+    pub nullable: bool,
+    /// The default expression's SQL text.
+    pub default: Option<String>,
+}
+
 /// A connection rmig migrates through.
 pub trait Backend {
     fn dialect(&self) -> Dialect;
@@ -146,13 +157,13 @@ pub trait Backend {
         Ok(())
     }
 
-    /// A column's type as the database spells it; None when there is no such column.
-    fn column_type(
+    /// A table's columns as the catalog reports them, in order; empty when there is no such
+    /// table.
+    fn table_columns(
         &mut self,
         schema: Option<&str>,
         table: &str,
-        column: &str,
-    ) -> Result<Option<String>, DbError>;
+    ) -> Result<Vec<LiveColumn>, DbError>;
 
     /// Whether the table exists (schema `None`: the connection's default).
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError>;

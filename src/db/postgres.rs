@@ -11,7 +11,7 @@ use postgres::{Client, NoTls, SimpleQueryMessage};
 use super::tls::MakeOpensslConnect;
 use super::url::{ConnectOptions, PostgresUrl, TlsMode};
 use super::watch::{columns_from_json, TableState};
-use super::{Backend, DbError};
+use super::{Backend, DbError, LiveColumn};
 use crate::dialect::Dialect;
 use crate::guard::{Observed, ObservedEffect};
 use crate::ops::ScalarValue;
@@ -641,22 +641,32 @@ impl Backend for PostgresBackend {
         Ok(observed)
     }
 
-    fn column_type(
+    fn table_columns(
         &mut self,
         schema: Option<&str>,
         table: &str,
-        column: &str,
-    ) -> Result<Option<String>, DbError> {
-        let sql = "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a \
-            WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND a.attnum > 0 \
-            AND NOT a.attisdropped";
+    ) -> Result<Vec<LiveColumn>, DbError> {
+        let sql =
+            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, \
+            pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attribute a \
+            LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+            WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped \
+            ORDER BY a.attnum";
         let statement = self.prepare_cached(sql)?;
         let name = Dialect::Postgresql.qualified_name(schema, table);
         let rows = self
             .client
-            .query(&statement, &[&name, &column])
+            .query(&statement, &[&name])
             .map_err(|e| statement_error(sql, &e))?;
-        Ok(rows.first().map(|row| row.get(0)))
+        Ok(rows
+            .iter()
+            .map(|row| LiveColumn {
+                name: row.get(0),
+                type_name: row.get(1),
+                nullable: row.get(2),
+                default: row.get(3),
+            })
+            .collect())
     }
 
     fn watches_every_operation(&self) -> bool {

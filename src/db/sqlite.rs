@@ -14,7 +14,7 @@ use rusqlite::Connection;
 
 use super::url::{ConnectOptions, SqliteTarget};
 use super::watch::{ColumnState, TableState};
-use super::{Backend, DbError};
+use super::{Backend, DbError, LiveColumn};
 use crate::dialect::Dialect;
 use crate::guard::{Observed, ObservedEffect};
 use crate::ops::ScalarValue;
@@ -481,23 +481,29 @@ impl Backend for SqliteBackend {
         Ok(observed)
     }
 
-    fn column_type(
+    fn table_columns(
         &mut self,
         schema: Option<&str>,
         table: &str,
-        column: &str,
-    ) -> Result<Option<String>, DbError> {
-        let sql = "SELECT type FROM pragma_table_xinfo(?1, ?2) WHERE name = ?3";
+    ) -> Result<Vec<LiveColumn>, DbError> {
+        let sql = "SELECT name, type, \"notnull\" = 0 AND pk = 0, dflt_value \
+            FROM pragma_table_xinfo(?1, ?2) WHERE hidden = 0 ORDER BY cid";
         let mut statement = self
             .connection
             .prepare(sql)
             .map_err(|e| statement_error(sql, e))?;
-        let mut rows = statement
-            .query_map([table, schema.unwrap_or("main"), column], |row| {
-                row.get::<_, String>(0)
+        let rows = statement
+            .query_map([table, schema.unwrap_or("main")], |row| {
+                Ok(LiveColumn {
+                    name: row.get(0)?,
+                    type_name: row.get(1)?,
+                    nullable: row.get(2)?,
+                    default: row.get(3)?,
+                })
             })
             .map_err(|e| statement_error(sql, e))?;
-        rows.next().transpose().map_err(|e| statement_error(sql, e))
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| statement_error(sql, e))
     }
 
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError> {

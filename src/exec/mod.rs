@@ -19,7 +19,7 @@ use crate::guard::{
 };
 use crate::ops::reverse::IrreversibleOperation;
 use crate::ops::sql::{render, RenderError, Statement};
-use crate::ops::Operation;
+use crate::ops::{Column, ColumnType, Operation};
 use crate::plan::{self, Direction, Plan, PlanError, StampStep, Step, VersionChange};
 use crate::version_table::VersionTable;
 
@@ -294,7 +294,7 @@ pub fn check_online(
         dialect: Some(backend.dialect()),
         verifies: true,
     };
-    guard::check(map, plan, allowances, mode)
+    guard::check_reading(map, plan, allowances, mode, &mut BackendRows(&mut *backend))
         .map_err(|GuardError::Blocked(report)| {
             // Online, the report says how much each blocked operation would destroy.
             GuardError::Blocked(guard::with_row_counts(
@@ -394,6 +394,30 @@ fn with_lock<T>(
 /// Counts what a destructive operation would destroy, through the run's own connection (and
 /// inside its transaction, when one is open, so earlier operations of the step count).
 struct BackendRows<'a>(&'a mut dyn Backend);
+
+impl guard::LiveTables for BackendRows<'_> {
+    fn columns(&mut self, schema: Option<&str>, table: &str) -> Option<Vec<Column>> {
+        // A table that cannot be read is one whose shape is unknown: the hint is only a hint.
+        let live = self.0.table_columns(schema, table).ok()?;
+        (!live.is_empty()).then(|| {
+            live.into_iter()
+                .map(|column| Column {
+                    // SQLite's declared types read the same way: INTEGER, VARCHAR(20), TEXT.
+                    type_: ColumnType::from_postgres_spelling(&column.type_name),
+                    nullable: column.nullable,
+                    server_default: column.default,
+                    name: column.name,
+                    primary_key: false,
+                    unique: false,
+                    autoincrement: None,
+                    identity: None,
+                    comment: None,
+                    foreign_key: None,
+                })
+                .collect()
+        })
+    }
+}
 
 impl guard::RowCounter for BackendRows<'_> {
     fn count(
@@ -770,13 +794,14 @@ fn check_existing_type(
     };
     // A column the catalog does not show (yet) is left to the operation, which fails on it.
     let actual = backend
-        .column_type(
-            alter.schema.as_deref(),
-            &alter.table_name,
-            &alter.column_name,
-        )
+        .table_columns(alter.schema.as_deref(), &alter.table_name)
         .ok()
-        .flatten();
+        .and_then(|columns| {
+            columns
+                .into_iter()
+                .find(|column| column.name == alter.column_name)
+        })
+        .map(|column| column.type_name);
     match actual {
         Some(actual) if guard.existing_type_disagrees(declared, &actual) => Err(format!(
             "its existing_type is {declared}, but {}.{} is {actual} in the database",

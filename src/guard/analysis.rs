@@ -12,7 +12,7 @@ use crate::revision::Revision;
 use super::classify::{classify_noting, Context};
 use super::confirm;
 use super::object::DataObject;
-use super::rename;
+use super::rename::{self, LiveTables};
 use super::report::{Confirmation, Finding, RowCount};
 use super::reverse::derived_downgrade;
 use super::sql::PlanNotes;
@@ -95,8 +95,12 @@ impl<'r> OpList<'r> {
 /// judged with what the lists before it did: a table or column the plan created itself holds
 /// no data from before the run, so dropping it loses nothing; an UPDATE of a column the plan
 /// added backfills it.
-pub(crate) fn analyse(lists: &[OpList], dialect: Option<Dialect>) -> Analysis {
-    let renames = rename::detect(lists);
+pub(crate) fn analyse(
+    lists: &[OpList],
+    dialect: Option<Dialect>,
+    live: &mut dyn LiveTables,
+) -> Analysis {
+    let renames = rename::detect(lists, dialect, live);
     let mut context = Context {
         dialect,
         ..Context::default()

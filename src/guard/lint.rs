@@ -9,6 +9,7 @@ use crate::graph::RevisionMap;
 use crate::plan::Direction;
 
 use super::analysis::{analyse, OpList};
+use super::rename::NothingLive;
 use super::report::{write_renames, Finding};
 
 /// Every destructive operation of every revision, upgrade and downgrade (derived ones
@@ -42,10 +43,14 @@ pub fn lint(map: &RevisionMap, dialect: Option<Dialect>) -> LintReport {
     for revision in map.revisions() {
         for direction in [Direction::Upgrade, Direction::Downgrade] {
             findings.extend(
-                analyse(&[OpList::new(revision, direction)], dialect)
-                    .findings
-                    .into_iter()
-                    .map(|(_, finding)| finding),
+                analyse(
+                    &[OpList::new(revision, direction)],
+                    dialect,
+                    &mut NothingLive,
+                )
+                .findings
+                .into_iter()
+                .map(|(_, finding)| finding),
             );
         }
     }

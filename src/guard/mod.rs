@@ -21,6 +21,7 @@ mod analysis;
 mod classify;
 mod confirm;
 mod lint;
+pub mod matcher;
 mod object;
 mod rename;
 mod report;
@@ -44,6 +45,7 @@ pub use confirm::{Allowance, AllowanceError, ALLOW_ALL};
 pub use lint::{lint, LintReport};
 pub(crate) use object::qualified;
 pub use object::DataObject;
+pub use rename::{LiveTables, NothingLive};
 pub(crate) use report::count_findings;
 pub use report::{
     with_row_counts, Confirmation, Finding, Fix, GuardReport, OpRef, RenameHint, ReportStage,
@@ -178,12 +180,24 @@ pub fn check(
     allowances: &Allowances,
     mode: CheckMode,
 ) -> Result<CheckedPlan, GuardError> {
+    check_reading(map, plan, allowances, mode, &mut NothingLive)
+}
+
+/// `check`, reading from `live` the shape of each table a drop does not spell out, so that a
+/// drop + create written for a rename is named as one online.
+pub fn check_reading(
+    map: &RevisionMap,
+    plan: Plan,
+    allowances: &Allowances,
+    mode: CheckMode,
+    live: &mut dyn LiveTables,
+) -> Result<CheckedPlan, GuardError> {
     let lists: Vec<OpList> = plan
         .steps
         .iter()
         .map(|step| OpList::new(map.revision(step.revision), step.direction))
         .collect();
-    let analysis = analyse(&lists, mode.dialect);
+    let analysis = analyse(&lists, mode.dialect, live);
     let allowed = &allowances.allow_data_loss;
     // A value that `Allowances::validate` would refuse allows nothing here: the guard never
     // guesses which of two things a value means.

@@ -1,117 +1,270 @@
-//! Probable renames: a table dropped and one of the same columns created, or a column dropped
-//! and one of the same type added to the same table. Alembic's autogenerate writes renames
+//! Probable renames: a table dropped and one of nearly the same columns created, or a column
+//! dropped and one like it added to the same table. Alembic's autogenerate writes renames
 //! this way (the seed's user_profiles -> member_profiles), and running it destroys every row.
 //!
-//! Shapes are compared only where they are known: a drop spells out what it drops
-//! (`drop_table.columns`, `drop_column.existing_column`), or the same revision's other
-//! direction recreates it. Names must differ (a drop and create of the same name is a
-//! rebuild, not a rename), and the schema must be the same.
+//! The decision is the rename matcher's (`matcher`), the one autogenerate writes renames by.
+//! A dropped object's shape comes from the revision when it spells it out (`drop_table.columns`,
+//! `drop_column.existing_column`), else from the live database online (`LiveTables`), else
+//! from the same revision's other direction, which recreates it. A drop and create of the same
+//! name is a rebuild, not a rename.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
-use crate::ops::{AddColumn, Column, ColumnType, CreateTable, Operation};
+use crate::dialect::Dialect;
+use crate::ops::{Column, CreateTable, Operation};
 
 use super::analysis::OpList;
+use super::matcher::{ColumnShape, Matcher, Outcome, TableShape};
 use super::object::qualified;
 use super::report::{toml_string, OpRef, RenameHint};
 use super::types::equivalent;
 
+/// What the guard may read of the live database: the columns of a table, for a drop that does
+/// not spell out what it drops. The executor implements it online; offline nothing is live.
+pub trait LiveTables {
+    /// The table's columns, or None when there is no such table (or nothing to read).
+    fn columns(&mut self, schema: Option<&str>, table: &str) -> Option<Vec<Column>>;
+}
+
+/// No database to read: lint, `--sql`, and library checks without a connection.
+pub struct NothingLive;
+
+impl LiveTables for NothingLive {
+    fn columns(&mut self, _: Option<&str>, _: &str) -> Option<Vec<Column>> {
+        None
+    }
+}
+
 /// An operation's place: (list position, operation position) in the analysed lists.
 pub(crate) type OpPosition = (usize, usize);
 
-struct DroppedTable<'a> {
-    at: OpPosition,
-    schema: Option<&'a str>,
-    table: &'a str,
-    columns: &'a [Column],
-}
-
-struct DroppedColumn<'a> {
-    at: OpPosition,
-    schema: Option<&'a str>,
-    table: &'a str,
-    column: &'a str,
-    type_: &'a ColumnType,
-}
-
-/// Creates or adds that may be the other half of a rename, in list order.
-type Candidates<'a, T> = Vec<(OpPosition, &'a T)>;
-
 /// For each drop that looks like half of a rename, the rename to write instead.
-pub(crate) fn detect(lists: &[OpList]) -> HashMap<OpPosition, RenameHint> {
-    // Creates and adds indexed by where they go, in list order, so each drop looks only at
-    // its own schema's tables and its own table's columns: a long plan stays linear.
-    let mut creates: HashMap<Option<&str>, Candidates<CreateTable>> = HashMap::new();
-    let mut adds: HashMap<(Option<&str>, &str), Candidates<AddColumn>> = HashMap::new();
-    for (at, op) in all_ops(lists) {
-        match op {
-            Operation::CreateTable(create) => creates
-                .entry(create.schema.as_deref())
-                .or_default()
-                .push((at, create)),
-            Operation::AddColumn(add) => adds
-                .entry((add.schema.as_deref(), add.table_name.as_str()))
-                .or_default()
-                .push((at, add)),
-            _ => {}
-        }
-    }
+pub(crate) fn detect(
+    lists: &[OpList],
+    dialect: Option<Dialect>,
+    live: &mut dyn LiveTables,
+) -> HashMap<OpPosition, RenameHint> {
+    let matcher = Matcher::new(dialect, &equivalent);
     let mut hints = HashMap::new();
-    let mut used: HashSet<OpPosition> = HashSet::new();
-    for dropped in dropped_tables(lists) {
-        let created = creates.get(&dropped.schema).and_then(|candidates| {
-            candidates.iter().find(|&&(at, create)| {
-                !used.contains(&at)
-                    && create.table_name != dropped.table
-                    && same_columns(dropped.columns, &create.columns)
-            })
-        });
-        if let Some(&(at, create)) = created {
-            used.insert(at);
-            let toml = table_rename_toml(
-                lists,
-                dropped.at,
-                dropped.schema,
-                dropped.table,
-                &create.table_name,
-            );
-            hints.insert(
-                dropped.at,
-                RenameHint {
-                    old_name: qualified(dropped.schema, dropped.table),
-                    new_name: qualified(dropped.schema, &create.table_name),
-                    created_by: op_ref(lists, at),
-                    toml,
-                },
-            );
-        }
-    }
-    for dropped in dropped_columns(lists) {
-        let added = adds
-            .get(&(dropped.schema, dropped.table))
-            .and_then(|candidates| {
-                candidates.iter().find(|&&(at, add)| {
-                    !used.contains(&at)
-                        && add.column.name != dropped.column
-                        && equivalent(dropped.type_, &add.column.type_)
-                })
-            });
-        if let Some(&(at, add)) = added {
-            used.insert(at);
-            let toml = column_rename_toml(lists, &dropped, &add.column.name);
-            let table = qualified(dropped.schema, dropped.table);
-            hints.insert(
-                dropped.at,
-                RenameHint {
-                    old_name: format!("{table}.{}", dropped.column),
-                    new_name: format!("{table}.{}", add.column.name),
-                    created_by: op_ref(lists, at),
-                    toml,
-                },
-            );
-        }
-    }
+    table_renames(lists, &matcher, live, &mut hints);
+    column_renames(lists, &matcher, live, &mut hints);
     hints
+}
+
+fn table_renames(
+    lists: &[OpList],
+    matcher: &Matcher,
+    live: &mut dyn LiveTables,
+    hints: &mut HashMap<OpPosition, RenameHint>,
+) {
+    let creates: Vec<(OpPosition, &CreateTable)> = all_ops(lists)
+        .filter_map(|(at, op)| match op {
+            Operation::CreateTable(create) => Some((at, create)),
+            _ => None,
+        })
+        .collect();
+    if creates.is_empty() {
+        return;
+    }
+    let mut drops: Vec<OpPosition> = Vec::new();
+    let mut dropped: Vec<TableShape> = Vec::new();
+    for (at, op) in all_ops(lists) {
+        let Operation::DropTable(drop) = op else {
+            continue;
+        };
+        let schema = drop.schema.as_deref();
+        let columns = drop
+            .columns
+            .clone()
+            .or_else(|| live.columns(schema, &drop.table_name))
+            .or_else(|| {
+                lists[at.0]
+                    .opposite
+                    .iter()
+                    .find_map(|other| match &**other {
+                        Operation::CreateTable(create)
+                            if create.table_name == drop.table_name
+                                && create.schema.as_deref() == schema =>
+                        {
+                            Some(create.columns.clone())
+                        }
+                        _ => None,
+                    })
+            });
+        if let Some(columns) = columns {
+            drops.push(at);
+            dropped.push(shape(schema, &drop.table_name, &columns));
+        }
+    }
+    let created: Vec<TableShape> = creates
+        .iter()
+        .map(|(_, create)| {
+            shape(
+                create.schema.as_deref(),
+                &create.table_name,
+                &create.columns,
+            )
+        })
+        .collect();
+    // A drop and a create of one name in one schema rebuild a table; they are no rename.
+    let candidates = matcher
+        .table_candidates(&dropped, &created)
+        .into_iter()
+        .filter(|candidate| {
+            let (old, new) = (&dropped[candidate.dropped], &created[candidate.created]);
+            old.name != new.name || old.schema != new.schema
+        })
+        .collect();
+    for outcome in matcher.decide_tables(candidates) {
+        let Outcome::Rename { candidate, .. } = outcome else {
+            continue;
+        };
+        let (old, new) = (&dropped[candidate.dropped], &created[candidate.created]);
+        let at = drops[candidate.dropped];
+        let direction = lists[at.0].direction;
+        let schema = old.schema.as_deref();
+        let mut toml = format!(
+            "[[{direction}]]\nop = \"rename_table\"\nold_table_name = {}\nnew_table_name = {}{}",
+            toml_string(&old.name),
+            toml_string(&new.name),
+            schema_line(schema)
+        );
+        for (from, to) in matcher.renamed_columns(old, new) {
+            toml.push_str(&format!(
+                "\n\n{}",
+                column_rename_toml(direction, schema, &new.name, &from, &to)
+            ));
+        }
+        hints.insert(
+            at,
+            RenameHint {
+                old_name: qualified(schema, &old.name),
+                new_name: qualified(schema, &new.name),
+                created_by: op_ref(lists, creates[candidate.created].0),
+                toml,
+            },
+        );
+    }
+}
+
+fn column_renames(
+    lists: &[OpList],
+    matcher: &Matcher,
+    live: &mut dyn LiveTables,
+    hints: &mut HashMap<OpPosition, RenameHint>,
+) {
+    // By table: the dropped columns with their drops, and the added ones with their adds.
+    type Sides = (Vec<(OpPosition, Column)>, Vec<(OpPosition, Column)>);
+    let mut tables: HashMap<(Option<&str>, &str), Sides> = HashMap::new();
+    for (at, op) in all_ops(lists) {
+        if let Operation::AddColumn(add) = op {
+            tables
+                .entry((add.schema.as_deref(), &add.table_name))
+                .or_default()
+                .1
+                .push((at, add.column.clone()));
+        }
+    }
+    if tables.is_empty() {
+        return;
+    }
+    for (at, op) in all_ops(lists) {
+        let Operation::DropColumn(drop) = op else {
+            continue;
+        };
+        let key = (drop.schema.as_deref(), drop.table_name.as_str());
+        let Some((dropped, _)) = tables.get_mut(&key) else {
+            continue;
+        };
+        let named = |column: &Column| column.name == drop.column_name;
+        let column = drop
+            .existing_column
+            .clone()
+            .or_else(|| {
+                live.columns(key.0, key.1)
+                    .and_then(|columns| columns.into_iter().find(named))
+            })
+            .or_else(|| {
+                lists[at.0]
+                    .opposite
+                    .iter()
+                    .find_map(|other| match &**other {
+                        Operation::AddColumn(add)
+                            if add.table_name == drop.table_name
+                                && add.schema.as_deref() == key.0
+                                && named(&add.column) =>
+                        {
+                            Some(add.column.clone())
+                        }
+                        _ => None,
+                    })
+            });
+        if let Some(column) = column {
+            dropped.push((at, column));
+        }
+    }
+    for ((schema, table), (dropped, added)) in &tables {
+        let side = |columns: &[(OpPosition, Column)]| {
+            let columns: Vec<Column> = columns.iter().map(|(_, column)| column.clone()).collect();
+            shape(*schema, table, &columns)
+        };
+        let (old, new) = (side(dropped), side(added));
+        let candidates = matcher.column_candidates(&old, &new);
+        // Only the shapes of the dropped and added columns are known here, not their places:
+        // a lone candidate is named as probable whatever its evidence, as a hint only.
+        for outcome in matcher.decide_columns(candidates) {
+            let candidate = match outcome {
+                Outcome::Rename { candidate, .. } => candidate,
+                Outcome::NotGuessed {
+                    mut candidates,
+                    reason: super::matcher::NotGuessed::Weak,
+                } => candidates.remove(0),
+                Outcome::NotGuessed { .. } => continue,
+            };
+            let (at, column) = &dropped[candidate.dropped];
+            let (added_at, new_column) = &added[candidate.created];
+            let qualified_table = qualified(*schema, table);
+            hints.insert(
+                *at,
+                RenameHint {
+                    old_name: format!("{qualified_table}.{}", column.name),
+                    new_name: format!("{qualified_table}.{}", new_column.name),
+                    created_by: op_ref(lists, *added_at),
+                    toml: column_rename_toml(
+                        lists[at.0].direction,
+                        *schema,
+                        table,
+                        &column.name,
+                        &new_column.name,
+                    ),
+                },
+            );
+        }
+    }
+}
+
+/// A revision's columns as the matcher sees them.
+fn shape(schema: Option<&str>, table: &str, columns: &[Column]) -> TableShape {
+    TableShape {
+        schema: schema.map(str::to_string),
+        name: table.to_string(),
+        comment: None,
+        columns: columns
+            .iter()
+            .map(|column| ColumnShape {
+                name: column.name.clone(),
+                type_: column.type_.clone(),
+                nullable: column.nullable,
+                default: column.server_default.clone(),
+                comment: column.comment.clone(),
+                references: column
+                    .foreign_key
+                    .as_ref()
+                    .map(|reference| reference.table.clone()),
+            })
+            .collect(),
+        referenced_by: Vec::new(),
+    }
 }
 
 /// Every operation of every list with its position.
@@ -122,88 +275,6 @@ fn all_ops<'a>(lists: &'a [OpList<'_>]) -> impl Iterator<Item = (OpPosition, &'a
             .enumerate()
             .map(move |(op_position, (_, op))| ((list_position, op_position), &**op))
     })
-}
-
-fn dropped_tables<'a>(lists: &'a [OpList<'_>]) -> Vec<DroppedTable<'a>> {
-    let mut dropped = Vec::new();
-    for (at, op) in all_ops(lists) {
-        let Operation::DropTable(drop) = op else {
-            continue;
-        };
-        let schema = drop.schema.as_deref();
-        let columns = drop.columns.as_deref().or_else(|| {
-            lists[at.0]
-                .opposite
-                .iter()
-                .find_map(|other| match &**other {
-                    Operation::CreateTable(create)
-                        if create.table_name == drop.table_name
-                            && create.schema.as_deref() == schema =>
-                    {
-                        Some(create.columns.as_slice())
-                    }
-                    _ => None,
-                })
-        });
-        if let Some(columns) = columns {
-            dropped.push(DroppedTable {
-                at,
-                schema,
-                table: &drop.table_name,
-                columns,
-            });
-        }
-    }
-    dropped
-}
-
-fn dropped_columns<'a>(lists: &'a [OpList<'_>]) -> Vec<DroppedColumn<'a>> {
-    let mut dropped = Vec::new();
-    for (at, op) in all_ops(lists) {
-        let Operation::DropColumn(drop) = op else {
-            continue;
-        };
-        let schema = drop.schema.as_deref();
-        let type_ = drop
-            .existing_column
-            .as_ref()
-            .map(|column| &column.type_)
-            .or_else(|| {
-                lists[at.0]
-                    .opposite
-                    .iter()
-                    .find_map(|other| match &**other {
-                        Operation::AddColumn(add)
-                            if add.table_name == drop.table_name
-                                && add.schema.as_deref() == schema
-                                && add.column.name == drop.column_name =>
-                        {
-                            Some(&add.column.type_)
-                        }
-                        _ => None,
-                    })
-            });
-        if let Some(type_) = type_ {
-            dropped.push(DroppedColumn {
-                at,
-                schema,
-                table: &drop.table_name,
-                column: &drop.column_name,
-                type_,
-            });
-        }
-    }
-    dropped
-}
-
-/// Same column names, each with an equivalent type; order, nullability and keys aside.
-fn same_columns(dropped: &[Column], created: &[Column]) -> bool {
-    dropped.len() == created.len()
-        && dropped.iter().all(|old| {
-            created
-                .iter()
-                .any(|new| new.name == old.name && equivalent(&old.type_, &new.type_))
-        })
 }
 
 fn op_ref(lists: &[OpList], (list_position, op_position): OpPosition) -> OpRef {
@@ -218,35 +289,24 @@ fn op_ref(lists: &[OpList], (list_position, op_position): OpPosition) -> OpRef {
     }
 }
 
-fn table_rename_toml(
-    lists: &[OpList],
-    at: OpPosition,
+fn schema_line(schema: Option<&str>) -> String {
+    schema
+        .map(|schema| format!("\nschema = {}", toml_string(schema)))
+        .unwrap_or_default()
+}
+
+fn column_rename_toml(
+    direction: impl std::fmt::Display,
     schema: Option<&str>,
+    table: &str,
     old: &str,
     new: &str,
 ) -> String {
-    let mut toml = format!(
-        "[[{}]]\nop = \"rename_table\"\nold_table_name = {}\nnew_table_name = {}",
-        lists[at.0].direction,
+    format!(
+        "[[{direction}]]\nop = \"alter_column\"\ntable_name = {}\ncolumn_name = {}\nnew_column_name = {}{}",
+        toml_string(table),
         toml_string(old),
-        toml_string(new)
-    );
-    if let Some(schema) = schema {
-        toml.push_str(&format!("\nschema = {}", toml_string(schema)));
-    }
-    toml
-}
-
-fn column_rename_toml(lists: &[OpList], dropped: &DroppedColumn<'_>, new: &str) -> String {
-    let mut toml = format!(
-        "[[{}]]\nop = \"alter_column\"\ntable_name = {}\ncolumn_name = {}\nnew_column_name = {}",
-        lists[dropped.at.0].direction,
-        toml_string(dropped.table),
-        toml_string(dropped.column),
-        toml_string(new)
-    );
-    if let Some(schema) = dropped.schema {
-        toml.push_str(&format!("\nschema = {}", toml_string(schema)));
-    }
-    toml
+        toml_string(new),
+        schema_line(schema)
+    )
 }

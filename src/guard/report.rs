@@ -370,7 +370,7 @@ pub(crate) fn write_renames(f: &mut fmt::Formatter<'_>, findings: &[Finding]) ->
     }
     write!(
         f,
-        "\nProbable renames: a drop plus a create of the same shape destroys every row; write the rename instead."
+        "\nProbable renames: a drop plus a create of nearly the same shape destroys every row; write the rename instead."
     )?;
     for (finding, hint) in renames {
         let created = &hint.created_by;
@@ -396,7 +396,10 @@ pub(crate) fn write_renames(f: &mut fmt::Formatter<'_>, findings: &[Finding]) ->
             created.op
         )?;
         for line in hint.toml.lines() {
-            write!(f, "\n    {line}")?;
+            match line {
+                "" => writeln!(f)?,
+                line => write!(f, "\n    {line}")?,
+            }
         }
     }
     Ok(())

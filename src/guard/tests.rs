@@ -880,7 +880,7 @@ fn the_seed_drop_and_create_is_blocked_and_reported_as_a_rename() {
         report.to_string(),
         "1 destructive operation is not confirmed; nothing was run.
   1975ea83b712 (revisions/1975ea83b712_rename.toml) upgrade[0] drop_table user_profiles: drops the table and every row in it; probably a rename of user_profiles to member_profiles (see below); to run it, add `confirm_data_loss = \"user_profiles\"` to this operation, or pass --allow-data-loss=table:user_profiles
-Probable renames: a drop plus a create of the same shape destroys every row; write the rename instead.
+Probable renames: a drop plus a create of nearly the same shape destroys every row; write the rename instead.
   In 1975ea83b712, replace upgrade[0] drop_table user_profiles and upgrade[1] create_table member_profiles with:
     [[upgrade]]
     op = \"rename_table\"
@@ -1407,7 +1407,7 @@ columns = [
 }
 
 #[test]
-fn different_shapes_names_or_schemas_are_no_rename() {
+fn different_shapes_names_or_schemas_are_no_rename_and_a_widening_is_one() {
     let case = |drop_extra: &str, create: &str| {
         let text = format!(
             r#"
@@ -1438,9 +1438,15 @@ op = "create_table"
         &format!("table_name = \"member_profiles\"\n{columns}")
     )
     .is_none());
+    // A widened column is still the same column; a retyped one that may lose values is not.
     assert!(case(
         "",
         "table_name = \"member_profiles\"\ncolumns = [{ name = \"id\", type = \"bigint\", primary_key = true }, { name = \"bio\", type = \"text\" }]"
+    )
+    .is_some());
+    assert!(case(
+        "",
+        "table_name = \"member_profiles\"\ncolumns = [{ name = \"id\", type = \"integer\", primary_key = true }, { name = \"bio\", type = \"integer\" }]"
     )
     .is_none());
     assert!(case(

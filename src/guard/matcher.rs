@@ -1,0 +1,821 @@
+//! The rename matcher: which dropped table (or column) and which created one are one object
+//! under a new name. Autogenerate uses it to decide what to write, and the guard to say which
+//! blocked drop is probably half of a rename, so the two never disagree.
+//!
+//! Evidence, not equality:
+//! - Two columns are comparable when the new type holds every value of the old one (the same
+//!   type, or a safe widening such as `varchar(50)` to `varchar(100)`) and their nullability
+//!   agrees. What tells them apart: words their names share, the same comment, default or
+//!   referenced table, and the same place in the table (the same position, or after the same
+//!   column).
+//! - Two tables are compared column by column: a column matched by name counts fully when
+//!   its type is the same or widened and a little when it was retyped, a confident column
+//!   rename counts nearly fully. Each column weighs by how telling its name is: `id`, `name`,
+//!   `created_at` and their like are in nearly every table, so a match on them proves little.
+//!   The similarity is the matched weight over the larger table's weight. Words the table
+//!   names share, the same comment, and a table that referenced the old name and now
+//!   references the new one add evidence.
+//! - A candidate is *strong* when, besides the shapes, something specific agrees: for a table,
+//!   a distinctive column matched by name, a retargeted reference or the same comment; for a
+//!   column, its place, a shared name word, or the same comment, default or reference. Only a
+//!   strong candidate that clearly beats every competitor on both sides is a rename. A weak
+//!   candidate (a generic `(id, name)` shape, a column that merely has the same type) and
+//!   competitors nothing separates are reported, never written: a false rename is as bad as
+//!   a false drop.
+//! - A table that keeps its name in another schema has moved; no operation moves tables
+//!   between schemas, so a move is reported with the SQL to write, never written.
+//!
+//! Pure: shapes in, verdicts out.
+
+use crate::dialect::Dialect;
+use crate::ops::ColumnType;
+
+use super::types::{equivalent, lossy_change};
+
+/// Column names found in nearly every table: matching on them alone proves little.
+const GENERIC_COLUMNS: &[&str] = &[
+    "id",
+    "uuid",
+    "guid",
+    "pk",
+    "name",
+    "title",
+    "label",
+    "description",
+    "type",
+    "kind",
+    "status",
+    "state",
+    "value",
+    "key",
+    "code",
+    "data",
+    "created",
+    "updated",
+    "created_at",
+    "updated_at",
+    "deleted_at",
+    "modified_at",
+    "created_on",
+    "updated_on",
+    "version",
+    "position",
+    "sort_order",
+    "note",
+    "notes",
+    "comment",
+    "active",
+    "enabled",
+];
+
+/// The weight of a generic column, against 1.0 for a distinctive one.
+const GENERIC_WEIGHT: f64 = 0.25;
+/// The least similarity at which two tables are compared at all.
+const CANDIDATE_SIMILARITY: f64 = 0.5;
+/// The least score (similarity and the other evidence) at which a table candidate can be strong.
+const STRONG_SCORE: f64 = 0.6;
+/// How far a candidate must lead every competitor on both sides to be taken alone.
+const TABLE_MARGIN: f64 = 0.1;
+const COLUMN_MARGIN: f64 = 0.2;
+
+/// A column as the matcher sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnShape {
+    pub name: String,
+    pub type_: ColumnType,
+    pub nullable: bool,
+    pub default: Option<String>,
+    pub comment: Option<String>,
+    /// The table its foreign key references, by the name it has once the renames ran.
+    pub references: Option<String>,
+}
+
+/// A table as the matcher sees it: what a schema file, a reflected database or a revision's
+/// `create_table` says of it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TableShape {
+    pub schema: Option<String>,
+    pub name: String,
+    pub comment: Option<String>,
+    pub columns: Vec<ColumnShape>,
+    /// The `table.column`s of tables that stay which reference this one.
+    pub referenced_by: Vec<String>,
+}
+
+/// How much a candidate is worth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// Specific agreement besides the shapes: written when nothing competes.
+    Strong,
+    /// Only the shapes agree: reported, never written.
+    Weak,
+    /// The same table in another schema: reported with the SQL, never written or asked.
+    Moved,
+}
+
+/// A possible rename: indexes into the caller's dropped and created lists.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub dropped: usize,
+    pub created: usize,
+    /// Compares competitors; only its order matters.
+    pub score: f64,
+    pub evidence: Evidence,
+    /// What agrees, for the reviewer: "same columns", "column karma -> reputation", ...
+    pub why: String,
+}
+
+/// Why candidates were reported rather than written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotGuessed {
+    /// Several candidates compete and nothing separates them.
+    Ambiguous,
+    /// One candidate, but only the shapes agree.
+    Weak,
+    /// A table that moved to another schema.
+    Moved,
+}
+
+/// What the candidates come to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    Rename {
+        candidate: Candidate,
+        /// A person said yes (interactive), rather than the evidence alone.
+        confirmed: bool,
+    },
+    /// Reported for the reviewer, with every candidate involved.
+    NotGuessed {
+        reason: NotGuessed,
+        candidates: Vec<Candidate>,
+    },
+}
+
+/// Asks a person whether a candidate is a rename (`--interactive` on a terminal).
+pub trait RenameDecider {
+    /// `question` reads like "Did you rename user_profiles to member_profiles?".
+    fn confirm(&mut self, question: &str) -> bool;
+}
+
+/// Compares shapes on one dialect (None: any dialect, as lint without a URL does).
+pub struct Matcher<'a> {
+    dialect: Option<Dialect>,
+    same_type: &'a dyn Fn(&ColumnType, &ColumnType) -> bool,
+}
+
+/// How a column's type carries over.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum TypeFit {
+    Same,
+    Widened,
+    Retyped,
+}
+
+impl<'a> Matcher<'a> {
+    /// `same_type` says whether two types are one type on the dialect (autogenerate knows how
+    /// each database reports types); the guard compares revision types as written.
+    pub fn new(
+        dialect: Option<Dialect>,
+        same_type: &'a dyn Fn(&ColumnType, &ColumnType) -> bool,
+    ) -> Self {
+        Matcher { dialect, same_type }
+    }
+
+    fn type_fit(&self, from: &ColumnType, to: &ColumnType) -> TypeFit {
+        if (self.same_type)(from, to) || equivalent(from, to) {
+            TypeFit::Same
+        } else if lossy_change(from, to, self.dialect).is_none() {
+            TypeFit::Widened
+        } else {
+            TypeFit::Retyped
+        }
+    }
+
+    /// Column rename candidates between `old` and `new` (the same table, or a table and its
+    /// candidate new name): from the columns of `old` without a same-named column in `new`
+    /// to those of `new` without one in `old`. Indexes are into `old.columns`/`new.columns`.
+    pub fn column_candidates(&self, old: &TableShape, new: &TableShape) -> Vec<Candidate> {
+        let kept = |name: &str, other: &TableShape| other.columns.iter().any(|c| c.name == name);
+        let mut candidates = Vec::new();
+        for (d, dropped) in old.columns.iter().enumerate() {
+            if kept(&dropped.name, new) {
+                continue;
+            }
+            for (a, added) in new.columns.iter().enumerate() {
+                if kept(&added.name, old) {
+                    continue;
+                }
+                if let Some(candidate) = self.column_candidate(old, d, new, a) {
+                    candidates.push(candidate);
+                }
+            }
+        }
+        candidates
+    }
+
+    fn column_candidate(
+        &self,
+        old: &TableShape,
+        d: usize,
+        new: &TableShape,
+        a: usize,
+    ) -> Option<Candidate> {
+        let (dropped, added) = (&old.columns[d], &new.columns[a]);
+        let fit = self.type_fit(&dropped.type_, &added.type_);
+        if fit == TypeFit::Retyped || dropped.nullable != added.nullable {
+            return None;
+        }
+        let mut score = if fit == TypeFit::Same { 1.0 } else { 0.8 };
+        let mut reasons: Vec<String> = Vec::new();
+        if fit == TypeFit::Widened {
+            reasons.push(format!("{} widened to {}", dropped.type_, added.type_));
+        } else {
+            reasons.push(format!("same type {}", added.type_));
+        }
+        let words = shared_words(&dropped.name, &added.name);
+        if words > 0.0 {
+            score += 0.5 * words;
+            reasons.push("names share a word".to_string());
+        }
+        let mut specific = words > 0.0;
+        for (what, before, after, weight) in [
+            ("comment", &dropped.comment, &added.comment, 0.5),
+            ("default", &dropped.default, &added.default, 0.3),
+            ("reference", &dropped.references, &added.references, 0.5),
+        ] {
+            match (before, after) {
+                (Some(before), Some(after)) if before == after => {
+                    score += weight;
+                    specific = true;
+                    reasons.push(format!("same {what}"));
+                }
+                // A reference may differ only because the referenced table is renamed too.
+                (Some(_), Some(_)) if what != "reference" => score -= weight,
+                _ => {}
+            }
+        }
+        // The place is evidence of a rename in place, but it never separates competitors:
+        // two columns renamed side by side each keep their place.
+        if d == a || previous_column(old, d) == previous_column(new, a) {
+            specific = true;
+            reasons.push("same place".to_string());
+        }
+        Some(Candidate {
+            dropped: d,
+            created: a,
+            score,
+            evidence: if specific {
+                Evidence::Strong
+            } else {
+                Evidence::Weak
+            },
+            why: reasons.join(", "),
+        })
+    }
+
+    /// The confident column renames from `old` to `new`, as (old index, new index): what the
+    /// table comparison counts, and what autogenerate writes when it pairs the tables.
+    fn column_renames(&self, old: &TableShape, new: &TableShape) -> Vec<(usize, usize)> {
+        decide(self.column_candidates(old, new), COLUMN_MARGIN)
+            .into_iter()
+            .filter_map(|outcome| match outcome {
+                Outcome::Rename { candidate, .. } => Some((candidate.dropped, candidate.created)),
+                Outcome::NotGuessed { .. } => None,
+            })
+            .collect()
+    }
+
+    /// Table rename candidates between every dropped and every created table.
+    pub fn table_candidates(
+        &self,
+        dropped: &[TableShape],
+        created: &[TableShape],
+    ) -> Vec<Candidate> {
+        let mut candidates = Vec::new();
+        for (d, old) in dropped.iter().enumerate() {
+            for (c, new) in created.iter().enumerate() {
+                if let Some(candidate) = self.table_candidate(old, new, d, c) {
+                    candidates.push(candidate);
+                }
+            }
+        }
+        candidates
+    }
+
+    fn table_candidate(
+        &self,
+        old: &TableShape,
+        new: &TableShape,
+        d: usize,
+        c: usize,
+    ) -> Option<Candidate> {
+        let moved = old.schema != new.schema;
+        if moved && old.name != new.name {
+            return None;
+        }
+        let mut matched = 0.0;
+        let mut distinctive = false;
+        let mut retyped = Vec::new();
+        for before in &old.columns {
+            let Some(after) = new.columns.iter().find(|after| after.name == before.name) else {
+                continue;
+            };
+            let weight = column_weight(&after.name);
+            match self.type_fit(&before.type_, &after.type_) {
+                TypeFit::Same | TypeFit::Widened => {
+                    matched += weight;
+                    distinctive |= weight == 1.0;
+                }
+                TypeFit::Retyped => {
+                    matched += 0.3 * weight;
+                    retyped.push(after.name.clone());
+                }
+            }
+        }
+        let renames = self.column_renames(old, new);
+        for &(_, a) in &renames {
+            matched += 0.8 * column_weight(&new.columns[a].name);
+        }
+        let total = |table: &TableShape| -> f64 {
+            table.columns.iter().map(|c| column_weight(&c.name)).sum()
+        };
+        let larger = total(old).max(total(new));
+        if larger == 0.0 {
+            return None;
+        }
+        let similarity = matched / larger;
+        if similarity < CANDIDATE_SIMILARITY {
+            return None;
+        }
+        let mut reasons = vec![if similarity >= 0.999 {
+            "same columns".to_string()
+        } else {
+            format!("{:.0}% of the columns match", similarity * 100.0)
+        }];
+        for &(d, a) in &renames {
+            reasons.push(format!(
+                "column {} -> {}",
+                old.columns[d].name, new.columns[a].name
+            ));
+        }
+        if !retyped.is_empty() {
+            reasons.push(format!("retyped {}", retyped.join(", ")));
+        }
+        let mut score = similarity;
+        let words = shared_words(&old.name, &new.name);
+        if words > 0.0 && !moved {
+            score += 0.3 * words;
+            reasons.push("names share a word".to_string());
+        }
+        let mut specific = distinctive;
+        if old.comment.is_some() && old.comment == new.comment {
+            score += 0.2;
+            specific = true;
+            reasons.push("same comment".to_string());
+        }
+        if old
+            .referenced_by
+            .iter()
+            .any(|reference| new.referenced_by.contains(reference))
+        {
+            score += 0.3;
+            specific = true;
+            reasons.push("its references now point at the new name".to_string());
+        }
+        // Identical columns under names that share a word: a rename, even of a small table.
+        specific |= similarity >= 0.999 && words > 0.0;
+        let evidence = if moved {
+            Evidence::Moved
+        } else if specific && score >= STRONG_SCORE {
+            Evidence::Strong
+        } else {
+            Evidence::Weak
+        };
+        Some(Candidate {
+            dropped: d,
+            created: c,
+            score,
+            evidence,
+            why: reasons.join(", "),
+        })
+    }
+
+    /// The tables' verdicts: renames taken alone, and what is reported instead.
+    pub fn decide_tables(&self, candidates: Vec<Candidate>) -> Vec<Outcome> {
+        decide(candidates, TABLE_MARGIN)
+    }
+
+    /// The columns' verdicts.
+    pub fn decide_columns(&self, candidates: Vec<Candidate>) -> Vec<Outcome> {
+        decide(candidates, COLUMN_MARGIN)
+    }
+
+    /// The confident column renames between two tables, by name (old, new).
+    pub fn renamed_columns(&self, old: &TableShape, new: &TableShape) -> Vec<(String, String)> {
+        self.column_renames(old, new)
+            .into_iter()
+            .map(|(d, a)| (old.columns[d].name.clone(), new.columns[a].name.clone()))
+            .collect()
+    }
+}
+
+/// With a person to ask: every candidate but a move, best first, each side settled by the
+/// first yes. A no leaves the drop and the create.
+pub fn ask(
+    mut candidates: Vec<Candidate>,
+    decider: &mut (dyn RenameDecider + '_),
+    names: &dyn Fn(&Candidate) -> (String, String),
+) -> Vec<Outcome> {
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut outcomes = Vec::new();
+    let mut taken: Vec<(usize, usize)> = Vec::new();
+    for candidate in candidates {
+        if taken
+            .iter()
+            .any(|&(d, c)| d == candidate.dropped || c == candidate.created)
+        {
+            continue;
+        }
+        if candidate.evidence == Evidence::Moved {
+            outcomes.push(Outcome::NotGuessed {
+                reason: NotGuessed::Moved,
+                candidates: vec![candidate],
+            });
+            continue;
+        }
+        let (old, new) = names(&candidate);
+        if decider.confirm(&format!("Did you rename {old} to {new}?")) {
+            taken.push((candidate.dropped, candidate.created));
+            outcomes.push(Outcome::Rename {
+                candidate,
+                confirmed: true,
+            });
+        }
+    }
+    outcomes
+}
+
+/// Without a person: a candidate that leads every competitor on both sides by `margin` is
+/// taken (a rename when strong, reported when weak or moved); what is left competes and is
+/// reported as ambiguous, by connected group.
+fn decide(mut remaining: Vec<Candidate>, margin: f64) -> Vec<Outcome> {
+    let mut outcomes = Vec::new();
+    loop {
+        let clear: Vec<Candidate> = remaining
+            .iter()
+            .filter(|candidate| leads(candidate, &remaining, margin))
+            .cloned()
+            .collect();
+        if clear.is_empty() {
+            break;
+        }
+        remaining.retain(|other| {
+            !clear
+                .iter()
+                .any(|taken| taken.dropped == other.dropped || taken.created == other.created)
+        });
+        for candidate in clear {
+            outcomes.push(match candidate.evidence {
+                Evidence::Strong => Outcome::Rename {
+                    candidate,
+                    confirmed: false,
+                },
+                Evidence::Weak => Outcome::NotGuessed {
+                    reason: NotGuessed::Weak,
+                    candidates: vec![candidate],
+                },
+                Evidence::Moved => Outcome::NotGuessed {
+                    reason: NotGuessed::Moved,
+                    candidates: vec![candidate],
+                },
+            });
+        }
+    }
+    for group in groups(remaining) {
+        outcomes.push(Outcome::NotGuessed {
+            reason: NotGuessed::Ambiguous,
+            candidates: group,
+        });
+    }
+    outcomes
+}
+
+/// Whether `candidate` beats every other candidate for its dropped or its created object by
+/// at least `margin`.
+fn leads(candidate: &Candidate, all: &[Candidate], margin: f64) -> bool {
+    all.iter()
+        .filter(|other| {
+            *other != candidate
+                && (other.dropped == candidate.dropped || other.created == candidate.created)
+        })
+        .all(|other| candidate.score - other.score >= margin)
+}
+
+/// Candidates grouped by connected part of the bipartite graph, in first-seen order.
+fn groups(candidates: Vec<Candidate>) -> Vec<Vec<Candidate>> {
+    let mut groups: Vec<Vec<Candidate>> = Vec::new();
+    for candidate in candidates {
+        let touching: Vec<usize> = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, group)| {
+                group
+                    .iter()
+                    .any(|c| c.dropped == candidate.dropped || c.created == candidate.created)
+            })
+            .map(|(index, _)| index)
+            .collect();
+        let mut merged = Vec::new();
+        for &index in touching.iter().rev() {
+            merged.splice(0..0, groups.remove(index));
+        }
+        merged.push(candidate);
+        let at = touching.first().copied().unwrap_or(groups.len());
+        groups.insert(at.min(groups.len()), merged);
+    }
+    groups
+}
+
+/// The name of the column before `index`; None for the first.
+fn previous_column(table: &TableShape, index: usize) -> Option<&str> {
+    index
+        .checked_sub(1)
+        .map(|before| table.columns[before].name.as_str())
+}
+
+fn column_weight(name: &str) -> f64 {
+    if GENERIC_COLUMNS.contains(&name.to_ascii_lowercase().as_str()) {
+        GENERIC_WEIGHT
+    } else {
+        1.0
+    }
+}
+
+/// The words of a name (`UserProfiles`, `user_profiles` -> user, profile), a plural's `s`
+/// dropped so that `profile` and `profiles` agree.
+fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for ch in name.chars() {
+        if !ch.is_alphanumeric() {
+            words.push(std::mem::take(&mut current));
+            previous_lower = false;
+            continue;
+        }
+        if ch.is_uppercase() && previous_lower {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = ch.is_lowercase();
+        current.extend(ch.to_lowercase());
+    }
+    words.push(current);
+    words
+        .into_iter()
+        .filter(|word| word.len() > 1 && word != "id")
+        .map(|word| match word.strip_suffix('s') {
+            Some(stem) if stem.len() > 2 && !stem.ends_with('s') => stem.to_string(),
+            _ => word,
+        })
+        .collect()
+}
+
+/// The share of words two names have in common, from 0.0 to 1.0.
+fn shared_words(a: &str, b: &str) -> f64 {
+    let (a, b) = (words(a), words(b));
+    let larger = a.len().max(b.len());
+    if larger == 0 {
+        return 0.0;
+    }
+    let shared = a.iter().filter(|word| b.contains(word)).count();
+    shared as f64 / larger as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(name: &str, type_: ColumnType) -> ColumnShape {
+        ColumnShape {
+            name: name.to_string(),
+            type_,
+            nullable: true,
+            default: None,
+            comment: None,
+            references: None,
+        }
+    }
+
+    fn table(name: &str, columns: &[(&str, ColumnType)]) -> TableShape {
+        TableShape {
+            name: name.to_string(),
+            columns: columns
+                .iter()
+                .map(|(name, type_)| column(name, type_.clone()))
+                .collect(),
+            ..TableShape::default()
+        }
+    }
+
+    fn same(a: &ColumnType, b: &ColumnType) -> bool {
+        a == b
+    }
+
+    fn verdicts(dropped: &[TableShape], created: &[TableShape]) -> Vec<Outcome> {
+        let matcher = Matcher::new(Some(Dialect::Postgresql), &same);
+        matcher.decide_tables(matcher.table_candidates(dropped, created))
+    }
+
+    fn renames(outcomes: &[Outcome]) -> Vec<(usize, usize)> {
+        outcomes
+            .iter()
+            .filter_map(|outcome| match outcome {
+                Outcome::Rename { candidate, .. } => Some((candidate.dropped, candidate.created)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn not_guessed(outcomes: &[Outcome]) -> Vec<NotGuessed> {
+        outcomes
+            .iter()
+            .filter_map(|outcome| match outcome {
+                Outcome::NotGuessed { reason, .. } => Some(*reason),
+                _ => None,
+            })
+            .collect()
+    }
+
+    use ColumnType::{Integer, Text};
+
+    #[test]
+    fn names_split_into_words_without_plurals() {
+        assert_eq!(words("user_profiles"), vec!["user", "profile"]);
+        assert_eq!(words("MemberProfiles"), vec!["member", "profile"]);
+        assert_eq!(words("user_id"), vec!["user"]);
+        assert_eq!(words("address"), vec!["address"]);
+        assert!(shared_words("user_profiles", "member_profiles") > 0.0);
+        assert_eq!(shared_words("karma", "reputation"), 0.0);
+    }
+
+    #[test]
+    fn the_seed_is_a_strong_rename() {
+        let old = table("user_profiles", &[("id", Integer), ("bio", Text)]);
+        let new = table("member_profiles", &[("id", Integer), ("bio", Text)]);
+        assert_eq!(renames(&verdicts(&[old], &[new])), vec![(0, 0)]);
+    }
+
+    #[test]
+    fn a_renamed_table_with_a_renamed_column_is_a_rename() {
+        let old = table(
+            "user_profiles",
+            &[
+                ("id", Integer),
+                ("user_id", Integer),
+                ("karma", Integer),
+                ("bio", Text),
+            ],
+        );
+        let new = table(
+            "member_profiles",
+            &[
+                ("id", Integer),
+                ("user_id", Integer),
+                ("reputation", Integer),
+                ("bio", Text),
+            ],
+        );
+        let matcher = Matcher::new(Some(Dialect::Postgresql), &same);
+        assert_eq!(
+            matcher.renamed_columns(&old, &new),
+            vec![("karma".to_string(), "reputation".to_string())]
+        );
+        assert_eq!(renames(&verdicts(&[old], &[new])), vec![(0, 0)]);
+    }
+
+    #[test]
+    fn a_generic_shape_is_weak_evidence() {
+        let old = table("tags", &[("id", Integer), ("name", Text)]);
+        let new = table("colors", &[("id", Integer), ("name", Text)]);
+        let outcomes = verdicts(&[old], &[new]);
+        assert!(renames(&outcomes).is_empty());
+        assert_eq!(not_guessed(&outcomes), vec![NotGuessed::Weak]);
+    }
+
+    #[test]
+    fn unrelated_shapes_are_no_candidates() {
+        let old = table("user_profiles", &[("id", Integer), ("bio", Text)]);
+        let new = table(
+            "audit_events",
+            &[("id", Integer), ("kind", Text), ("at", Text)],
+        );
+        assert!(verdicts(&[old], &[new]).is_empty());
+    }
+
+    #[test]
+    fn a_shared_word_separates_two_renames_and_nothing_else_does() {
+        let shape = [("id", Integer), ("user_id", Integer), ("settings", Text)];
+        let dropped = [
+            table("user_profiles", &shape),
+            table("user_settings", &shape),
+        ];
+        let created = [
+            table("member_settings", &shape),
+            table("member_profiles", &shape),
+        ];
+        let mut found = renames(&verdicts(&dropped, &created));
+        found.sort_unstable();
+        assert_eq!(found, vec![(0, 1), (1, 0)]);
+
+        let twins = [table("a_one", &shape), table("a_two", &shape)];
+        let outcomes = verdicts(&[table("old", &shape)], &twins);
+        assert!(renames(&outcomes).is_empty());
+        assert_eq!(not_guessed(&outcomes), vec![NotGuessed::Ambiguous]);
+    }
+
+    #[test]
+    fn a_move_to_another_schema_is_reported() {
+        let old = table("audit_log", &[("id", Integer), ("entry", Text)]);
+        let new = TableShape {
+            schema: Some("archive".to_string()),
+            ..old.clone()
+        };
+        let outcomes = verdicts(&[old], &[new]);
+        assert_eq!(not_guessed(&outcomes), vec![NotGuessed::Moved]);
+    }
+
+    #[test]
+    fn columns_renamed_side_by_side_are_ambiguous_and_a_lone_one_needs_its_place() {
+        let matcher = Matcher::new(Some(Dialect::Postgresql), &same);
+        let old = table("t", &[("id", Integer), ("a", Text), ("b", Text)]);
+        let new = table("t", &[("id", Integer), ("c", Text), ("d", Text)]);
+        let outcomes = matcher.decide_columns(matcher.column_candidates(&old, &new));
+        assert_eq!(not_guessed(&outcomes), vec![NotGuessed::Ambiguous]);
+
+        let old = table("t", &[("id", Integer), ("legacy", Text), ("x", Integer)]);
+        let new = table("t", &[("id", Integer), ("x", Integer), ("fresh", Text)]);
+        let outcomes = matcher.decide_columns(matcher.column_candidates(&old, &new));
+        assert_eq!(not_guessed(&outcomes), vec![NotGuessed::Weak]);
+
+        let new = table("t", &[("id", Integer), ("fresh", Text), ("x", Integer)]);
+        let outcomes = matcher.decide_columns(matcher.column_candidates(&old, &new));
+        assert_eq!(renames(&outcomes), vec![(1, 1)]);
+    }
+
+    #[test]
+    fn a_widened_column_can_be_renamed_and_a_lossy_one_cannot() {
+        let matcher = Matcher::new(Some(Dialect::Postgresql), &same);
+        let old = table(
+            "t",
+            &[
+                ("id", Integer),
+                ("name", ColumnType::Varchar { length: Some(50) }),
+            ],
+        );
+        let wider = table(
+            "t",
+            &[
+                ("id", Integer),
+                ("full_name", ColumnType::Varchar { length: Some(100) }),
+            ],
+        );
+        let outcomes = matcher.decide_columns(matcher.column_candidates(&old, &wider));
+        assert_eq!(renames(&outcomes), vec![(1, 1)]);
+        let narrower = table("t", &[("id", Integer), ("full_name", Integer)]);
+        assert!(matcher.column_candidates(&old, &narrower).is_empty());
+    }
+
+    struct Answers(Vec<String>);
+
+    impl RenameDecider for Answers {
+        fn confirm(&mut self, question: &str) -> bool {
+            self.0.push(question.to_string());
+            question.ends_with("new1?")
+        }
+    }
+
+    #[test]
+    fn asked_each_candidate_is_put_best_first_and_a_yes_settles_both_sides() {
+        let candidate = |created, score| Candidate {
+            dropped: 0,
+            created,
+            score,
+            evidence: Evidence::Weak,
+            why: String::new(),
+        };
+        let mut answers = Answers(Vec::new());
+        let outcomes = ask(
+            vec![candidate(0, 0.9), candidate(1, 0.8)],
+            &mut answers,
+            &|c: &Candidate| (format!("old{}", c.dropped), format!("new{}", c.created)),
+        );
+        assert_eq!(
+            answers.0,
+            vec![
+                "Did you rename old0 to new0?",
+                "Did you rename old0 to new1?"
+            ]
+        );
+        assert_eq!(renames(&outcomes), vec![(0, 1)]);
+    }
+}
