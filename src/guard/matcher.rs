@@ -184,7 +184,7 @@ impl<'a> Matcher<'a> {
     fn type_fit(&self, from: &ColumnType, to: &ColumnType) -> TypeFit {
         if (self.same_type)(from, to) || equivalent(from, to) {
             TypeFit::Same
-        } else if lossy_change(from, to, self.dialect).is_none() {
+        } else if family(from) == family(to) && lossy_change(from, to, self.dialect).is_none() {
             TypeFit::Widened
         } else {
             TypeFit::Retyped
@@ -534,6 +534,31 @@ fn groups(candidates: Vec<Candidate>) -> Vec<Vec<Candidate>> {
         groups.insert(at.min(groups.len()), merged);
     }
     groups
+}
+
+/// What kind of value a type holds. A widening keeps the kind (`integer` to `bigint`,
+/// `varchar(50)` to `text`); `integer` to `text` loses nothing either, but a column that
+/// changed kind is not recognisably the same column.
+fn family(type_: &ColumnType) -> String {
+    match type_ {
+        ColumnType::Sql(sql) => match ColumnType::from_postgres_spelling(sql) {
+            ColumnType::Sql(sql) => sql
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase(),
+            known => family(&known),
+        },
+        ColumnType::SmallInt | ColumnType::Integer | ColumnType::BigInt => "integer".to_string(),
+        ColumnType::Real | ColumnType::Double => "float".to_string(),
+        ColumnType::Text | ColumnType::Varchar { .. } => "text".to_string(),
+        ColumnType::Json | ColumnType::Jsonb => "json".to_string(),
+        ColumnType::Numeric { .. } => "numeric".to_string(),
+        ColumnType::Timestamp { .. } => "timestamp".to_string(),
+        ColumnType::Enum { name, .. } => format!("enum {name}"),
+        ColumnType::Array(element) => format!("{}[]", family(element)),
+        other => other.to_string(),
+    }
 }
 
 /// The name of the column before `index`; None for the first.
