@@ -27,6 +27,7 @@ pub use column::{Column, ColumnForeignKey, ColumnType, Identity};
 pub use constraint::{
     ConstraintKind, ForeignKeyMatch, Initially, ReferentialAction, TableConstraint,
 };
+use fragment::FragmentError;
 
 /// One operation of a revision, tagged by `op` with Alembic's function name.
 ///
@@ -560,7 +561,57 @@ impl<'de> Deserialize<'de> for ScalarValue {
     }
 }
 
+/// Why an operation read from a revision file cannot run, found as the file is loaded, before
+/// any database work.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidOperation {
+    /// An SQL fragment that is not one expression or type: it could end the statement it is
+    /// pasted into.
+    #[error(transparent)]
+    Fragment(#[from] FragmentError),
+    /// A name the operation cannot do without, by its key, is empty.
+    #[error("`{0}` is empty; write the name it stands for")]
+    EmptyName(&'static str),
+}
+
 impl Operation {
+    /// What the file format cannot check: no name a rename needs is empty, and every SQL
+    /// fragment is one expression or type (`fragment`).
+    pub fn check(&self) -> Result<(), InvalidOperation> {
+        if let Some(key) = self.empty_name() {
+            return Err(InvalidOperation::EmptyName(key));
+        }
+        Ok(fragment::check_fragments(self)?)
+    }
+
+    /// The key of the first name a rename needs that is empty.
+    fn empty_name(&self) -> Option<&'static str> {
+        let names: Vec<(&'static str, &str)> = match self {
+            Operation::RenameTable(op) => vec![
+                ("old_table_name", &op.old_table_name),
+                ("new_table_name", &op.new_table_name),
+            ],
+            Operation::RenameIndex(op) => vec![
+                ("old_index_name", &op.old_index_name),
+                ("new_index_name", &op.new_index_name),
+            ],
+            Operation::RenameConstraint(op) => vec![
+                ("table_name", &op.table_name),
+                ("old_constraint_name", &op.old_constraint_name),
+                ("new_constraint_name", &op.new_constraint_name),
+            ],
+            Operation::RenameSequence(op) => vec![
+                ("old_sequence_name", &op.old_sequence_name),
+                ("new_sequence_name", &op.new_sequence_name),
+            ],
+            _ => Vec::new(),
+        };
+        names
+            .into_iter()
+            .find(|(_, name)| name.is_empty())
+            .map(|(key, _)| key)
+    }
+
     /// Alembic's name for the operation, as written after `op =`.
     pub fn name(&self) -> &'static str {
         match self {

@@ -329,6 +329,7 @@ upgrade:
             "rename_sequence user_profiles_id_seq -> member_profiles_id_seq",
         ]
     );
+    assert!(operations.iter().all(|op| op.check().is_ok()));
 }
 
 #[test]
@@ -353,6 +354,43 @@ fn a_rename_needs_every_name_and_knows_its_keys() {
     ] {
         let error = from_toml(&format!("[[upgrade]]\n{toml_text}\n")).unwrap_err();
         assert!(error.contains(message), "{toml_text}\n{error}");
+    }
+}
+
+#[test]
+fn an_empty_name_in_a_rename_is_refused_naming_its_key() {
+    for (toml_text, key) in [
+        (
+            "op = \"rename_table\"\nold_table_name = \"a\"\nnew_table_name = \"\"",
+            "new_table_name",
+        ),
+        (
+            "op = \"rename_index\"\nold_index_name = \"\"\nnew_index_name = \"b\"",
+            "old_index_name",
+        ),
+        (
+            "op = \"rename_constraint\"\ntable_name = \"\"\nold_constraint_name = \"a\"\nnew_constraint_name = \"b\"",
+            "table_name",
+        ),
+        (
+            "op = \"rename_constraint\"\ntable_name = \"t\"\nold_constraint_name = \"a\"\nnew_constraint_name = \"\"",
+            "new_constraint_name",
+        ),
+        (
+            "op = \"rename_sequence\"\nold_sequence_name = \"a\"\nnew_sequence_name = \"\"",
+            "new_sequence_name",
+        ),
+    ] {
+        let op = one_toml(&format!("[[upgrade]]\n{toml_text}\n"));
+        assert_eq!(
+            op.check(),
+            Err(InvalidOperation::EmptyName(key)),
+            "{toml_text}"
+        );
+        assert_eq!(
+            InvalidOperation::EmptyName(key).to_string(),
+            format!("`{key}` is empty; write the name it stands for")
+        );
     }
 }
 
