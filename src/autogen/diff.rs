@@ -360,6 +360,7 @@ pub fn diff(
                     old_table_name: old.name.clone(),
                     new_table_name: new.name.clone(),
                     schema: old.schema.clone(),
+                    rename_dependents: false,
                 })],
                 None,
             );

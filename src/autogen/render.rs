@@ -108,6 +108,24 @@ pub fn operation(section: &str, op: &Operation) -> String {
             fields.text("old_table_name", &rename.old_table_name);
             fields.text("new_table_name", &rename.new_table_name);
             fields.opt_text("schema", &rename.schema);
+            fields.flag("rename_dependents", rename.rename_dependents);
+        }
+        Operation::RenameIndex(rename) => {
+            fields.text("old_index_name", &rename.old_index_name);
+            fields.text("new_index_name", &rename.new_index_name);
+            fields.opt_text("table_name", &rename.table_name);
+            fields.opt_text("schema", &rename.schema);
+        }
+        Operation::RenameConstraint(rename) => {
+            fields.text("table_name", &rename.table_name);
+            fields.text("old_constraint_name", &rename.old_constraint_name);
+            fields.text("new_constraint_name", &rename.new_constraint_name);
+            fields.opt_text("schema", &rename.schema);
+        }
+        Operation::RenameSequence(rename) => {
+            fields.text("old_sequence_name", &rename.old_sequence_name);
+            fields.text("new_sequence_name", &rename.new_sequence_name);
+            fields.opt_text("schema", &rename.schema);
         }
         Operation::AddColumn(add) => {
             fields.text("table_name", &add.table_name);

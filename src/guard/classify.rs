@@ -142,9 +142,12 @@ pub fn classify_in(op: &Operation, context: &Context) -> Vec<DataLoss> {
             }]
         }
         // Indexes, constraints and comments hold no rows; renames, creates and inserts keep
-        // every row there is.
+        // every row there is (a renamed sequence keeps its value).
         Operation::CreateTable(_)
         | Operation::RenameTable(_)
+        | Operation::RenameIndex(_)
+        | Operation::RenameConstraint(_)
+        | Operation::RenameSequence(_)
         | Operation::CreateIndex(_)
         | Operation::DropIndex(_)
         | Operation::CreateUniqueConstraint(_)

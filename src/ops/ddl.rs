@@ -6,6 +6,7 @@
 //! - `ALTER TABLE ... ADD` of a unique, check or primary-key constraint, and named check
 //!   constraints inside `CREATE TABLE`;
 //! - foreign keys with `MATCH`, `DEFERRABLE` or `INITIALLY`;
+//! - renaming an index, a constraint or a sequence;
 //! - index and constraint names: sea-query writes them between quotes without doubling a quote
 //!   inside them, so a name like `ix"; DROP TABLE x; --` would end the identifier early. It also
 //!   panics on a schema-qualified index on SQLite. So every constraint clause, `CREATE INDEX`,
@@ -328,6 +329,38 @@ pub(super) fn drop_index(dialect: Dialect, op: &DropIndex) -> String {
     }
     sql.push_str(&qualified(dialect, op.schema.as_deref(), &op.index_name));
     sql
+}
+
+/// `ALTER INDEX "old" RENAME TO "new"`, `ALTER SEQUENCE ...`: a schema object renamed in
+/// its schema (PostgreSQL). `kind` is the SQL keyword.
+pub(super) fn rename_relation(
+    dialect: Dialect,
+    kind: &str,
+    schema: Option<&str>,
+    old: &str,
+    new: &str,
+) -> String {
+    format!(
+        "ALTER {kind} {} RENAME TO {}",
+        qualified(dialect, schema, old),
+        ident(dialect, new)
+    )
+}
+
+/// `ALTER TABLE t RENAME CONSTRAINT "old" TO "new"` (PostgreSQL).
+pub(super) fn rename_constraint(
+    dialect: Dialect,
+    schema: Option<&str>,
+    table: &str,
+    old: &str,
+    new: &str,
+) -> String {
+    format!(
+        "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+        qualified(dialect, schema, table),
+        ident(dialect, old),
+        ident(dialect, new)
+    )
 }
 
 /// Prefixes every line of `text` with `-- `, so that no line of it can leave the comment,

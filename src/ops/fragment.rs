@@ -93,6 +93,9 @@ pub fn check_fragments(op: &Operation) -> Result<(), FragmentError> {
             check("condition", None, FragmentKind::Expression, &op.condition)
         }
         Operation::RenameTable(_)
+        | Operation::RenameIndex(_)
+        | Operation::RenameConstraint(_)
+        | Operation::RenameSequence(_)
         | Operation::CreateUniqueConstraint(_)
         | Operation::CreateForeignKey(_)
         | Operation::CreatePrimaryKey(_)

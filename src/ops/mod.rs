@@ -7,6 +7,7 @@
 mod column;
 mod constraint;
 mod ddl;
+mod dependents;
 pub mod fragment;
 pub mod reverse;
 pub mod sql;
@@ -26,6 +27,7 @@ pub use column::{Column, ColumnForeignKey, ColumnType, Identity};
 pub use constraint::{
     ConstraintKind, ForeignKeyMatch, Initially, ReferentialAction, TableConstraint,
 };
+use fragment::FragmentError;
 
 /// One operation of a revision, tagged by `op` with Alembic's function name.
 ///
@@ -37,6 +39,9 @@ pub enum Operation {
     CreateTable(CreateTable),
     DropTable(DropTable),
     RenameTable(RenameTable),
+    RenameIndex(RenameIndex),
+    RenameConstraint(RenameConstraint),
+    RenameSequence(RenameSequence),
     AddColumn(AddColumn),
     DropColumn(DropColumn),
     AlterColumn(AlterColumn),
@@ -88,6 +93,43 @@ pub struct DropTable {
 pub struct RenameTable {
     pub old_table_name: String,
     pub new_table_name: String,
+    pub schema: Option<String>,
+    /// rmig's own key, not Alembic's: on PostgreSQL, also rename the constraints, indexes and
+    /// owned sequences still named after the old table by PostgreSQL's and Alembic's default
+    /// naming (`user_profiles_pkey`, `ix_user_profiles_karma`, `user_profiles_id_seq`, ...).
+    #[serde(default)]
+    pub rename_dependents: bool,
+}
+
+/// `rename_index`: rmig's own operation (Alembic renames an index only through `execute`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameIndex {
+    pub old_index_name: String,
+    pub new_index_name: String,
+    /// The index's table, for messages: PostgreSQL finds an index by its name alone.
+    pub table_name: Option<String>,
+    pub schema: Option<String>,
+}
+
+/// `rename_constraint`: rmig's own operation. On PostgreSQL, renaming a primary key, unique
+/// or exclusion constraint renames its index too.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameConstraint {
+    pub table_name: String,
+    pub old_constraint_name: String,
+    pub new_constraint_name: String,
+    pub schema: Option<String>,
+}
+
+/// `rename_sequence`: rmig's own operation. A column default or identity that uses the
+/// sequence follows it, since it holds the sequence's oid rather than its name.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameSequence {
+    pub old_sequence_name: String,
+    pub new_sequence_name: String,
     pub schema: Option<String>,
 }
 
@@ -519,13 +561,66 @@ impl<'de> Deserialize<'de> for ScalarValue {
     }
 }
 
+/// Why an operation read from a revision file cannot run, found as the file is loaded, before
+/// any database work.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvalidOperation {
+    /// An SQL fragment that is not one expression or type: it could end the statement it is
+    /// pasted into.
+    #[error(transparent)]
+    Fragment(#[from] FragmentError),
+    /// A name the operation cannot do without, by its key, is empty.
+    #[error("`{0}` is empty; write the name it stands for")]
+    EmptyName(&'static str),
+}
+
 impl Operation {
+    /// What the file format cannot check: no name a rename needs is empty, and every SQL
+    /// fragment is one expression or type (`fragment`).
+    pub fn check(&self) -> Result<(), InvalidOperation> {
+        if let Some(key) = self.empty_name() {
+            return Err(InvalidOperation::EmptyName(key));
+        }
+        Ok(fragment::check_fragments(self)?)
+    }
+
+    /// The key of the first name a rename needs that is empty.
+    fn empty_name(&self) -> Option<&'static str> {
+        let names: Vec<(&'static str, &str)> = match self {
+            Operation::RenameTable(op) => vec![
+                ("old_table_name", &op.old_table_name),
+                ("new_table_name", &op.new_table_name),
+            ],
+            Operation::RenameIndex(op) => vec![
+                ("old_index_name", &op.old_index_name),
+                ("new_index_name", &op.new_index_name),
+            ],
+            Operation::RenameConstraint(op) => vec![
+                ("table_name", &op.table_name),
+                ("old_constraint_name", &op.old_constraint_name),
+                ("new_constraint_name", &op.new_constraint_name),
+            ],
+            Operation::RenameSequence(op) => vec![
+                ("old_sequence_name", &op.old_sequence_name),
+                ("new_sequence_name", &op.new_sequence_name),
+            ],
+            _ => Vec::new(),
+        };
+        names
+            .into_iter()
+            .find(|(_, name)| name.is_empty())
+            .map(|(key, _)| key)
+    }
+
     /// Alembic's name for the operation, as written after `op =`.
     pub fn name(&self) -> &'static str {
         match self {
             Operation::CreateTable(_) => "create_table",
             Operation::DropTable(_) => "drop_table",
             Operation::RenameTable(_) => "rename_table",
+            Operation::RenameIndex(_) => "rename_index",
+            Operation::RenameConstraint(_) => "rename_constraint",
+            Operation::RenameSequence(_) => "rename_sequence",
             Operation::AddColumn(_) => "add_column",
             Operation::DropColumn(_) => "drop_column",
             Operation::AlterColumn(_) => "alter_column",
@@ -560,9 +655,38 @@ impl Operation {
                 table_name, schema, ..
             }) => format!("{name} {}", qualified(schema, table_name)),
             Operation::RenameTable(op) => format!(
-                "{name} {} -> {}",
+                "{name} {} -> {}{}",
                 qualified(&op.schema, &op.old_table_name),
-                op.new_table_name
+                op.new_table_name,
+                if op.rename_dependents {
+                    " with its dependents"
+                } else {
+                    ""
+                }
+            ),
+            Operation::RenameIndex(op) => match &op.table_name {
+                Some(table) => format!(
+                    "{name} {} -> {} on {}",
+                    op.old_index_name,
+                    op.new_index_name,
+                    qualified(&op.schema, table)
+                ),
+                None => format!(
+                    "{name} {} -> {}",
+                    qualified(&op.schema, &op.old_index_name),
+                    op.new_index_name
+                ),
+            },
+            Operation::RenameConstraint(op) => format!(
+                "{name} {} -> {} on {}",
+                op.old_constraint_name,
+                op.new_constraint_name,
+                qualified(&op.schema, &op.table_name)
+            ),
+            Operation::RenameSequence(op) => format!(
+                "{name} {} -> {}",
+                qualified(&op.schema, &op.old_sequence_name),
+                op.new_sequence_name
             ),
             Operation::AddColumn(op) => format!(
                 "{name} {}.{}",

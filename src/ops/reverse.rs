@@ -13,8 +13,8 @@ mod tests;
 
 use super::{
     AddColumn, AlterColumn, ConstraintKind, CreateIndex, CreateTable, CreateTableComment,
-    DropColumn, DropConstraint, DropIndex, DropTable, DropTableComment, Operation, RenameTable,
-    TextChange,
+    DropColumn, DropConstraint, DropIndex, DropTable, DropTableComment, Operation,
+    RenameConstraint, RenameIndex, RenameSequence, RenameTable, TextChange,
 };
 
 /// An upgrade operation whose reverse cannot be derived.
@@ -70,9 +70,29 @@ pub fn reverse(op: &Operation) -> Result<Operation, String> {
                 comment: None,
             })
         }
+        // Each rename goes back under the old name; a table's dependents, renamed with it,
+        // are renamed back with it.
         Operation::RenameTable(rename) => Operation::RenameTable(RenameTable {
             old_table_name: rename.new_table_name.clone(),
             new_table_name: rename.old_table_name.clone(),
+            schema: rename.schema.clone(),
+            rename_dependents: rename.rename_dependents,
+        }),
+        Operation::RenameIndex(rename) => Operation::RenameIndex(RenameIndex {
+            old_index_name: rename.new_index_name.clone(),
+            new_index_name: rename.old_index_name.clone(),
+            table_name: rename.table_name.clone(),
+            schema: rename.schema.clone(),
+        }),
+        Operation::RenameConstraint(rename) => Operation::RenameConstraint(RenameConstraint {
+            table_name: rename.table_name.clone(),
+            old_constraint_name: rename.new_constraint_name.clone(),
+            new_constraint_name: rename.old_constraint_name.clone(),
+            schema: rename.schema.clone(),
+        }),
+        Operation::RenameSequence(rename) => Operation::RenameSequence(RenameSequence {
+            old_sequence_name: rename.new_sequence_name.clone(),
+            new_sequence_name: rename.old_sequence_name.clone(),
             schema: rename.schema.clone(),
         }),
         Operation::AddColumn(add) => Operation::DropColumn(DropColumn {

@@ -24,11 +24,11 @@ use sea_query::{
 
 use crate::dialect::Dialect;
 
-use super::ddl;
+use super::{ddl, dependents};
 use super::{
     AddColumn, AlterColumn, BulkInsert, Column, ColumnType, ConstraintKind, CreateTable,
-    DropColumn, DropConstraint, DropTable, Execute, Operation, ScalarValue, TableConstraint,
-    TextChange,
+    DropColumn, DropConstraint, DropTable, Execute, Operation, RenameTable, ScalarValue,
+    TableConstraint, TextChange,
 };
 
 /// One statement an operation runs.
@@ -100,14 +100,45 @@ fn render_op(op: &Operation, dialect: Dialect) -> Result<Vec<Statement>, String>
     Ok(match op {
         Operation::CreateTable(op) => create_table(op, dialect)?,
         Operation::DropTable(op) => drop_table(op, dialect),
-        Operation::RenameTable(op) => {
-            let rename = Table::rename()
-                .table(
-                    table_ref(&op.schema, &op.old_table_name),
-                    Alias::new(&op.new_table_name),
-                )
-                .to_owned();
-            vec![Statement::Sql(build(&rename, dialect))]
+        Operation::RenameTable(op) => rename_table(op, dialect)?,
+        Operation::RenameIndex(op) if pg => vec![Statement::Sql(ddl::rename_relation(
+            dialect,
+            "INDEX",
+            op.schema.as_deref(),
+            &op.old_index_name,
+            &op.new_index_name,
+        ))],
+        Operation::RenameConstraint(op) if pg => vec![Statement::Sql(ddl::rename_constraint(
+            dialect,
+            op.schema.as_deref(),
+            &op.table_name,
+            &op.old_constraint_name,
+            &op.new_constraint_name,
+        ))],
+        Operation::RenameSequence(op) if pg => vec![Statement::Sql(ddl::rename_relation(
+            dialect,
+            "SEQUENCE",
+            op.schema.as_deref(),
+            &op.old_sequence_name,
+            &op.new_sequence_name,
+        ))],
+        Operation::RenameIndex(_) => {
+            return Err(
+                "SQLite cannot rename an index; drop it and create it under the new name (drop_index, then create_index)"
+                    .to_string(),
+            )
+        }
+        Operation::RenameConstraint(_) => {
+            return Err(
+                "SQLite cannot rename a constraint; drop it and create it under the new name (drop_constraint, then the matching create_* operation)"
+                    .to_string(),
+            )
+        }
+        Operation::RenameSequence(_) => {
+            return Err(
+                "SQLite has no sequences to rename; leave this operation out of revisions that run on SQLite"
+                    .to_string(),
+            )
         }
         Operation::AddColumn(op) => add_column(op, dialect)?,
         Operation::DropColumn(op) => drop_column(op, dialect),
@@ -559,6 +590,32 @@ fn create_table(op: &CreateTable, dialect: Dialect) -> Result<Vec<Statement>, St
                 )));
             }
         }
+    }
+    Ok(statements)
+}
+
+/// `ALTER TABLE ... RENAME TO`, then with `rename_dependents` (PostgreSQL) the `DO` block
+/// that renames what is named after the old table.
+fn rename_table(op: &RenameTable, dialect: Dialect) -> Result<Vec<Statement>, String> {
+    if op.rename_dependents && dialect == Dialect::Sqlite {
+        return Err(
+            "SQLite cannot rename indexes or constraints (it renames its automatic indexes itself); remove `rename_dependents`"
+                .to_string(),
+        );
+    }
+    let rename = Table::rename()
+        .table(
+            table_ref(&op.schema, &op.old_table_name),
+            Alias::new(&op.new_table_name),
+        )
+        .to_owned();
+    let mut statements = vec![Statement::Sql(build(&rename, dialect))];
+    if op.rename_dependents {
+        statements.push(Statement::Sql(dependents::rename_dependents(
+            op.schema.as_deref(),
+            &op.old_table_name,
+            &op.new_table_name,
+        )));
     }
     Ok(statements)
 }

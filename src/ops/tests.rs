@@ -206,6 +206,7 @@ new_table_name = "member_profiles"
             old_table_name: "user_profiles".into(),
             new_table_name: "member_profiles".into(),
             schema: None,
+            rename_dependents: false,
         })
     );
     assert_eq!(operation.name(), "rename_table");
@@ -213,6 +214,184 @@ new_table_name = "member_profiles"
         operation.describe(),
         "rename_table user_profiles -> member_profiles"
     );
+}
+
+#[test]
+fn rename_table_with_its_dependents() {
+    let operation = one_toml(
+        r#"
+[[upgrade]]
+op = "rename_table"
+old_table_name = "user_profiles"
+new_table_name = "member_profiles"
+schema = "app"
+rename_dependents = true
+"#,
+    );
+    assert_eq!(
+        operation,
+        Operation::RenameTable(RenameTable {
+            old_table_name: "user_profiles".into(),
+            new_table_name: "member_profiles".into(),
+            schema: Some("app".into()),
+            rename_dependents: true,
+        })
+    );
+    assert_eq!(
+        operation.describe(),
+        "rename_table app.user_profiles -> member_profiles with its dependents"
+    );
+}
+
+#[test]
+fn rename_index_constraint_and_sequence() {
+    let toml_text = r#"
+[[upgrade]]
+op = "rename_index"
+old_index_name = "ix_user_profiles_karma"
+new_index_name = "ix_member_profiles_karma"
+table_name = "member_profiles"
+
+[[upgrade]]
+op = "rename_index"
+old_index_name = "user_profiles_karma_idx"
+new_index_name = "member_profiles_karma_idx"
+schema = "app"
+
+[[upgrade]]
+op = "rename_constraint"
+table_name = "member_profiles"
+old_constraint_name = "user_profiles_user_id_fkey"
+new_constraint_name = "member_profiles_user_id_fkey"
+schema = "app"
+
+[[upgrade]]
+op = "rename_sequence"
+old_sequence_name = "user_profiles_id_seq"
+new_sequence_name = "member_profiles_id_seq"
+"#;
+    let yaml_text = r#"
+upgrade:
+  - op: rename_index
+    old_index_name: ix_user_profiles_karma
+    new_index_name: ix_member_profiles_karma
+    table_name: member_profiles
+  - op: rename_index
+    old_index_name: user_profiles_karma_idx
+    new_index_name: member_profiles_karma_idx
+    schema: app
+  - op: rename_constraint
+    table_name: member_profiles
+    old_constraint_name: user_profiles_user_id_fkey
+    new_constraint_name: member_profiles_user_id_fkey
+    schema: app
+  - op: rename_sequence
+    old_sequence_name: user_profiles_id_seq
+    new_sequence_name: member_profiles_id_seq
+"#;
+    let operations = from_toml(toml_text).unwrap();
+    assert_eq!(from_yaml(yaml_text).unwrap(), operations);
+    assert_eq!(
+        operations,
+        [
+            Operation::RenameIndex(RenameIndex {
+                old_index_name: "ix_user_profiles_karma".into(),
+                new_index_name: "ix_member_profiles_karma".into(),
+                table_name: Some("member_profiles".into()),
+                schema: None,
+            }),
+            Operation::RenameIndex(RenameIndex {
+                old_index_name: "user_profiles_karma_idx".into(),
+                new_index_name: "member_profiles_karma_idx".into(),
+                table_name: None,
+                schema: Some("app".into()),
+            }),
+            Operation::RenameConstraint(RenameConstraint {
+                table_name: "member_profiles".into(),
+                old_constraint_name: "user_profiles_user_id_fkey".into(),
+                new_constraint_name: "member_profiles_user_id_fkey".into(),
+                schema: Some("app".into()),
+            }),
+            Operation::RenameSequence(RenameSequence {
+                old_sequence_name: "user_profiles_id_seq".into(),
+                new_sequence_name: "member_profiles_id_seq".into(),
+                schema: None,
+            }),
+        ]
+    );
+    let described: Vec<String> = operations.iter().map(Operation::describe).collect();
+    assert_eq!(
+        described,
+        [
+            "rename_index ix_user_profiles_karma -> ix_member_profiles_karma on member_profiles",
+            "rename_index app.user_profiles_karma_idx -> member_profiles_karma_idx",
+            "rename_constraint user_profiles_user_id_fkey -> member_profiles_user_id_fkey on app.member_profiles",
+            "rename_sequence user_profiles_id_seq -> member_profiles_id_seq",
+        ]
+    );
+    assert!(operations.iter().all(|op| op.check().is_ok()));
+}
+
+#[test]
+fn a_rename_needs_every_name_and_knows_its_keys() {
+    for (toml_text, message) in [
+        (
+            "op = \"rename_index\"\nold_index_name = \"ix_a\"",
+            "missing field `new_index_name`",
+        ),
+        (
+            "op = \"rename_constraint\"\nold_constraint_name = \"a\"\nnew_constraint_name = \"b\"",
+            "missing field `table_name`",
+        ),
+        (
+            "op = \"rename_sequence\"\nold_sequence_name = \"a\"\nnew_sequence_name = \"b\"\ntable_name = \"t\"",
+            "unknown field `table_name`",
+        ),
+        (
+            "op = \"rename_table\"\nold_table_name = \"a\"\nnew_table_name = \"b\"\nrename_dependents = \"yes\"",
+            "invalid type: string \"yes\", expected a boolean",
+        ),
+    ] {
+        let error = from_toml(&format!("[[upgrade]]\n{toml_text}\n")).unwrap_err();
+        assert!(error.contains(message), "{toml_text}\n{error}");
+    }
+}
+
+#[test]
+fn an_empty_name_in_a_rename_is_refused_naming_its_key() {
+    for (toml_text, key) in [
+        (
+            "op = \"rename_table\"\nold_table_name = \"a\"\nnew_table_name = \"\"",
+            "new_table_name",
+        ),
+        (
+            "op = \"rename_index\"\nold_index_name = \"\"\nnew_index_name = \"b\"",
+            "old_index_name",
+        ),
+        (
+            "op = \"rename_constraint\"\ntable_name = \"\"\nold_constraint_name = \"a\"\nnew_constraint_name = \"b\"",
+            "table_name",
+        ),
+        (
+            "op = \"rename_constraint\"\ntable_name = \"t\"\nold_constraint_name = \"a\"\nnew_constraint_name = \"\"",
+            "new_constraint_name",
+        ),
+        (
+            "op = \"rename_sequence\"\nold_sequence_name = \"a\"\nnew_sequence_name = \"\"",
+            "new_sequence_name",
+        ),
+    ] {
+        let op = one_toml(&format!("[[upgrade]]\n{toml_text}\n"));
+        assert_eq!(
+            op.check(),
+            Err(InvalidOperation::EmptyName(key)),
+            "{toml_text}"
+        );
+        assert_eq!(
+            InvalidOperation::EmptyName(key).to_string(),
+            format!("`{key}` is empty; write the name it stands for")
+        );
+    }
 }
 
 #[test]
@@ -815,6 +994,7 @@ upgrade:
             old_table_name: "user_profiles".into(),
             new_table_name: "member_profiles".into(),
             schema: None,
+            rename_dependents: false,
         })
     );
 

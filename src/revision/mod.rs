@@ -23,9 +23,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use self::cache::{FileStamp, FolderCache, Fresh, Recorded};
-use crate::ops::fragment::{check_fragments, FragmentError};
 use crate::ops::reverse::{derive_downgrade, IrreversibleOperation};
-use crate::ops::Operation;
+use crate::ops::{InvalidOperation, Operation};
 
 /// File endings rmig reads as revisions, in the order their format is tried.
 pub const REVISION_EXTENSIONS: [&str; 3] = ["toml", "yaml", "yml"];
@@ -146,10 +145,11 @@ pub enum RevisionFileError {
         second: PathBuf,
         line: Option<usize>,
     },
-    /// An SQL fragment of a typed operation (`server_default`, a check's `condition`, ...)
-    /// that is not one expression or type: it could end the statement it is pasted into.
+    /// An operation that cannot run as written: an SQL fragment (`server_default`, a check's
+    /// `condition`, ...) that is not one expression or type, which could end the statement it
+    /// is pasted into, or an empty name.
     #[error("{}: revision {id}, {}operation {index} ({op}): {source}", path.display(), if *downgrade { "downgrade " } else { "" })]
-    SqlFragment {
+    InvalidOperation {
         path: PathBuf,
         id: String,
         /// Whether the operation is in the `downgrade` list rather than `upgrade`.
@@ -157,7 +157,7 @@ pub enum RevisionFileError {
         /// 1-based, as run-time errors count operations.
         index: usize,
         op: String,
-        source: Box<FragmentError>,
+        source: Box<InvalidOperation>,
     },
     /// No `downgrade` is written and the upgrade cannot be reversed (the README, "The file format").
     #[error("{}: revision '{id}' has no `downgrade` and rmig cannot derive one: {source}; write its `downgrade` list", path.display())]
@@ -685,21 +685,23 @@ fn parse_revision_with_checksum(
             "a revision cannot depend on itself",
         ));
     }
-    // Fragments are checked here, before any database work: rendering pastes them into SQL.
+    // Operations are checked here, before any database work: rendering pastes fragments into
+    // SQL, and an empty name would only fail in the database.
     let lists = [
         (false, Some(&document.upgrade)),
         (true, document.downgrade.as_ref()),
     ];
     for (downgrade, ops) in lists {
         for (index, op) in ops.into_iter().flatten().enumerate() {
-            check_fragments(op).map_err(|source| RevisionFileError::SqlFragment {
-                path: path.to_path_buf(),
-                id: document.revision.clone(),
-                downgrade,
-                index: index + 1,
-                op: op.describe(),
-                source: Box::new(source),
-            })?;
+            op.check()
+                .map_err(|source| RevisionFileError::InvalidOperation {
+                    path: path.to_path_buf(),
+                    id: document.revision.clone(),
+                    downgrade,
+                    index: index + 1,
+                    op: op.describe(),
+                    source: Box::new(source),
+                })?;
         }
     }
     // A revision without `downgrade` is downgraded by reversing its upgrade; one that cannot

@@ -96,10 +96,82 @@ schema = "app"
             old_table_name: "member_profiles".into(),
             new_table_name: "user_profiles".into(),
             schema: Some("app".into()),
+            rename_dependents: false,
         })]
     );
     assert_eq!(again, derive_downgrade(&downgrade).unwrap());
     assert_eq!(derive_downgrade(&again).unwrap(), downgrade);
+}
+
+#[test]
+fn rename_table_with_its_dependents_renames_them_back() {
+    let text = r#"
+[[upgrade]]
+op = "rename_table"
+old_table_name = "user_profiles"
+new_table_name = "member_profiles"
+rename_dependents = true
+"#;
+    let (downgrade, again) = round_trip(text);
+    assert_eq!(
+        downgrade,
+        vec![Operation::RenameTable(RenameTable {
+            old_table_name: "member_profiles".into(),
+            new_table_name: "user_profiles".into(),
+            schema: None,
+            rename_dependents: true,
+        })]
+    );
+    assert_eq!(again, ops(text));
+}
+
+#[test]
+fn index_constraint_and_sequence_renames_rename_back() {
+    let text = r#"
+[[upgrade]]
+op = "rename_index"
+old_index_name = "ix_user_profiles_karma"
+new_index_name = "ix_member_profiles_karma"
+table_name = "member_profiles"
+schema = "app"
+
+[[upgrade]]
+op = "rename_constraint"
+table_name = "member_profiles"
+old_constraint_name = "user_profiles_pkey"
+new_constraint_name = "member_profiles_pkey"
+schema = "app"
+
+[[upgrade]]
+op = "rename_sequence"
+old_sequence_name = "user_profiles_id_seq"
+new_sequence_name = "member_profiles_id_seq"
+schema = "app"
+"#;
+    let (downgrade, again) = round_trip(text);
+    assert_eq!(
+        downgrade,
+        vec![
+            Operation::RenameSequence(RenameSequence {
+                old_sequence_name: "member_profiles_id_seq".into(),
+                new_sequence_name: "user_profiles_id_seq".into(),
+                schema: Some("app".into()),
+            }),
+            Operation::RenameConstraint(RenameConstraint {
+                table_name: "member_profiles".into(),
+                old_constraint_name: "member_profiles_pkey".into(),
+                new_constraint_name: "user_profiles_pkey".into(),
+                schema: Some("app".into()),
+            }),
+            Operation::RenameIndex(RenameIndex {
+                old_index_name: "ix_member_profiles_karma".into(),
+                new_index_name: "ix_user_profiles_karma".into(),
+                table_name: Some("member_profiles".into()),
+                schema: Some("app".into()),
+            }),
+        ]
+    );
+    assert_eq!(again, ops(text));
 }
 
 #[test]
