@@ -21,7 +21,8 @@ use crate::ops::{
     AddColumn, AlterColumn, Column, ColumnType, ConstraintKind, CreateCheckConstraint,
     CreateForeignKey, CreateIndex, CreatePrimaryKey, CreateTable, CreateTableComment,
     CreateUniqueConstraint, DropColumn, DropConstraint, DropIndex, DropTable, DropTableComment,
-    Execute, Operation, RenameTable, TableConstraint, TextChange,
+    Execute, Operation, RenameConstraint, RenameIndex, RenameSequence, RenameTable,
+    TableConstraint, TextChange,
 };
 
 use super::model::{
@@ -119,6 +120,12 @@ pub enum Detected {
         dropped: Vec<String>,
         created: Vec<String>,
     },
+    /// A constraint, index or sequence renamed with its table or column.
+    RenamedDependent {
+        table: String,
+        from: String,
+        to: String,
+    },
     /// A lone rename candidate on weak evidence: written as a drop and a create, not guessed.
     PossibleRename {
         object: String,
@@ -196,6 +203,9 @@ impl std::fmt::Display for Detected {
                 dropped.join(", "),
                 created.join(", ")
             ),
+            Detected::RenamedDependent { table, from, to } => {
+                write!(f, "renamed {from} -> {to} on {table}, in step with the table")
+            }
             Detected::PossibleRename {
                 object,
                 from,
@@ -277,6 +287,7 @@ enum Phase {
     CreateEnums,
     RenameTables,
     RenameColumns,
+    RenameDependents,
     DropForeignKeys,
     DropIndexesAndConstraints,
     Ambiguities,
@@ -392,7 +403,10 @@ pub fn diff(
     let renamed = |table: &Table| rename_table_view(table, &table_renames, &column_renames);
 
     for (old, new, columns) in &pairs {
-        let view = renamed(old);
+        let mut view = renamed(old);
+        if dialect == Dialect::Postgresql {
+            differ.rename_dependents(old, &mut view, new, columns);
+        }
         differ.table_changes(&view, new, columns);
     }
     let dropped: Vec<Table> = pairing
@@ -674,6 +688,195 @@ impl Differ {
                 .filter(|&index| !new_used[index])
                 .map(|index| new.columns[index].column.name.clone())
                 .collect(),
+        }
+    }
+
+    /// PostgreSQL keeps the names of a table's constraints, indexes and sequences when the
+    /// table or its columns are renamed. Those that follow the default naming of the old names
+    /// (`user_profiles_pkey`, `user_profiles_id_seq`, `user_profiles_user_id_fkey`) are renamed
+    /// to the default naming of the new ones, unless the target names them otherwise; an index
+    /// or constraint the target names differently but defines the same is renamed to the
+    /// target's name rather than dropped and created. `view` is `old` under its new names, and
+    /// takes the dependents' new names too, so the comparison after this finds nothing left.
+    fn rename_dependents(
+        &mut self,
+        old: &Table,
+        view: &mut Table,
+        new: &Table,
+        columns: &ColumnPairing,
+    ) {
+        let renamed_column = |name: &str| {
+            columns
+                .pairs
+                .iter()
+                .find(|(from, _, _)| from == name)
+                .map_or(name.to_string(), |(_, to, _)| to.clone())
+        };
+        let follows = |name: &str, old_columns: &[String], suffix: &str| -> Option<String> {
+            let old_default = default_name(&old.name, old_columns, suffix);
+            let new_columns: Vec<String> = old_columns.iter().map(|c| renamed_column(c)).collect();
+            let new_default = default_name(&new.name, &new_columns, suffix);
+            (name == old_default && new_default != old_default && new_default.len() <= 63)
+                .then_some(new_default)
+        };
+        let table = new.display_name();
+        let schema = new.schema.clone();
+        let mut renames: Vec<(String, String, Operation)> = Vec::new();
+        let constraint =
+            |renames: &mut Vec<(String, String, Operation)>, from: &str, to: String| {
+                renames.push((
+                    from.to_string(),
+                    to.clone(),
+                    Operation::RenameConstraint(RenameConstraint {
+                        table_name: new.name.clone(),
+                        old_constraint_name: from.to_string(),
+                        new_constraint_name: to,
+                        schema: schema.clone(),
+                    }),
+                ));
+            };
+
+        if let (Some(before), Some(after)) = (&mut view.primary_key, &new.primary_key) {
+            if let Some(name) = &before.name {
+                let old_columns: Vec<String> = Vec::new();
+                let target = after
+                    .name
+                    .clone()
+                    .filter(|wanted| wanted != name && before.columns == after.columns)
+                    .or_else(|| {
+                        after
+                            .name
+                            .is_none()
+                            .then(|| follows(name, &old_columns, "pkey"))
+                            .flatten()
+                    });
+                if let Some(to) = target {
+                    constraint(&mut renames, name, to.clone());
+                    before.name = Some(to);
+                }
+            }
+        }
+        for before in &mut view.uniques {
+            let Some(name) = before.name.clone() else {
+                continue;
+            };
+            let old_columns = original_columns(old, &before.columns, &renamed_column);
+            let same: Vec<&Unique> = new
+                .uniques
+                .iter()
+                .filter(|after| same_columns(&before.columns, &after.columns))
+                .collect();
+            let target = match same.as_slice() {
+                [after] => match &after.name {
+                    Some(wanted) if wanted != &name => Some(wanted.clone()),
+                    Some(_) => None,
+                    None => follows(&name, &old_columns, "key"),
+                },
+                _ => None,
+            };
+            if let Some(to) = target {
+                constraint(&mut renames, &name, to.clone());
+                before.name = Some(to);
+            }
+        }
+        for before in &mut view.foreign_keys {
+            let Some(name) = before.name.clone() else {
+                continue;
+            };
+            let old_columns = original_columns(old, &before.columns, &renamed_column);
+            let same: Vec<&ForeignKey> = new
+                .foreign_keys
+                .iter()
+                .filter(|after| before.same_definition(after))
+                .collect();
+            let target = match same.as_slice() {
+                [after] => match &after.name {
+                    Some(wanted) if wanted != &name => Some(wanted.clone()),
+                    Some(_) => None,
+                    None => follows(&name, &old_columns, "fkey"),
+                },
+                _ => None,
+            };
+            if let Some(to) = target {
+                constraint(&mut renames, &name, to.clone());
+                before.name = Some(to);
+            }
+        }
+        for before in &mut view.checks {
+            let Some(name) = before.name.clone() else {
+                continue;
+            };
+            let unnamed_in_target = new.checks.iter().any(|after| {
+                after.name.is_none() && same_condition(&before.condition, &after.condition)
+            });
+            // A check's default name holds the one column it reads, if any, which the name
+            // alone does not tell: `<table>_check`, or `<table>_<column>_check`.
+            let target = unnamed_in_target
+                .then(|| {
+                    follows(&name, &[], "check").or_else(|| {
+                        old.columns.iter().find_map(|entry| {
+                            follows(&name, std::slice::from_ref(&entry.column.name), "check")
+                        })
+                    })
+                })
+                .flatten();
+            if let Some(to) = target {
+                constraint(&mut renames, &name, to.clone());
+                before.name = Some(to);
+            }
+        }
+        for before in &mut view.indexes {
+            if before.expression || new.indexes.iter().any(|after| after.name == before.name) {
+                continue;
+            }
+            let same: Vec<&Index> = new
+                .indexes
+                .iter()
+                .filter(|after| {
+                    same_index(before, after) && !view_has_index(&old.indexes, &after.name)
+                })
+                .collect();
+            if let [after] = same.as_slice() {
+                renames.push((
+                    before.name.clone(),
+                    after.name.clone(),
+                    Operation::RenameIndex(RenameIndex {
+                        old_index_name: before.name.clone(),
+                        new_index_name: after.name.clone(),
+                        table_name: Some(new.name.clone()),
+                        schema: schema.clone(),
+                    }),
+                ));
+                before.name = after.name.clone();
+            }
+        }
+        for sequence in &mut view.sequences {
+            let old_column =
+                original_columns(old, std::slice::from_ref(&sequence.column), &renamed_column);
+            if let Some(to) = follows(&sequence.name, &old_column, "seq") {
+                renames.push((
+                    sequence.name.clone(),
+                    to.clone(),
+                    Operation::RenameSequence(RenameSequence {
+                        old_sequence_name: sequence.name.clone(),
+                        new_sequence_name: to.clone(),
+                        schema: schema.clone(),
+                    }),
+                ));
+                sequence.name = to;
+            }
+        }
+        for (from, to, op) in renames {
+            self.push(
+                Phase::RenameDependents,
+                Detected::RenamedDependent {
+                    table: table.clone(),
+                    from,
+                    to,
+                },
+                vec![op],
+                None,
+            );
         }
     }
 
@@ -1515,6 +1718,37 @@ fn same_columns(a: &[String], b: &[String]) -> bool {
     a == b
 }
 
+/// PostgreSQL's default name for a table's constraint or sequence: `<table>_<columns>_<suffix>`.
+fn default_name(table: &str, columns: &[String], suffix: &str) -> String {
+    let mut parts = vec![table.to_string()];
+    parts.extend(columns.iter().cloned());
+    parts.push(suffix.to_string());
+    parts.join("_")
+}
+
+/// The names `columns` (new names) had before the revision's column renames.
+fn original_columns(
+    old: &Table,
+    columns: &[String],
+    renamed_column: &dyn Fn(&str) -> String,
+) -> Vec<String> {
+    columns
+        .iter()
+        .map(|name| {
+            old.columns
+                .iter()
+                .map(|entry| &entry.column.name)
+                .find(|original| &renamed_column(original) == name)
+                .cloned()
+                .unwrap_or_else(|| name.clone())
+        })
+        .collect()
+}
+
+fn view_has_index(indexes: &[Index], name: &str) -> bool {
+    indexes.iter().any(|index| index.name == name)
+}
+
 fn same_index(before: &Index, after: &Index) -> bool {
     before.columns == after.columns
         && before.unique == after.unique
@@ -1624,6 +1858,9 @@ fn rename_table_view(
     }
     for index in &mut view.indexes {
         rename_all(&mut index.columns, &own);
+    }
+    for sequence in &mut view.sequences {
+        sequence.column = rename(&own, &sequence.column);
     }
     for key in &mut view.foreign_keys {
         rename_all(&mut key.columns, &own);

@@ -44,6 +44,17 @@ pub struct Table {
     pub checks: Vec<Check>,
     pub foreign_keys: Vec<ForeignKey>,
     pub indexes: Vec<Index>,
+    /// The sequences feeding serial and identity columns, as reflected (PostgreSQL); a
+    /// target file never names them.
+    pub sequences: Vec<OwnedSequence>,
+}
+
+/// A sequence a column owns: a serial's or an identity's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnedSequence {
+    pub column: String,
+    /// In the table's schema.
+    pub name: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -124,6 +135,7 @@ impl Table {
             checks: Vec::new(),
             foreign_keys: Vec::new(),
             indexes: Vec::new(),
+            sequences: Vec::new(),
         }
     }
 

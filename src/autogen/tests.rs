@@ -712,3 +712,130 @@ fn the_terminal_decider_takes_only_yes() {
         );
     }
 }
+
+// --- renames with changes, and what is not guessed ---
+
+const PROFILES_WITH_KARMA: &str = r#"
+[[table]]
+name = "user_profiles"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "user_id", type = "integer", nullable = false },
+  { name = "karma", type = "integer" },
+  { name = "bio", type = "text" },
+]
+"#;
+
+#[test]
+fn a_renamed_table_with_a_renamed_column_is_both_renames() {
+    let target = PROFILES_WITH_KARMA
+        .replace("user_profiles", "member_profiles")
+        .replace("karma", "reputation");
+    for dialect in [PG, SQLITE] {
+        let found = diff(
+            &schema(PROFILES_WITH_KARMA),
+            &schema(&target),
+            dialect,
+            None,
+        );
+        assert_eq!(
+            names(&found.upgrade_ops()),
+            vec![
+                "rename_table user_profiles -> member_profiles",
+                "alter_column member_profiles.karma -> reputation"
+            ]
+        );
+        assert_eq!(
+            names(&found.downgrade_ops()),
+            vec![
+                "alter_column member_profiles.reputation -> karma",
+                "rename_table member_profiles -> user_profiles"
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_generic_shape_is_written_as_drop_and_create_with_the_candidate_in_a_comment() {
+    let old = schema("[[table]]\nname = \"tags\"\ncolumns = [ { name = \"id\", type = \"integer\", primary_key = true }, { name = \"name\", type = \"text\" } ]\n");
+    let new = schema("[[table]]\nname = \"colors\"\ncolumns = [ { name = \"id\", type = \"integer\", primary_key = true }, { name = \"name\", type = \"text\" } ]\n");
+    let found = diff(&old, &new, PG, None);
+    assert_eq!(
+        names(&found.upgrade_ops()),
+        vec!["drop_table tags", "create_table colors"]
+    );
+    let text = revision_toml(&draft(), &found);
+    assert!(text.contains("# WEAK EVIDENCE, NOT GUESSED"), "{text}");
+    assert!(text.contains("#   tags -> colors (same columns)"), "{text}");
+    assert!(found.changes.iter().any(|change| matches!(
+        &change.detected,
+        Detected::PossibleRename { from, to, .. } if from == "tags" && to == "colors"
+    )));
+}
+
+#[test]
+fn a_table_moved_to_another_schema_is_reported_not_written() {
+    let old = schema("[[table]]\nname = \"audit_log\"\ncolumns = [ { name = \"id\", type = \"integer\", primary_key = true }, { name = \"entry\", type = \"text\" } ]\n");
+    let new = schema("[[table]]\nname = \"audit_log\"\nschema = \"archive\"\ncolumns = [ { name = \"id\", type = \"integer\", primary_key = true }, { name = \"entry\", type = \"text\" } ]\n");
+    let found = diff(&old, &new, PG, None);
+    assert!(!found
+        .upgrade_ops()
+        .iter()
+        .any(|op| matches!(op, Operation::RenameTable(_))));
+    let text = revision_toml(&draft(), &found);
+    assert!(text.contains("# MOVED TABLE, NOT GUESSED"), "{text}");
+    assert!(text.contains("SET SCHEMA"), "{text}");
+}
+
+#[test]
+fn a_lone_column_of_the_same_type_elsewhere_is_not_guessed() {
+    let old = schema("[[table]]\nname = \"t\"\ncolumns = [ { name = \"id\", type = \"integer\", primary_key = true }, { name = \"legacy\", type = \"boolean\" }, { name = \"x\", type = \"integer\" } ]\n");
+    let new = schema("[[table]]\nname = \"t\"\ncolumns = [ { name = \"id\", type = \"integer\", primary_key = true }, { name = \"x\", type = \"integer\" }, { name = \"fresh\", type = \"boolean\" } ]\n");
+    let found = diff(&old, &new, PG, None);
+    assert_eq!(
+        names(&found.upgrade_ops()),
+        vec!["add_column t.fresh", "drop_column t.legacy"]
+    );
+    let text = revision_toml(&draft(), &found);
+    assert!(text.contains("#   t.legacy -> t.fresh"), "{text}");
+}
+
+#[test]
+fn postgres_dependents_named_after_the_old_names_follow_the_rename() {
+    let mut old = schema(&format!(
+        "{}indexes = [ {{ name = \"ix_user_profiles_karma\", columns = [\"karma\"] }} ]\nconstraints = [ {{ type = \"unique\", columns = [\"user_id\"] }} ]\n",
+        PROFILES_WITH_KARMA
+    ));
+    // As PostgreSQL reflects it: the default names of the old table.
+    let table = &mut old.tables[0];
+    table.primary_key.as_mut().unwrap().name = Some("user_profiles_pkey".into());
+    table.uniques[0].name = Some("user_profiles_user_id_key".into());
+    table.sequences.push(model::OwnedSequence {
+        column: "id".into(),
+        name: "user_profiles_id_seq".into(),
+    });
+    let target = format!(
+        "{}indexes = [ {{ name = \"ix_member_profiles_reputation\", columns = [\"reputation\"] }} ]\nconstraints = [ {{ type = \"unique\", columns = [\"user_id\"] }} ]\n",
+        PROFILES_WITH_KARMA
+            .replace("user_profiles", "member_profiles")
+            .replace("karma", "reputation")
+    );
+    let found = diff(&old, &schema(&target), PG, None);
+    assert_eq!(
+        names(&found.upgrade_ops()),
+        vec![
+            "rename_table user_profiles -> member_profiles",
+            "alter_column member_profiles.karma -> reputation",
+            "rename_constraint user_profiles_pkey -> member_profiles_pkey on member_profiles",
+            "rename_constraint user_profiles_user_id_key -> member_profiles_user_id_key on member_profiles",
+            "rename_index ix_user_profiles_karma -> ix_member_profiles_reputation on member_profiles",
+            "rename_sequence user_profiles_id_seq -> member_profiles_id_seq",
+        ]
+    );
+    // SQLite keeps no such names to follow.
+    let found = diff(&old, &schema(&target), SQLITE, None);
+    assert!(!found.upgrade_ops().iter().any(|op| matches!(
+        op,
+        Operation::RenameConstraint(_) | Operation::RenameIndex(_) | Operation::RenameSequence(_)
+    )));
+}

@@ -4,7 +4,8 @@ use crate::db::{Backend, DbError};
 use crate::ops::{Column, ColumnType, ForeignKeyMatch, Identity, Initially, ReferentialAction};
 
 use super::super::model::{
-    Check, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, TableColumn, Unique,
+    Check, EnumType, ForeignKey, Index, OwnedSequence, PrimaryKey, Schema, Table, TableColumn,
+    Unique,
 };
 use super::{json_rows, text};
 
@@ -17,7 +18,10 @@ const TABLES: &str =
 const COLUMNS: &str = "SELECT json_build_array(c.relname, a.attname, \
     format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), \
     a.attidentity::text, col_description(c.oid, a.attnum), et.typname, en.nspname, \
-    t.typcategory = 'A')::text \
+    t.typcategory = 'A', \
+    (SELECT s.relname FROM pg_depend dep JOIN pg_class s ON s.oid = dep.objid \
+        WHERE dep.refobjid = c.oid AND dep.refobjsubid = a.attnum AND s.relkind = 'S' \
+            AND dep.classid = 'pg_class'::regclass AND dep.deptype IN ('a', 'i') LIMIT 1))::text \
     FROM pg_attribute a \
     JOIN pg_class c ON c.oid = a.attrelid \
     JOIN pg_namespace n ON n.oid = c.relnamespace \
@@ -80,6 +84,7 @@ type ColumnRow = (
     Option<String>,
     Option<String>,
     bool,
+    Option<String>,
 );
 
 type ConstraintRow = (
@@ -159,6 +164,7 @@ fn reflect_namespace(
         enum_name,
         enum_schema,
         is_array,
+        sequence,
     ) in columns
     {
         let type_ = match (enum_name, enum_schema) {
@@ -210,6 +216,12 @@ fn reflect_namespace(
             foreign_key: None,
         };
         if let Some(table) = table_mut(model, first, &table) {
+            if let Some(sequence) = sequence {
+                table.sequences.push(OwnedSequence {
+                    column: column.name.clone(),
+                    name: sequence,
+                });
+            }
             table.columns.push(TableColumn {
                 column,
                 renamed_from: None,
