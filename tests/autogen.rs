@@ -819,3 +819,16 @@ fn postgres_a_yaml_schema_in_another_schema_round_trips() {
     assert!(db.has_table("billing.invoices"));
     assert_no_drift(&project);
 }
+
+#[test]
+fn renames_not_guessed_are_warned_about_on_stderr() {
+    let project = seeded("sqlite:///test.db");
+    write_schema(&project, TWO_CANDIDATES);
+    let output = project.run(&["revision", "--autogenerate", "-m", "ambiguous"]);
+    assert!(output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("rmig: warning: 1 possible rename(s) not guessed"),
+        "{stderr}"
+    );
+}

@@ -326,6 +326,21 @@ impl Diff {
         self.changes.is_empty()
     }
 
+    /// How many groups of rename candidates were reported rather than written.
+    pub fn unsettled_renames(&self) -> usize {
+        self.changes
+            .iter()
+            .filter(|change| {
+                matches!(
+                    change.detected,
+                    Detected::AmbiguousRename { .. }
+                        | Detected::PossibleRename { .. }
+                        | Detected::MovedTable { .. }
+                )
+            })
+            .count()
+    }
+
     pub fn upgrade_ops(&self) -> Vec<Operation> {
         self.changes
             .iter()

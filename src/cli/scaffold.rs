@@ -176,6 +176,12 @@ fn autogenerate(
     for line in autogen::summary_lines(&diff) {
         writeln!(out, "Detected {line}")?;
     }
+    let unsettled = diff.unsettled_renames();
+    if unsettled > 0 {
+        eprintln!(
+            "rmig: warning: {unsettled} possible rename(s) not guessed; the revision's comments name the candidates, and the guard blocks their drops until someone decides."
+        );
+    }
     Ok(diff)
 }
 

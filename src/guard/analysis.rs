@@ -100,13 +100,15 @@ pub(crate) fn analyse(
     dialect: Option<Dialect>,
     live: &mut dyn LiveTables,
 ) -> Analysis {
-    let renames = rename::detect(lists, dialect, live);
     let mut context = Context {
         dialect,
         ..Context::default()
     };
     let mut created = PlanCreated::default();
     let mut findings = Vec::new();
+    // Where each finding's operation is, to look for renames only among the drops that lose
+    // data: a long plan drops many tables it created itself.
+    let mut finding_ops = Vec::new();
     let mut backfilled_tables = Vec::with_capacity(lists.len());
     for (list_position, list) in lists.iter().enumerate() {
         for (op_position, (op_index, op)) in list.ops.iter().enumerate() {
@@ -120,7 +122,6 @@ pub(crate) fn analyse(
                 continue;
             }
             let value = confirm::suggested_value(&losses, &list.revision);
-            let rename = renames.get(&(list_position, op_position));
             for loss in losses {
                 // A derived operation is not in the file, so nothing on it can confirm it.
                 let confirmation = if list.derived {
@@ -128,6 +129,7 @@ pub(crate) fn analyse(
                 } else {
                     confirm::on_operation(op, &loss, &list.revision)
                 };
+                finding_ops.push((list_position, op_position));
                 findings.push((
                     list_position,
                     Finding {
@@ -141,7 +143,7 @@ pub(crate) fn analyse(
                         object: loss.object,
                         reason: loss.reason,
                         confirmation,
-                        probable_rename: rename.cloned(),
+                        probable_rename: None,
                         measure: loss.measure,
                         certainty: loss.certainty,
                         rows: RowCount::NotCounted,
@@ -157,6 +159,10 @@ pub(crate) fn analyse(
         tables.sort();
         tables.dedup();
         backfilled_tables.push(tables);
+    }
+    let hints = rename::detect(lists, &finding_ops, dialect, live);
+    for ((_, finding), at) in findings.iter_mut().zip(&finding_ops) {
+        finding.probable_rename = hints.get(at).cloned();
     }
     Analysis {
         findings,

@@ -27,6 +27,8 @@
 //!
 //! Pure: shapes in, verdicts out.
 
+use std::collections::HashMap;
+
 use crate::dialect::Dialect;
 use crate::ops::ColumnType;
 
@@ -332,16 +334,30 @@ impl<'a> Matcher<'a> {
                 }
             }
         }
-        let renames = self.column_renames(old, new);
-        for &(_, a) in &renames {
-            matched += 0.8 * column_weight(&new.columns[a].name);
-        }
         let total = |table: &TableShape| -> f64 {
             table.columns.iter().map(|c| column_weight(&c.name)).sum()
         };
         let larger = total(old).max(total(new));
         if larger == 0.0 {
             return None;
+        }
+        // Column renames can add at most what the columns without a namesake weigh: when
+        // even that cannot reach a candidate's similarity, the pairing is not worth making.
+        let unmatched = |table: &TableShape, other: &TableShape| -> f64 {
+            table
+                .columns
+                .iter()
+                .filter(|c| !other.columns.iter().any(|o| o.name == c.name))
+                .map(|c| column_weight(&c.name))
+                .sum()
+        };
+        let possible = 0.8 * unmatched(old, new).min(unmatched(new, old));
+        if (matched + possible) / larger < CANDIDATE_SIMILARITY {
+            return None;
+        }
+        let renames = self.column_renames(old, new);
+        for &(_, a) in &renames {
+            matched += 0.8 * column_weight(&new.columns[a].name);
         }
         let similarity = matched / larger;
         if similarity < CANDIDATE_SIMILARITY {
@@ -461,11 +477,7 @@ pub fn ask(
 fn decide(mut remaining: Vec<Candidate>, margin: f64) -> Vec<Outcome> {
     let mut outcomes = Vec::new();
     loop {
-        let clear: Vec<Candidate> = remaining
-            .iter()
-            .filter(|candidate| leads(candidate, &remaining, margin))
-            .cloned()
-            .collect();
+        let clear = leaders(&remaining, margin);
         if clear.is_empty() {
             break;
         }
@@ -500,40 +512,105 @@ fn decide(mut remaining: Vec<Candidate>, margin: f64) -> Vec<Outcome> {
     outcomes
 }
 
-/// Whether `candidate` beats every other candidate for its dropped or its created object by
-/// at least `margin`.
-fn leads(candidate: &Candidate, all: &[Candidate], margin: f64) -> bool {
-    all.iter()
-        .filter(|other| {
-            *other != candidate
-                && (other.dropped == candidate.dropped || other.created == candidate.created)
+/// The candidates that beat every other candidate for their dropped and their created object
+/// by at least `margin`: one pass to find each object's best two scores, one to compare, so a
+/// plan with thousands of candidates stays linear.
+fn leaders(candidates: &[Candidate], margin: f64) -> Vec<Candidate> {
+    let mut dropped: HashMap<usize, Top> = HashMap::new();
+    let mut created: HashMap<usize, Top> = HashMap::new();
+    for (index, candidate) in candidates.iter().enumerate() {
+        dropped
+            .entry(candidate.dropped)
+            .or_default()
+            .offer(index, candidate.score);
+        created
+            .entry(candidate.created)
+            .or_default()
+            .offer(index, candidate.score);
+    }
+    candidates
+        .iter()
+        .enumerate()
+        .filter(|(index, candidate)| {
+            dropped[&candidate.dropped].led_by(*index, candidate.score, margin)
+                && created[&candidate.created].led_by(*index, candidate.score, margin)
         })
-        .all(|other| candidate.score - other.score >= margin)
+        .map(|(_, candidate)| candidate.clone())
+        .collect()
 }
 
-/// Candidates grouped by connected part of the bipartite graph, in first-seen order.
-fn groups(candidates: Vec<Candidate>) -> Vec<Vec<Candidate>> {
-    let mut groups: Vec<Vec<Candidate>> = Vec::new();
-    for candidate in candidates {
-        let touching: Vec<usize> = groups
-            .iter()
-            .enumerate()
-            .filter(|(_, group)| {
-                group
-                    .iter()
-                    .any(|c| c.dropped == candidate.dropped || c.created == candidate.created)
-            })
-            .map(|(index, _)| index)
-            .collect();
-        let mut merged = Vec::new();
-        for &index in touching.iter().rev() {
-            merged.splice(0..0, groups.remove(index));
+/// The best two scores among one object's candidates.
+#[derive(Default)]
+struct Top {
+    best: Option<(usize, f64)>,
+    second: Option<f64>,
+}
+
+impl Top {
+    fn offer(&mut self, index: usize, score: f64) {
+        match self.best {
+            Some((_, best)) if score <= best => {
+                self.second = Some(self.second.map_or(score, |second| second.max(score)));
+            }
+            _ => {
+                self.second = self.best.map(|(_, best)| best);
+                self.best = Some((index, score));
+            }
         }
-        merged.push(candidate);
-        let at = touching.first().copied().unwrap_or(groups.len());
-        groups.insert(at.min(groups.len()), merged);
     }
-    groups
+
+    fn led_by(&self, index: usize, score: f64, margin: f64) -> bool {
+        self.best.is_some_and(|(best, _)| best == index)
+            && self.second.is_none_or(|second| score - second >= margin)
+    }
+}
+
+/// Candidates grouped by connected part of the bipartite graph, in first-seen order: a
+/// union-find over the dropped and created objects, so thousands of candidates group in one
+/// pass.
+fn groups(candidates: Vec<Candidate>) -> Vec<Vec<Candidate>> {
+    // Objects are numbered dropped first, then created, as they first appear.
+    let mut ids: HashMap<(bool, usize), usize> = HashMap::new();
+    let mut parent: Vec<usize> = Vec::new();
+    let mut id = |key: (bool, usize), parent: &mut Vec<usize>| {
+        *ids.entry(key).or_insert_with(|| {
+            parent.push(parent.len());
+            parent.len() - 1
+        })
+    };
+    fn root(parent: &mut [usize], mut node: usize) -> usize {
+        while parent[node] != node {
+            parent[node] = parent[parent[node]];
+            node = parent[node];
+        }
+        node
+    }
+    let ends: Vec<(usize, usize)> = candidates
+        .iter()
+        .map(|c| {
+            (
+                id((false, c.dropped), &mut parent),
+                id((true, c.created), &mut parent),
+            )
+        })
+        .collect();
+    for &(a, b) in &ends {
+        let (a, b) = (root(&mut parent, a), root(&mut parent, b));
+        parent[a.max(b)] = a.min(b);
+    }
+    let mut order: Vec<usize> = Vec::new();
+    let mut grouped: HashMap<usize, Vec<Candidate>> = HashMap::new();
+    for (candidate, (a, _)) in candidates.into_iter().zip(ends) {
+        let group = root(&mut parent, a);
+        if !grouped.contains_key(&group) {
+            order.push(group);
+        }
+        grouped.entry(group).or_default().push(candidate);
+    }
+    order
+        .into_iter()
+        .filter_map(|group| grouped.remove(&group))
+        .collect()
 }
 
 /// What kind of value a type holds. A widening keeps the kind (`integer` to `bigint`,

@@ -8,7 +8,7 @@
 //! from the same revision's other direction, which recreates it. A drop and create of the same
 //! name is a rebuild, not a rename.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::dialect::Dialect;
 use crate::ops::{Column, CreateTable, Operation};
@@ -38,21 +38,36 @@ impl LiveTables for NothingLive {
 /// An operation's place: (list position, operation position) in the analysed lists.
 pub(crate) type OpPosition = (usize, usize);
 
-/// For each drop that looks like half of a rename, the rename to write instead.
+/// For each drop at one of `drops` that looks like half of a rename, the rename to write
+/// instead.
 pub(crate) fn detect(
     lists: &[OpList],
+    drops: &[OpPosition],
     dialect: Option<Dialect>,
     live: &mut dyn LiveTables,
 ) -> HashMap<OpPosition, RenameHint> {
     let matcher = Matcher::new(dialect, &equivalent);
+    let drops: HashSet<OpPosition> = drops.iter().copied().collect();
     let mut hints = HashMap::new();
-    table_renames(lists, &matcher, live, &mut hints);
-    column_renames(lists, &matcher, live, &mut hints);
+    if drops.is_empty() {
+        return hints;
+    }
+    table_renames(lists, &drops, &matcher, live, &mut hints);
+    column_renames(lists, &drops, &matcher, live, &mut hints);
     hints
+}
+
+/// The drops among the plan's operations, with their positions.
+fn drops_of<'a>(
+    lists: &'a [OpList<'_>],
+    wanted: &'a HashSet<OpPosition>,
+) -> impl Iterator<Item = (OpPosition, &'a Operation)> {
+    all_ops(lists).filter(|(at, _)| wanted.contains(at))
 }
 
 fn table_renames(
     lists: &[OpList],
+    wanted: &HashSet<OpPosition>,
     matcher: &Matcher,
     live: &mut dyn LiveTables,
     hints: &mut HashMap<OpPosition, RenameHint>,
@@ -68,7 +83,7 @@ fn table_renames(
     }
     let mut drops: Vec<OpPosition> = Vec::new();
     let mut dropped: Vec<TableShape> = Vec::new();
-    for (at, op) in all_ops(lists) {
+    for (at, op) in drops_of(lists, wanted) {
         let Operation::DropTable(drop) = op else {
             continue;
         };
@@ -149,6 +164,7 @@ fn table_renames(
 
 fn column_renames(
     lists: &[OpList],
+    wanted: &HashSet<OpPosition>,
     matcher: &Matcher,
     live: &mut dyn LiveTables,
     hints: &mut HashMap<OpPosition, RenameHint>,
@@ -168,7 +184,7 @@ fn column_renames(
     if tables.is_empty() {
         return;
     }
-    for (at, op) in all_ops(lists) {
+    for (at, op) in drops_of(lists, wanted) {
         let Operation::DropColumn(drop) = op else {
             continue;
         };
