@@ -1089,6 +1089,42 @@ columns = [
         ..DEFAULTS
     },
     Case {
+        // The database rewrites the check to the new name; the revision must not recreate it
+        // (its downgrade re-created `karma >= 0` before renaming the column back, and failed).
+        name: "column_rename_read_by_a_check_constraint",
+        before: r#"
+[[table]]
+name = "accounts"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "owner", type = "text" },
+  { name = "karma", type = "integer" },
+]
+constraints = [ { type = "check", condition = "karma >= 0" } ]
+"#,
+        rows: &["INSERT INTO accounts (id, owner, karma) VALUES (1, 'ada', 5), (2, 'grace', 7)"],
+        after: r#"
+[[table]]
+name = "accounts"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "owner", type = "text" },
+  { name = "reputation", type = "integer" },
+]
+constraints = [ { type = "check", condition = "reputation >= 0" } ]
+"#,
+        verdict: Verdict::Rename {
+            tables: &[],
+            columns: &[("accounts", "karma", "reputation")],
+        },
+        kept: &[moved("accounts", "karma", "accounts", "reputation")],
+        probes: &[
+            Probe::Works("INSERT INTO accounts (id, owner, reputation) VALUES (10, 'x', 1)"),
+            Probe::Fails("INSERT INTO accounts (id, owner, reputation) VALUES (11, 'y', -1)"),
+        ],
+        ..DEFAULTS
+    },
+    Case {
         name: "column_rename_with_a_widening",
         before: r#"
 [[table]]
