@@ -980,6 +980,85 @@ columns = [
         kept: &[kept("user_profiles", "bio")],
         ..DEFAULTS
     },
+    Case {
+        // Unrelated tables of one owner: user_id and created_at match by name, and token and
+        // secret are text columns in the same place. Nothing but the shapes agree.
+        name: "false_rename_sessions_to_api_keys",
+        before: r#"
+[[table]]
+name = "sessions"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "user_id", type = "integer" },
+  { name = "token", type = "text" },
+  { name = "created_at", type = "timestamp" },
+]
+"#,
+        rows: &["INSERT INTO sessions (id, user_id, token, created_at) VALUES (1, 10, 'tok-1', '2024-01-01 10:00:00')"],
+        after: r#"
+[[table]]
+name = "api_keys"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "user_id", type = "integer" },
+  { name = "secret", type = "text" },
+  { name = "created_at", type = "timestamp" },
+]
+"#,
+        verdict: Verdict::Commented(&[Subject::Table("sessions", "api_keys")]),
+        kept: &[kept("sessions", "token")],
+        ..DEFAULTS
+    },
+    Case {
+        // The names share only the word saying whose rows they are, not what they are.
+        name: "false_rename_user_tags_to_user_roles",
+        before: r#"
+[[table]]
+name = "user_tags"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "name", type = "text" },
+]
+"#,
+        rows: &["INSERT INTO user_tags (id, name) VALUES (1, 'vip'), (2, 'beta')"],
+        after: r#"
+[[table]]
+name = "user_roles"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "name", type = "text" },
+]
+"#,
+        verdict: Verdict::Commented(&[Subject::Table("user_tags", "user_roles")]),
+        kept: &[kept("user_tags", "name")],
+        ..DEFAULTS
+    },
+    Case {
+        // A new member of a numbered series, of the old one's shape by design.
+        name: "false_rename_events_2023_to_events_2024",
+        before: r#"
+[[table]]
+name = "events_2023"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "occurred_at", type = "timestamp" },
+  { name = "payload", type = "text" },
+]
+"#,
+        rows: &["INSERT INTO events_2023 (id, occurred_at, payload) VALUES (1, '2023-05-01 10:00:00', 'signup')"],
+        after: r#"
+[[table]]
+name = "events_2024"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "occurred_at", type = "timestamp" },
+  { name = "payload", type = "text" },
+]
+"#,
+        verdict: Verdict::Commented(&[Subject::Table("events_2023", "events_2024")]),
+        kept: &[kept("events_2023", "payload")],
+        ..DEFAULTS
+    },
     // --- columns of a table that stays ---
     Case {
         name: "column_rename_at_the_same_position",
@@ -1007,6 +1086,42 @@ columns = [
             columns: &[("people", "nickname", "handle")],
         },
         kept: &[moved("people", "nickname", "people", "handle")],
+        ..DEFAULTS
+    },
+    Case {
+        // The database rewrites the check to the new name; the revision must not recreate it
+        // (its downgrade re-created `karma >= 0` before renaming the column back, and failed).
+        name: "column_rename_read_by_a_check_constraint",
+        before: r#"
+[[table]]
+name = "accounts"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "owner", type = "text" },
+  { name = "karma", type = "integer" },
+]
+constraints = [ { type = "check", condition = "karma >= 0" } ]
+"#,
+        rows: &["INSERT INTO accounts (id, owner, karma) VALUES (1, 'ada', 5), (2, 'grace', 7)"],
+        after: r#"
+[[table]]
+name = "accounts"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "owner", type = "text" },
+  { name = "reputation", type = "integer" },
+]
+constraints = [ { type = "check", condition = "reputation >= 0" } ]
+"#,
+        verdict: Verdict::Rename {
+            tables: &[],
+            columns: &[("accounts", "karma", "reputation")],
+        },
+        kept: &[moved("accounts", "karma", "accounts", "reputation")],
+        probes: &[
+            Probe::Works("INSERT INTO accounts (id, owner, reputation) VALUES (10, 'x', 1)"),
+            Probe::Fails("INSERT INTO accounts (id, owner, reputation) VALUES (11, 'y', -1)"),
+        ],
         ..DEFAULTS
     },
     Case {

@@ -26,8 +26,8 @@ use crate::ops::{
 };
 
 use super::model::{
-    qualified, same_condition, same_default, same_type, EnumType, ForeignKey, Index, PrimaryKey,
-    Schema, Table, Unique,
+    qualified, rename_columns_in_sql, same_condition, same_default, same_type, EnumType,
+    ForeignKey, Index, PrimaryKey, Schema, Table, Unique,
 };
 use super::renames::{not_guessed_note, table_shape};
 use crate::guard::matcher::{
@@ -1873,6 +1873,10 @@ fn rename_table_view(
     }
     for index in &mut view.indexes {
         rename_all(&mut index.columns, &own);
+    }
+    // The database rewrites a check that reads a renamed column itself.
+    for check in &mut view.checks {
+        check.condition = rename_columns_in_sql(&check.condition, &own);
     }
     for sequence in &mut view.sequences {
         sequence.column = rename(&own, &sequence.column);

@@ -307,12 +307,21 @@ fn normalize_sql(text: &str, drop_parentheses: bool) -> String {
     while let Some(c) = chars.next() {
         match c {
             '\'' | '"' => {
-                out.push(c);
+                let mut quoted = String::new();
                 for inner in chars.by_ref() {
-                    out.push(inner);
                     if inner == c {
                         break;
                     }
+                    quoted.push(inner);
+                }
+                // `"reputation"` and `reputation` name one column (SQLite quotes the names
+                // it rewrites); a name that needs its quotes keeps them.
+                if c == '"' && !needs_quotes(&quoted) {
+                    out.push_str(&quoted);
+                } else {
+                    out.push(c);
+                    out.push_str(&quoted);
+                    out.push(c);
                 }
             }
             ':' if chars.peek() == Some(&':') => {
@@ -322,6 +331,78 @@ fn normalize_sql(text: &str, drop_parentheses: bool) -> String {
             '(' | ')' if drop_parentheses => {}
             c if c.is_whitespace() => {}
             c => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out
+}
+
+/// Whether an identifier must be quoted to keep its spelling: anything but a lower-case
+/// word of letters, digits and underscores not starting with a digit.
+pub fn needs_quotes(name: &str) -> bool {
+    let mut chars = name.chars();
+    !matches!(chars.next(), Some(first) if first.is_ascii_lowercase() || first == '_')
+        || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// `condition` with the columns of `renames` (old, new) under their new names: bare and
+/// quoted identifiers, not string literals nor function names.
+pub fn rename_columns_in_sql(condition: &str, renames: &[(String, String)]) -> String {
+    if renames.is_empty() {
+        return condition.to_string();
+    }
+    let spell = |new: &str| {
+        if needs_quotes(new) {
+            format!("\"{}\"", new.replace('"', "\"\""))
+        } else {
+            new.to_string()
+        }
+    };
+    let renamed = |name: &str| {
+        renames
+            .iter()
+            .find(|(old, _)| old == name)
+            .map(|(_, new)| new.as_str())
+    };
+    let chars: Vec<char> = condition.chars().collect();
+    let mut out = String::with_capacity(condition.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' || c == '"' {
+            let start = i;
+            i += 1;
+            while i < chars.len() && chars[i] != c {
+                i += 1;
+            }
+            let inner: String = chars[start + 1..i.min(chars.len())].iter().collect();
+            i += 1;
+            match renamed(&inner) {
+                Some(new) if c == '"' => out.push_str(&spell(new)),
+                _ => out.extend(&chars[start..i.min(chars.len())]),
+            }
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || chars[i] == '_' || chars[i] == '$')
+            {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let call = chars[i..].iter().find(|c| !c.is_whitespace()) == Some(&'(');
+            // Unquoted, a name reads in lower case.
+            match renamed(&word.to_lowercase()) {
+                Some(new) if !call => out.push_str(&spell(new)),
+                _ => out.push_str(&word),
+            }
+        } else if c.is_ascii_digit() {
+            // A number such as `1e5` is no identifier.
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '.') {
+                out.push(chars[i]);
+                i += 1;
+            }
+        } else {
+            out.push(c);
+            i += 1;
         }
     }
     out

@@ -839,3 +839,64 @@ fn postgres_dependents_named_after_the_old_names_follow_the_rename() {
         Operation::RenameConstraint(_) | Operation::RenameIndex(_) | Operation::RenameSequence(_)
     )));
 }
+
+#[test]
+fn a_check_over_a_renamed_column_follows_the_rename_and_its_downgrade_runs() {
+    // The database rewrites the check to the new column name itself; recreating the check
+    // instead put `karma >= 0` back in the downgrade while the column was still `reputation`.
+    let old = schema(
+        r#"
+[[table]]
+name = "accounts"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "karma", type = "integer" },
+]
+constraints = [ { type = "check", name = "accounts_karma_check", condition = "((karma >= 0))" } ]
+"#,
+    );
+    let new = schema(
+        r#"
+[[table]]
+name = "accounts"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "reputation", type = "integer" },
+]
+constraints = [ { type = "check", condition = "reputation >= 0" } ]
+"#,
+    );
+    let found = diff(&old, &new, PG, None);
+    let upgrade = names(&found.upgrade_ops());
+    assert_eq!(upgrade[0], "alter_column accounts.karma -> reputation");
+    assert!(
+        upgrade
+            .iter()
+            .all(|op| !op.starts_with("drop_constraint") && !op.starts_with("create_check")),
+        "the check is kept, not recreated: {upgrade:?}"
+    );
+    assert_eq!(
+        names(&diff(&old, &new, SQLITE, None).upgrade_ops()),
+        vec!["alter_column accounts.karma -> reputation"]
+    );
+}
+
+#[test]
+fn renaming_columns_in_a_condition_spares_literals_and_function_names() {
+    let renames = vec![
+        ("karma".to_string(), "reputation".to_string()),
+        ("lower".to_string(), "Low".to_string()),
+    ];
+    assert_eq!(
+        model::rename_columns_in_sql("lower(\"karma\") <> 'karma' AND KARMA > lower", &renames),
+        "lower(reputation) <> 'karma' AND reputation > \"Low\""
+    );
+    assert!(model::same_condition(
+        "\"reputation\" >= 0",
+        "reputation >= 0"
+    ));
+    assert!(!model::same_condition(
+        "\"Reputation\" >= 0",
+        "reputation >= 0"
+    ));
+}

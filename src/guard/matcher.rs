@@ -359,6 +359,26 @@ impl<'a> Matcher<'a> {
         for &(_, a) in &renames {
             matched += 0.8 * column_weight(&new.columns[a].name);
         }
+        // A distinctive column of one table the other lacks. A column rename accounts for
+        // its two columns only when something besides their place agrees: the place of a
+        // column tells only once the tables are known to be one.
+        let accounted = |d: usize, a: usize| {
+            renames.contains(&(d, a)) && agrees_beyond_place(&old.columns[d], &new.columns[a])
+        };
+        let unaccounted = |table: &TableShape, other: &TableShape, is_old: bool| {
+            table.columns.iter().enumerate().any(|(index, column)| {
+                column_weight(&column.name) == 1.0
+                    && !other.columns.iter().any(|c| c.name == column.name)
+                    && !(0..other.columns.len()).any(|o| {
+                        if is_old {
+                            accounted(index, o)
+                        } else {
+                            accounted(o, index)
+                        }
+                    })
+            })
+        };
+        let both_sides_differ = unaccounted(old, new, true) && unaccounted(new, old, false);
         let similarity = matched / larger;
         if similarity < CANDIDATE_SIMILARITY {
             return None;
@@ -383,7 +403,11 @@ impl<'a> Matcher<'a> {
             score += 0.3 * words;
             reasons.push("names share a word".to_string());
         }
-        let mut specific = distinctive;
+        let head = shared_head(&old.name, &new.name);
+        // Distinctive columns matched by name are specific, unless each table also has one of
+        // its own: unrelated tables of one owner share `user_id`, `amount` and the like, and
+        // differ in the rest. Then only the word naming what the rows are can vouch for them.
+        let mut specific = distinctive && (!both_sides_differ || head);
         if old.comment.is_some() && old.comment == new.comment {
             score += 0.2;
             specific = true;
@@ -398,11 +422,20 @@ impl<'a> Matcher<'a> {
             specific = true;
             reasons.push("its references now point at the new name".to_string());
         }
-        // Identical columns under names that share a word: a rename, even of a small table.
-        specific |= similarity >= 0.999 && words > 0.0;
+        // Identical columns under names that share the word naming what the rows are
+        // (`user_tags`, `member_tags`; not `user_tags`, `user_roles`): a rename, even of a
+        // small table.
+        specific |= similarity >= 0.999 && head;
+        // `events_2023` and `events_2024`, `shard_1` and `shard_2`: members of a numbered
+        // series, of one shape by design; a rename would move the old member's rows into
+        // the new one.
+        let series = series_members(&old.name, &new.name);
+        if series {
+            reasons.push("names differ only in a number".to_string());
+        }
         let evidence = if moved {
             Evidence::Moved
-        } else if specific && score >= STRONG_SCORE {
+        } else if specific && !series && score >= STRONG_SCORE {
             Evidence::Strong
         } else {
             Evidence::Weak
@@ -682,6 +715,40 @@ fn words(name: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether two names end in the same word, their last word that is not a number: the word
+/// naming what the rows are (`profiles` of `user_profiles`), not whose they are.
+fn shared_head(a: &str, b: &str) -> bool {
+    let head = |name: &str| {
+        words(name)
+            .into_iter()
+            .rev()
+            .find(|word| !word.chars().all(|ch| ch.is_ascii_digit()))
+    };
+    matches!((head(a), head(b)), (Some(a), Some(b)) if a == b)
+}
+
+/// Whether two different names are the same but for their digits (`events_2023`,
+/// `events_2024`): members of a numbered series.
+fn series_members(a: &str, b: &str) -> bool {
+    let letters = |name: &str| -> String {
+        name.chars()
+            .filter(|ch| !ch.is_ascii_digit())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    a.to_lowercase() != b.to_lowercase() && letters(a) == letters(b)
+}
+
+/// Whether a column rename has evidence besides the place: a word of the names, or the same
+/// comment, default or reference (what `column_candidate` counts as specific).
+fn agrees_beyond_place(dropped: &ColumnShape, added: &ColumnShape) -> bool {
+    let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+    shared_words(&dropped.name, &added.name) > 0.0
+        || same(&dropped.comment, &added.comment)
+        || same(&dropped.default, &added.default)
+        || same(&dropped.references, &added.references)
+}
+
 /// The share of words two names have in common, from 0.0 to 1.0.
 fn shared_words(a: &str, b: &str) -> f64 {
     let (a, b) = (words(a), words(b));
@@ -885,6 +952,86 @@ mod tests {
         assert_eq!(renames(&outcomes), vec![(1, 1)]);
         let narrower = table("t", &[("id", Integer), ("full_name", Integer)]);
         assert!(matcher.column_candidates(&old, &narrower).is_empty());
+    }
+
+    fn weak_only(outcomes: &[Outcome]) {
+        assert!(renames(outcomes).is_empty(), "no rename: {outcomes:?}");
+        assert_eq!(not_guessed(outcomes), vec![NotGuessed::Weak]);
+    }
+
+    #[test]
+    fn false_rename_sessions_to_api_keys_sharing_user_id_and_a_same_place_column() {
+        // A foreign key column every table of a user has, and a text column in the same place:
+        // the place of a column is evidence only once the tables are known to be one.
+        let old = table(
+            "sessions",
+            &[
+                ("id", Integer),
+                ("user_id", Integer),
+                ("token", Text),
+                ("created_at", Text),
+            ],
+        );
+        let new = table(
+            "api_keys",
+            &[
+                ("id", Integer),
+                ("user_id", Integer),
+                ("secret", Text),
+                ("created_at", Text),
+            ],
+        );
+        weak_only(&verdicts(&[old], &[new]));
+    }
+
+    #[test]
+    fn false_rename_payments_to_invoices_each_keeping_a_distinctive_column_of_its_own() {
+        let numeric = || ColumnType::Numeric {
+            precision: Some(10),
+            scale: Some(2),
+        };
+        let old = table(
+            "payments",
+            &[
+                ("id", Integer),
+                ("user_id", Integer),
+                ("amount", numeric()),
+                ("currency", Text),
+                ("created_at", Text),
+            ],
+        );
+        let new = table(
+            "invoices",
+            &[
+                ("id", Integer),
+                ("user_id", Integer),
+                ("amount", numeric()),
+                ("due_on", ColumnType::Date),
+                ("created_at", Text),
+            ],
+        );
+        weak_only(&verdicts(&[old], &[new]));
+    }
+
+    #[test]
+    fn false_rename_user_tags_to_user_roles_sharing_only_a_qualifier() {
+        let old = table("user_tags", &[("id", Integer), ("name", Text)]);
+        let new = table("user_roles", &[("id", Integer), ("name", Text)]);
+        weak_only(&verdicts(&[old], &[new]));
+        // The word naming what the rows are is shared: still a rename.
+        let old = table("user_tags", &[("id", Integer), ("name", Text)]);
+        let new = table("member_tags", &[("id", Integer), ("name", Text)]);
+        assert_eq!(renames(&verdicts(&[old], &[new])), vec![(0, 0)]);
+    }
+
+    #[test]
+    fn false_rename_events_2023_to_events_2024_a_numbered_series() {
+        let shape = [("id", Integer), ("occurred_at", Text), ("payload", Text)];
+        let outcomes = verdicts(
+            &[table("events_2023", &shape)],
+            &[table("events_2024", &shape)],
+        );
+        weak_only(&outcomes);
     }
 
     struct Answers(Vec<String>);
