@@ -3,6 +3,8 @@
 //!
 //! Each operation prints the statements online mode runs (`ops::sql::render`), bound values
 //! inlined as literals; a downgrade is the written one or the one derived from the upgrade.
+//! [`check_plan`] renders a plan the same way without printing it, so that online a plan with
+//! an operation the database cannot run is refused before it starts.
 
 use std::fmt::Write;
 use std::path::PathBuf;
