@@ -14,7 +14,8 @@ use crate::revision::RevisionFileError;
 
 /// Exit status when the database or a migration failed.
 pub const EXIT_FAILED: i32 = 1;
-/// Exit status for bad input: config, revision files, arguments, unknown or ambiguous revision.
+/// Exit status for bad input: config, revision files, arguments, unknown or ambiguous revision,
+/// an operation the database cannot run.
 pub const EXIT_BAD_INPUT: i32 = 2;
 /// Exit status when the destructive-operation guard blocked the run.
 pub const EXIT_BLOCKED: i32 = 3;

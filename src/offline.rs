@@ -3,6 +3,8 @@
 //!
 //! Each operation prints the statements online mode runs (`ops::sql::render`), bound values
 //! inlined as literals; a downgrade is the written one or the one derived from the upgrade.
+//! [`check_plan`] renders a plan the same way without printing it, so that online a plan with
+//! an operation the database cannot run is refused before it starts.
 
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -10,7 +12,7 @@ use std::path::PathBuf;
 use crate::dialect::Dialect;
 use crate::graph::RevisionMap;
 use crate::ops::reverse::IrreversibleOperation;
-use crate::ops::sql::{render, RenderError};
+use crate::ops::sql::{render, RenderError, Statement};
 use crate::plan::{Direction, Plan, StampStep, Step, VersionChange};
 use crate::version_table::VersionTable;
 
@@ -53,12 +55,6 @@ struct ScriptStep<'a> {
     version_changes: &'a [VersionChange],
 }
 
-/// The whole script for `plan`.
-///
-/// # Panics
-///
-/// When an operation has no SQL for the dialect (an array column on SQLite, say). Kept with
-/// this signature for its callers until they take [`try_render_script`]'s error instead.
 /// The whole script for `plan`, or the first operation that cannot be printed.
 pub fn render_script(
     map: &RevisionMap,
@@ -162,6 +158,35 @@ fn render_operations(
     step: &Step,
     dialect: Dialect,
 ) -> Result<String, ScriptError> {
+    let mut out = String::new();
+    for_each_statement(map, step, dialect, |sql| {
+        out.push_str(&sql.to_offline_sql(dialect));
+        out.push_str(if sql.is_offline_comment() {
+            "\n\n"
+        } else {
+            ";\n\n"
+        });
+    })?;
+    Ok(out)
+}
+
+/// Refuses `plan` when one of its operations has no SQL on `dialect` (a rename of an index on
+/// SQLite, an array column there), naming the first. Online this runs before anything does,
+/// so such an operation is bad input rather than a failure half-way through the plan.
+pub fn check_plan(map: &RevisionMap, plan: &Plan, dialect: Dialect) -> Result<(), ScriptError> {
+    plan.steps
+        .iter()
+        .try_for_each(|step| for_each_statement(map, step, dialect, |_| {}))
+}
+
+/// Hands each statement of the step's operations (its revision's upgrade, or its written or
+/// derived downgrade) to `each`, in order; stops at the first operation with no SQL.
+fn for_each_statement(
+    map: &RevisionMap,
+    step: &Step,
+    dialect: Dialect,
+    mut each: impl FnMut(&Statement),
+) -> Result<(), ScriptError> {
     let revision = map.revision(step.revision);
     let operations = match step.direction {
         Direction::Upgrade => std::borrow::Cow::Borrowed(revision.upgrade.as_slice()),
@@ -175,7 +200,6 @@ fn render_operations(
                 })?
         }
     };
-    let mut out = String::new();
     for (index, op) in operations.iter().enumerate() {
         let statements = render(op, dialect).map_err(|source| ScriptError::Render {
             path: revision.path.clone(),
@@ -184,16 +208,9 @@ fn render_operations(
             position: index + 1,
             source,
         })?;
-        for sql in statements {
-            out.push_str(&sql.to_offline_sql(dialect));
-            out.push_str(if sql.is_offline_comment() {
-                "\n\n"
-            } else {
-                ";\n\n"
-            });
-        }
+        statements.iter().for_each(&mut each);
     }
-    Ok(out)
+    Ok(())
 }
 
 fn statement(out: &mut String, sql: &str) {

@@ -1214,6 +1214,33 @@ fn sequence_reset_by_a_function_is_blocked_postgres() {
     );
 }
 
+/// A sequence renamed, then set back by a function: seen by its value, and reported under
+/// the name it has now.
+#[test]
+fn renamed_sequence_reset_by_a_function_is_blocked_postgres() {
+    let setup = format!(
+        "{PG_USERS} CREATE FUNCTION reset_ids() RETURNS void LANGUAGE plpgsql AS \
+         $$BEGIN EXECUTE 'ALTER SEQUENCE members_id_seq RESTART'; END$$;"
+    );
+    let rename = op(r#"
+op = "rename_sequence"
+old_sequence_name = "users_id_seq"
+new_sequence_name = "members_id_seq"
+"#);
+    let pg = Pg::new(&setup, &[rename, exec("SELECT reset_ids()")]);
+    let stderr = pg.blocked(
+        &[],
+        &["sequence members_id_seq: set the sequence back"],
+        |pg| {
+            assert_eq!(
+                pg.rows("SELECT concat_ws('|', last_value, is_called) FROM users_id_seq"),
+                vec!["3|t"]
+            );
+        },
+    );
+    assert!(!stderr.contains("users_id_seq"), "{stderr}");
+}
+
 /// A backfill of a new column fires a trigger from an earlier revision that overwrites
 /// another column: a table with triggers gets no backfill exemption.
 #[test]

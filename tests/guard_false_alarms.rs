@@ -305,6 +305,30 @@ fn alter_sequence_owned_by_passes() {
     pg.users_intact();
 }
 
+/// The watch named a sequence by the name it had when the run started, so a reset confirmed
+/// by the sequence's new name, after a rename earlier in the run, was refused as an
+/// unconfirmed reset of the old name.
+#[test]
+fn sequence_renamed_in_the_run_is_not_reported_under_its_old_name() {
+    let steps = [
+        step(vec![op(r#"
+op = "rename_sequence"
+old_sequence_name = "users_id_seq"
+new_sequence_name = "members_id_seq"
+"#)]),
+        step(vec![op(r#"
+op = "execute"
+sqltext = "SELECT setval('members_id_seq', 1, false)"
+confirm_data_loss = "members_id_seq"
+"#)]),
+    ];
+    let pg = Pg::run_keeping_users(&steps);
+    assert_eq!(
+        pg.rows("SELECT concat_ws('|', last_value, is_called) FROM members_id_seq"),
+        vec!["1|f"]
+    );
+}
+
 #[test]
 fn create_procedure_passes() {
     let pg = Pg::run_keeping_users(&[step(vec![exec(

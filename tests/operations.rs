@@ -1893,3 +1893,34 @@ fn postgres_a_server_default_holding_a_second_statement_ran_it() {
 fn sqlite_a_server_default_holding_a_second_statement_ran_it() {
     server_default_holding_a_second_statement(Kind::Sqlite);
 }
+
+// ---------------------------------------------------------------------------------------------
+// An operation the dialect cannot run
+
+/// An array column on SQLite, in the second step of a plan: the plan is refused as bad input
+/// before its first step runs, rather than failing after it committed.
+#[test]
+fn sqlite_an_operation_sqlite_cannot_run_is_refused_before_the_plan_starts() {
+    let tags = r#"
+[[upgrade]]
+op = "create_table"
+table_name = "tags"
+columns = [ { name = "id", type = "integer", primary_key = true }, { name = "names", type = "text[]" } ]
+"#;
+    let case = Case::new(
+        Kind::Sqlite,
+        &[
+            revision("a0000001", None, TEAMS),
+            revision("b0000002", Some("a0000001"), tags),
+        ],
+    );
+    case.exec("CREATE TABLE marker (x integer)");
+    let (code, stderr) = case.project.fails(&["upgrade", "head"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("b0000002_test.toml: revision 'b0000002', upgrade operation 1: create_table tags cannot be rendered for sqlite: column `names`: SQLite has no array types"),
+        "{stderr}"
+    );
+    assert!(!case.has_table("teams"));
+    assert!(!case.has_table("alembic_version"));
+}

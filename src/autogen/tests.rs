@@ -900,3 +900,43 @@ fn renaming_columns_in_a_condition_spares_literals_and_function_names() {
         "reputation >= 0"
     ));
 }
+
+#[test]
+fn renames_are_written_as_they_are_read() {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        upgrade: Vec<Operation>,
+    }
+    let text = r#"
+[[upgrade]]
+op = "rename_table"
+old_table_name = "user_profiles"
+new_table_name = "member_profiles"
+schema = "app"
+rename_dependents = true
+
+[[upgrade]]
+op = "rename_index"
+old_index_name = "ix_user_profiles_karma"
+new_index_name = "ix_member_profiles_karma"
+table_name = "member_profiles"
+schema = "app"
+
+[[upgrade]]
+op = "rename_constraint"
+table_name = "member_profiles"
+old_constraint_name = "user_profiles_pkey"
+new_constraint_name = "member_profiles_pkey"
+
+[[upgrade]]
+op = "rename_sequence"
+old_sequence_name = "user_profiles_id_seq"
+new_sequence_name = "member_profiles_id_seq"
+"#;
+    let ops = toml::from_str::<Doc>(text).unwrap().upgrade;
+    let written: String = ops
+        .iter()
+        .map(|op| format!("\n{}", render::operation("upgrade", op)))
+        .collect();
+    assert_eq!(written, text);
+}

@@ -9,10 +9,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::config::{parse_duration, Overrides, Settings};
 use crate::db::{self, Backend, ConnectOptions};
+use crate::dialect::Dialect;
 use crate::error::Error;
 use crate::exec::{self, Progress, RunOptions, StepLabel, TransactionMode};
 use crate::guard::{self, Allowances};
-use crate::offline::{render_script, ScriptOptions};
+use crate::offline::{check_plan, render_script, ScriptOptions};
 use crate::plan::{self, Direction};
 use crate::project::Project;
 
@@ -151,10 +152,11 @@ pub(super) fn run(
         return Err(Error::Usage("Range revision not allowed".to_string()));
     }
     if sqlite_file_missing(&project.settings) {
-        match direction {
+        let plan = match direction {
             Direction::Upgrade => plan::upgrade(&project.map, &[], &args.revision)?,
             Direction::Downgrade => plan::downgrade(&project.map, &[], &args.revision)?,
         };
+        check_plan(&project.map, &plan, Dialect::Sqlite)?;
     }
     let (mut backend, mut options) = args.connection.connect(&project.settings)?;
     if args.one_transaction || !project.settings.transaction_per_migration {
@@ -300,9 +302,7 @@ pub(super) fn stamp(
 /// the plan from none is checked before connecting: a bad target is then refused without
 /// creating the file, which opening it would (corpus: `args_unknown_revision` and others).
 fn sqlite_file_missing(settings: &Settings) -> bool {
-    settings
-        .dialect()
-        .is_ok_and(|d| d == crate::dialect::Dialect::Sqlite)
+    settings.dialect().is_ok_and(|d| d == Dialect::Sqlite)
         && matches!(db::SqliteTarget::parse(settings.url()), Ok(db::SqliteTarget::File(path)) if !path.exists())
 }
 

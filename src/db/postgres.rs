@@ -41,7 +41,8 @@ struct PgWatch {
     seen: HashMap<u32, (i64, i64)>,
     /// rmig's own tables (version, history), whose rows each step changes.
     excluded: Vec<String>,
-    /// Watched sequences by oid: their name and last value (None before the first use).
+    /// Watched sequences by oid: their name as last seen and last value (None before the
+    /// first use).
     sequences: HashMap<u32, (crate::guard::DataObject, Option<i64>)>,
     /// The database has enabled event triggers: code runs around every DDL statement.
     event_triggers: bool,
@@ -93,6 +94,14 @@ const WATCH_EFFECTS_SQL: &str = "WITH locked AS (SELECT relation, \
     FROM locked l LEFT JOIN pg_class c ON c.oid = l.relation \
     LEFT JOIN pg_namespace n ON n.oid = c.relnamespace \
     LEFT JOIN pg_stat_xact_user_tables s ON s.relid = l.relation";
+
+/// A watched sequence as findings and confirmations name it.
+fn sequence_object(schema: Option<&str>, name: &str) -> crate::guard::DataObject {
+    crate::guard::DataObject::Named {
+        kind: "sequence",
+        name: crate::guard::qualified(schema, name),
+    }
+}
 
 impl PostgresBackend {
     pub fn connect(
@@ -541,12 +550,7 @@ impl Backend for PostgresBackend {
         for row in rows {
             event_triggers = row.get(4);
             if let Some(oid) = row.get::<_, Option<u32>>(0) {
-                let schema: Option<String> = row.get(1);
-                let name: String = row.get(2);
-                let object = crate::guard::DataObject::Named {
-                    kind: "sequence",
-                    name: crate::guard::qualified(schema.as_deref(), &name),
-                };
+                let object = sequence_object(row.get(1), row.get(2));
                 sequences.insert(oid, (object, row.get(3)));
             }
         }
@@ -576,6 +580,11 @@ impl Backend for PostgresBackend {
         for row in rows {
             let oid: u32 = row.get(0);
             if let Some((sequence, last)) = watch.sequences.get_mut(&oid) {
+                // Named as it is now, so that a rename earlier in the run (rename_sequence,
+                // rename_dependents) does not report a reset under a name no longer there.
+                if let Some(name) = row.get::<_, Option<&str>>(3) {
+                    *sequence = sequence_object(row.get(2), name);
+                }
                 let now: Option<i64> = row.get(8);
                 if last.is_some() && now < *last {
                     observed.push(Observed {

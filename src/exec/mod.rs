@@ -17,6 +17,7 @@ use crate::guard::{
     self, Allowances, CheckMode, CheckedPlan, DataObject, Finding, GuardError, GuardReport,
     ReportStage, RowCount, StepGuard,
 };
+use crate::offline::{self, ScriptError};
 use crate::ops::reverse::IrreversibleOperation;
 use crate::ops::sql::{render, RenderError, Statement};
 use crate::ops::{Column, ColumnType, Operation};
@@ -149,6 +150,10 @@ pub enum ExecError {
     Plan(#[from] PlanError),
     #[error(transparent)]
     Guard(#[from] GuardError),
+    /// An operation of the plan has no SQL on the database's dialect; found before anything
+    /// runs.
+    #[error(transparent)]
+    Unrenderable(#[from] Box<ScriptError>),
     #[error("{step} failed in operation {op_index} ({op}) of {}: {source}", path.display())]
     Render {
         step: Box<StepLabel>,
@@ -208,9 +213,10 @@ impl ExecError {
     pub fn exit_code(&self) -> i32 {
         match self {
             ExecError::Guard(_) => crate::error::EXIT_BLOCKED,
-            ExecError::Plan(_) | ExecError::Edited(_) | ExecError::ExistingType { .. } => {
-                crate::error::EXIT_BAD_INPUT
-            }
+            ExecError::Plan(_)
+            | ExecError::Unrenderable(_)
+            | ExecError::Edited(_)
+            | ExecError::ExistingType { .. } => crate::error::EXIT_BAD_INPUT,
             _ => crate::error::EXIT_FAILED,
         }
     }
@@ -242,11 +248,13 @@ pub fn migrate(
         // Bad input (an unknown or ambiguous target, a version row no file declares) is
         // refused before anything is created: plan once from the rows as they are
         // (corpus: `postgres_unknown_target`, `args_unknown_current_row`).
+        // So is an operation the database cannot run (`rename_index` on SQLite).
         let heads = current_heads(backend, &options.version_table)?;
-        match direction {
+        let plan = match direction {
             Direction::Upgrade => plan::upgrade(map, &heads, target)?,
             Direction::Downgrade => plan::downgrade(map, &heads, target)?,
         };
+        offline::check_plan(map, &plan, backend.dialect()).map_err(Box::new)?;
         ensure_tables(backend, options)?;
         let mut summary = RunSummary::default();
         for attempt in 0..MAX_REPLANS {

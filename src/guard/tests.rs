@@ -211,6 +211,30 @@ fn rename_table_is_safe() {
     assert_safe(
         "op = \"rename_table\"\nold_table_name = \"user_profiles\"\nnew_table_name = \"member_profiles\"",
     );
+    assert_safe(
+        "op = \"rename_table\"\nold_table_name = \"user_profiles\"\nnew_table_name = \"member_profiles\"\nrename_dependents = true",
+    );
+}
+
+#[test]
+fn rename_index_is_safe() {
+    assert_safe(
+        "op = \"rename_index\"\nold_index_name = \"ix_user_profiles_karma\"\nnew_index_name = \"ix_member_profiles_karma\"",
+    );
+}
+
+#[test]
+fn rename_constraint_is_safe() {
+    assert_safe(
+        "op = \"rename_constraint\"\ntable_name = \"member_profiles\"\nold_constraint_name = \"user_profiles_pkey\"\nnew_constraint_name = \"member_profiles_pkey\"",
+    );
+}
+
+#[test]
+fn rename_sequence_is_safe() {
+    assert_safe(
+        "op = \"rename_sequence\"\nold_sequence_name = \"user_profiles_id_seq\"\nnew_sequence_name = \"member_profiles_id_seq\"",
+    );
 }
 
 #[test]

@@ -80,7 +80,8 @@ pub enum MigrateError {
     #[error(transparent)]
     Database(DbError),
     /// A step failed and was rolled back, the steps before it staying applied (exit status
-    /// 1); or, with [`Migrator::strict`], an applied revision's file was edited (exit status 2).
+    /// 1); or, with [`Migrator::strict`], an applied revision's file was edited, or an
+    /// operation of the plan has no SQL on the database's dialect (exit status 2, nothing ran).
     #[error(transparent)]
     Failed(Box<ExecError>),
     /// The thread running the migration could not start or panicked (async only).

@@ -515,6 +515,20 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_renames_as_the_toml_crate_does() {
+        #[derive(Debug, PartialEq, serde::Deserialize)]
+        struct Doc {
+            upgrade: Vec<crate::ops::Operation>,
+        }
+        let text = "[[upgrade]]\nop = \"rename_table\"\nold_table_name = \"user_profiles\"\nnew_table_name = \"member_profiles\"\nrename_dependents = true\n\n\
+            [[upgrade]]\nop = \"rename_index\"\nold_index_name = \"ix_a\"\nnew_index_name = \"ix_b\"\ntable_name = \"t\"\n\n\
+            [[upgrade]]\nop = \"rename_constraint\"\ntable_name = \"t\"\nold_constraint_name = \"a\"\nnew_constraint_name = \"b\"\nschema = \"app\"\n\n\
+            [[upgrade]]\nop = \"rename_sequence\"\nold_sequence_name = \"a\"\nnew_sequence_name = \"b\"\n";
+        let fast: Doc = from_str(text).expect("the fast path takes it");
+        assert_eq!(fast, toml::from_str::<Doc>(text).unwrap());
+    }
+
+    #[test]
     fn leaves_everything_else_to_the_toml_crate() {
         for text in [
             "a = 1.5\n",
