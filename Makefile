@@ -101,6 +101,13 @@ bench-guard: gnu-time
 	$(CARGO) build --release --bin rmig
 	BENCH_RUNS=$(BENCH_RUNS) benches/guard.sh
 
+# The rename matcher's worst case in the guard: N confirmed drops and N creates of one shape in
+# one plan, compared pairwise (time, peak memory). No database needed.
+.PHONY: bench-renames
+bench-renames: gnu-time
+	$(CARGO) build --release --bin rmig
+	benches/renames.sh
+
 clean:
 	$(CARGO) clean
 

@@ -27,7 +27,7 @@
 //!
 //! Pure: shapes in, verdicts out.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::dialect::Dialect;
 use crate::ops::ColumnType;
@@ -514,10 +514,10 @@ fn decide(mut remaining: Vec<Candidate>, margin: f64) -> Vec<Outcome> {
         if clear.is_empty() {
             break;
         }
+        let taken_dropped: HashSet<usize> = clear.iter().map(|c| c.dropped).collect();
+        let taken_created: HashSet<usize> = clear.iter().map(|c| c.created).collect();
         remaining.retain(|other| {
-            !clear
-                .iter()
-                .any(|taken| taken.dropped == other.dropped || taken.created == other.created)
+            !taken_dropped.contains(&other.dropped) && !taken_created.contains(&other.created)
         });
         for candidate in clear {
             outcomes.push(match candidate.evidence {
