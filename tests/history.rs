@@ -130,3 +130,34 @@ fn postgres_audit_rows_name_the_user_and_time() {
         ]
     );
 }
+
+/// Issue 15: a checksum in `rmig_history` that is not hex (here multi-byte text, which the
+/// warning cut at a byte offset inside a character) made `rmig upgrade` panic after the
+/// migration was committed, so a deploy script saw exit 101 for a success.
+#[test]
+fn multibyte_checksum_in_history_does_not_turn_a_success_into_a_panic() {
+    let files = two_revisions();
+    let project = Project::sqlite(&refs(&files));
+    project.ok(&["upgrade", "a1000000"]);
+    let connection = rusqlite::Connection::open(project.sqlite_path()).unwrap();
+    connection
+        .execute(
+            "UPDATE rmig_history SET checksum = ?1",
+            [format!("a{}", "€".repeat(21))],
+        )
+        .unwrap();
+
+    let output = project.run(&["upgrade", "head"]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: revision a1000000") && stderr.contains("a€€€"),
+        "{stderr}"
+    );
+    assert_eq!(project.heads(), vec!["b2000000".to_string()]);
+
+    let output = project.run(&["check"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_ne!(output.status.code(), Some(101), "check panicked");
+    assert!(stdout.contains("Edited: revision a1000000"), "{stdout}");
+}

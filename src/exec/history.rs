@@ -52,10 +52,19 @@ impl std::fmt::Display for EditedRevision {
             "revision {} ({}) was edited after it was applied (applied sha256 {}, file now {})",
             self.revision,
             self.path.display(),
-            &self.applied_checksum[..12.min(self.applied_checksum.len())],
-            &self.file_checksum[..12.min(self.file_checksum.len())],
+            abbreviated(&self.applied_checksum),
+            abbreviated(&self.file_checksum),
         )
     }
+}
+
+/// A checksum's first 12 characters. Cut by characters, not bytes: the recorded checksum is
+/// whatever the table holds, and text that is not hex must not panic a run that succeeded.
+fn abbreviated(checksum: &str) -> &str {
+    checksum
+        .char_indices()
+        .nth(12)
+        .map_or(checksum, |(at, _)| &checksum[..at])
 }
 
 impl HistoryTable {
@@ -176,5 +185,18 @@ impl HistoryTable {
         }
         edited.sort_by(|a, b| a.revision.cmp(&b.revision));
         Ok(edited)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::abbreviated;
+
+    #[test]
+    fn abbreviated_cuts_at_a_character_boundary() {
+        assert_eq!(abbreviated("0123456789abcdef"), "0123456789ab");
+        assert_eq!(abbreviated(&format!("a{}", "€".repeat(21))), "a€€€€€€€€€€€");
+        assert_eq!(abbreviated("short"), "short");
+        assert_eq!(abbreviated(""), "");
     }
 }
