@@ -372,6 +372,14 @@ impl Progress for LinePrinter<'_> {
         }
     }
 
+    fn warning(&mut self, message: &str) {
+        let line = format!("rmig: warning: {message}");
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("{line}")),
+            None => eprintln!("{line}"),
+        }
+    }
+
     fn step_finished(&mut self, step: &StepLabel, elapsed: Duration) {
         let done = crate::term::paint("done", crate::term::Color::Green, self.color);
         let line = format!("Running {step} ... {done} in {}", format_elapsed(elapsed));

@@ -1,6 +1,11 @@
 //! rmig's own audit table (`rmig_history` by default): one row per step run, with the revision
-//! file's checksum, so that a file edited after it was applied is noticed. Never part of
-//! `alembic_version`, which stays exactly Alembic's.
+//! file's checksum, so that a file edited after it was applied is noticed, and one per failed
+//! attempt (issue 15). Never part of `alembic_version`, which stays exactly Alembic's.
+//!
+//! The `state`, `error` and `operations_applied` columns came with issue 15: a table an older
+//! rmig made gets them added in place, and its rows (`state` NULL) read as applied. A failed
+//! attempt's row has no checksum, so that it never counts as what was applied, for older rmig
+//! versions reading the table too.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -26,14 +31,42 @@ impl Default for HistoryTable {
     }
 }
 
-/// One audit row: what ran, which way, from which file content, for how long.
+/// One audit row: what ran, which way, from which file content, for how long, and how it
+/// ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRow {
     pub revision: String,
     /// `upgrade`, `downgrade` or `stamp`.
     pub direction: &'static str,
+    /// None for a failed attempt.
     pub checksum: Option<String>,
     pub duration: Duration,
+    /// Set when the step failed: state `failed` rather than `applied`.
+    pub failure: Option<Failure>,
+}
+
+/// How a step failed, for its audit row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The error as rmig reported it.
+    pub error: String,
+    /// How many of the step's operations ran and stay (a revision with `transactional =
+    /// false`); 0 when the step was rolled back.
+    pub operations_applied: usize,
+}
+
+/// The columns issue 15 added, with their types; added in place to an older table.
+const ADDED_COLUMNS: [(&str, &str); 3] = [
+    ("state", "VARCHAR(8)"),
+    ("error", "TEXT"),
+    ("operations_applied", "INTEGER"),
+];
+
+/// An earlier attempt of a revision that failed part-way and left operations applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialAttempt {
+    pub direction: String,
+    pub operations_applied: usize,
 }
 
 /// A revision whose file no longer matches what was applied.
@@ -80,15 +113,40 @@ impl HistoryTable {
         format!(
             "CREATE TABLE {} ({id}, revision VARCHAR(32) NOT NULL, direction VARCHAR(9) NOT NULL, \
              checksum CHAR(64), applied_at {timestamp} NOT NULL, duration_ms BIGINT NOT NULL, \
-             rmig_version VARCHAR(32) NOT NULL, db_user TEXT)",
-            self.qualified_name(dialect)
+             rmig_version VARCHAR(32) NOT NULL, db_user TEXT, {})",
+            self.qualified_name(dialect),
+            ADDED_COLUMNS
+                .iter()
+                .map(|(name, type_)| format!("{name} {type_}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     }
 
-    /// Creates the table when it is missing; runs inside the caller's transaction.
+    /// The columns of [`ADDED_COLUMNS`] the table lacks: all of them when there is no table.
+    fn missing_columns(&self, backend: &mut dyn Backend) -> Result<Vec<usize>, DbError> {
+        let columns = backend.table_columns(self.schema.as_deref(), &self.name)?;
+        Ok((0..ADDED_COLUMNS.len())
+            .filter(|&i| !columns.iter().any(|c| c.name == ADDED_COLUMNS[i].0))
+            .collect())
+    }
+
+    /// Whether the table exists with every column this rmig writes (one query).
+    pub(super) fn is_current(&self, backend: &mut dyn Backend) -> Result<bool, DbError> {
+        self.missing_columns(backend)
+            .map(|missing| missing.is_empty())
+    }
+
+    /// Creates the table when it is missing, and adds the columns an older rmig's table lacks;
+    /// runs inside the caller's transaction.
     pub(super) fn ensure(&self, backend: &mut dyn Backend) -> Result<(), DbError> {
         if !backend.has_table(self.schema.as_deref(), &self.name)? {
-            backend.batch(&self.create_sql(backend.dialect()))?;
+            return backend.batch(&self.create_sql(backend.dialect()));
+        }
+        let table = self.qualified_name(backend.dialect());
+        for missing in self.missing_columns(backend)? {
+            let (name, type_) = ADDED_COLUMNS[missing];
+            backend.batch(&format!("ALTER TABLE {table} ADD COLUMN {name} {type_}"))?;
         }
         Ok(())
     }
@@ -109,8 +167,17 @@ impl HistoryTable {
             Dialect::Postgresql => "current_user",
             Dialect::Sqlite => "NULL",
         };
+        let outcome = match &row.failure {
+            None => "'applied', NULL, NULL".to_string(),
+            Some(failure) => format!(
+                "'failed', {}, {}",
+                // A NUL cannot be stored in PostgreSQL's text.
+                string_literal(&failure.error.replace('\0', "")),
+                failure.operations_applied
+            ),
+        };
         format!(
-            "({}, {}, {checksum}, {}, {}, {}, {user})",
+            "({}, {}, {checksum}, {}, {}, {}, {user}, {outcome})",
             string_literal(&row.revision),
             string_literal(row.direction),
             string_literal(
@@ -125,11 +192,67 @@ impl HistoryTable {
     /// transaction records all its steps at the commit this way (issue 8).
     pub(super) fn record_many_sql(&self, dialect: Dialect, rows: &[String]) -> String {
         format!(
-            "INSERT INTO {} (revision, direction, checksum, applied_at, duration_ms, rmig_version, db_user) \
-             VALUES {}",
+            "INSERT INTO {} (revision, direction, checksum, applied_at, duration_ms, rmig_version, db_user, \
+             state, error, operations_applied) VALUES {}",
             self.qualified_name(dialect),
             rows.join(", ")
         )
+    }
+
+    /// Records failed attempts in a transaction of their own, after the failed step's rollback
+    /// (the table is brought up to date first, in case another rmig made it meanwhile).
+    pub(super) fn record_failures(
+        &self,
+        backend: &mut dyn Backend,
+        rows: &[AuditRow],
+    ) -> Result<(), DbError> {
+        let dialect = backend.dialect();
+        let values: Vec<String> = rows
+            .iter()
+            .map(|row| self.record_values(dialect, row))
+            .collect();
+        backend.begin()?;
+        let written = self
+            .ensure(backend)
+            .and_then(|()| backend.batch(&self.record_many_sql(dialect, &values)));
+        match written {
+            Ok(()) => backend.commit(),
+            Err(error) => {
+                // The write's error says why; a failed ROLLBACK would only hide it.
+                let _ = backend.rollback();
+                Err(error)
+            }
+        }
+    }
+
+    /// The latest attempt of `revision` that failed with operations left applied, when no
+    /// attempt finished since: its operations may still stand.
+    pub(super) fn partial_attempt(
+        &self,
+        backend: &mut dyn Backend,
+        revision: &str,
+    ) -> Result<Option<PartialAttempt>, DbError> {
+        let sql = format!(
+            "SELECT direction, state, operations_applied FROM {} WHERE revision = {} ORDER BY id DESC LIMIT 100",
+            self.qualified_name(backend.dialect()),
+            string_literal(revision)
+        );
+        for row in backend.query_rows(&sql)? {
+            let [direction, state, applied] = row.as_slice() else {
+                break;
+            };
+            if state.as_deref() != Some("failed") {
+                break;
+            }
+            let applied = applied.as_deref().and_then(|n| n.parse().ok()).unwrap_or(0);
+            if applied > 0 {
+                return Ok(Some(PartialAttempt {
+                    direction: direction.clone().unwrap_or_default(),
+                    operations_applied: applied,
+                }));
+            }
+        }
+        Ok(None)
     }
 
     /// The checksum each revision was last applied (upgraded or stamped) with.

@@ -26,7 +26,7 @@ use crate::version_table::VersionTable;
 
 mod history;
 
-use history::AuditRow;
+use history::{AuditRow, Failure};
 pub use history::{EditedRevision, HistoryTable};
 
 /// How many times a run re-plans after other processes moved the version rows under it.
@@ -125,6 +125,10 @@ pub trait Progress {
     fn planned(&mut self, _steps: usize) {}
     fn step_started(&mut self, _step: &StepLabel) {}
     fn step_finished(&mut self, _step: &StepLabel, _elapsed: Duration) {}
+    /// Something worth telling that does not stop the run (one sentence), as it happens:
+    /// a revision left half applied by an earlier attempt, a failed attempt that could not be
+    /// recorded. Also kept in [`RunSummary::warnings`] when the run succeeds.
+    fn warning(&mut self, _message: &str) {}
 }
 
 /// Progress that goes nowhere.
@@ -139,6 +143,8 @@ pub struct RunSummary {
     pub heads: Vec<String>,
     /// Applied revisions whose files changed since (reported, not fatal unless strict).
     pub edited: Vec<EditedRevision>,
+    /// What [`Progress::warning`] was told.
+    pub warnings: Vec<String>,
 }
 
 /// Why a run stopped. Every variant says where the database was left.
@@ -171,6 +177,34 @@ pub enum ExecError {
         /// The version rows left behind, read back after the rollback.
         at: Vec<String>,
     },
+    /// A `transactional = false` revision failed part-way: the operations before the failed
+    /// one ran and stay, and the version rows were not moved.
+    #[error("{step} failed in {failed_op}: {source}; {} is not transactional, so {} ran and {} applied, {}; the version table was not moved: it still says {}; undo {} by hand or make the revision's operations idempotent, then run it again, or do the rest by hand and record it with `rmig stamp {}`",
+        step.revision,
+        operation_list(1, &operations.ran),
+        if operations.ran.len() == 1 { "stays" } else { "stay" },
+        if operations.not_run.is_empty() { "and no operation came after it".to_string() } else { format!("and {} did not run", operation_list(operations.ran.len() + 2, &operations.not_run)) },
+        heads_text(at),
+        operation_range(operations.ran.len()),
+        if step.to.is_empty() { "base".to_string() } else { step.to.join(" ") })]
+    PartlyApplied {
+        step: Box<StepLabel>,
+        /// `operation N (description)`.
+        failed_op: String,
+        source: DbError,
+        operations: Box<SplitOperations>,
+        /// The version rows, read back.
+        at: Vec<String>,
+    },
+    /// The commit of one step, or of one transaction holding several, failed (a deferred
+    /// constraint, checked at the commit or just before it): nothing of it was committed.
+    #[error("{} failed at its commit: {}; {}", committed_steps(steps), server_message(source), match at { Some(at) => format!("the commit rolled back, so the database stays at {}", heads_text(at)), None => "the version rows could not be read back, so check where the database is with `rmig current`".to_string() })]
+    CommitFailed {
+        steps: Vec<StepLabel>,
+        source: DbError,
+        /// The version rows read back after the rollback; None when they could not be read.
+        at: Option<Vec<String>>,
+    },
     #[error("{step}: expected to match one row in {table} when {action}; {found} found, so the version table does not hold what rmig planned from; check it with `rmig current`")]
     VersionRows {
         step: Box<StepLabel>,
@@ -198,6 +232,63 @@ pub enum ExecError {
     KeptChanging,
     #[error("the version table changed while this run waited (another process migrated); a relative target like '{0}' is not re-planned, so run it again")]
     MovedUnderRelativeTarget(String),
+}
+
+/// `operation 1 (a)`, `operations 1 (a) and 2 (b)`, `operations 1 (a), 2 (b) and 3 (c)`,
+/// numbered from `first`.
+fn operation_list(first: usize, descriptions: &[String]) -> String {
+    let items: Vec<String> = descriptions
+        .iter()
+        .enumerate()
+        .map(|(i, description)| format!("{} ({description})", first + i))
+        .collect();
+    match items.as_slice() {
+        [] => "no operation".to_string(),
+        [one] => format!("operation {one}"),
+        [init @ .., last] => format!("operations {} and {last}", init.join(", ")),
+    }
+}
+
+/// `operation 1`, `operations 1-3`: the first `count` operations.
+fn operation_range(count: usize) -> String {
+    if count == 1 {
+        "operation 1".to_string()
+    } else {
+        format!("operations 1-{count}")
+    }
+}
+
+/// The step whose commit failed, or `the transaction of N steps (ids)`.
+fn committed_steps(steps: &[StepLabel]) -> String {
+    match steps {
+        [one] => one.to_string(),
+        many => format!(
+            "the transaction of {} steps ({})",
+            many.len(),
+            many.iter()
+                .map(|step| step.revision.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// What the database said, without the statement: at a commit the statement is rmig's own
+/// (`COMMIT`, `SET CONSTRAINTS ALL IMMEDIATE`), which tells the reader nothing.
+fn server_message(error: &DbError) -> String {
+    match error {
+        DbError::Statement { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The operations of a step that failed part-way outside a transaction, as descriptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitOperations {
+    /// Those that ran and stay, from the first.
+    pub ran: Vec<String>,
+    /// Those after the failed one.
+    pub not_run: Vec<String>,
 }
 
 fn heads_text(heads: &[String]) -> String {
@@ -367,6 +458,7 @@ pub fn stamp(
                             .index_of(revision)
                             .and_then(|i| map.revision(i).checksum.clone()),
                         duration: Duration::ZERO,
+                        failure: None,
                     };
                     script.push(options.history.record_sql(dialect, &row));
                 }
@@ -462,13 +554,12 @@ impl guard::RowCounter for BackendRows<'_> {
     }
 }
 
-/// Creates the version table exactly as Alembic does, and rmig's audit table, when missing.
+/// Creates the version table exactly as Alembic does, and rmig's audit table, when missing;
+/// adds the columns an older rmig's audit table lacks.
 fn ensure_tables(backend: &mut dyn Backend, options: &RunOptions) -> Result<(), DbError> {
     let table = &options.version_table;
     let history = &options.history;
-    if backend.has_table(table.schema.as_deref(), &table.name)?
-        && backend.has_table(history.schema.as_deref(), &history.name)?
-    {
+    if backend.has_table(table.schema.as_deref(), &table.name)? && history.is_current(backend)? {
         return Ok(());
     }
     backend.begin()?;
@@ -538,11 +629,18 @@ fn run_checked(
             .map(|(_, found)| found)
     };
 
+    // For the audit rows of failed steps (issue 15): when each step started, and the step
+    // under way, if any.
+    let mut starts: Vec<(String, Instant)> = Vec::new();
+    let mut unfinished: Option<StepLabel> = None;
+
     let result = (|| -> Result<Outcome, ExecError> {
         for (position, step) in plan.steps.iter().enumerate() {
             let label = StepLabel::of(map, step);
             let revision = map.revision(step.revision);
             let started = Instant::now();
+            starts.push((label.revision.clone(), started));
+            unfinished = Some(label.clone());
             progress.step_started(&label);
             if !revision.transactional && in_transaction {
                 // Like Alembic's autocommit block: what ran before is committed first.
@@ -551,7 +649,9 @@ fn run_checked(
                     in_transaction = false;
                     return Ok(Outcome::RowsMoved);
                 }
-                backend.commit()?;
+                backend
+                    .commit()
+                    .map_err(|source| commit_failed(&applied_in_transaction, source))?;
                 in_transaction = false;
                 summary.applied.append(&mut applied_in_transaction);
             }
@@ -575,6 +675,25 @@ fn run_checked(
                 in_transaction = false;
             }
             let operations = step_operations(map, step, &label)?;
+            if !revision.transactional {
+                let mut warn = |message: String| {
+                    progress.warning(&message);
+                    summary.warnings.push(message);
+                };
+                match audit_table.partial_attempt(backend, &revision.id) {
+                    Ok(Some(attempt)) => warn(partial_attempt_warning(
+                        &label,
+                        &operations,
+                        &attempt,
+                        &audit_table.name,
+                    )),
+                    Ok(None) => {}
+                    Err(error) => warn(format!(
+                        "cannot read the earlier attempts of {} from {}: {error}",
+                        revision.id, audit_table.name
+                    )),
+                }
+            }
             let verification = Verification {
                 guard: checked.step_guard(position),
                 own_tables: [
@@ -605,12 +724,10 @@ fn run_checked(
                 .collect();
             let audit = AuditRow {
                 revision: revision.id.clone(),
-                direction: match step.direction {
-                    Direction::Upgrade => "upgrade",
-                    Direction::Downgrade => "downgrade",
-                },
+                direction: direction_name(step.direction),
                 checksum: revision.checksum.clone(),
                 duration: started.elapsed(),
+                failure: None,
             };
             // Performance (issue 8): in a transaction per step, a step's commit also reads
             // the version rows the next step checks, as `COMMIT; BEGIN; SELECT`, which is
@@ -633,11 +750,16 @@ fn run_checked(
             check_version_counts(table, dialect, &label, &step.version_changes, &counts)?;
             apply_to_rows(&mut rows, &step.version_changes);
             if commit {
+                let failed = |source| commit_failed(std::slice::from_ref(&label), source);
                 if next_in_transaction {
                     // Committed, and the next step's transaction is open.
-                    next_rows = Some(backend.commit_and_begin_query(&select_rows)?);
+                    next_rows = Some(
+                        backend
+                            .commit_and_begin_query(&select_rows)
+                            .map_err(failed)?,
+                    );
                 } else {
-                    backend.commit()?;
+                    backend.commit().map_err(failed)?;
                     in_transaction = false;
                 }
                 summary.applied.push(label.clone());
@@ -645,6 +767,7 @@ fn run_checked(
                 applied_in_transaction.push(label.clone());
             }
             progress.step_finished(&label, started.elapsed());
+            unfinished = None;
         }
         if in_transaction {
             let found = rows_before_commit(backend, &mut audit_rows)?;
@@ -652,7 +775,9 @@ fn run_checked(
                 in_transaction = false;
                 return Ok(Outcome::RowsMoved);
             }
-            backend.commit()?;
+            backend
+                .commit()
+                .map_err(|source| commit_failed(&applied_in_transaction, source))?;
             in_transaction = false;
             summary.applied.append(&mut applied_in_transaction);
         }
@@ -669,16 +794,111 @@ fn run_checked(
             if in_transaction {
                 let _ = backend.rollback();
             }
-            if let ExecError::StepFailed { at, .. } = &mut error {
-                *at = match current_heads(backend, table) {
-                    Ok(heads) => heads,
-                    Err(_) if single => plan.start_heads.clone(),
-                    Err(_) => rows,
-                };
+            let read_back = current_heads(backend, table);
+            let connected = read_back.is_ok();
+            match &mut error {
+                ExecError::StepFailed { at, .. } | ExecError::PartlyApplied { at, .. } => {
+                    *at = match read_back {
+                        Ok(heads) => heads,
+                        Err(_) if single => plan.start_heads.clone(),
+                        Err(_) => rows,
+                    };
+                }
+                ExecError::CommitFailed { at, .. } => *at = read_back.ok(),
+                _ => {}
+            }
+            // Every failed step gets its audit row (issue 15), written after the rollback in
+            // a transaction of its own. Not when the version rows could not even be read: the
+            // connection is gone, and the error already says so.
+            let failed: Vec<(StepLabel, usize)> = match &error {
+                ExecError::CommitFailed { steps, .. } => {
+                    steps.iter().map(|step| (step.clone(), 0)).collect()
+                }
+                ExecError::PartlyApplied {
+                    step, operations, ..
+                } => vec![((**step).clone(), operations.ran.len())],
+                _ => unfinished.into_iter().map(|step| (step, 0)).collect(),
+            };
+            if connected && !failed.is_empty() {
+                let text = error.to_string();
+                let audit: Vec<AuditRow> = failed
+                    .iter()
+                    .map(|(step, operations_applied)| AuditRow {
+                        revision: step.revision.clone(),
+                        direction: direction_name(step.direction),
+                        checksum: None,
+                        duration: starts
+                            .iter()
+                            .find(|(revision, _)| *revision == step.revision)
+                            .map_or(Duration::ZERO, |(_, started)| started.elapsed()),
+                        failure: Some(Failure {
+                            error: text.clone(),
+                            operations_applied: *operations_applied,
+                        }),
+                    })
+                    .collect();
+                if let Err(write) = audit_table.record_failures(backend, &audit) {
+                    progress.warning(&format!(
+                        "the failed attempt of {} could not be recorded in {}: {write}",
+                        failed
+                            .iter()
+                            .map(|(step, _)| step.revision.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        audit_table.name
+                    ));
+                }
             }
             Err(error)
         }
     }
+}
+
+/// The direction as the audit table spells it.
+fn direction_name(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Upgrade => "upgrade",
+        Direction::Downgrade => "downgrade",
+    }
+}
+
+/// The commit of `steps` failed; where that left the database is read back afterwards.
+fn commit_failed(steps: &[StepLabel], source: DbError) -> ExecError {
+    ExecError::CommitFailed {
+        steps: steps.to_vec(),
+        source,
+        at: None,
+    }
+}
+
+/// Told before a non-transactional step runs again whose earlier attempt left operations
+/// applied (from its audit row).
+fn partial_attempt_warning(
+    label: &StepLabel,
+    operations: &[Operation],
+    attempt: &history::PartialAttempt,
+    table: &str,
+) -> String {
+    let count = attempt.operations_applied;
+    let same_way = attempt.direction == direction_name(label.direction);
+    let ran = match operations.get(..count) {
+        Some(ran) if same_way => {
+            operation_list(1, &ran.iter().map(Operation::describe).collect::<Vec<_>>())
+        }
+        _ => operation_range(count),
+    };
+    format!(
+        "an earlier {} of {} failed after {ran} ran outside a transaction and stayed applied \
+         (recorded in {table}); running it again runs them again: undo them or make them \
+         idempotent first, or do the rest by hand and record it with `rmig stamp {}`",
+        attempt.direction,
+        label.revision,
+        if label.to.is_empty() {
+            "base".to_string()
+        } else {
+            label.to.join(" ")
+        }
+    )
 }
 
 /// Rolls the open transaction back when the version rows `found` are not `expected` (another
@@ -890,6 +1110,20 @@ fn run_operations(
                     let _ = backend.rollback();
                     *in_transaction = false;
                 }
+                if !map.revision(step.revision).transactional && index > 0 {
+                    let describe =
+                        |ops: &[Operation]| ops.iter().map(Operation::describe).collect();
+                    return Err(ExecError::PartlyApplied {
+                        step: Box::new(label.clone()),
+                        failed_op: op_name,
+                        source,
+                        operations: Box::new(SplitOperations {
+                            ran: describe(&operations[..index]),
+                            not_run: describe(&operations[index + 1..]),
+                        }),
+                        at: Vec::new(),
+                    });
+                }
                 return Err(ExecError::StepFailed {
                     step: Box::new(label.clone()),
                     failed_op: Some(op_name),
@@ -906,7 +1140,14 @@ fn run_operations(
     // Deferred triggers would run at the commit, after the last look: run them now and look
     // again, charging what they do to the step's last watched operation.
     if let Some((index, op)) = last_verified {
-        backend.run_deferred()?;
+        // What fails here would fail the commit: it is told as the step's commit failing.
+        backend
+            .run_deferred()
+            .map_err(|source| ExecError::CommitFailed {
+                steps: vec![label.clone()],
+                source,
+                at: None,
+            })?;
         verification.check_after(backend, index, op, &counted_empty)?;
     }
     Ok(())

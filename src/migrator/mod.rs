@@ -151,6 +151,10 @@ pub struct MigrationReport {
     /// Applied revisions whose files changed since they ran (worth a warning in the log;
     /// [`Migrator::strict`] refuses to run instead).
     pub edited: Vec<EditedRevision>,
+    /// What did not stop the run but is worth a line in the log, one sentence each: a
+    /// `transactional = false` revision run again after an earlier attempt left some of its
+    /// operations applied.
+    pub warnings: Vec<String>,
 }
 
 impl MigrationReport {
@@ -400,6 +404,7 @@ impl Migrator {
             applied: summary.applied,
             heads: summary.heads,
             edited: summary.edited,
+            warnings: summary.warnings,
         })
     }
 
