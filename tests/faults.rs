@@ -1,6 +1,6 @@
 //! Faults on PostgreSQL while a run is under way: the server connection dropped mid-step,
-//! `statement_timeout` and `lock_timeout` hit, and a second run that cannot get the migration
-//! lock in time. In each case rmig must exit 1 with one clear line, leave nothing of the
+//! `statement_timeout` and `lock_timeout` hit, a second run that cannot get the migration
+//! lock in time, a network that stops forwarding mid-run and a server that never answers. In each case rmig must exit 1 with one clear line, leave nothing of the
 //! failed step behind, leave the version table at the last committed step, and a rerun
 //! (once the cause is gone) must complete.
 
@@ -9,7 +9,8 @@ mod common;
 use std::process::{Child, Command as StdCommand, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{as_refs, table_per_step as files, Project, TestDatabase};
+use common::proxy::{Proxy, SilentServer};
+use common::{as_refs, sql_revision, table_per_step as files, Project, TestDatabase};
 
 /// Rewrites b2 (never applied, so editing it is fair) to drop the cause of the fault.
 fn rewrite_b2(project: &Project, b2_tail: &str) {
@@ -229,4 +230,155 @@ fn second_run_gives_up_on_the_migration_lock_after_lock_timeout() {
         1,
         "each revision applied once"
     );
+}
+
+/// The child's output once it exits, or None when it is still running after `limit` (it is
+/// killed then): a test of a hang must not hang itself.
+fn wait_at_most(mut child: Child, limit: Duration) -> Option<Output> {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().unwrap())
+}
+
+#[test]
+fn frozen_network_mid_step_ends_the_run_within_the_reply_timeout() {
+    let db = TestDatabase::new();
+    let files = files("SELECT pg_sleep(1)");
+    let project = Project::new(&db.url, &as_refs(&files));
+    let proxy = Proxy::start(&db.url);
+    let url = format!("{}?reply_timeout=2", proxy.url(&db.url));
+    let child = spawn(
+        &project,
+        &[
+            "--url",
+            &url,
+            "upgrade",
+            "head",
+            "--statement-timeout",
+            "30s",
+        ],
+    );
+    sleeping_backend(&db);
+    proxy.freeze();
+    let frozen = Instant::now();
+    let output = wait_at_most(child, Duration::from_secs(20))
+        .expect("rmig still waits for a reply 20 s after the network froze");
+    let waited = frozen.elapsed();
+    assert!(
+        waited < Duration::from_secs(5),
+        "rmig gave up {waited:?} after the freeze, past its 2 s reply timeout"
+    );
+    let stderr = assert_clean_failure(&output);
+    for expected in ["upgrade a1000000 -> b2000000", "no reply", "reply_timeout"] {
+        assert!(stderr.contains(expected), "no {expected:?} in: {stderr}");
+    }
+    assert_stopped_after_a1(&db);
+    // The server's side of the frozen connection, idle in its transaction and holding the
+    // migration lock, ends on its own (idle_in_transaction_session_timeout): a run through a
+    // working path gets the lock and completes, though the proxy still holds that socket.
+    assert_rerun_completes(&db, &project, &[]);
+    assert_eq!(
+        db.count(&format!(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
+            db.name
+        )),
+        0,
+        "the frozen session is still there"
+    );
+}
+
+#[test]
+fn server_that_never_answers_is_given_up_after_connect_timeout() {
+    let silent = SilentServer::start();
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/app?connect_timeout=2",
+        silent.port
+    );
+    let project = Project::new(&url, &[]);
+    let started = Instant::now();
+    let output = wait_at_most(spawn(&project, &["current"]), Duration::from_secs(20))
+        .expect("rmig still waits for a server that never answers 20 s later");
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(1900) && waited < Duration::from_secs(4),
+        "rmig gave up after {waited:?}, not after its 2 s connect_timeout"
+    );
+    let stderr = assert_clean_failure(&output);
+    for expected in ["cannot connect to", "connect_timeout", "2 s"] {
+        assert!(stderr.contains(expected), "no {expected:?} in: {stderr}");
+    }
+}
+
+/// The session settings a migration ran under, as a revision reads them.
+fn session_settings(db: &TestDatabase, run: impl FnOnce(&Project)) -> String {
+    let (name, text) = sql_revision(
+        "a1000000",
+        &[],
+        "CREATE TABLE s AS SELECT concat_ws(' ', current_setting('lock_timeout'), \
+         current_setting('statement_timeout'), current_setting('tcp_keepalives_idle'), \
+         current_setting('tcp_keepalives_interval'), current_setting('tcp_keepalives_count'), \
+         current_setting('tcp_user_timeout'), current_setting('client_connection_check_interval'), \
+         current_setting('idle_in_transaction_session_timeout'), \
+         current_setting('idle_session_timeout')) AS settings",
+        "DROP TABLE s",
+    );
+    let project = Project::new(&db.url, &[(&name, &text)]);
+    run(&project);
+    let settings = db.rows("SELECT settings FROM s");
+    project.ok(&["downgrade", "base"]);
+    settings.concat()
+}
+
+#[test]
+fn migration_sessions_get_a_lock_timeout_and_server_side_keepalives() {
+    let db = TestDatabase::new();
+    // lock_timeout, statement_timeout, keepalives idle/interval/count, tcp_user_timeout,
+    // client_connection_check_interval, idle in transaction and idle session timeouts.
+    let defaults = session_settings(&db, |project| {
+        project.ok(&["upgrade", "head"]);
+    });
+    assert_eq!(defaults, "5s 0 10 5 3 25000 1s 0 0");
+    let bounded = session_settings(&db, |project| {
+        project.ok(&["upgrade", "head", "--statement-timeout", "3s"]);
+    });
+    assert_eq!(bounded, "5s 3s 10 5 3 25000 1s 13s 13s");
+    let from_url = session_settings(&db, |project| {
+        let url = format!("{}?keepalives_idle=30&reply_timeout=4", db.url);
+        project.ok(&["--url", &url, "upgrade", "head"]);
+    });
+    assert_eq!(from_url, "5s 0 30 5 3 45000 1s 4s 4s");
+    // A lock_timeout the database or role sets is kept.
+    db.client()
+        .batch_execute(&format!(
+            "ALTER DATABASE {} SET lock_timeout = '2s'",
+            db.name
+        ))
+        .unwrap();
+    let configured = session_settings(&db, |project| {
+        project.ok(&["upgrade", "head"]);
+    });
+    assert!(configured.starts_with("2s "), "{configured}");
+}
+
+#[test]
+fn lock_timeout_under_a_millisecond_never_means_wait_forever() {
+    let db = TestDatabase::new();
+    // The library takes any Duration; 0.5 ms was sent as lock_timeout = '0ms', which
+    // PostgreSQL reads as no limit at all.
+    let settings = session_settings(&db, |project| {
+        rmig::Migrator::from_dir(project.path().join("revisions"))
+            .unwrap()
+            .url(db.url.clone())
+            .lock_timeout(Duration::from_micros(500))
+            .upgrade("head")
+            .unwrap();
+    });
+    assert!(settings.starts_with("1ms "), "{settings}");
 }

@@ -4,6 +4,7 @@
 //! version rows, and takes the run lock. Everything Alembic-specific (which rows change, in
 //! what order) stays in the planner and the executor, so a new database is one small file.
 
+mod pg_session;
 mod postgres;
 mod sqlite;
 mod tls;

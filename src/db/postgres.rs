@@ -4,10 +4,11 @@ use std::collections::HashMap;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use postgres::config::SslMode;
-use postgres::types::{ToSql, Type};
-use postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::config::SslMode;
+use tokio_postgres::types::{ToSql, Type};
+use tokio_postgres::{NoTls, SimpleQueryMessage};
 
+use super::pg_session::{ReplyBound, Session, SessionError};
 use super::tls::MakeOpensslConnect;
 use super::url::{ConnectOptions, PostgresUrl, TlsMode};
 use super::watch::{columns_from_json, TableState};
@@ -25,10 +26,10 @@ const ADVISORY_LOCK_CLASS: i32 = 0x726d_6967;
 const LOCK_POLL: Duration = Duration::from_millis(100);
 
 pub struct PostgresBackend {
-    client: Client,
+    client: Session,
     /// Statements prepared on this session by their SQL text: a bulk insert or the audit
     /// row of every step is parsed once per run, not once per row.
-    prepared: HashMap<String, postgres::Statement>,
+    prepared: HashMap<String, tokio_postgres::Statement>,
     /// The tables the guard's verification watches, once a run asked for it.
     watch: Option<PgWatch>,
 }
@@ -103,6 +104,21 @@ fn sequence_object(schema: Option<&str>, name: &str) -> crate::guard::DataObject
     }
 }
 
+/// Time limits of a PostgreSQL connection when the URL does not set them (README, "Time
+/// limits"): the whole connection (TCP, TLS, start-up, authentication) within 10 s, and TCP
+/// keepalives that find a vanished peer after 10 s of silence and 3 unanswered probes 5 s
+/// apart. The URL keys of the same names change them (`keepalives_retries` for the count).
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_KEEPALIVES_IDLE: Duration = Duration::from_secs(10);
+const DEFAULT_KEEPALIVES_INTERVAL: Duration = Duration::from_secs(5);
+const DEFAULT_KEEPALIVES_RETRIES: u32 = 3;
+
+/// The `lock_timeout` of a migration session when neither `--lock-timeout` nor the database's
+/// or role's settings give one: a statement queued behind another's lock makes every query
+/// of the application on that table queue behind it, so it gives up soon (the step rolls
+/// back, exit 1) rather than stall the application.
+const DEFAULT_LOCK_TIMEOUT: &str = "5s";
+
 impl PostgresBackend {
     pub fn connect(
         url: &PostgresUrl,
@@ -112,20 +128,18 @@ impl PostgresBackend {
             url: url.display.clone(),
             reason,
         };
-        let mut config: postgres::Config =
+        let mut config: tokio_postgres::Config =
             url.driver_url
                 .parse()
-                .map_err(|e: postgres::Error| DbError::BadUrl {
+                .map_err(|e: tokio_postgres::Error| DbError::BadUrl {
                     url: url.display.clone(),
                     reason: e.to_string(),
                 })?;
-        if let Some(timeout) = url.connect_timeout {
-            config.connect_timeout(timeout);
-        }
-        let client = match url.tls {
+        let connect_limit = network_defaults(&mut config, url);
+        let session = match url.tls {
             TlsMode::Disable => {
                 config.ssl_mode(SslMode::Disable);
-                config.connect(NoTls)
+                Session::connect(&config, NoTls, connect_limit)
             }
             mode => {
                 config.ssl_mode(if mode == TlsMode::Prefer {
@@ -135,30 +149,29 @@ impl PostgresBackend {
                 });
                 let connector = MakeOpensslConnect::new(mode)
                     .map_err(|e| connect_error(format!("TLS set-up failed: {e}")))?;
-                config.connect(connector)
+                Session::connect(&config, connector, connect_limit)
             }
         }
         .map_err(|e| connect_error(describe_connect_error(&e)))?;
         let mut backend = PostgresBackend {
-            client,
+            client: session,
             prepared: HashMap::new(),
             watch: None,
         };
-        // PostgreSQL 14+ then notices within a second when rmig dies mid-statement (killed,
-        // network gone) and ends the session, rolling back its step and freeing the run lock.
-        // Older servers lack the setting; they end the session when the statement finishes.
-        // A simple query: one round trip, where a prepared one takes three.
-        let _ = backend
-            .client
-            .batch_execute("SET client_connection_check_interval = 1000");
         for (name, value) in [
             ("lock_timeout", &options.lock_timeout),
             ("statement_timeout", &options.statement_timeout),
         ] {
             if let Some(value) = value {
+                // A limit given is a limit: a value the server reads as none (0, or under
+                // 1 ms, which it rounds to 0) becomes the smallest it knows, 1 ms.
                 backend
                     .client
-                    .execute("SELECT set_config($1, $2, false)", &[&name, value])
+                    .execute(
+                        "SELECT CASE WHEN set_config($1, $2, false) = '0' \
+                         THEN set_config($1, '1ms', false) END",
+                        &[&name, value],
+                    )
                     .map_err(|e| {
                         DbError::Other(format!(
                             "cannot set {name} to '{value}': {}",
@@ -167,7 +180,84 @@ impl PostgresBackend {
                     })?;
             }
         }
+        let bound = backend
+            .set_up_session(&config, url.reply_timeout)
+            .map_err(|e| {
+                connect_error(format!("cannot set up the session: {}", server_message(&e)))
+            })?;
+        backend.client.set_reply_bound(bound);
         Ok(backend)
+    }
+
+    /// Settings of the server's side of the session, in one round trip (two with a reply
+    /// bound), and the bound on how long rmig waits for each reply from then on.
+    ///
+    /// - `client_connection_check_interval` (PostgreSQL 14+): the server notices within a
+    ///   second when rmig dies mid-statement (killed, network gone) and ends the session,
+    ///   rolling back its step and freeing the run lock.
+    /// - TCP keepalives and `tcp_user_timeout` of the server's socket, as rmig's own: the
+    ///   server ends the session of an rmig whose host or network vanished, also when idle.
+    /// - `lock_timeout` [`DEFAULT_LOCK_TIMEOUT`] when nothing set one.
+    /// - With a reply bound, `idle_in_transaction_session_timeout` and `idle_session_timeout`
+    ///   (14+) no longer than it (kept when shorter): an rmig that stopped waiting for a reply
+    ///   is gone, and its session, its open transaction and its run lock go too, even when a
+    ///   middlebox keeps the socket open.
+    ///
+    /// The settings a server does not have are left out, not refused.
+    fn set_up_session(
+        &mut self,
+        config: &tokio_postgres::Config,
+        reply_timeout: Option<Duration>,
+    ) -> Result<Option<ReplyBound>, SessionError> {
+        let mut settings = vec![("client_connection_check_interval", 1000)];
+        if config.get_keepalives() {
+            settings.push((
+                "tcp_keepalives_idle",
+                config.get_keepalives_idle().as_secs(),
+            ));
+            if let Some(interval) = config.get_keepalives_interval() {
+                settings.push(("tcp_keepalives_interval", interval.as_secs()));
+            }
+            if let Some(retries) = config.get_keepalives_retries() {
+                settings.push(("tcp_keepalives_count", u64::from(retries)));
+            }
+        }
+        if let Some(timeout) = config.get_tcp_user_timeout() {
+            settings.push(("tcp_user_timeout", timeout.as_millis() as u64));
+        }
+        let values = settings
+            .iter()
+            .map(|(name, value)| format!("('{name}', '{value}')"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let script = format!(
+            "SELECT set_config(name, value, false) FROM (VALUES {values}) AS s (name, value) \
+             WHERE name IN (SELECT name FROM pg_settings); \
+             SELECT set_config('lock_timeout', '{DEFAULT_LOCK_TIMEOUT}', false) \
+             WHERE current_setting('lock_timeout') = '0'; \
+             SELECT setting FROM pg_settings WHERE name = 'statement_timeout'"
+        );
+        let messages = self.client.simple_query(&script)?;
+        let statement_timeout = messages
+            .iter()
+            .rev()
+            .find_map(|message| match message {
+                SimpleQueryMessage::Row(row) => row.get(0),
+                _ => None,
+            })
+            .and_then(|ms| ms.parse::<u64>().ok())
+            .filter(|&ms| ms > 0)
+            .map(Duration::from_millis);
+        let bound = reply_bound(reply_timeout, statement_timeout);
+        if let Some(bound) = bound {
+            let ms = bound.limit(1).as_millis();
+            self.client.batch_execute(&format!(
+                "SELECT set_config(name, '{ms}', false) FROM pg_settings \
+                 WHERE name IN ('idle_in_transaction_session_timeout', 'idle_session_timeout') \
+                 AND (setting = '0' OR setting::int8 > {ms})"
+            ))?;
+        }
+        Ok(bound)
     }
 
     /// The transaction's row counters start again in the next one; after a rollback the
@@ -181,7 +271,7 @@ impl PostgresBackend {
     }
 
     /// The session's prepared statement for `sql`, preparing it on first use.
-    fn prepare_cached(&mut self, sql: &str) -> Result<postgres::Statement, DbError> {
+    fn prepare_cached(&mut self, sql: &str) -> Result<tokio_postgres::Statement, DbError> {
         if let Some(statement) = self.prepared.get(sql) {
             return Ok(statement.clone());
         }
@@ -200,7 +290,7 @@ impl PostgresBackend {
         &mut self,
         sql: &str,
         params: &[ScalarValue],
-    ) -> Result<(postgres::Statement, Vec<Box<dyn ToSql + Sync>>), DbError> {
+    ) -> Result<(tokio_postgres::Statement, Vec<Box<dyn ToSql + Sync>>), DbError> {
         let statement = self.prepare_cached(sql)?;
         let mut casts: Vec<Option<String>> = Vec::with_capacity(params.len());
         let mut bound: Vec<Box<dyn ToSql + Sync>> = Vec::with_capacity(params.len());
@@ -298,8 +388,65 @@ fn first_column(messages: &[SimpleQueryMessage]) -> Vec<String> {
         .collect()
 }
 
-/// The server's own words (`ERROR: relation "x" does not exist`), else the driver's.
-fn server_message(error: &postgres::Error) -> String {
+/// The reply bound: `reply_timeout` from the URL (0: none), else the session's
+/// `statement_timeout` per statement plus a margin, else none (TCP keepalives still end the
+/// wait when the peer vanishes).
+fn reply_bound(
+    reply_timeout: Option<Duration>,
+    statement_timeout: Option<Duration>,
+) -> Option<ReplyBound> {
+    match reply_timeout {
+        Some(Duration::ZERO) => None,
+        Some(limit) => Some(ReplyBound::Fixed {
+            limit,
+            set_by: "reply_timeout",
+        }),
+        None => statement_timeout.map(ReplyBound::StatementTimeout),
+    }
+}
+
+/// Keepalives and the TCP user timeout where the URL does not set them, and the connect
+/// timeout's per-address share (the driver's): returns the bound on the whole connection,
+/// `connect_timeout` (0: none, as libpq reads it) for each host the URL names.
+fn network_defaults(config: &mut tokio_postgres::Config, url: &PostgresUrl) -> Option<Duration> {
+    let sets = |key: &str| {
+        url.driver_url.split_once('?').is_some_and(|(_, query)| {
+            query
+                .split('&')
+                .any(|pair| pair.split('=').next() == Some(key))
+        })
+    };
+    if !sets("keepalives_idle") {
+        config.keepalives_idle(DEFAULT_KEEPALIVES_IDLE);
+    }
+    if !sets("keepalives_interval") {
+        config.keepalives_interval(DEFAULT_KEEPALIVES_INTERVAL);
+    }
+    if !sets("keepalives_retries") {
+        config.keepalives_retries(DEFAULT_KEEPALIVES_RETRIES);
+    }
+    // Sent data unacknowledged this long ends the connection: keepalives probe an idle
+    // connection only, not one whose request the network swallowed.
+    if config.get_keepalives() && !sets("tcp_user_timeout") {
+        let probes = config.get_keepalives_interval().unwrap_or_default()
+            * config.get_keepalives_retries().unwrap_or_default();
+        config.tcp_user_timeout(config.get_keepalives_idle() + probes);
+    }
+    let limit = match url.connect_timeout {
+        Some(Duration::ZERO) => return None,
+        Some(limit) => limit,
+        None => DEFAULT_CONNECT_TIMEOUT,
+    };
+    config.connect_timeout(limit);
+    Some(limit.saturating_mul(config.get_hosts().len().max(1) as u32))
+}
+
+/// The server's own words (`ERROR: relation "x" does not exist`), else the driver's, else
+/// which time limit ran out.
+fn server_message(error: &SessionError) -> String {
+    let SessionError::Driver(error) = error else {
+        return error.to_string();
+    };
     match error.as_db_error() {
         Some(db) => {
             let mut message = format!("{}: {}", db.severity(), db.message());
@@ -315,7 +462,10 @@ fn server_message(error: &postgres::Error) -> String {
     }
 }
 
-fn describe_connect_error(error: &postgres::Error) -> String {
+fn describe_connect_error(error: &SessionError) -> String {
+    let SessionError::Driver(error) = error else {
+        return error.to_string();
+    };
     if let Some(db) = error.as_db_error() {
         return db.message().to_string();
     }
@@ -333,7 +483,7 @@ fn describe_connect_error(error: &postgres::Error) -> String {
     message
 }
 
-fn statement_error(sql: &str, error: &postgres::Error) -> DbError {
+fn statement_error(sql: &str, error: &SessionError) -> DbError {
     DbError::Statement {
         sql: sql.to_string(),
         message: server_message(error),
@@ -698,5 +848,68 @@ impl Backend for PostgresBackend {
             .query_one(&statement, &[&schema, &table])
             .map_err(|e| statement_error(sql, &e))?;
         Ok(row.get(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn configured(url: &str) -> (tokio_postgres::Config, Option<Duration>) {
+        let url = PostgresUrl::parse(url).unwrap();
+        let mut config: tokio_postgres::Config = url.driver_url.parse().unwrap();
+        let limit = network_defaults(&mut config, &url);
+        (config, limit)
+    }
+
+    #[test]
+    fn connections_get_time_limits_the_url_can_change() {
+        let (config, limit) = configured("postgres://u@h/d");
+        assert_eq!(limit, Some(DEFAULT_CONNECT_TIMEOUT));
+        assert_eq!(config.get_connect_timeout(), Some(&DEFAULT_CONNECT_TIMEOUT));
+        assert!(config.get_keepalives());
+        assert_eq!(config.get_keepalives_idle(), Duration::from_secs(10));
+        assert_eq!(
+            config.get_keepalives_interval(),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(config.get_keepalives_retries(), Some(3));
+        assert_eq!(
+            config.get_tcp_user_timeout(),
+            Some(&Duration::from_secs(25))
+        );
+
+        let (config, limit) = configured(
+            "postgres://u@h1,h2/d?connect_timeout=3&keepalives_idle=60&keepalives_retries=5",
+        );
+        assert_eq!(limit, Some(Duration::from_secs(6)), "3 s for each host");
+        assert_eq!(
+            config.get_tcp_user_timeout(),
+            Some(&Duration::from_secs(85))
+        );
+        let (config, _) = configured("postgres://u@h/d?tcp_user_timeout=7");
+        assert_eq!(config.get_tcp_user_timeout(), Some(&Duration::from_secs(7)));
+        // As libpq reads it, connect_timeout=0 waits as long as it takes.
+        let (config, limit) = configured("postgres://u@h/d?connect_timeout=0&keepalives=0");
+        assert_eq!(limit, None);
+        assert_eq!(config.get_tcp_user_timeout(), None);
+    }
+
+    #[test]
+    fn the_reply_bound_comes_from_reply_timeout_else_statement_timeout() {
+        let three = Some(Duration::from_secs(3));
+        assert_eq!(reply_bound(None, None), None);
+        assert_eq!(
+            reply_bound(None, three),
+            Some(ReplyBound::StatementTimeout(Duration::from_secs(3)))
+        );
+        assert_eq!(
+            reply_bound(Some(Duration::from_secs(2)), three),
+            Some(ReplyBound::Fixed {
+                limit: Duration::from_secs(2),
+                set_by: "reply_timeout"
+            })
+        );
+        assert_eq!(reply_bound(Some(Duration::ZERO), three), None);
     }
 }

@@ -1,8 +1,9 @@
 //! Database URLs as Alembic users write them, turned into connection settings.
 //!
 //! PostgreSQL: `postgres://` and `postgresql://`, with SQLAlchemy's `+driver` part ignored;
-//! `sslmode=disable|prefer|require|verify-ca|verify-full` and `connect_timeout` (seconds) are
-//! read here, since the driver knows neither `verify-full` nor the `+driver` form.
+//! `sslmode=disable|prefer|require|verify-ca|verify-full`, `connect_timeout` and rmig's own
+//! `reply_timeout` (seconds) are read here, since the driver knows neither `verify-full`, nor
+//! the `+driver` form, nor `reply_timeout`.
 //! SQLite: `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite://` (in memory).
 
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ pub struct PostgresUrl {
     pub driver_url: String,
     pub tls: TlsMode,
     pub connect_timeout: Option<Duration>,
+    /// How long to wait for the server's reply to any request (`reply_timeout`).
+    pub reply_timeout: Option<Duration>,
     /// The URL with its password hidden, for messages.
     pub display: String,
 }
@@ -64,6 +67,7 @@ impl PostgresUrl {
         };
         let mut tls = TlsMode::Prefer;
         let mut connect_timeout = None;
+        let mut reply_timeout = None;
         let mut kept = Vec::new();
         for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -84,6 +88,12 @@ impl PostgresUrl {
                         .map_err(|_| bad(format!("connect_timeout={value} is not a whole number of seconds")))?;
                     connect_timeout = Some(Duration::from_secs(seconds));
                 }
+                "reply_timeout" => {
+                    let seconds: u64 = value
+                        .parse()
+                        .map_err(|_| bad(format!("reply_timeout={value} is not a whole number of seconds")))?;
+                    reply_timeout = Some(Duration::from_secs(seconds));
+                }
                 _ => kept.push(pair),
             }
         }
@@ -96,6 +106,7 @@ impl PostgresUrl {
             driver_url,
             tls,
             connect_timeout,
+            reply_timeout,
             display,
         })
     }
@@ -132,14 +143,15 @@ mod tests {
 
     #[test]
     fn postgres_urls_keep_driver_parts_and_take_ours() {
-        let url = PostgresUrl::parse("postgresql+psycopg2://app:pw@db:5433/app?sslmode=verify-full&connect_timeout=3&application_name=x").unwrap();
+        let url = PostgresUrl::parse("postgresql+psycopg2://app:pw@db:5433/app?sslmode=verify-full&connect_timeout=3&reply_timeout=0&application_name=x").unwrap();
         assert_eq!(
             url.driver_url,
             "postgresql://app:pw@db:5433/app?application_name=x"
         );
         assert_eq!(url.tls, TlsMode::VerifyFull);
         assert_eq!(url.connect_timeout, Some(Duration::from_secs(3)));
-        assert_eq!(url.display, "postgresql+psycopg2://app:***@db:5433/app?sslmode=verify-full&connect_timeout=3&application_name=x");
+        assert_eq!(url.reply_timeout, Some(Duration::ZERO));
+        assert_eq!(url.display, "postgresql+psycopg2://app:***@db:5433/app?sslmode=verify-full&connect_timeout=3&reply_timeout=0&application_name=x");
         assert_eq!(
             PostgresUrl::parse("postgres://u@h/d").unwrap().tls,
             TlsMode::Prefer

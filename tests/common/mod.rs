@@ -12,6 +12,7 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 pub mod guard;
+pub mod proxy;
 
 pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
