@@ -92,6 +92,10 @@ fn refused_urls() -> Vec<(String, i32)> {
             2,
         ),
         (format!("postgres://u:{SECRET}@127.0.0.1:port/db"), 2),
+        // A password where the URL's other parts are echoed: a value, a key, a folder.
+        (format!("postgres://u@127.0.0.1/d?sslmode=x:{SECRET}@y"), 2),
+        (format!("postgres://u@127.0.0.1/d?x:{SECRET}@y=1"), 2),
+        (format!("sqlite:///a:{SECRET}@/x.db"), 2),
         // No host.
         (format!("postgres://u:{SECRET}@/db"), 2),
         // SQLite URLs with a host part, non-ASCII included.

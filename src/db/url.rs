@@ -69,8 +69,10 @@ fn redact_password_values(text: &str) -> String {
         search = eq + eq_len;
         let key_end = lower[..eq].trim_end().len();
         let key_start = lower[..key_end]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '%' | '.')))
-            .map_or(0, |at| at + 1);
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '%' | '.')))
+            .map_or(0, |(at, c)| at + c.len_utf8());
         if !percent_decoded(&lower[key_start..key_end]).ends_with("password") {
             continue;
         }
@@ -234,13 +236,21 @@ impl PostgresUrl {
                         "require" => TlsMode::Require,
                         "verify-ca" => TlsMode::VerifyCa,
                         "verify-full" => TlsMode::VerifyFull,
-                        other => return Err(bad(format!("sslmode={other} is not one of disable, prefer, require, verify-ca, verify-full"))),
+                        other => {
+                            return Err(bad(format!(
+                        "sslmode={} is not one of disable, prefer, require, verify-ca, verify-full",
+                        redact_url(other)
+                    )))
+                        }
                     }
                 }
                 "connect_timeout" => {
-                    let seconds: u64 = value
-                        .parse()
-                        .map_err(|_| bad(format!("connect_timeout={value} is not a whole number of seconds")))?;
+                    let seconds: u64 = value.parse().map_err(|_| {
+                        bad(format!(
+                            "connect_timeout={} is not a whole number of seconds",
+                            redact_url(value)
+                        ))
+                    })?;
                     connect_timeout = Some(Duration::from_secs(seconds));
                 }
                 _ => kept.push(pair),
@@ -258,10 +268,10 @@ impl PostgresUrl {
         }
         // What the driver refuses (an unknown key, a bad port) is refused here too, so every
         // bad URL is found before any database work (a URL file's included). Its messages name
-        // keys, never values.
+        // keys, never values, but a key may be a mangled password.
         driver_url
             .parse::<postgres::Config>()
-            .map_err(|e| bad(describe_parse_error(&e)))?;
+            .map_err(|e| bad(redact_url(&describe_parse_error(&e))))?;
         Ok(PostgresUrl {
             driver_url,
             tls,
