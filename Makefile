@@ -119,7 +119,7 @@ clean:
 # which tests/fuzz_regressions.rs replays in `make test`.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := revision_loader revision_resolver
+FUZZ_TARGETS := revision_loader revision_resolver database_url
 fuzz:
 	@rustup toolchain list | grep -q '^nightly' || { echo "make fuzz needs a nightly toolchain: rustup toolchain install nightly" >&2; exit 1; }
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::db::redact_url;
 use crate::dialect::Dialect;
 use crate::version_table::VersionTable;
 
@@ -305,28 +306,6 @@ pub fn dialect_of_url(url: &str) -> Result<Dialect, ConfigError> {
     }
 }
 
-/// Replaces the password of `scheme://user:password@host/...` with `***`.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    match authority.rfind('@') {
-        Some(at) => {
-            let userinfo = &authority[..at];
-            let user = userinfo.split_once(':').map(|(u, _)| u).unwrap_or(userinfo);
-            let masked = if userinfo.contains(':') {
-                format!("{user}:***")
-            } else {
-                user.to_string()
-            };
-            format!("{scheme}://{masked}{}", &rest[at..])
-        }
-        None => url.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,20 +323,6 @@ mod tests {
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
         assert!(parse_duration("soon").unwrap_err().contains("soon"));
         assert!(parse_duration("5 days").unwrap_err().contains("days"));
-    }
-
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            redact_url("postgresql://app:s3cret@db:5432/app"),
-            "postgresql://app:***@db:5432/app"
-        );
-        assert_eq!(redact_url("postgres://app@db/app"), "postgres://app@db/app");
-        assert_eq!(redact_url("sqlite:///rmig.db"), "sqlite:///rmig.db");
-        assert_eq!(
-            redact_url("postgresql://u:p%40ss@h/d?sslmode=require"),
-            "postgresql://u:***@h/d?sslmode=require"
-        );
     }
 
     #[test]

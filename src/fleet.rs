@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::config::redact_url;
+use crate::db::redact_url;
 use crate::error::{EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_FAILED};
 use crate::exec::{Silent, StepLabel};
 use crate::guard::GuardReport;

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rmig::db::{redact_url, DatabaseUrl};
 use rmig::graph::RevisionMap;
 use rmig::plan;
 use rmig::revision::{parse_revision, Revision};
@@ -90,6 +91,33 @@ fn check_resolver_input(data: &[u8]) {
     }
 }
 
+/// The body of `fuzz/fuzz_targets/database_url.rs`.
+fn check_url_input(data: &[u8]) {
+    const SECRET: &str = "Zq7hunter2";
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let _ = redact_url(text);
+    if let Err(error) = DatabaseUrl::parse(text) {
+        assert!(!error.to_string().is_empty());
+    }
+    if text.contains(SECRET) {
+        return;
+    }
+    let (before, after) = text.split_once('\n').unwrap_or((text, ""));
+    for url in [
+        format!("{before}:{SECRET}@{after}"),
+        format!("{before}password={SECRET}{after}"),
+    ] {
+        let shown = redact_url(&url);
+        assert!(!shown.contains(SECRET), "{url:?} shown as {shown:?}");
+        if let Err(error) = DatabaseUrl::parse(&url) {
+            let message = error.to_string();
+            assert!(!message.contains(SECRET), "{url:?}: {message}");
+        }
+    }
+}
+
 fn replay(target: &str, check: fn(&[u8])) {
     let inputs = inputs(target);
     assert!(!inputs.is_empty(), "no regression inputs for {target}");
@@ -113,4 +141,9 @@ fn revision_loader_regressions() {
 #[test]
 fn revision_resolver_regressions() {
     replay("revision_resolver", check_resolver_input);
+}
+
+#[test]
+fn database_url_regressions() {
+    replay("database_url", check_url_input);
 }

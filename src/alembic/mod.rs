@@ -230,7 +230,7 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
     if let (Some(url), false) = (&project.url, url_ok) {
         notes.push(format!(
             "sqlalchemy.url '{}' is not a PostgreSQL or SQLite URL; rmig.toml has it as a comment",
-            crate::config::redact_url(url)
+            crate::db::redact_url(url)
         ));
     }
     let config = ConfigOut {

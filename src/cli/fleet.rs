@@ -3,7 +3,8 @@
 use std::io::Write;
 
 use super::migrate::MigrateArgs;
-use crate::config::{dialect_of_url, parse_duration, Overrides};
+use crate::config::{parse_duration, Overrides};
+use crate::db::DatabaseUrl;
 use crate::error::Error;
 use crate::fleet::{self, DatabaseResult};
 use crate::guard::Allowances;
@@ -40,7 +41,7 @@ pub(super) fn run(
         )));
     }
     for url in &urls {
-        dialect_of_url(url)
+        DatabaseUrl::parse(url)
             .map_err(|e| Error::Usage(format!("URL file {}: {e}", path.display())))?;
     }
     if args.jobs == 0 {

@@ -15,9 +15,9 @@ use std::time::Duration;
 
 pub use self::postgres::PostgresBackend;
 pub use self::sqlite::SqliteBackend;
-pub use self::url::{ConnectOptions, PostgresUrl, SqliteTarget, TlsMode};
+pub use self::url::{redact_url, ConnectOptions, PostgresUrl, SqliteTarget, TlsMode};
 
-use crate::config::{dialect_of_url, redact_url};
+use crate::config::dialect_of_url;
 use crate::dialect::Dialect;
 use crate::ops::ScalarValue;
 use crate::version_table::VersionTable;
@@ -170,17 +170,32 @@ pub trait Backend {
     fn has_table(&mut self, schema: Option<&str>, table: &str) -> Result<bool, DbError>;
 }
 
+/// A database URL read and checked, before any connection: a URL that cannot name a database
+/// is bad input before any database work.
+#[derive(Debug, Clone)]
+pub enum DatabaseUrl {
+    Postgres(PostgresUrl),
+    Sqlite(SqliteTarget),
+}
+
+impl DatabaseUrl {
+    /// Reads a URL in any form [`connect`] takes (SQLAlchemy's included).
+    pub fn parse(url: &str) -> Result<DatabaseUrl, DbError> {
+        let dialect = dialect_of_url(url).map_err(|_| DbError::BadUrl {
+            url: redact_url(url),
+            reason: "use postgresql://..., postgres://... or sqlite:///path.db".to_string(),
+        })?;
+        Ok(match dialect {
+            Dialect::Postgresql => DatabaseUrl::Postgres(PostgresUrl::parse(url)?),
+            Dialect::Sqlite => DatabaseUrl::Sqlite(SqliteTarget::parse(url)?),
+        })
+    }
+}
+
 /// Connects to the database a URL names (SQLAlchemy's forms included).
 pub fn connect(url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, DbError> {
-    let dialect = dialect_of_url(url).map_err(|e| DbError::BadUrl {
-        url: redact_url(url),
-        reason: e.to_string(),
-    })?;
-    Ok(match dialect {
-        Dialect::Postgresql => Box::new(PostgresBackend::connect(
-            &PostgresUrl::parse(url)?,
-            options,
-        )?),
-        Dialect::Sqlite => Box::new(SqliteBackend::open(&SqliteTarget::parse(url)?, options)?),
+    Ok(match DatabaseUrl::parse(url)? {
+        DatabaseUrl::Postgres(url) => Box::new(PostgresBackend::connect(&url, options)?),
+        DatabaseUrl::Sqlite(target) => Box::new(SqliteBackend::open(&target, options)?),
     })
 }

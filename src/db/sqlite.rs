@@ -12,7 +12,7 @@ use rusqlite::hooks::{Action, AuthAction, AuthContext, Authorization};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::Connection;
 
-use super::url::{ConnectOptions, SqliteTarget};
+use super::url::{redact_url, ConnectOptions, SqliteTarget};
 use super::watch::{ColumnState, TableState};
 use super::{Backend, DbError, LiveColumn};
 use crate::dialect::Dialect;
@@ -68,9 +68,12 @@ impl SqliteBackend {
             SqliteTarget::File(path) => {
                 if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
                     if !parent.is_dir() {
-                        return Err(DbError::Connect {
-                            url: format!("sqlite:///{}", path.display()),
-                            reason: format!("folder {} does not exist", parent.display()),
+                        return Err(DbError::BadUrl {
+                            url: redact_url(&target.to_string()),
+                            reason: format!(
+                                "its folder {} does not exist; create it first",
+                                redact_url(&parent.display().to_string())
+                            ),
                         });
                     }
                 }
@@ -78,7 +81,7 @@ impl SqliteBackend {
             }
         };
         let connection = opened.map_err(|e| DbError::Connect {
-            url: format!("{target:?}"),
+            url: redact_url(&target.to_string()),
             reason: e.to_string(),
         })?;
         // rusqlite's bundled SQLite is built with foreign keys on by default; SQLite's own
@@ -87,7 +90,7 @@ impl SqliteBackend {
         connection
             .execute_batch("PRAGMA foreign_keys = OFF")
             .map_err(|e| DbError::Connect {
-                url: format!("{target:?}"),
+                url: redact_url(&target.to_string()),
                 reason: format!("cannot set PRAGMA foreign_keys: {e}"),
             })?;
         Ok(SqliteBackend {

@@ -5,12 +5,147 @@
 //! `reply_timeout` (seconds) are read here, since the driver knows neither `verify-full`, nor
 //! the `+driver` form, nor `reply_timeout`.
 //! SQLite: `sqlite:///relative.db`, `sqlite:////absolute.db`, `sqlite://` (in memory).
+//!
+//! [`redact_url`] is the one way a URL reaches output: every message, listing and JSON
+//! document that names a database goes through it.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use super::DbError;
-use crate::config::redact_url;
+
+/// What a hidden password is shown as.
+const MASK: &str = "***";
+
+/// A URL (or anything given where a URL was expected) made safe to print: the password of the
+/// userinfo (`user:password@`, up to the last `@`, so an unencoded `/`, `?`, `:` or `@` in the
+/// password stays hidden), and the value of every `key=value` whose key ends in `password`,
+/// in any case and percent-encoded or not (`password=`, `sslpassword=`, libpq's
+/// `password = 'quoted value'`), become `***`. A string without `scheme://` is treated the same
+/// way, so a mistyped URL is never echoed with its password.
+pub fn redact_url(url: &str) -> String {
+    redact_userinfo(&redact_password_values(url))
+}
+
+/// `user:password@` (or `user%3Apassword@`) up to the last `@` becomes `user:***@`.
+fn redact_userinfo(url: &str) -> String {
+    let scheme_end = url
+        .find("://")
+        .filter(|&at| {
+            url[..at]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        })
+        .map_or(0, |at| at + 3);
+    let rest = &url[scheme_end..];
+    let Some(at) = rest.rfind('@') else {
+        return url.to_string();
+    };
+    let userinfo = &rest[..at];
+    let colon = userinfo.find(':');
+    let encoded_colon = userinfo.to_ascii_lowercase().find("%3a");
+    let user_end = match (colon, encoded_colon) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => return url.to_string(),
+    };
+    format!(
+        "{}{}:{MASK}{}",
+        &url[..scheme_end],
+        &userinfo[..user_end],
+        &rest[at..]
+    )
+}
+
+/// The value of every `key=value` (or `key%3Dvalue`) whose key, percent-decoded and in lower
+/// case, ends in `password` becomes `***`; a value runs to the next `&` or white space, or is
+/// libpq's quoted `'...'`.
+fn redact_password_values(text: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut search = 0;
+    while let Some((eq, eq_len)) = next_equals(&lower, search) {
+        search = eq + eq_len;
+        let key_end = lower[..eq].trim_end().len();
+        let key_start = lower[..key_end]
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '%' | '.')))
+            .map_or(0, |(at, c)| at + c.len_utf8());
+        if !percent_decoded(&lower[key_start..key_end]).ends_with("password") {
+            continue;
+        }
+        let value_start =
+            eq + eq_len + (lower[eq + eq_len..].len() - lower[eq + eq_len..].trim_start().len());
+        let value_end = value_end(text, value_start);
+        if value_end > value_start {
+            out.push_str(&text[copied..value_start]);
+            out.push_str(MASK);
+            copied = value_end;
+            search = value_end;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
+}
+
+/// The next `=` or `%3d` at or after `from`, and its length.
+fn next_equals(lower: &str, from: usize) -> Option<(usize, usize)> {
+    let plain = lower[from..].find('=').map(|at| (from + at, 1));
+    let encoded = lower[from..].find("%3d").map(|at| (from + at, 3));
+    match (plain, encoded) {
+        (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Where a value starting at `start` ends: after libpq's closing quote (backslash escapes
+/// it), else at the next `&` or white space.
+fn value_end(text: &str, start: usize) -> usize {
+    let value = &text[start..];
+    if let Some(quoted) = value.strip_prefix('\'') {
+        let mut escaped = false;
+        for (at, c) in quoted.char_indices() {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '\'' => return start + 1 + at + 1,
+                _ => {}
+            }
+        }
+        return text.len();
+    }
+    value
+        .find(|c: char| c == '&' || c.is_whitespace())
+        .map_or(text.len(), |at| start + at)
+}
+
+/// `%XX` escapes decoded (others kept as written), for comparing keys.
+fn percent_decoded(key: &str) -> String {
+    let bytes = key.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let hex = bytes
+            .get(at + 1..at + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[at], hex) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte.to_ascii_lowercase());
+                at += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
 
 /// Settings that come from flags or config rather than the URL.
 #[derive(Debug, Clone, Default)]
@@ -61,16 +196,42 @@ impl PostgresUrl {
         if !matches!(scheme.split('+').next(), Some("postgres" | "postgresql")) {
             return Err(bad(format!("scheme {scheme} is not PostgreSQL")));
         }
+        // As the driver reads it: the credentials run to the first `@`, wherever it is, so a
+        // password may hold an unencoded `/` or `?`.
+        let (credentials, rest) = match rest.split_once('@') {
+            Some((credentials, rest)) => (Some(credentials), rest),
+            None => (None, rest),
+        };
         let (location, query) = match rest.split_once('?') {
             Some((location, query)) => (location, Some(query)),
             None => (rest, None),
         };
+        let pairs = || {
+            query
+                .unwrap_or("")
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|pair| {
+                    let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+                    (pair, key, value)
+                })
+        };
+        let authority = location.split('/').next().unwrap_or("");
+        let names_host = authority
+            .split(',')
+            .any(|chunk| !chunk.is_empty() && !chunk.starts_with(':'))
+            || pairs()
+                .any(|(_, key, value)| matches!(key, "host" | "hostaddr") && !value.is_empty());
+        if !names_host {
+            return Err(bad(
+                "it names no host; write one, e.g. postgresql://user@localhost/dbname, or a socket folder as ?host=/var/run/postgresql".to_string(),
+            ));
+        }
         let mut tls = TlsMode::Prefer;
         let mut connect_timeout = None;
         let mut reply_timeout = None;
         let mut kept = Vec::new();
-        for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
-            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        for (pair, key, value) in pairs() {
             match key {
                 "sslmode" => {
                     tls = match value {
@@ -79,13 +240,21 @@ impl PostgresUrl {
                         "require" => TlsMode::Require,
                         "verify-ca" => TlsMode::VerifyCa,
                         "verify-full" => TlsMode::VerifyFull,
-                        other => return Err(bad(format!("sslmode={other} is not one of disable, prefer, require, verify-ca, verify-full"))),
+                        other => {
+                            return Err(bad(format!(
+                        "sslmode={} is not one of disable, prefer, require, verify-ca, verify-full",
+                        redact_url(other)
+                    )))
+                        }
                     }
                 }
                 "connect_timeout" => {
-                    let seconds: u64 = value
-                        .parse()
-                        .map_err(|_| bad(format!("connect_timeout={value} is not a whole number of seconds")))?;
+                    let seconds: u64 = value.parse().map_err(|_| {
+                        bad(format!(
+                            "connect_timeout={} is not a whole number of seconds",
+                            redact_url(value)
+                        ))
+                    })?;
                     connect_timeout = Some(Duration::from_secs(seconds));
                 }
                 "reply_timeout" => {
@@ -97,11 +266,22 @@ impl PostgresUrl {
                 _ => kept.push(pair),
             }
         }
-        let mut driver_url = format!("postgresql://{location}");
+        let mut driver_url = "postgresql://".to_string();
+        if let Some(credentials) = credentials {
+            driver_url.push_str(credentials);
+            driver_url.push('@');
+        }
+        driver_url.push_str(location);
         if !kept.is_empty() {
             driver_url.push('?');
             driver_url.push_str(&kept.join("&"));
         }
+        // What the driver refuses (an unknown key, a bad port) is refused here too, so every
+        // bad URL is found before any database work (a URL file's included). Its messages name
+        // keys, never values, but a key may be a mangled password.
+        driver_url
+            .parse::<postgres::Config>()
+            .map_err(|e| bad(redact_url(&describe_parse_error(&e))))?;
         Ok(PostgresUrl {
             driver_url,
             tls,
@@ -109,6 +289,15 @@ impl PostgresUrl {
             reply_timeout,
             display,
         })
+    }
+}
+
+/// The driver's complaint with its cause (`invalid value for option `port``), which its
+/// own message leaves out.
+fn describe_parse_error(error: &postgres::Error) -> String {
+    match std::error::Error::source(error) {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
     }
 }
 
@@ -120,19 +309,37 @@ pub enum SqliteTarget {
 }
 
 impl SqliteTarget {
+    /// Reads a SQLite URL as SQLAlchemy does: `sqlite://` (nothing after it) is in memory,
+    /// `sqlite:///rel.db` relative, `sqlite:////abs.db` absolute. Anything between `//` and
+    /// the next `/` is a host part, which SQLite has no use for: `sqlite://rmig.db` is refused
+    /// rather than read as some other file.
     pub fn parse(url: &str) -> Result<SqliteTarget, DbError> {
-        let rest = url
+        let bad = |reason: String| DbError::BadUrl {
+            url: redact_url(url),
+            reason,
+        };
+        let (_, rest) = url
             .split_once("://")
-            .map(|(_, rest)| rest)
-            .ok_or_else(|| DbError::BadUrl {
-                url: redact_url(url),
-                reason: "it has no scheme".to_string(),
-            })?;
+            .ok_or_else(|| bad("it has no scheme".to_string()))?;
         let rest = rest.split('?').next().unwrap_or("");
-        match rest {
-            "" | "/" | "/:memory:" => Ok(SqliteTarget::Memory),
-            // `sqlite:///x.db` leaves `/x.db` (relative); `sqlite:////x.db` leaves `//x.db`.
-            path => Ok(SqliteTarget::File(PathBuf::from(&path[1..]))),
+        match rest.strip_prefix('/') {
+            None if rest.is_empty() => Ok(SqliteTarget::Memory),
+            None => Err(bad(
+                "SQLite takes no host part after sqlite://; write three slashes for a relative path (sqlite:///rmig.db) or four for an absolute one (sqlite:////abs/path/rmig.db)".to_string(),
+            )),
+            Some("" | ":memory:") => Ok(SqliteTarget::Memory),
+            // `sqlite:///x.db` leaves `x.db` (relative); `sqlite:////x.db` leaves `/x.db`.
+            Some(path) => Ok(SqliteTarget::File(PathBuf::from(path))),
+        }
+    }
+}
+
+/// The target as a URL, for messages (the URL it came from may carry a query string).
+impl fmt::Display for SqliteTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SqliteTarget::Memory => write!(f, "sqlite://"),
+            SqliteTarget::File(path) => write!(f, "sqlite:///{}", path.display()),
         }
     }
 }
@@ -171,6 +378,102 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("connect_timeout=soon"), "{err}");
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        for (url, shown) in [
+            (
+                "postgresql://app:s3cret@db:5432/app",
+                "postgresql://app:***@db:5432/app",
+            ),
+            ("postgres://app@db/app", "postgres://app@db/app"),
+            ("sqlite:///rmig.db", "sqlite:///rmig.db"),
+            (
+                "postgresql://u:p%40ss@h/d?sslmode=require",
+                "postgresql://u:***@h/d?sslmode=require",
+            ),
+            ("postgres://u:a/b?c:d@h/d", "postgres://u:***@h/d"),
+            ("postgres://u:a@b@h/d", "postgres://u:***@h/d"),
+            ("postgres://u%3Apw@h/d", "postgres://u:***@h/d"),
+            (
+                "postgres://u@h/d?a=1&password=pw&b=2",
+                "postgres://u@h/d?a=1&password=***&b=2",
+            ),
+            ("postgres://h/d?PassWord=pw", "postgres://h/d?PassWord=***"),
+            (
+                "postgres://h/d?sslpassword=pw",
+                "postgres://h/d?sslpassword=***",
+            ),
+            (
+                "postgres://h/d?pass%77ord=pw",
+                "postgres://h/d?pass%77ord=***",
+            ),
+            (
+                "postgres://h/d?password%3Dpw",
+                "postgres://h/d?password%3D***",
+            ),
+            ("postgres://h/d?password=", "postgres://h/d?password="),
+            ("u:pw@h/d", "u:***@h/d"),
+            ("postgresql:/u:pw@h/d", "postgresql:***@h/d"),
+            ("x:pw://h@d", "x:***@d"),
+            (
+                "host=h password=pw dbname=d",
+                "host=h password=*** dbname=d",
+            ),
+            (
+                "host=h password = 'p w\\' x' dbname=d",
+                "host=h password = *** dbname=d",
+            ),
+            ("password='unterminated", "password=***"),
+            ("sqlite://é:pw@é/x", "sqlite://é:***@é/x"),
+            ("%", "%"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
+    }
+
+    #[test]
+    fn postgres_urls_without_a_host_are_refused() {
+        for url in ["postgresql://", "postgres:///d", "postgres://u:pw@:5432/d"] {
+            let err = PostgresUrl::parse(url).unwrap_err().to_string();
+            assert!(
+                err.contains("names no host") && !err.contains("pw"),
+                "{err}"
+            );
+        }
+        for url in [
+            "postgres://u@/d?host=/var/run/postgresql",
+            "postgres:///d?hostaddr=127.0.0.1",
+            "postgres://u:a/b@h/d",
+        ] {
+            PostgresUrl::parse(url).unwrap();
+        }
+        assert_eq!(
+            PostgresUrl::parse("postgres://u:a/b?c@h/d?sslmode=disable")
+                .unwrap()
+                .driver_url,
+            "postgresql://u:a/b?c@h/d"
+        );
+    }
+
+    #[test]
+    fn sqlite_urls_with_a_host_part_are_refused() {
+        for url in ["sqlite://rmig.db", "sqlite://é.db", "sqlite://u:pw@h/x.db"] {
+            let err = SqliteTarget::parse(url).unwrap_err().to_string();
+            assert!(
+                err.contains("sqlite:///rmig.db") && !err.contains("pw"),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            SqliteTarget::parse("sqlite:///é.db").unwrap(),
+            SqliteTarget::File("é.db".into())
+        );
+        assert_eq!(
+            SqliteTarget::parse("sqlite:///:memory:").unwrap(),
+            SqliteTarget::Memory
+        );
     }
 
     #[test]

@@ -37,8 +37,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{self, parse_duration, redact_url, Overrides};
-use crate::db::{self, Backend, ConnectOptions, DbError};
+use crate::config::{self, parse_duration, Overrides};
+use crate::db::{self, redact_url, Backend, ConnectOptions, DbError};
 use crate::error::{Error, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_FAILED};
 use crate::exec::{
     self, EditedRevision, ExecError, Progress, RunOptions, Silent, StepLabel, TransactionMode,
@@ -97,6 +97,8 @@ impl MigrateError {
             MigrateError::NoUrl | MigrateError::Target(_) | MigrateError::Allowance(_) => {
                 EXIT_BAD_INPUT
             }
+            // A URL that cannot name a database is bad input, as in a single run.
+            MigrateError::Database(DbError::BadUrl { .. }) => EXIT_BAD_INPUT,
             MigrateError::Blocked(_) => EXIT_BLOCKED,
             MigrateError::Failed(error) => error.exit_code(),
             MigrateError::Database(_) | MigrateError::Task(_) => EXIT_FAILED,
