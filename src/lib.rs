@@ -16,6 +16,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod dialect;
+pub mod duration;
 pub mod error;
 pub mod exec;
 pub mod fleet;
