@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::dialect::Dialect;
 use crate::duration::{self, DurationError};
+use crate::identifier::{self, NameError};
 use crate::version_table::VersionTable;
 
 pub const CONFIG_FILE: &str = "rmig.toml";
@@ -37,6 +38,10 @@ pub enum ConfigError {
         key: &'static str,
         source: DurationError,
     },
+    #[error("{}: {source}", path.display())]
+    Name { path: PathBuf, source: NameError },
+    #[error("{}: `version_table_schema` '{schema}' names a schema, but a SQLite database has only `main`; remove the key", path.display())]
+    SqliteSchema { path: PathBuf, schema: String },
     #[error("database URL '{url}' is not supported: use postgresql://..., postgres://... or sqlite:///path.db")]
     UnsupportedUrl { url: String },
 }
@@ -176,8 +181,47 @@ fn load_with_env(
             .reflect_schemas
             .unwrap_or_else(|| vec!["public".to_string()]),
     };
-    settings.dialect()?;
+    let dialect = settings.dialect()?;
+    settings.check_names(dialect)?;
     Ok(settings)
+}
+
+impl Settings {
+    /// The tables and schemas rmig names in the database are names it can use (the rules of
+    /// `identifier`): SQLite made a table named `""`, and a schema on SQLite failed only in the
+    /// database (issue 15).
+    fn check_names(&self, dialect: Dialect) -> Result<(), ConfigError> {
+        let path = || self.config_path.clone().unwrap_or_default();
+        let check = |key: &'static str, name: &str| {
+            identifier::check(|| key.to_string(), name).map_err(|source| ConfigError::Name {
+                path: path(),
+                source,
+            })
+        };
+        check("version_table", &self.version_table.name)?;
+        check("history_table", &self.history_table)?;
+        if let Some(schema) = &self.version_table.schema {
+            check("version_table_schema", schema)?;
+        }
+        for (index, schema) in self.reflect_schemas.iter().enumerate() {
+            identifier::check(|| format!("reflect_schemas[{}]", index + 1), schema).map_err(
+                |source| ConfigError::Name {
+                    path: path(),
+                    source,
+                },
+            )?;
+        }
+        // SQLite's one database is `main` (Alembic writes `main.alembic_version` for it).
+        match &self.version_table.schema {
+            Some(schema) if dialect == Dialect::Sqlite && schema != "main" => {
+                Err(ConfigError::SqliteSchema {
+                    path: path(),
+                    schema: schema.clone(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 fn is_alembic_ini(path: &Path) -> bool {

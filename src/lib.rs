@@ -22,6 +22,7 @@ pub mod exec;
 pub mod fleet;
 pub mod graph;
 pub mod guard;
+pub mod identifier;
 pub mod migrator;
 pub mod offline;
 pub mod ops;
