@@ -41,6 +41,10 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(trimmed.len());
     let (number, unit) = trimmed.split_at(split);
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && fraction.is_empty() || fraction.contains('.') {
+        return Err(not_a_number());
+    }
     let unit_ms: u128 = match unit.trim() {
         "ms" => 1,
         "" | "s" => 1_000,
@@ -53,10 +57,6 @@ pub fn parse(text: &str) -> Result<Duration, DurationError> {
             })
         }
     };
-    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-    if whole.is_empty() && fraction.is_empty() || fraction.contains('.') {
-        return Err(not_a_number());
-    }
     let too_long = || DurationError::TooLong {
         text: trimmed.to_string(),
     };
