@@ -341,3 +341,11 @@ fn odd_entries_in_the_revisions_folder_were_skipped_silently() {
     .unwrap();
     project.ok(&["heads"]);
 }
+
+#[test]
+fn an_empty_stamp_or_show_argument_ran_as_base() {
+    let project = Project::sqlite(&[("a1_x.toml", ONE_TABLE)]);
+    refused(&project, &["stamp", ""], &["stamp", "empty"]);
+    refused(&project, &["stamp", "", "--sql"], &["stamp", "empty"]);
+    refused(&project, &["show", ""], &["show", "empty"]);
+}

@@ -268,6 +268,7 @@ pub(super) fn stamp(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let project = Project::load(overrides)?;
+    super::no_empty_revision("stamp", &args.revisions)?;
     if args.sql {
         if args.purge {
             return Err(Error::Usage(

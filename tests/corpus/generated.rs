@@ -336,6 +336,25 @@ pub fn cases() -> Vec<Generated> {
             entries,
         });
     }
+    for (index, args) in [
+        &["stamp", ""][..],
+        &["stamp", "a1", ""],
+        &["stamp", "", "--sql"],
+        &["show", ""],
+    ]
+    .iter()
+    .enumerate()
+    {
+        out.push(Generated {
+            name: format!("gen_args_empty_revision_{index}"),
+            case: case(
+                format!("an empty revision: rmig {}", args.join(" ")),
+                vec![args[0].to_string(), "argument is empty".into()],
+                &[args],
+            ),
+            entries: project(good_revision(), CONFIG.to_string()),
+        });
+    }
     // Entries of the revision folder that are not files.
     for extension in ["toml", "yaml", "yml"] {
         for (word, entry, says) in [
