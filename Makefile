@@ -21,7 +21,7 @@ lint:
 
 # `--features async` so the async library API (tests/library.rs) is tested too; the
 # examples must keep compiling, since the README points at them.
-test: lint alembic-venv
+test: lint alembic-venv gnu-time
 	$(CARGO) build --examples --features async
 	$(CARGO) test --features async
 
@@ -119,7 +119,7 @@ clean:
 # which tests/fuzz_regressions.rs replays in `make test`.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 300
-FUZZ_TARGETS := revision_loader revision_resolver database_url
+FUZZ_TARGETS := revision_loader revision_resolver database_url config_loader duration_parser
 fuzz:
 	@rustup toolchain list | grep -q '^nightly' || { echo "make fuzz needs a nightly toolchain: rustup toolchain install nightly" >&2; exit 1; }
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz

@@ -6,11 +6,14 @@
 //! defaults, so a fresh checkout works without set-up.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
 use crate::db::redact_url;
 use crate::dialect::Dialect;
+use crate::duration::{self, DurationError};
+use crate::identifier::{self, NameError};
 use crate::version_table::VersionTable;
 
 pub const CONFIG_FILE: &str = "rmig.toml";
@@ -30,6 +33,16 @@ pub enum ConfigError {
     Malformed { path: PathBuf, message: String },
     #[error("{}: no `script_location` is set; add `script_location = \"revisions\"`", path.display())]
     MissingScriptLocation { path: PathBuf },
+    #[error("{}: `{key}`: {source}", path.display())]
+    Duration {
+        path: PathBuf,
+        key: &'static str,
+        source: DurationError,
+    },
+    #[error("{}: {source}", path.display())]
+    Name { path: PathBuf, source: NameError },
+    #[error("{}: `version_table_schema` '{schema}' names a schema, but a SQLite database has only `main`; remove the key", path.display())]
+    SqliteSchema { path: PathBuf, schema: String },
     #[error("database URL '{url}' is not supported: use postgresql://..., postgres://... or sqlite:///path.db")]
     UnsupportedUrl { url: String },
 }
@@ -64,8 +77,9 @@ pub struct Settings {
     pub history_table: String,
     pub transaction_per_migration: bool,
     pub file_template: Option<String>,
-    pub lock_timeout: Option<String>,
-    pub statement_timeout: Option<String>,
+    /// `lock_timeout` and `statement_timeout` as read (each checked when the file is loaded).
+    pub lock_timeout: Option<Duration>,
+    pub statement_timeout: Option<Duration>,
     pub target_schema: PathBuf,
     /// PostgreSQL schemas that autogenerate and `check` compare with the target schema, besides
     /// the connection's default schema and any schema the target file names (`public` unless
@@ -133,6 +147,19 @@ fn load_with_env(
         .or_else(|| env("RMIG_URL"))
         .or_else(|| env("DATABASE_URL"))
         .or(file.url);
+    let timeout = |key: &'static str, value: Option<String>| {
+        value
+            .map(|value| {
+                duration::parse(&value).map_err(|source| ConfigError::Duration {
+                    path: path.clone().unwrap_or_default(),
+                    key,
+                    source,
+                })
+            })
+            .transpose()
+    };
+    let lock_timeout = timeout("lock_timeout", file.lock_timeout)?;
+    let statement_timeout = timeout("statement_timeout", file.statement_timeout)?;
     let settings = Settings {
         config_path: path,
         script_location,
@@ -148,15 +175,54 @@ fn load_with_env(
             .unwrap_or_else(|| "rmig_history".to_string()),
         transaction_per_migration: file.transaction_per_migration.unwrap_or(true),
         file_template: file.file_template,
-        lock_timeout: file.lock_timeout,
-        statement_timeout: file.statement_timeout,
+        lock_timeout,
+        statement_timeout,
         target_schema: base.join(file.target_schema.as_deref().unwrap_or("schema.toml")),
         reflect_schemas: file
             .reflect_schemas
             .unwrap_or_else(|| vec!["public".to_string()]),
     };
-    settings.dialect()?;
+    let dialect = settings.dialect()?;
+    settings.check_names(dialect)?;
     Ok(settings)
+}
+
+impl Settings {
+    /// The tables and schemas rmig names in the database are names it can use (the rules of
+    /// `identifier`): SQLite made a table named `""`, and a schema on SQLite failed only in the
+    /// database (issue 15).
+    fn check_names(&self, dialect: Dialect) -> Result<(), ConfigError> {
+        let path = || self.config_path.clone().unwrap_or_default();
+        let check = |key: &'static str, name: &str| {
+            identifier::check(|| key.to_string(), name).map_err(|source| ConfigError::Name {
+                path: path(),
+                source,
+            })
+        };
+        check("version_table", &self.version_table.name)?;
+        check("history_table", &self.history_table)?;
+        if let Some(schema) = &self.version_table.schema {
+            check("version_table_schema", schema)?;
+        }
+        for (index, schema) in self.reflect_schemas.iter().enumerate() {
+            identifier::check(|| format!("reflect_schemas[{}]", index + 1), schema).map_err(
+                |source| ConfigError::Name {
+                    path: path(),
+                    source,
+                },
+            )?;
+        }
+        // SQLite's one database is `main` (Alembic writes `main.alembic_version` for it).
+        match &self.version_table.schema {
+            Some(schema) if dialect == Dialect::Sqlite && schema != "main" => {
+                Err(ConfigError::SqliteSchema {
+                    path: path(),
+                    schema: schema.clone(),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 fn is_alembic_ini(path: &Path) -> bool {
@@ -268,31 +334,6 @@ fn read_config_text(path: &Path) -> Result<String, ConfigError> {
     })
 }
 
-/// Parses a duration as rmig writes them: a number with `ms`, `s`, `min` or `h` (a bare
-/// number is seconds), e.g. `500ms`, `30s`, `5min`.
-pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: f64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration; write e.g. 500ms, 30s, 5min or 1h"))?;
-    let seconds = match unit.trim() {
-        "" | "s" => value,
-        "ms" => value / 1000.0,
-        "min" => value * 60.0,
-        "h" => value * 3600.0,
-        other => {
-            return Err(format!(
-                "'{other}' in '{text}' is not a unit; use ms, s, min or h"
-            ))
-        }
-    };
-    Ok(std::time::Duration::from_secs_f64(seconds))
-}
-
 /// The dialect a URL names; SQLAlchemy's `dialect+driver://` form is accepted.
 pub fn dialect_of_url(url: &str) -> Result<Dialect, ConfigError> {
     let scheme = url.split_once("://").map(|(s, _)| s).unwrap_or("");
@@ -312,17 +353,6 @@ mod tests {
 
     fn no_env(_: &str) -> Option<String> {
         None
-    }
-
-    #[test]
-    fn durations() {
-        use std::time::Duration;
-        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert_eq!(parse_duration("30").unwrap(), Duration::from_secs(30));
-        assert_eq!(parse_duration("5min").unwrap(), Duration::from_secs(300));
-        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
-        assert!(parse_duration("soon").unwrap_err().contains("soon"));
-        assert!(parse_duration("5 days").unwrap_err().contains("days"));
     }
 
     #[test]

@@ -18,12 +18,15 @@
 //! names = ["..."]                      # optional, replaces the case's `names` for this run
 //! ```
 //!
-//! and the files of the project beside it. Each case is copied to a temporary folder and run
-//! there; "database unchanged" is checked by comparing every file of that folder (a SQLite
+//! and the files of the project beside it. `tests/corpus/generated.rs` adds cases built in
+//! code (mutations of good revision files, `rmig.toml` files and command lines), which run the
+//! same way. Each case is copied to a temporary folder and run there; "database unchanged" is checked by comparing every file of that folder (a SQLite
 //! database included, seeded from `seed.sql` when the case has one) before and after, and on
 //! PostgreSQL by listing the relations of the test database.
 
 mod common;
+#[path = "corpus/generated.rs"]
+mod generated;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -34,8 +37,16 @@ use assert_cmd::Command;
 use serde::Deserialize;
 
 /// Far longer than any case takes (the slowest, 9 MB of YAML, takes 7 s in a debug build): a
-/// run past this is a hang. The deep-YAML case took almost 5 minutes before its fix.
+/// run past this is a hang, killed. The deep-YAML case took almost 5 minutes before its fix.
 const RUN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What one run may take unless its case says otherwise (`max_seconds`, `max_rss_mb`):
+/// bad input must be refused quickly and cheaply.
+const MAX_SECONDS: u64 = 10;
+const MAX_RSS_MB: u64 = 200;
+
+/// GNU time, which reports each run's peak resident memory (`make gnu-time` installs it).
+const GNU_TIME: &str = "/usr/bin/time";
 
 /// Text that must never reach a user: panics, backtrace hints, `Debug` formatting.
 const FORBIDDEN: [&str; 9] = [
@@ -50,7 +61,7 @@ const FORBIDDEN: [&str; 9] = [
     "called `",
 ];
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Case {
     note: String,
@@ -65,9 +76,12 @@ struct Case {
     env: BTreeMap<String, String>,
     #[serde(default)]
     run: Vec<Run>,
+    /// Limits above the defaults, for the cases that are huge on purpose (say why in `note`).
+    max_seconds: Option<u64>,
+    max_rss_mb: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Run {
     args: Vec<String>,
@@ -291,10 +305,40 @@ fn generate(name: &str, root: &Path) {
     }
 }
 
-/// Runs one case; returns what went wrong, if anything.
+/// Runs one case folder; returns what went wrong, if anything.
 fn check_case(dir: &Path) -> Vec<String> {
     let case = read_case(dir);
     let name = dir.file_name().unwrap().to_string_lossy().to_string();
+    let seed = dir.join("seed.sql");
+    let seed = seed
+        .is_file()
+        .then(|| std::fs::read_to_string(&seed).unwrap());
+    run_case(&name, case, &|work| copy_tree(dir, work), seed)
+}
+
+/// Runs one generated case.
+fn check_generated(generated: &generated::Generated) -> Vec<String> {
+    let fill = |work: &Path| {
+        for (path, entry) in &generated.entries {
+            let target = work.join(path);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            match entry {
+                generated::Entry::File(text) => std::fs::write(&target, text).unwrap(),
+                generated::Entry::Symlink(to) => std::os::unix::fs::symlink(to, &target).unwrap(),
+                generated::Entry::Folder => std::fs::create_dir(&target).unwrap(),
+                generated::Entry::Fifo => {
+                    let made = std::process::Command::new("mkfifo").arg(&target).status();
+                    assert!(made.unwrap().success(), "mkfifo {}", target.display());
+                }
+            }
+        }
+    };
+    run_case(&generated.name, generated.case.clone(), &fill, None)
+}
+
+/// Runs one case in a temporary folder `fill` prepares; returns what went wrong.
+fn run_case(name: &str, case: Case, fill: &dyn Fn(&Path), seed: Option<String>) -> Vec<String> {
+    let name = name.to_string();
     let mut problems = Vec::new();
     if case.note.trim().is_empty() {
         problems.push("case.toml has an empty note".to_string());
@@ -303,18 +347,16 @@ fn check_case(dir: &Path) -> Vec<String> {
     if let Some(project) = &case.project {
         copy_tree(&corpus_dir().join("_projects").join(project), work.path());
     }
-    copy_tree(dir, work.path());
+    fill(work.path());
     if let Some(generator) = &case.generate {
         generate(generator, work.path());
     }
-    let seed = dir.join("seed.sql");
     let postgres = match case.database.as_deref() {
         Some("postgres") => Some(common::TestDatabase::new()),
         Some(other) => panic!("{name}: unknown database {other}"),
         None => None,
     };
-    if seed.is_file() {
-        let sql = std::fs::read_to_string(&seed).unwrap();
+    if let Some(sql) = seed {
         match &postgres {
             Some(db) => db.client().batch_execute(&sql).unwrap(),
             None => rusqlite::Connection::open(work.path().join("test.db"))
@@ -347,13 +389,22 @@ fn check_case(dir: &Path) -> Vec<String> {
     };
     for run in &runs {
         let args: Vec<String> = run.args.iter().map(|a| substitute(a)).collect();
-        let mut cmd = Command::cargo_bin("rmig").unwrap();
+        // Under GNU time for the peak memory, and under `timeout` so that a hang is killed
+        // rather than left behind (GNU time reports the largest of its waited-for children).
+        let rss_file = work.path().join(".rss");
+        let mut cmd = Command::new(GNU_TIME);
         cmd.current_dir(work.path())
             .env_remove("RMIG_URL")
             .env_remove("DATABASE_URL")
             .env_remove("RUST_BACKTRACE")
             .env_remove("RUST_LIB_BACKTRACE")
-            .timeout(RUN_TIMEOUT)
+            .arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(&rss_file)
+            .args(["timeout", "-s", "KILL"])
+            .arg(RUN_TIMEOUT.as_secs().to_string())
+            .arg(assert_cmd::cargo::cargo_bin("rmig"))
             .args(&args);
         if let Some(db) = &postgres {
             cmd.env("RMIG_URL", &db.url);
@@ -362,8 +413,15 @@ fn check_case(dir: &Path) -> Vec<String> {
             cmd.env(key, substitute(value));
         }
         let started = Instant::now();
-        let output = cmd.output().unwrap();
+        let output = cmd.output().unwrap_or_else(|e| {
+            panic!("cannot run {GNU_TIME} ({e}): install GNU time (`make gnu-time`)")
+        });
         let elapsed = started.elapsed();
+        let rss_kb: u64 = std::fs::read_to_string(&rss_file)
+            .ok()
+            .and_then(|text| text.lines().last()?.trim().parse().ok())
+            .unwrap_or(0);
+        let _ = std::fs::remove_file(&rss_file);
         let stderr = String::from_utf8_lossy(&output.stderr);
         let what = format!("rmig {}", args.join(" "));
         if elapsed >= RUN_TIMEOUT {
@@ -371,6 +429,19 @@ fn check_case(dir: &Path) -> Vec<String> {
                 "{what}: still running after {RUN_TIMEOUT:?} (a hang)"
             ));
             continue;
+        }
+        let max_seconds = case.max_seconds.unwrap_or(MAX_SECONDS);
+        if elapsed > Duration::from_secs(max_seconds) {
+            problems.push(format!(
+                "{what}: took {elapsed:?}, more than {max_seconds} s"
+            ));
+        }
+        let max_rss_mb = case.max_rss_mb.unwrap_or(MAX_RSS_MB);
+        if rss_kb == 0 || rss_kb > max_rss_mb * 1024 {
+            problems.push(format!(
+                "{what}: peak memory {} MB, not within 1 to {max_rss_mb} MB",
+                rss_kb / 1024
+            ));
         }
         if output.status.code() != Some(2) {
             problems.push(format!(
@@ -460,21 +531,43 @@ fn check_case(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// One case to run: a folder, or a generated case.
+enum Job<'a> {
+    Folder(PathBuf),
+    Generated(&'a generated::Generated),
+}
+
 fn run_cases(postgres: bool) {
-    let dirs: Vec<PathBuf> = case_dirs()
+    let generated = if postgres {
+        Vec::new()
+    } else {
+        generated::cases()
+    };
+    let mut jobs: Vec<Job<'_>> = case_dirs()
         .into_iter()
         .filter(|dir| (read_case(dir).database.as_deref() == Some("postgres")) == postgres)
+        .map(Job::Folder)
         .collect();
-    assert!(!dirs.is_empty());
-    // Two workers: the cases are independent, and each run is a process of its own.
-    let chunks: Vec<Vec<PathBuf>> = (0..2)
-        .map(|worker| dirs.iter().skip(worker).step_by(2).cloned().collect())
-        .collect();
+    jobs.extend(generated.iter().map(Job::Generated));
+    assert!(!jobs.is_empty());
+    // The cases are independent and each run is a process of its own: workers take the next
+    // case as they finish one, two per core (a run spends part of its time starting up).
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get() * 2);
+    let next = std::sync::atomic::AtomicUsize::new(0);
     let problems: Vec<String> = std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .iter()
-            .map(|chunk| {
-                scope.spawn(move || chunk.iter().flat_map(|d| check_case(d)).collect::<Vec<_>>())
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut found = Vec::new();
+                    loop {
+                        let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        match jobs.get(index) {
+                            Some(Job::Folder(dir)) => found.extend(check_case(dir)),
+                            Some(Job::Generated(case)) => found.extend(check_generated(case)),
+                            None => break found,
+                        }
+                    }
+                })
             })
             .collect();
         handles
@@ -491,11 +584,25 @@ fn run_cases(postgres: bool) {
 }
 
 #[test]
-fn corpus_has_at_least_100_cases_each_with_a_note() {
+fn corpus_has_at_least_300_cases_each_with_a_note_and_a_unique_name() {
     let dirs = case_dirs();
-    assert!(dirs.len() >= 100, "only {} cases", dirs.len());
-    for dir in dirs {
-        assert!(!read_case(&dir).note.trim().is_empty(), "{}", dir.display());
+    let generated = generated::cases();
+    let total = dirs.len() + generated.len();
+    assert!(total >= 300, "only {total} cases");
+    for dir in &dirs {
+        assert!(!read_case(dir).note.trim().is_empty(), "{}", dir.display());
+    }
+    let mut names: Vec<String> = dirs
+        .iter()
+        .map(|dir| dir.file_name().unwrap().to_string_lossy().to_string())
+        .chain(generated.iter().map(|case| case.name.clone()))
+        .collect();
+    names.sort();
+    let before = names.len();
+    names.dedup();
+    assert_eq!(names.len(), before, "two cases share a name");
+    for case in &generated {
+        assert!(!case.case.note.trim().is_empty(), "{}", case.name);
     }
 }
 

@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rmig::config::{load, Overrides};
 use rmig::db::{redact_url, DatabaseUrl};
+use rmig::duration;
 use rmig::graph::RevisionMap;
 use rmig::plan;
 use rmig::revision::{parse_revision, Revision};
@@ -91,6 +93,40 @@ fn check_resolver_input(data: &[u8]) {
     }
 }
 
+/// The body of `fuzz/fuzz_targets/config_loader.rs`.
+fn check_config_input(data: &[u8]) {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["rmig.toml", "alembic.ini"] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, data).unwrap();
+        let overrides = Overrides {
+            config: Some(path),
+            url: None,
+        };
+        if let Err(error) = load(&overrides) {
+            let line = rmig::cli::error_line(&error.into());
+            assert!(!line.is_empty());
+            assert!(!line.contains('\n'), "{line}");
+        }
+    }
+}
+
+/// The body of `fuzz/fuzz_targets/duration_parser.rs`.
+fn check_duration_input(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match duration::parse(text) {
+        Ok(value) => {
+            assert!((duration::MIN..=duration::MAX).contains(&value), "{text:?}");
+            assert_eq!(value.subsec_nanos() % 1_000_000, 0, "{text:?}");
+            let again = duration::parse(&format!("{}ms", value.as_millis()));
+            assert_eq!(again, Ok(value), "{text:?}");
+        }
+        Err(error) => assert!(!error.to_string().is_empty()),
+    }
+}
+
 /// The body of `fuzz/fuzz_targets/database_url.rs`.
 fn check_url_input(data: &[u8]) {
     const SECRET: &str = "Zq7hunter2";
@@ -146,4 +182,14 @@ fn revision_resolver_regressions() {
 #[test]
 fn database_url_regressions() {
     replay("database_url", check_url_input);
+}
+
+#[test]
+fn config_loader_regressions() {
+    replay("config_loader", check_config_input);
+}
+
+#[test]
+fn duration_parser_regressions() {
+    replay("duration_parser", check_duration_input);
 }

@@ -72,7 +72,7 @@ pub(super) fn read(path: &Path, display: &str) -> Result<Script, ImportError> {
     let create_date = docstring
         .lines()
         .find_map(|line| line.trim().strip_prefix("Create Date:"))
-        .map(|date| rfc3339(date.trim()));
+        .and_then(|date| rfc3339(date.trim()));
 
     let function = |name: &str| -> Option<&StmtFunctionDef> {
         module.body.iter().rev().find_map(|stmt| match stmt {
@@ -126,15 +126,16 @@ fn identifiers(value: &Value) -> Option<Vec<String>> {
 
 /// Alembic's `Create Date: 2024-05-01 10:23:45.123456` (with `+02:00` when its `timezone`
 /// option is set) as RFC 3339. Without an offset Alembic wrote the author's local time, which
-/// is kept as it is rather than given an offset nobody recorded.
-fn rfc3339(date: &str) -> String {
+/// is kept as it is rather than given an offset nobody recorded. Text that is no date is left
+/// out, since rmig refuses a `create_date` it cannot read.
+fn rfc3339(date: &str) -> Option<String> {
     use chrono::{DateTime, NaiveDateTime};
     if let Ok(zoned) = DateTime::parse_from_str(date, "%Y-%m-%d %H:%M:%S%.f%:z") {
-        return zoned.to_rfc3339();
+        return Some(zoned.to_rfc3339());
     }
     match NaiveDateTime::parse_from_str(date, "%Y-%m-%d %H:%M:%S%.f") {
-        Ok(local) => local.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
-        Err(_) => date.to_string(),
+        Ok(local) => Some(local.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+        Err(_) => crate::revision::is_create_date(date).then(|| date.to_string()),
     }
 }
 
@@ -145,14 +146,18 @@ mod tests {
     #[test]
     fn create_dates_become_rfc3339() {
         assert_eq!(
-            rfc3339("2024-05-01 10:23:45.123456"),
-            "2024-05-01T10:23:45.123456"
+            rfc3339("2024-05-01 10:23:45.123456").as_deref(),
+            Some("2024-05-01T10:23:45.123456")
         );
         assert_eq!(
-            rfc3339("2024-05-01 10:23:45.123456+02:00"),
-            "2024-05-01T10:23:45.123456+02:00"
+            rfc3339("2024-05-01 10:23:45.123456+02:00").as_deref(),
+            Some("2024-05-01T10:23:45.123456+02:00")
         );
-        assert_eq!(rfc3339("yesterday"), "yesterday");
+        assert_eq!(
+            rfc3339("2024-05-01T10:23:45Z").as_deref(),
+            Some("2024-05-01T10:23:45Z")
+        );
+        assert_eq!(rfc3339("yesterday"), None);
     }
 
     #[test]

@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
-use super::migrate::MigrateArgs;
-use crate::config::{parse_duration, Overrides};
+use super::migrate::{flag_or, MigrateArgs};
+use crate::config::Overrides;
 use crate::db::DatabaseUrl;
 use crate::error::Error;
 use crate::fleet::{self, DatabaseResult};
@@ -24,6 +24,7 @@ pub(super) fn run(
     let Some(path) = &args.url_file else {
         return Err(Error::Usage("--url-file names no file".to_string()));
     };
+    crate::plan::check_target(&args.revision, direction)?;
     if overrides.url.is_some() {
         return Err(Error::Usage(
             "--url and --url-file exclude each other: list every database in the file".to_string(),
@@ -61,12 +62,12 @@ pub(super) fn run(
         migrator = migrator.one_transaction(true);
     }
     migrator = migrator.strict(args.strict);
-    let duration = |value: &str| parse_duration(value).map_err(Error::Usage);
-    if let Some(value) = &args.connection.lock_timeout {
-        migrator = migrator.lock_timeout(duration(value)?);
+    if let Some(timeout) = flag_or(&args.connection.lock_timeout, "--lock-timeout", None)? {
+        migrator = migrator.lock_timeout(timeout);
     }
-    if let Some(value) = &args.connection.statement_timeout {
-        migrator = migrator.statement_timeout(duration(value)?);
+    let statement_timeout = &args.connection.statement_timeout;
+    if let Some(timeout) = flag_or(statement_timeout, "--statement-timeout", None)? {
+        migrator = migrator.statement_timeout(timeout);
     }
 
     let total = urls.len();

@@ -436,6 +436,7 @@ pub(super) fn show(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let project = Project::load_graph(overrides)?;
+    super::no_empty_revision("show", &args.revisions)?;
     let map = &project.map;
     let mut revisions = Vec::new();
     for spec in &args.revisions {

@@ -7,9 +7,10 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::config::{parse_duration, Overrides, Settings};
+use crate::config::{Overrides, Settings};
 use crate::db::{self, Backend, ConnectOptions};
 use crate::dialect::Dialect;
+use crate::duration;
 use crate::error::Error;
 use crate::exec::{self, Progress, RunOptions, StepLabel, TransactionMode};
 use crate::guard::{self, Allowances};
@@ -42,35 +43,36 @@ impl ConnectionArgs {
         &self,
         settings: &Settings,
     ) -> Result<(Box<dyn Backend>, RunOptions), Error> {
-        let lock_timeout = self
-            .lock_timeout
-            .clone()
-            .or_else(|| settings.lock_timeout.clone());
-        let statement_timeout = self
-            .statement_timeout
-            .clone()
-            .or_else(|| settings.statement_timeout.clone());
-        let as_postgres_interval = |value: &Option<String>| -> Result<Option<String>, Error> {
-            value
-                .as_deref()
-                .map(|v| {
-                    parse_duration(v)
-                        .map(|d| format!("{}ms", d.as_millis()))
-                        .map_err(Error::Usage)
-                })
-                .transpose()
-        };
+        let lock_timeout = flag_or(&self.lock_timeout, "--lock-timeout", settings.lock_timeout)?;
+        let statement_timeout = flag_or(
+            &self.statement_timeout,
+            "--statement-timeout",
+            settings.statement_timeout,
+        )?;
+        let as_postgres_interval =
+            |value: Option<Duration>| value.map(|d| format!("{}ms", d.as_millis()));
         let options = ConnectOptions {
-            lock_timeout: as_postgres_interval(&lock_timeout)?,
-            statement_timeout: as_postgres_interval(&statement_timeout)?,
+            lock_timeout: as_postgres_interval(lock_timeout),
+            statement_timeout: as_postgres_interval(statement_timeout),
         };
         let mut run = RunOptions::new(settings.version_table.clone());
         run.history.name = settings.history_table.clone();
-        run.lock_timeout = match &lock_timeout {
-            Some(value) => parse_duration(value).map_err(Error::Usage)?,
-            None => DEFAULT_RUN_LOCK_WAIT,
-        };
+        run.lock_timeout = lock_timeout.unwrap_or(DEFAULT_RUN_LOCK_WAIT);
         Ok((db::connect(settings.url(), &options)?, run))
+    }
+}
+
+/// A duration flag's value (checked here, naming the flag), else the config file's.
+pub(super) fn flag_or(
+    flag: &Option<String>,
+    name: &str,
+    setting: Option<Duration>,
+) -> Result<Option<Duration>, Error> {
+    match flag {
+        Some(value) => duration::parse(value)
+            .map(Some)
+            .map_err(|e| Error::Usage(format!("{name}: {e}"))),
+        None => Ok(setting),
     }
 }
 
@@ -151,6 +153,7 @@ pub(super) fn run(
     if args.revision.contains(':') {
         return Err(Error::Usage("Range revision not allowed".to_string()));
     }
+    plan::check_target(&args.revision, direction)?;
     if sqlite_file_missing(&project.settings) {
         let plan = match direction {
             Direction::Upgrade => plan::upgrade(&project.map, &[], &args.revision)?,
@@ -265,6 +268,7 @@ pub(super) fn stamp(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let project = Project::load(overrides)?;
+    super::no_empty_revision("stamp", &args.revisions)?;
     if args.sql {
         if args.purge {
             return Err(Error::Usage(

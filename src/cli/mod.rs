@@ -124,6 +124,18 @@ pub fn error_line(error: &Error) -> String {
     line
 }
 
+/// Refuses an empty revision argument of `command`, which the revision syntax would read as
+/// `base`: `stamp ""` emptied the version table and `show ""` showed nothing, both exit 0
+/// (issue 15).
+fn no_empty_revision(command: &str, revisions: &[String]) -> Result<(), Error> {
+    if revisions.iter().any(String::is_empty) {
+        return Err(Error::Usage(format!(
+            "{command}: a revision argument is empty; name a revision, `head`, `heads` or `base`"
+        )));
+    }
+    Ok(())
+}
+
 /// Runs one command; returns the exit status for a run that did not fail (`check` returns 4
 /// when revisions are pending).
 /// Runs a listing command with its output buffered: standard output flushes every line,

@@ -230,8 +230,9 @@ impl Backend for SqliteBackend {
     }
 
     fn lock(&mut self, _table: &VersionTable, timeout: Duration) -> Result<(), DbError> {
+        // SQLite takes at most i32::MAX ms; rusqlite panics above that (over 596 hours).
         self.connection
-            .busy_timeout(timeout)
+            .busy_timeout(timeout.min(crate::duration::MAX))
             .map_err(|e| DbError::Other(format!("cannot set SQLite's busy timeout: {e}")))
     }
 

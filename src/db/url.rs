@@ -258,9 +258,11 @@ impl PostgresUrl {
                     connect_timeout = Some(Duration::from_secs(seconds));
                 }
                 "reply_timeout" => {
-                    let seconds: u64 = value
-                        .parse()
-                        .map_err(|_| bad(format!("reply_timeout={value} is not a whole number of seconds")))?;
+                    let seconds: u64 = value.parse().map_err(|_| {
+                        bad(format!(
+                            "reply_timeout={value} is not a whole number of seconds"
+                        ))
+                    })?;
                     reply_timeout = Some(Duration::from_secs(seconds));
                 }
                 _ => kept.push(pair),
@@ -280,7 +282,7 @@ impl PostgresUrl {
         // bad URL is found before any database work (a URL file's included). Its messages name
         // keys, never values, but a key may be a mangled password.
         driver_url
-            .parse::<postgres::Config>()
+            .parse::<tokio_postgres::Config>()
             .map_err(|e| bad(redact_url(&describe_parse_error(&e))))?;
         Ok(PostgresUrl {
             driver_url,
@@ -294,7 +296,7 @@ impl PostgresUrl {
 
 /// The driver's complaint with its cause (`invalid value for option `port``), which its
 /// own message leaves out.
-fn describe_parse_error(error: &postgres::Error) -> String {
+fn describe_parse_error(error: &tokio_postgres::Error) -> String {
     match std::error::Error::source(error) {
         Some(cause) => format!("{error}: {cause}"),
         None => error.to_string(),

@@ -37,8 +37,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::{self, parse_duration, Overrides};
+use crate::config::{self, Overrides};
 use crate::db::{self, redact_url, Backend, ConnectOptions, DbError};
+use crate::duration;
 use crate::error::{Error, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_FAILED};
 use crate::exec::{
     self, EditedRevision, ExecError, Progress, RunOptions, Silent, StepLabel, TransactionMode,
@@ -237,12 +238,11 @@ impl Migrator {
         if !settings.transaction_per_migration {
             migrator.transaction_mode = TransactionMode::Single;
         }
-        let duration = |value: &str| parse_duration(value).map_err(Error::Usage);
-        if let Some(value) = &settings.lock_timeout {
-            migrator = migrator.lock_timeout(duration(value)?);
+        if let Some(timeout) = settings.lock_timeout {
+            migrator = migrator.lock_timeout(timeout);
         }
-        if let Some(value) = &settings.statement_timeout {
-            migrator = migrator.statement_timeout(duration(value)?);
+        if let Some(timeout) = settings.statement_timeout {
+            migrator = migrator.statement_timeout(timeout);
         }
         Ok(migrator)
     }
@@ -346,15 +346,21 @@ impl Migrator {
     }
 
     /// How long to wait for locks, as `--lock-timeout`: another run's migration lock
-    /// (default 5 minutes) and, on PostgreSQL, the session's `lock_timeout`.
+    /// (default 5 minutes) and, on PostgreSQL, the session's `lock_timeout`. Taken between
+    /// 1 ms and `i32::MAX` ms (about 24.8 days), as `--lock-timeout` is: a zero `Duration`
+    /// waits 1 ms (PostgreSQL would read 0 as no limit), a longer one the most PostgreSQL and
+    /// SQLite hold.
     pub fn lock_timeout(mut self, timeout: Duration) -> Migrator {
+        let timeout = duration::clamp(timeout);
         self.lock_wait = timeout;
         self.connect.lock_timeout = Some(format!("{}ms", timeout.as_millis()));
         self
     }
 
-    /// PostgreSQL `statement_timeout` for the migration session.
+    /// PostgreSQL `statement_timeout` for the migration session, taken between 1 ms and
+    /// `i32::MAX` ms as [`lock_timeout`](Self::lock_timeout) is.
     pub fn statement_timeout(mut self, timeout: Duration) -> Migrator {
+        let timeout = duration::clamp(timeout);
         self.connect.statement_timeout = Some(format!("{}ms", timeout.as_millis()));
         self
     }

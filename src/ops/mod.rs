@@ -9,6 +9,7 @@ mod constraint;
 mod ddl;
 mod dependents;
 pub mod fragment;
+pub mod names;
 pub mod reverse;
 pub mod sql;
 
@@ -28,6 +29,7 @@ pub use constraint::{
     ConstraintKind, ForeignKeyMatch, Initially, ReferentialAction, TableConstraint,
 };
 use fragment::FragmentError;
+use names::NamesError;
 
 /// One operation of a revision, tagged by `op` with Alembic's function name.
 ///
@@ -569,47 +571,19 @@ pub enum InvalidOperation {
     /// pasted into.
     #[error(transparent)]
     Fragment(#[from] FragmentError),
-    /// A name the operation cannot do without, by its key, is empty.
-    #[error("`{0}` is empty; write the name it stands for")]
-    EmptyName(&'static str),
+    /// A name that is empty, too long for PostgreSQL or padded with whitespace, or an empty
+    /// list of names.
+    #[error(transparent)]
+    Names(#[from] NamesError),
 }
 
 impl Operation {
-    /// What the file format cannot check: no name a rename needs is empty, and every SQL
-    /// fragment is one expression or type (`fragment`).
+    /// What the file format cannot check: every name the operation gives the database is one
+    /// the databases take (`names`), and every SQL fragment is one expression or type
+    /// (`fragment`).
     pub fn check(&self) -> Result<(), InvalidOperation> {
-        if let Some(key) = self.empty_name() {
-            return Err(InvalidOperation::EmptyName(key));
-        }
+        names::check_names(self)?;
         Ok(fragment::check_fragments(self)?)
-    }
-
-    /// The key of the first name a rename needs that is empty.
-    fn empty_name(&self) -> Option<&'static str> {
-        let names: Vec<(&'static str, &str)> = match self {
-            Operation::RenameTable(op) => vec![
-                ("old_table_name", &op.old_table_name),
-                ("new_table_name", &op.new_table_name),
-            ],
-            Operation::RenameIndex(op) => vec![
-                ("old_index_name", &op.old_index_name),
-                ("new_index_name", &op.new_index_name),
-            ],
-            Operation::RenameConstraint(op) => vec![
-                ("table_name", &op.table_name),
-                ("old_constraint_name", &op.old_constraint_name),
-                ("new_constraint_name", &op.new_constraint_name),
-            ],
-            Operation::RenameSequence(op) => vec![
-                ("old_sequence_name", &op.old_sequence_name),
-                ("new_sequence_name", &op.new_sequence_name),
-            ],
-            _ => Vec::new(),
-        };
-        names
-            .into_iter()
-            .find(|(_, name)| name.is_empty())
-            .map(|(key, _)| key)
     }
 
     /// Alembic's name for the operation, as written after `op =`.

@@ -76,6 +76,8 @@ pub enum PlanError {
         steps: String,
         heads: Vec<String>,
     },
+    #[error("The {direction} target is empty; name a revision, `head`, `heads` or `base`")]
+    EmptyTarget { direction: Direction },
     #[error("The version table holds revision '{0}', which no revision file declares; check script_location or stamp the database")]
     UnknownCurrent(String),
 }
@@ -97,8 +99,19 @@ pub fn is_relative(target: &str) -> bool {
     parse_relative(target).is_some_and(|r| r.symbol.is_none())
 }
 
+/// Refuses an empty target, which Alembic's syntax would read as `base`: an upgrade to it
+/// did nothing and exited 0 (issue 15). Checked again by the planner; the command line calls
+/// it before connecting.
+pub fn check_target(target: &str, direction: Direction) -> Result<(), PlanError> {
+    if target.is_empty() {
+        return Err(PlanError::EmptyTarget { direction });
+    }
+    Ok(())
+}
+
 /// Plans `upgrade <target>` from the version rows `current`.
 pub fn upgrade(map: &RevisionMap, current: &[String], target: &str) -> Result<Plan, PlanError> {
+    check_target(target, Direction::Upgrade)?;
     let current_revs = map.current_revisions(current)?;
     let (needs, targets) = collect_upgrade(map, &current_revs, target)
         .map_err(|e| at_command_level(e, target, Direction::Upgrade))?;
@@ -109,6 +122,7 @@ pub fn upgrade(map: &RevisionMap, current: &[String], target: &str) -> Result<Pl
 
 /// Plans `downgrade <target>` from the version rows `current`.
 pub fn downgrade(map: &RevisionMap, current: &[String], target: &str) -> Result<Plan, PlanError> {
+    check_target(target, Direction::Downgrade)?;
     let current_revs = map.current_revisions(current)?;
     let revisions = collect_downgrade(map, &current_revs, target)
         .map_err(|e| at_command_level(e, target, Direction::Downgrade))?;

@@ -132,6 +132,16 @@ pub enum RevisionFileError {
         value: String,
         reason: &'static str,
     },
+    #[error("{}{}: create_date '{}' is not a date; write it as RFC 3339 (2026-11-24T09:00:00+00:00) or as Alembic does (2026-11-24 09:00:00.123456)", path.display(), line_suffix(*line), escape_controls(value))]
+    InvalidDate {
+        path: PathBuf,
+        line: Option<usize>,
+        value: String,
+    },
+    /// An entry named like a revision file that is not one: a folder, a FIFO, a socket, a
+    /// device, or a symbolic link to nothing or to itself.
+    #[error("{}: {what}, not a revision file; remove it or rename it without the .{}", path.display(), path.extension().unwrap_or_default().to_string_lossy())]
+    NotAFile { path: PathBuf, what: String },
     #[error("{}: two files for revision '{id}': {} and {}; keep one of them", first.display(), first.file_name().unwrap_or_default().to_string_lossy(), second.file_name().unwrap_or_default().to_string_lossy())]
     TwoFilesForOneRevision {
         id: String,
@@ -300,25 +310,43 @@ fn load_dir_cached(
         source,
     })?;
     let mut files: Vec<(OsString, PathBuf)> = Vec::new();
+    // Entries named like revision files that are none, reported by the first name.
+    let mut odd: Option<(OsString, RevisionFileError)> = None;
     for entry in entries {
         let entry = entry.map_err(|source| RevisionFileError::ReadDir {
             path: dir.to_path_buf(),
             source,
         })?;
         let path = entry.path();
-        if FileFormat::of(&path).is_none() {
+        let name = entry.file_name();
+        if FileFormat::of(&path).is_none() || name.as_encoded_bytes().starts_with(b".#") {
+            // `.#name` is an editor's lock file (Emacs: a symbolic link to nothing while the
+            // file is edited), which Alembic skips too.
             continue;
         }
         // The type the listing reports costs no `stat`; a symbolic link (or a filesystem
         // that reports no type) is followed, as `Path::is_file` does.
-        let is_file = match entry.file_type() {
-            Ok(kind) if kind.is_file() => true,
-            Ok(kind) if !kind.is_symlink() => false,
-            _ => path.is_file(),
+        let kind = match entry.file_type() {
+            Ok(kind) if !kind.is_symlink() => Ok(kind),
+            _ => std::fs::metadata(&path).map(|m| m.file_type()),
         };
-        if is_file {
-            files.push((entry.file_name(), path));
+        let what = match kind {
+            Ok(kind) if kind.is_file() => {
+                files.push((name, path));
+                continue;
+            }
+            Ok(kind) => not_a_file(kind).to_string(),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                "a symbolic link to a missing file".to_string()
+            }
+            Err(error) => format!("a symbolic link that cannot be followed ({error})"),
+        };
+        if odd.as_ref().is_none_or(|(first, _)| name < *first) {
+            odd = Some((name, RevisionFileError::NotAFile { path, what }));
         }
+    }
+    if let Some((_, error)) = odd {
+        return Err(error);
     }
     // Sorted by the names taken once, rather than `Path::file_name` per comparison.
     files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -385,6 +413,29 @@ fn load_dir_cached(
         }
     }
     Ok(revisions)
+}
+
+/// What a folder entry is when it is not a regular file, for [`RevisionFileError::NotAFile`].
+/// A FIFO is never opened: reading one would wait for a writer forever.
+fn not_a_file(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    if kind.is_dir() {
+        "a folder"
+    } else {
+        "something other than a file"
+    }
 }
 
 /// One file's revision, with what the cache records of it (when a cache is in use): its
@@ -657,6 +708,9 @@ fn parse_revision_with_checksum(
     for down in &down_revisions {
         check_revision_id(down).map_err(|reason| invalid("down_revision", down, reason))?;
     }
+    if let Some(twice) = listed_twice(&down_revisions) {
+        return Err(invalid("down_revision", twice, "it is listed twice"));
+    }
     if down_revisions.contains(&document.revision) {
         return Err(invalid(
             "down_revision",
@@ -671,12 +725,27 @@ fn parse_revision_with_checksum(
     for label in &branch_labels {
         check_branch_label(label).map_err(|reason| invalid("branch_labels", label, reason))?;
     }
+    if let Some(twice) = listed_twice(&branch_labels) {
+        return Err(invalid("branch_labels", twice, "it is listed twice"));
+    }
     let depends_on = document
         .depends_on
         .map(OneOrMany::into_vec)
         .unwrap_or_default();
     for dep in &depends_on {
         check_branch_label(dep).map_err(|reason| invalid("depends_on", dep, reason))?;
+    }
+    if let Some(twice) = listed_twice(&depends_on) {
+        return Err(invalid("depends_on", twice, "it is listed twice"));
+    }
+    if let Some(date) = &document.create_date {
+        if !is_create_date(date) {
+            return Err(RevisionFileError::InvalidDate {
+                path: path.to_path_buf(),
+                line: key_line(text, "create_date"),
+                value: date.clone(),
+            });
+        }
     }
     if depends_on.contains(&document.revision) {
         return Err(invalid(
@@ -728,6 +797,29 @@ fn parse_revision_with_checksum(
         path: path.to_path_buf(),
         checksum: Some(known_checksum.map_or_else(|| checksum(text), str::to_string)),
     })
+}
+
+/// The first id a list holds more than once: a merge of `["a", "a"]` planned its parent once
+/// and recorded it as two heads (issue 15).
+fn listed_twice(ids: &[String]) -> Option<&str> {
+    let mut seen = std::collections::HashSet::with_capacity(ids.len());
+    ids.iter()
+        .find(|id| !seen.insert(id.as_str()))
+        .map(String::as_str)
+}
+
+/// Whether `text` is a date as rmig writes `create_date` (RFC 3339), as `import-alembic`
+/// writes an Alembic one (RFC 3339 without an offset when Alembic had none), or as Alembic's
+/// own headers do (`2024-05-01 10:23:45.123456`, maybe with an offset).
+pub fn is_create_date(text: &str) -> bool {
+    use chrono::{DateTime, NaiveDateTime};
+    DateTime::parse_from_rfc3339(text).is_ok()
+        || ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%:z"]
+            .iter()
+            .any(|format| DateTime::parse_from_str(text, format).is_ok())
+        || ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+            .iter()
+            .any(|format| NaiveDateTime::parse_from_str(text, format).is_ok())
 }
 
 /// Checks an id against what Alembic's revision syntax and its version table can carry.
@@ -1129,7 +1221,7 @@ new_table_name = "member_profiles"
         );
         let brackets = "[".repeat(500);
         let quoted = format!(
-            "revision: a1 # {brackets}\nmessage: '{brackets}'\ncreate_date: \"{brackets}\"\n"
+            "revision: a1 # {brackets}\nmessage: '{brackets}'\nupgrade:\n  - op: execute\n    sqltext: \"{brackets}\"\ndowngrade: []\n"
         );
         assert_eq!(
             parse("a1.yaml", &quoted).unwrap().message.unwrap(),
