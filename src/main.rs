@@ -2,10 +2,15 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = rmig::cli::Cli::parse();
+    let cli = match rmig::cli::parse_args() {
+        Ok(cli) => cli,
+        Err(Ok(())) => return ExitCode::SUCCESS,
+        Err(Err(error)) => {
+            rmig::cli::print_error(&error);
+            return ExitCode::from(error.exit_code() as u8);
+        }
+    };
     let stdout = std::io::stdout();
     match rmig::cli::run(cli, &mut stdout.lock()) {
         Ok(code) => ExitCode::from(code),

@@ -349,3 +349,26 @@ fn an_empty_stamp_or_show_argument_ran_as_base() {
     refused(&project, &["stamp", "", "--sql"], &["stamp", "empty"]);
     refused(&project, &["show", ""], &["show", "empty"]);
 }
+
+#[test]
+fn command_line_mistakes_were_clap_usage_blocks_of_several_lines() {
+    let project = Project::sqlite(&[]);
+    for (args, names) in [
+        (
+            &["upgrade", "head", "--lock-timeout", "-1"][..],
+            &["-1", "rmig upgrade"][..],
+        ),
+        (&["frobnicate"][..], &["frobnicate"][..]),
+        (
+            &["upgrade", "head", "--no-such-flag"][..],
+            &["--no-such-flag"][..],
+        ),
+        (&[][..], &["a command is missing"][..]),
+    ] {
+        refused(&project, args, names);
+    }
+    // Help and version stay clap's own, on standard output, exit 0.
+    let help = project.ok(&["--help"]);
+    assert!(help.contains("Usage: rmig"), "{help}");
+    assert!(project.ok(&["--version"]).starts_with("rmig "));
+}

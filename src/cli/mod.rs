@@ -105,6 +105,40 @@ pub fn print_error(error: &Error) {
     eprintln!("rmig: {prefix} {}", error_line(error));
 }
 
+/// Reads the command line. Help and version requests are printed as clap writes them; any
+/// other mistake is bad input, told in one sentence (clap's own message, its tip, and where
+/// to read more) like every other error rather than as clap's usage block.
+pub fn parse_args() -> Result<Cli, Result<(), Error>> {
+    use clap::Parser;
+    Cli::try_parse().map_err(|error| {
+        if !error.use_stderr() {
+            // --help, --version: their output is the point, on standard output.
+            let _ = error.print();
+            return Ok(());
+        }
+        Err(Error::Usage(usage_sentence(&error.render().to_string())))
+    })
+}
+
+/// clap's rendered error as one sentence: its message, then its tip, then the help hint.
+fn usage_sentence(rendered: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for line in rendered.lines().map(str::trim) {
+        if let Some(message) = line.strip_prefix("error: ") {
+            parts.push(message.to_string());
+        } else if let Some(tip) = line.strip_prefix("tip: ") {
+            parts.push(tip.to_string());
+        } else if let Some(usage) = line.strip_prefix("Usage: ") {
+            parts.push(format!("usage: {usage}"));
+        }
+    }
+    if parts.iter().all(|part| part.starts_with("usage: ")) {
+        parts.insert(0, "a command is missing".to_string());
+    }
+    parts.push("see `rmig --help`".to_string());
+    parts.join("; ")
+}
+
 /// The error as one line: control characters (a newline or an escape sequence in a file
 /// name, an argument or an id) are shown escaped, so a hostile name can neither split the
 /// message nor drive the terminal (corpus: `hostile_*`, `encoding_newline_in_file_name`).
