@@ -372,3 +372,32 @@ fn command_line_mistakes_were_clap_usage_blocks_of_several_lines() {
     assert!(help.contains("Usage: rmig"), "{help}");
     assert!(project.ok(&["--version"]).starts_with("rmig "));
 }
+
+#[test]
+fn a_bad_timeout_was_accepted_with_sql() {
+    let project = Project::sqlite(&[("a1_x.toml", ONE_TABLE)]);
+    for option in ["--lock-timeout", "--statement-timeout"] {
+        for args in [
+            &["upgrade", "head", "--sql"][..],
+            &["downgrade", "a1:base", "--sql"],
+            &["stamp", "a1", "--sql"],
+        ] {
+            let mut args = args.to_vec();
+            args.extend([option, "1.5.5s"]);
+            refused(&project, &args, &[option, "1.5.5s"]);
+        }
+    }
+}
+
+#[test]
+fn a_missing_required_argument_was_not_named() {
+    let project = Project::sqlite(&[]);
+    refused(&project, &["upgrade"], &["not provided: <REVISION>;"]);
+    refused(
+        &project,
+        &["upgrade", "head", "--jobs", "2"],
+        &["not provided: --url-file <FILE>;"],
+    );
+    let stderr = refused(&project, &["history", "-r"], &["--rev-range"]);
+    assert!(!stderr.contains("For more information"), "{stderr}");
+}

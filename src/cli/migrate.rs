@@ -62,6 +62,14 @@ impl ConnectionArgs {
     }
 }
 
+impl ConnectionArgs {
+    /// Refuses a bad `--lock-timeout` or `--statement-timeout` without connecting.
+    pub(super) fn check(&self) -> Result<(), Error> {
+        flag_or(&self.lock_timeout, "--lock-timeout", None)?;
+        flag_or(&self.statement_timeout, "--statement-timeout", None).map(|_| ())
+    }
+}
+
 /// A duration flag's value (checked here, naming the flag), else the config file's.
 pub(super) fn flag_or(
     flag: &Option<String>,
@@ -147,6 +155,8 @@ pub(super) fn run(
         allow_data_loss: args.allow_data_loss.clone(),
     };
     allowances.validate(&project.map)?;
+    // Checked with --sql too, where they are not used: a bad value is bad input everywhere.
+    args.connection.check()?;
     if args.sql {
         return print_script(&project, direction, &args, &allowances, out);
     }
@@ -269,6 +279,7 @@ pub(super) fn stamp(
 ) -> Result<(), Error> {
     let project = Project::load(overrides)?;
     super::no_empty_revision("stamp", &args.revisions)?;
+    args.connection.check()?;
     if args.sql {
         if args.purge {
             return Err(Error::Usage(

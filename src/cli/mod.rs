@@ -130,6 +130,13 @@ fn usage_sentence(rendered: &str) -> String {
             parts.push(tip.to_string());
         } else if let Some(usage) = line.strip_prefix("Usage: ") {
             parts.push(format!("usage: {usage}"));
+        } else if parts.len() == 1
+            && !parts[0].starts_with("usage: ")
+            && !line.is_empty()
+            && !line.starts_with("For more information")
+        {
+            // The lines under the message: which required arguments are missing.
+            parts[0] = format!("{} {line}", parts[0]);
         }
     }
     if parts.iter().all(|part| part.starts_with("usage: ")) {
