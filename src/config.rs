@@ -41,6 +41,8 @@ pub enum ConfigError {
     },
     #[error("{}: {source}", path.display())]
     Name { path: PathBuf, source: NameError },
+    #[error("{}: `history_table` and `version_table` are both '{name}'; rmig's audit table needs a name of its own", path.display())]
+    SameTable { path: PathBuf, name: String },
     #[error("{}: `version_table_schema` '{schema}' names a schema, but a SQLite database has only `main`; remove the key", path.display())]
     SqliteSchema { path: PathBuf, schema: String },
     #[error("database URL '{url}' is not supported: use postgresql://..., postgres://... or sqlite:///path.db")]
@@ -201,6 +203,13 @@ impl Settings {
         };
         check("version_table", &self.version_table.name)?;
         check("history_table", &self.history_table)?;
+        // The audit table lives in the version table's schema: one name would be both tables.
+        if self.history_table == self.version_table.name {
+            return Err(ConfigError::SameTable {
+                path: path(),
+                name: self.history_table.clone(),
+            });
+        }
         if let Some(schema) = &self.version_table.schema {
             check("version_table_schema", schema)?;
         }

@@ -71,7 +71,7 @@ impl Error {
         match self {
             // A URL that cannot be parsed is bad configuration, not a database failure
             // (corpus: `config_url_bad_sslmode`, `config_url_bad_port`).
-            Error::Db(DbError::BadUrl { .. }) => EXIT_BAD_INPUT,
+            Error::Db(DbError::BadUrl { .. } | DbError::ForeignTable { .. }) => EXIT_BAD_INPUT,
             Error::Output(_) | Error::Write { .. } | Error::Db(_) => EXIT_FAILED,
             Error::Guard(_) => EXIT_BLOCKED,
             Error::Exec(error) => error.exit_code(),

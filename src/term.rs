@@ -80,3 +80,32 @@ mod tests {
         assert_eq!(paint("done", Color::Green, true), "\x1b[32mdone\x1b[0m");
     }
 }
+
+/// Text from a file (a revision's message) as it may reach a terminal: control characters
+/// shown escaped, so a message can neither split a line nor send escape sequences.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            shown.extend(c.escape_debug());
+        } else {
+            shown.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(shown)
+}
+
+#[cfg(test)]
+mod printable_tests {
+    #[test]
+    fn control_characters_are_escaped_and_the_rest_kept() {
+        assert_eq!(super::printable("add users"), "add users");
+        assert_eq!(
+            super::printable("a\nb\u{1b}]0;pwned\u{7}"),
+            "a\\nb\\u{1b}]0;pwned\\u{7}"
+        );
+    }
+}

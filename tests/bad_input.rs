@@ -401,3 +401,36 @@ fn a_missing_required_argument_was_not_named() {
     let stderr = refused(&project, &["history", "-r"], &["--rev-range"]);
     assert!(!stderr.contains("For more information"), "{stderr}");
 }
+
+#[test]
+fn a_history_table_naming_another_table_was_altered() {
+    // The version table's own name: refused when the file is read.
+    let project = with_config(
+        "history_table = \"alembic_version\"\n",
+        &[("a1_t.toml", ONE_TABLE)],
+    );
+    refused(
+        &project,
+        &["upgrade", "head"],
+        &["history_table", "alembic_version"],
+    );
+
+    // An application's table: refused before any column is added to it.
+    let project = with_config("history_table = \"t\"\n", &[("a1_t.toml", ONE_TABLE)]);
+    let connection = rusqlite::Connection::open(project.sqlite_path()).unwrap();
+    connection
+        .execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)")
+        .unwrap();
+    let (code, stderr) = project.fails(&["upgrade", "head"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("is not rmig's audit table"), "{stderr}");
+    let columns: Vec<String> = connection
+        .prepare("SELECT name FROM pragma_table_info('t')")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(columns, vec!["id", "name"]);
+}

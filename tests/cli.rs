@@ -344,3 +344,25 @@ fn flags_after_revision_lists_are_flags() {
         serde_json::from_str(&project.stdout(&["show", "heads", "--json"])).unwrap();
     assert_eq!(json["revisions"][0]["revision"], "53fffde5ad5");
 }
+
+#[test]
+fn control_characters_in_a_message_reached_the_terminal() {
+    let revision = "revision = \"a1\"\nmessage = \"first\\nline\\u001b]0;pwned\\u0007\"\nupgrade = []\ndowngrade = []\n";
+    let project = Project::new("sqlite:///test.db", &[("a1_x.toml", revision)]);
+    for args in [
+        &["upgrade", "head"][..],
+        &["history"][..],
+        &["show", "a1"][..],
+        &["current", "-v"][..],
+    ] {
+        let output = project.rmig(args).output().unwrap();
+        let text = String::from_utf8_lossy(&output.stdout).to_string()
+            + &String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{args:?}: {text}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{args:?}: {text:?}"
+        );
+        assert!(!text.contains("first\nline"), "{args:?}: {text:?}");
+    }
+}

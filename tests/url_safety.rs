@@ -294,3 +294,38 @@ fn missing_sqlite_folder_exits_1() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
     assert!(!project.path().join("no").exists());
 }
+
+#[test]
+fn password_with_an_unencoded_at_sign_connected_to_the_wrong_host() {
+    let db = TestDatabase::new();
+    let project = Project::new(&db.url, &common::as_refs(&files()));
+    let name = &db.name;
+    // The credentials run to the last `@` (as the README and SQLAlchemy say), and an `@` in a
+    // query value ends nothing.
+    for url in [
+        format!("postgresql://postgres:Zq7@hunter2@127.0.0.1:5432/{name}"),
+        format!("postgresql://postgres:a/b?c@127.0.0.1:5432/{name}"),
+        format!("postgresql://127.0.0.1:5432/{name}?user=postgres&application_name=me@laptop"),
+    ] {
+        let output = project.run(&["--url", &url, "current"]);
+        assert!(
+            output.status.success(),
+            "{url}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert_no_secret(&url, &output);
+    }
+}
+
+#[test]
+fn password_after_a_forgotten_host_was_echoed() {
+    let project = Project::sqlite(&common::as_refs(&files()));
+    for url in [
+        format!("postgresql://u:{SECRET}"),
+        format!("postgresql://u:{SECRET}/db"),
+    ] {
+        let output = project.run(&["--url", &url, "current"]);
+        assert_eq!(output.status.code(), Some(2), "{url}");
+        assert_no_secret(&url, &output);
+    }
+}

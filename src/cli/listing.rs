@@ -162,7 +162,7 @@ fn line(map: &RevisionMap, index: RevIdx, parts: LineParts) -> String {
     if parts.doc {
         text.push_str(&format!(
             ", {}",
-            revision.message.as_deref().unwrap_or("empty message")
+            crate::term::printable(revision.message.as_deref().unwrap_or("empty message"))
         ));
     }
     text
@@ -242,7 +242,7 @@ fn log_entry_marked(map: &RevisionMap, index: RevIdx, current: bool) -> String {
     entry.push_str(&format!("Path: {}\n\n", revision.path.display()));
     entry.push_str(&format!(
         "    {}\n\n",
-        revision.message.as_deref().unwrap_or("empty message")
+        crate::term::printable(revision.message.as_deref().unwrap_or("empty message"))
     ));
     entry.push_str(&format!("    Revision ID: {}\n", revision.id));
     entry.push_str(&format!(

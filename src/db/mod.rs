@@ -33,6 +33,14 @@ pub enum DbError {
     Statement { sql: String, message: String },
     #[error("another rmig run holds the migration lock on {table}; gave up after {:.1} s (raise --lock-timeout or wait for it to finish)", waited.as_secs_f64())]
     LockTimeout { table: String, waited: Duration },
+    /// A table rmig would write to exists but is not the one rmig made (a configured name
+    /// that collides with an application's table): nothing is changed in it.
+    #[error("{table} is not rmig's {role} (it has no column {missing}); name a table of its own in rmig.toml")]
+    ForeignTable {
+        table: String,
+        role: &'static str,
+        missing: &'static str,
+    },
     #[error("{0}")]
     Other(String),
 }

@@ -40,7 +40,7 @@ fn redact_userinfo(url: &str) -> String {
         .map_or(0, |at| at + 3);
     let rest = &url[scheme_end..];
     let Some(at) = rest.rfind('@') else {
-        return url.to_string();
+        return redact_forgotten_host(url, scheme_end);
     };
     let userinfo = &rest[..at];
     let colon = userinfo.find(':');
@@ -56,6 +56,45 @@ fn redact_userinfo(url: &str) -> String {
         &userinfo[..user_end],
         &rest[at..]
     )
+}
+
+/// Credentials as the driver reads them: the characters that end them there (`@`) or end
+/// the URL's authority (`/`, `?`, `#`) percent-encoded; the driver decodes them again.
+fn encode_credentials(credentials: &str) -> String {
+    let mut encoded = String::with_capacity(credentials.len());
+    for c in credentials.chars() {
+        match c {
+            '@' => encoded.push_str("%40"),
+            '/' => encoded.push_str("%2F"),
+            '?' => encoded.push_str("%3F"),
+            '#' => encoded.push_str("%23"),
+            c => encoded.push(c),
+        }
+    }
+    encoded
+}
+
+/// `postgresql://user:password` or `.../db` with the `@host` forgotten: what follows a colon
+/// of the authority is a password unless it is a port (digits), so it is hidden too.
+fn redact_forgotten_host(url: &str, scheme_end: usize) -> String {
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    if scheme_end == 0 || authority.starts_with('[') {
+        return url.to_string();
+    }
+    let is_port = |host: &str| {
+        host.split_once(':')
+            .is_none_or(|(_, port)| port.chars().all(|c| c.is_ascii_digit()))
+    };
+    match authority.split_once(':') {
+        Some((user, _)) if !authority.split(',').all(is_port) => format!(
+            "{}{user}:{MASK}{}",
+            &url[..scheme_end],
+            &rest[authority_end..]
+        ),
+        _ => url.to_string(),
+    }
 }
 
 /// The value of every `key=value` (or `key%3Dvalue`) whose key, percent-decoded and in lower
@@ -196,10 +235,18 @@ impl PostgresUrl {
         if !matches!(scheme.split('+').next(), Some("postgres" | "postgresql")) {
             return Err(bad(format!("scheme {scheme} is not PostgreSQL")));
         }
-        // As the driver reads it: the credentials run to the first `@`, wherever it is, so a
-        // password may hold an unencoded `/` or `?`.
-        let (credentials, rest) = match rest.split_once('@') {
-            Some((credentials, rest)) => (Some(credentials), rest),
+        // As SQLAlchemy reads it: the credentials run to the last `@`, so a password may hold
+        // an unencoded `@`, `/` or `?`; the driver, which stops at the first `@`, is given
+        // them percent-encoded.
+        // An `@` in a query (`application_name=me@laptop`) is not the end of them: what follows
+        // the end is a host list.
+        let credentials_end = rest.match_indices('@').map(|(at, _)| at).rev().find(|&at| {
+            let hosts = rest[at + 1..].split(['/', '?']).next().unwrap_or("");
+            !hosts.contains(['=', '&'])
+                && !rest[..at].rsplit('?').next().unwrap_or("").contains('=')
+        });
+        let (credentials, rest) = match credentials_end {
+            Some(at) => (Some(encode_credentials(&rest[..at])), &rest[at + 1..]),
             None => (None, rest),
         };
         let (location, query) = match rest.split_once('?') {
@@ -269,14 +316,15 @@ impl PostgresUrl {
             }
         }
         let mut driver_url = "postgresql://".to_string();
-        if let Some(credentials) = credentials {
+        if let Some(credentials) = &credentials {
             driver_url.push_str(credentials);
             driver_url.push('@');
         }
         driver_url.push_str(location);
         if !kept.is_empty() {
             driver_url.push('?');
-            driver_url.push_str(&kept.join("&"));
+            // The driver would take an `@` anywhere for the end of the credentials.
+            driver_url.push_str(&kept.join("&").replace('@', "%40"));
         }
         // What the driver refuses (an unknown key, a bad port) is refused here too, so every
         // bad URL is found before any database work (a URL file's included). Its messages name
@@ -385,6 +433,14 @@ mod tests {
     #[test]
     fn redacts_passwords() {
         for (url, shown) in [
+            // The `@host` forgotten: a colon not followed by a port is followed by a password.
+            ("postgresql://u:SECRET", "postgresql://u:***"),
+            ("postgresql://u:SECRET/db", "postgresql://u:***/db"),
+            (
+                "postgresql://h1:5432,h2:5433/db",
+                "postgresql://h1:5432,h2:5433/db",
+            ),
+            ("postgresql://[::1]:5432/db", "postgresql://[::1]:5432/db"),
             (
                 "postgresql://app:s3cret@db:5432/app",
                 "postgresql://app:***@db:5432/app",
@@ -455,7 +511,7 @@ mod tests {
             PostgresUrl::parse("postgres://u:a/b?c@h/d?sslmode=disable")
                 .unwrap()
                 .driver_url,
-            "postgresql://u:a/b?c@h/d"
+            "postgresql://u:a%2Fb%3Fc@h/d"
         );
     }
 

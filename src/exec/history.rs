@@ -100,6 +100,15 @@ fn abbreviated(checksum: &str) -> &str {
         .map_or(checksum, |(at, _)| &checksum[..at])
 }
 
+/// The columns every rmig audit table has had, which tell it from another table of the name.
+const BASE_COLUMNS: [&str; 5] = [
+    "revision",
+    "direction",
+    "applied_at",
+    "duration_ms",
+    "rmig_version",
+];
+
 impl HistoryTable {
     fn qualified_name(&self, dialect: Dialect) -> String {
         dialect.qualified_name(self.schema.as_deref(), &self.name)
@@ -144,6 +153,19 @@ impl HistoryTable {
             return backend.batch(&self.create_sql(backend.dialect()));
         }
         let table = self.qualified_name(backend.dialect());
+        // Columns are added only to a table rmig made: `history_table` naming an application's
+        // table (or the version table) must not alter it.
+        let columns = backend.table_columns(self.schema.as_deref(), &self.name)?;
+        if let Some(missing) = BASE_COLUMNS
+            .iter()
+            .find(|name| !columns.iter().any(|c| c.name == **name))
+        {
+            return Err(DbError::ForeignTable {
+                table,
+                role: "audit table (`history_table`)",
+                missing,
+            });
+        }
         for missing in self.missing_columns(backend)? {
             let (name, type_) = ADDED_COLUMNS[missing];
             backend.batch(&format!("ALTER TABLE {table} ADD COLUMN {name} {type_}"))?;

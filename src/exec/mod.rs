@@ -90,7 +90,7 @@ impl std::fmt::Display for StepLabel {
             self.to.join(", ")
         )?;
         if let Some(message) = &self.message {
-            write!(f, ", {message}")?;
+            write!(f, ", {}", crate::term::printable(message))?;
         }
         Ok(())
     }
@@ -307,7 +307,8 @@ impl ExecError {
             ExecError::Plan(_)
             | ExecError::Unrenderable(_)
             | ExecError::Edited(_)
-            | ExecError::ExistingType { .. } => crate::error::EXIT_BAD_INPUT,
+            | ExecError::ExistingType { .. }
+            | ExecError::Db(DbError::ForeignTable { .. }) => crate::error::EXIT_BAD_INPUT,
             _ => crate::error::EXIT_FAILED,
         }
     }
