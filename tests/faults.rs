@@ -382,3 +382,28 @@ fn lock_timeout_under_a_millisecond_never_means_wait_forever() {
     });
     assert!(settings.starts_with("1ms "), "{settings}");
 }
+
+#[test]
+fn a_silent_first_host_used_up_the_connect_timeout_of_the_next() {
+    let db = TestDatabase::new();
+    let silent = SilentServer::start();
+    // libpq's failover: each host gets its own connect_timeout, so the second one is reached.
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{},127.0.0.1:5432/{}?connect_timeout=1",
+        silent.port, db.name
+    );
+    let project = Project::new(&url, &[]);
+    let started = Instant::now();
+    let output = wait_at_most(spawn(&project, &["current"]), Duration::from_secs(20))
+        .expect("rmig still waits 20 s later");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -120,23 +120,24 @@ const DEFAULT_KEEPALIVES_RETRIES: u32 = 3;
 const DEFAULT_LOCK_TIMEOUT: &str = "5s";
 
 impl PostgresBackend {
-    pub fn connect(
+    /// One connection attempt to the host(s) `driver_url` names.
+    fn connect_one(
+        driver_url: &str,
         url: &PostgresUrl,
-        options: &ConnectOptions,
-    ) -> Result<PostgresBackend, DbError> {
+    ) -> Result<(Session, tokio_postgres::Config), DbError> {
         let connect_error = |reason: String| DbError::Connect {
             url: url.display.clone(),
             reason,
         };
         let mut config: tokio_postgres::Config =
-            url.driver_url
+            driver_url
                 .parse()
                 .map_err(|e: tokio_postgres::Error| DbError::BadUrl {
                     url: url.display.clone(),
                     reason: e.to_string(),
                 })?;
         let connect_limit = network_defaults(&mut config, url);
-        let session = match url.tls {
+        match url.tls {
             TlsMode::Disable => {
                 config.ssl_mode(SslMode::Disable);
                 Session::connect(&config, NoTls, connect_limit)
@@ -152,7 +153,31 @@ impl PostgresBackend {
                 Session::connect(&config, connector, connect_limit)
             }
         }
-        .map_err(|e| connect_error(describe_connect_error(&e)))?;
+        .map(|session| (session, config.clone()))
+        .map_err(|e| connect_error(describe_connect_error(&e)))
+    }
+
+    pub fn connect(
+        url: &PostgresUrl,
+        options: &ConnectOptions,
+    ) -> Result<PostgresBackend, DbError> {
+        let connect_error = |reason: String| DbError::Connect {
+            url: url.display.clone(),
+            reason,
+        };
+        // Each host of a list in turn, as libpq does; the last one's failure is reported.
+        let (first, rest) = url
+            .per_host
+            .split_first()
+            .map_or((&url.driver_url, &[][..]), |(first, rest)| (first, rest));
+        let mut result = Self::connect_one(first, url);
+        for driver_url in rest {
+            if result.is_ok() {
+                break;
+            }
+            result = Self::connect_one(driver_url, url);
+        }
+        let (session, config) = result?;
         let mut backend = PostgresBackend {
             client: session,
             prepared: HashMap::new(),

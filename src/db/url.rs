@@ -214,6 +214,9 @@ pub enum TlsMode {
 pub struct PostgresUrl {
     /// `postgresql://...` without `sslmode`, for the driver.
     pub driver_url: String,
+    /// For a list of hosts in the authority, `driver_url` for each host alone, in order:
+    /// tried one by one, each with its own connect_timeout. Empty for one host.
+    pub per_host: Vec<String>,
     pub tls: TlsMode,
     pub connect_timeout: Option<Duration>,
     /// How long to wait for the server's reply to any request (`reply_timeout`).
@@ -315,25 +318,42 @@ impl PostgresUrl {
                 _ => kept.push(pair),
             }
         }
-        let mut driver_url = "postgresql://".to_string();
-        if let Some(credentials) = &credentials {
-            driver_url.push_str(credentials);
-            driver_url.push('@');
-        }
-        driver_url.push_str(location);
-        if !kept.is_empty() {
-            driver_url.push('?');
-            // The driver would take an `@` anywhere for the end of the credentials.
-            driver_url.push_str(&kept.join("&").replace('@', "%40"));
-        }
+        let build = |location: &str| {
+            let mut url = "postgresql://".to_string();
+            if let Some(credentials) = &credentials {
+                url.push_str(credentials);
+                url.push('@');
+            }
+            url.push_str(location);
+            if !kept.is_empty() {
+                url.push('?');
+                // The driver would take an `@` anywhere for the end of the credentials.
+                url.push_str(&kept.join("&").replace('@', "%40"));
+            }
+            url
+        };
+        let driver_url = build(location);
         // What the driver refuses (an unknown key, a bad port) is refused here too, so every
         // bad URL is found before any database work (a URL file's included). Its messages name
         // keys, never values, but a key may be a mangled password.
         driver_url
             .parse::<tokio_postgres::Config>()
             .map_err(|e| bad(redact_url(&describe_parse_error(&e))))?;
+        // libpq gives each host of a list its own connect_timeout and tries the next when
+        // one fails; the driver's own timeout covers only the TCP connect, so rmig tries the
+        // hosts one by one.
+        let (authority, path) = location.split_at(location.find('/').unwrap_or(location.len()));
+        let per_host = if authority.contains(',') {
+            authority
+                .split(',')
+                .map(|host| build(&format!("{host}{path}")))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(PostgresUrl {
             driver_url,
+            per_host,
             tls,
             connect_timeout,
             reply_timeout,
