@@ -434,3 +434,13 @@ fn a_history_table_naming_another_table_was_altered() {
         .collect();
     assert_eq!(columns, vec!["id", "name"]);
 }
+
+#[test]
+fn an_empty_allow_data_loss_value_was_ignored() {
+    let project = Project::sqlite(&[("a1_t.toml", ONE_TABLE)]);
+    refused(
+        &project,
+        &["upgrade", "head", "--allow-data-loss="],
+        &["--allow-data-loss", "empty value"],
+    );
+}

@@ -55,6 +55,8 @@ pub enum AllowanceError {
     BadName { value: String, form: &'static str },
     #[error("--allow-data-loss={value} is ambiguous: write {}", or_list(choices))]
     Ambiguous { value: String, choices: Vec<String> },
+    #[error("--allow-data-loss is given an empty value: write {PREFIXES} and a name, or all")]
+    Empty,
 }
 
 /// One `--allow-data-loss` value, read: what it allows for the run.
@@ -86,6 +88,9 @@ impl Allowance {
     /// kind (`column:email`) is an error naming the value.
     pub fn parse(value: &str) -> Result<Allowance, AllowanceError> {
         let value = value.trim();
+        if value.is_empty() {
+            return Err(AllowanceError::Empty);
+        }
         if value == ALLOW_ALL {
             return Ok(Allowance::All);
         }
