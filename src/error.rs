@@ -73,7 +73,7 @@ impl Error {
             // (corpus: `config_url_bad_sslmode`, `config_url_bad_port`).
             Error::Db(DbError::BadUrl { .. } | DbError::ForeignTable { .. }) => EXIT_BAD_INPUT,
             Error::Output(_) | Error::Write { .. } | Error::Db(_) => EXIT_FAILED,
-            Error::Guard(_) => EXIT_BLOCKED,
+            Error::Guard(error) => error.exit_code(),
             Error::Exec(error) => error.exit_code(),
             _ => EXIT_BAD_INPUT,
         }

@@ -1141,12 +1141,17 @@ fn imported_example_project_matches_alembic_schema() {
         format!("{}?sslmode=disable", by_alembic.url),
         format!("{}?sslmode=disable", by_rmig.url),
     );
-    // The guard refuses the placeholder until a person replaces it.
-    let refused = rmig(into.path(), &rmig_url, &["upgrade", "heads"]).unwrap_err();
-    assert!(
-        refused.starts_with("exit 3") && refused.contains("4d5e6f708192"),
-        "{refused}"
-    );
+    // The placeholder is refused until a person replaces it, whatever is allowed: bad input.
+    for args in [
+        &["upgrade", "heads"][..],
+        &["upgrade", "heads", "--allow-data-loss=all"],
+    ] {
+        let refused = rmig(into.path(), &rmig_url, args).unwrap_err();
+        assert!(
+            refused.starts_with("exit 2") && refused.contains("4d5e6f708192"),
+            "{refused}"
+        );
+    }
     replace_placeholder(
         &into
             .path()

@@ -444,3 +444,30 @@ fn an_empty_allow_data_loss_value_was_ignored() {
         &["--allow-data-loss", "empty value"],
     );
 }
+
+#[test]
+fn allow_data_loss_all_let_an_import_placeholder_reach_the_database() {
+    // Two steps: the first would commit before the placeholder's step failed half-way.
+    let placeholder = "revision = \"b2\"\ndown_revision = \"a1\"\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"-- rmig import-alembic placeholder for versions/b2.py:7 (upgrade())\\nRMIG_IMPORT_PLACEHOLDER\"\n\n[[downgrade]]\nop = \"execute\"\nsqltext = \"SELECT 1\"\n";
+    let project = Project::sqlite(&[("a1_t.toml", ONE_TABLE), ("b2_p.toml", placeholder)]);
+    for args in [
+        &["upgrade", "head", "--allow-data-loss=all"][..],
+        &["upgrade", "head", "--allow-data-loss=revision:b2"][..],
+        &["upgrade", "head"][..],
+    ] {
+        let (code, stderr) = project.fails(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stderr.contains("b2"), "{args:?}: {stderr}");
+        assert!(stderr.contains("placeholder"), "{args:?}: {stderr}");
+    }
+    // Nothing ran: not even the first step.
+    let connection = rusqlite::Connection::open(project.sqlite_path()).unwrap();
+    let tables: i64 = connection
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 't'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 0);
+}

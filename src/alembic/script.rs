@@ -8,7 +8,7 @@ use rustpython_parser::ast::{Stmt, StmtFunctionDef};
 
 use super::emit::Header;
 use super::python::{Module, Scope, Value};
-use super::statements::{translate, Body};
+use super::statements::{translate, Body, Item, Placeholder};
 use super::ImportError;
 
 /// A script read and translated.
@@ -63,11 +63,14 @@ pub(super) fn read(path: &Path, display: &str) -> Result<Script, ImportError> {
     let depends_on = ids("depends_on", false)?;
 
     let docstring = module.docstring().unwrap_or("");
+    // Alembic's `Script.doc`: the stripped docstring's first paragraph, so a docstring that
+    // opens with a newline (`"""\nAdd users.\n\nRevision ID: ..."""`) keeps its message.
     let message = docstring
-        .lines()
+        .trim()
+        .split("\n\n")
         .next()
         .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with("Revision ID:"))
+        .filter(|paragraph| !paragraph.is_empty() && !paragraph.starts_with("Revision ID:"))
         .map(str::to_string);
     let create_date = docstring
         .lines()
@@ -84,8 +87,17 @@ pub(super) fn read(path: &Path, display: &str) -> Result<Script, ImportError> {
         scope.clear_locals();
         match function(name) {
             Some(def) => translate(&module, &mut scope, &def.body),
+            // Alembic fails when it runs a function the script lacks: a placeholder keeps
+            // that, where an empty list would quietly do nothing.
             None => Body {
-                notes: vec![format!("no `{name}()` function: written as an empty list")],
+                items: vec![Item::Placeholder(Placeholder {
+                    first_line: 1,
+                    last_line: 1,
+                    reasons: vec![format!(
+                        "the script has no `{name}()` function, so Alembic fails here; write its operations, or `{name} = []` if it has nothing to do"
+                    )],
+                    code: format!("def {name}(): ...  # missing from the script"),
+                })],
                 ..Body::default()
             },
         }

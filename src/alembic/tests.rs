@@ -79,7 +79,28 @@ fn merges_labels_and_dependencies_keep_alembics_values() {
     assert_eq!(script.header.branch_labels, ["merged"]);
     assert_eq!(script.header.depends_on, ["x9", "lbl"]);
     assert_eq!(script.header.message, None);
-    assert!(script.downgrade.notes[0].contains("no `downgrade()`"));
+}
+
+#[test]
+fn a_script_without_downgrade_became_a_silent_empty_downgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.py");
+    std::fs::write(
+        &path,
+        "revision = 'c3'\ndown_revision = None\ndef upgrade():\n    pass\n",
+    )
+    .unwrap();
+    let script = script::read(&path, "m.py").unwrap();
+    // Alembic fails when it runs the missing function; rmig refuses the placeholder.
+    match script.downgrade.items.as_slice() {
+        [Item::Placeholder(placeholder)] => {
+            assert!(
+                placeholder.reasons[0].contains("no `downgrade()`"),
+                "{placeholder:?}"
+            );
+        }
+        other => panic!("no placeholder for the missing downgrade(): {other:?}"),
+    }
 }
 
 #[test]
@@ -532,4 +553,17 @@ fn a_placeholder_is_refused_by_the_guard_and_cannot_run() {
         "{:?}",
         losses[0]
     );
+}
+
+#[test]
+fn a_docstring_opening_with_a_newline_lost_its_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.py");
+    std::fs::write(
+        &path,
+        "\"\"\"\nadd users\n\nRevision ID: c3\nRevises:\nCreate Date: 2024-05-01 10:23:45.123456\n\n\"\"\"\nrevision = 'c3'\ndown_revision = None\ndef upgrade():\n    pass\ndef downgrade():\n    pass\n",
+    )
+    .unwrap();
+    let script = script::read(&path, "m.py").unwrap();
+    assert_eq!(script.header.message.as_deref(), Some("add users"));
 }

@@ -303,7 +303,7 @@ impl ExecError {
     /// The process exit status (the README, "Commands").
     pub fn exit_code(&self) -> i32 {
         match self {
-            ExecError::Guard(_) => crate::error::EXIT_BLOCKED,
+            ExecError::Guard(error) => error.exit_code(),
             ExecError::Plan(_)
             | ExecError::Unrenderable(_)
             | ExecError::Edited(_)

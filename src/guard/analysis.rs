@@ -9,7 +9,7 @@ use crate::ops::Operation;
 use crate::plan::Direction;
 use crate::revision::Revision;
 
-use super::classify::{classify_noting, Context};
+use super::classify::{classify_noting, is_placeholder, Context};
 use super::confirm;
 use super::object::DataObject;
 use super::rename::{self, LiveTables};
@@ -124,7 +124,9 @@ pub(crate) fn analyse(
             let value = confirm::suggested_value(&losses, &list.revision);
             for loss in losses {
                 // A derived operation is not in the file, so nothing on it can confirm it.
-                let confirmation = if list.derived {
+                let placeholder = is_placeholder(op);
+                // Nothing confirms a placeholder: it stands for Python no one translated.
+                let confirmation = if list.derived || placeholder {
                     Confirmation::Missing
                 } else {
                     confirm::on_operation(op, &loss, &list.revision)
@@ -147,6 +149,7 @@ pub(crate) fn analyse(
                         measure: loss.measure,
                         certainty: loss.certainty,
                         rows: RowCount::NotCounted,
+                        placeholder,
                     },
                 ));
             }

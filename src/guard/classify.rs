@@ -72,7 +72,7 @@ pub fn classify(op: &Operation) -> Vec<DataLoss> {
 /// operations after it, reading that SQL once.
 pub(crate) fn classify_noting(op: &Operation, context: &Context) -> (Vec<DataLoss>, PlanNotes) {
     match op {
-        Operation::Execute(execute) if !is_placeholder(execute) => {
+        Operation::Execute(execute) if !is_placeholder_execute(execute) => {
             sql::read_execute(execute, context)
         }
         _ => (classify_in(op, context), PlanNotes::default()),
@@ -111,7 +111,7 @@ pub fn classify_in(op: &Operation, context: &Context) -> Vec<DataLoss> {
         }
         // What import-alembic could not translate must be written by a person first: the
         // placeholder is refused in every mode, never run under verification.
-        Operation::Execute(execute) if is_placeholder(execute) => {
+        Operation::Execute(execute) if is_placeholder_execute(execute) => {
             vec![DataLoss {
                 object: DataObject::Unknown,
                 reason: "is a placeholder `rmig import-alembic` wrote for Python it could not translate; replace it with the operations it stands for".to_string(),
@@ -160,7 +160,12 @@ pub fn classify_in(op: &Operation, context: &Context) -> Vec<DataLoss> {
     }
 }
 
-fn is_placeholder(execute: &Execute) -> bool {
+/// Whether `op` is a placeholder `rmig import-alembic` wrote for Python it could not translate.
+pub(crate) fn is_placeholder(op: &Operation) -> bool {
+    matches!(op, Operation::Execute(execute) if is_placeholder_execute(execute))
+}
+
+fn is_placeholder_execute(execute: &Execute) -> bool {
     [&execute.sqltext, &execute.postgresql, &execute.sqlite]
         .into_iter()
         .flatten()

@@ -171,6 +171,13 @@ pub enum GuardError {
     Blocked(GuardReport),
 }
 
+impl GuardError {
+    pub fn exit_code(&self) -> i32 {
+        let GuardError::Blocked(report) = self;
+        report.exit_code()
+    }
+}
+
 /// Classifies every step of `plan`, upgrade or downgrade (a derived downgrade as the reverse of
 /// the upgrade); refuses it when a destructive operation is not confirmed and cannot be left
 /// to the executor's verification.
@@ -238,6 +245,11 @@ pub fn check_reading(
     let mut confirmed = Vec::new();
     let mut unconfirmed = Vec::new();
     for (position, mut finding) in analysis.findings {
+        if finding.placeholder {
+            // Whatever is allowed: a placeholder never runs.
+            unconfirmed.push(finding);
+            continue;
+        }
         let matching = confirm::matching_allowances(&resolved, &finding.revision, &finding.object);
         for &index in &matching {
             allowance_used[index] = true;

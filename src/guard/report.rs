@@ -34,6 +34,9 @@ pub struct Finding {
     /// Whether the operation destroys the object when it runs, or only may.
     pub certainty: Certainty,
     pub rows: RowCount,
+    /// The operation is a placeholder `rmig import-alembic` wrote: nothing confirms it, and
+    /// refusing it is bad input (exit 2), not a blocked loss.
+    pub placeholder: bool,
 }
 
 /// Whether a destructive operation may run.
@@ -224,6 +227,18 @@ pub(crate) fn count_findings(
     findings
 }
 
+impl GuardReport {
+    /// 2 when a placeholder of `rmig import-alembic` is among the refused operations (the
+    /// revision is unfinished: bad input), else 3 (blocked).
+    pub fn exit_code(&self) -> i32 {
+        if self.findings.iter().any(|finding| finding.placeholder) {
+            crate::error::EXIT_BAD_INPUT
+        } else {
+            crate::error::EXIT_BLOCKED
+        }
+    }
+}
+
 impl Finding {
     /// Whether the rows or values it destroys can be counted before it runs: a table's rows,
     /// a column's values.
@@ -288,7 +303,9 @@ impl Finding {
     }
 
     fn fix_text(&self) -> String {
-        if self.derived {
+        if self.placeholder {
+            "no confirmation or --allow-data-loss runs it: replace it by hand first".to_string()
+        } else if self.derived {
             format!(
                 "to run it, write the downgrade out and add `{}` to this operation, or pass {}",
                 self.fix.confirm_line, self.fix.allow_flag

@@ -206,6 +206,7 @@ impl StepGuard {
                 measure,
                 certainty: Certainty::Certain,
                 rows,
+                placeholder: false,
             });
         }
         findings

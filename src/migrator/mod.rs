@@ -40,7 +40,7 @@ use std::time::Duration;
 use crate::config::{self, Overrides};
 use crate::db::{self, redact_url, Backend, ConnectOptions, DbError};
 use crate::duration;
-use crate::error::{Error, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_FAILED};
+use crate::error::{Error, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::exec::{
     self, EditedRevision, ExecError, Progress, RunOptions, Silent, StepLabel, TransactionMode,
 };
@@ -100,7 +100,7 @@ impl MigrateError {
             }
             // A URL that cannot name a database is bad input, as in a single run.
             MigrateError::Database(DbError::BadUrl { .. }) => EXIT_BAD_INPUT,
-            MigrateError::Blocked(_) => EXIT_BLOCKED,
+            MigrateError::Blocked(report) => report.exit_code(),
             MigrateError::Failed(error) => error.exit_code(),
             MigrateError::Database(_) | MigrateError::Task(_) => EXIT_FAILED,
         }
