@@ -471,3 +471,37 @@ fn allow_data_loss_all_let_an_import_placeholder_reach_the_database() {
         .unwrap();
     assert_eq!(tables, 0);
 }
+
+#[test]
+fn an_alembic_project_not_yet_imported_read_as_an_empty_history() {
+    let script = "revision = 'a1'\ndown_revision = None\ndef upgrade():\n    pass\ndef downgrade():\n    pass\n";
+    // Alembic's layout, read through its own alembic.ini.
+    let project = Project::sqlite(&[]);
+    let migrations = project.path().join("migrations");
+    std::fs::create_dir_all(migrations.join("versions")).unwrap();
+    std::fs::write(migrations.join("env.py"), "# env\n").unwrap();
+    std::fs::write(migrations.join("versions/a1_create.py"), script).unwrap();
+    std::fs::write(
+        project.path().join("alembic.ini"),
+        "[alembic]\nscript_location = migrations\nsqlalchemy.url = sqlite:///test.db\n",
+    )
+    .unwrap();
+    for command in [
+        &["heads"][..],
+        &["history"],
+        &["upgrade", "head", "--sql"],
+        &["check", "--lint"],
+    ] {
+        let mut args = vec!["-c", "alembic.ini"];
+        args.extend_from_slice(command);
+        refused(&project, &args, &["Alembic project", "rmig import-alembic"]);
+    }
+    // Scripts in rmig's own revision folder: the same.
+    let project = Project::sqlite(&[]);
+    std::fs::write(project.path().join("revisions/a1_create.py"), script).unwrap();
+    refused(
+        &project,
+        &["heads"],
+        &["1 Alembic script(s)", "rmig import-alembic"],
+    );
+}

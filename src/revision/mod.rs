@@ -106,6 +106,8 @@ impl Revision {
 /// What went wrong reading a revision folder; every variant names the file at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum RevisionFileError {
+    #[error("{} holds {count} Alembic script(s) and no rmig revision: this is an Alembic project; run `rmig import-alembic alembic.ini --into DIR` and use DIR", path.display())]
+    AlembicScripts { path: PathBuf, count: usize },
     #[error("cannot read revision folder {}: {source}; check `script_location` in rmig.toml", path.display())]
     ReadDir {
         path: PathBuf,
@@ -299,6 +301,14 @@ pub fn load_dir_with(dir: &Path, depth: LoadDepth) -> Result<Vec<Revision>, Revi
     load_dir_cached(dir, depth, cache::default_root().as_deref())
 }
 
+/// A Python file that may be an Alembic revision script: not `env.py` or a package marker.
+fn is_alembic_script(path: &Path) -> bool {
+    path.extension().is_some_and(|extension| extension == "py")
+        && !path
+            .file_name()
+            .is_some_and(|name| name == "env.py" || name == "__init__.py")
+}
+
 /// [`load_dir_with`] with the caches kept under `cache_root` (none: no cache).
 fn load_dir_cached(
     dir: &Path,
@@ -312,6 +322,9 @@ fn load_dir_cached(
     let mut files: Vec<(OsString, PathBuf)> = Vec::new();
     // Entries named like revision files that are none, reported by the first name.
     let mut odd: Option<(OsString, RevisionFileError)> = None;
+    // Alembic's own scripts, which rmig does not run: a folder of only these is an Alembic
+    // project not yet imported, not an empty history.
+    let mut python_scripts = 0usize;
     for entry in entries {
         let entry = entry.map_err(|source| RevisionFileError::ReadDir {
             path: dir.to_path_buf(),
@@ -319,6 +332,9 @@ fn load_dir_cached(
         })?;
         let path = entry.path();
         let name = entry.file_name();
+        if is_alembic_script(&path) {
+            python_scripts += 1;
+        }
         if FileFormat::of(&path).is_none() || name.as_encoded_bytes().starts_with(b".#") {
             // `.#name` is an editor's lock file (Emacs: a symbolic link to nothing while the
             // file is edited), which Alembic skips too.
@@ -347,6 +363,23 @@ fn load_dir_cached(
     }
     if let Some((_, error)) = odd {
         return Err(error);
+    }
+    if files.is_empty() {
+        // Alembic's layout: env.py here, the scripts in versions/.
+        python_scripts += std::fs::read_dir(dir.join("versions"))
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter(|entry| is_alembic_script(&entry.path()))
+                    .count()
+            })
+            .unwrap_or(0);
+    }
+    if files.is_empty() && python_scripts > 0 {
+        return Err(RevisionFileError::AlembicScripts {
+            path: dir.to_path_buf(),
+            count: python_scripts,
+        });
     }
     // Sorted by the names taken once, rather than `Path::file_name` per comparison.
     files.sort_by(|a, b| a.0.cmp(&b.0));
