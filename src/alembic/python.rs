@@ -356,8 +356,13 @@ impl<'m> Scope<'m> {
                         self.eval_at(module, &keyword.value, depth)?,
                     ));
                 }
-                // `op.f("name")` marks a name as final; the name is all that matters here.
-                if callee == Callee::Name("alembic.op.f".into()) {
+                // `op.f("name")` (or `batch_op.f`) marks a name as final; the name is all that
+                // matters here.
+                let marks_final = match &callee {
+                    Callee::Name(name) => name == "alembic.op.f",
+                    Callee::Batch(_, method) => method == "f",
+                };
+                if marks_final {
                     if let [Value::Str(name)] = args.as_slice() {
                         return Ok(Value::Str(name.clone()));
                     }

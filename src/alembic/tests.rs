@@ -262,6 +262,21 @@ fn batch_blocks_become_plain_operations_on_their_table() {
 }
 
 #[test]
+fn batch_op_f_was_not_read_although_op_f_is() {
+    let ops = ops_of(
+        "with op.batch_alter_table('users') as batch_op:\n    batch_op.create_index(batch_op.f('ix_users_email'), ['email'], unique=True)\n    batch_op.drop_constraint(batch_op.f('uq_users_name'), type_='unique')",
+    );
+    let names: Vec<String> = ops.iter().map(Operation::describe).collect();
+    assert_eq!(
+        names,
+        [
+            "create_index ix_users_email on users",
+            "drop_constraint uq_users_name on users",
+        ]
+    );
+}
+
+#[test]
 fn python_becomes_one_placeholder_per_run_of_statements() {
     let tables = tables_of(
         "op.add_column('t', sa.Column('x', sa.Integer()))\nconn = op.get_bind()\nfor row in conn.execute(sa.text('SELECT id FROM t')):\n    conn.execute(sa.text('UPDATE t SET x = 1 WHERE id = :id'), {'id': row.id})\nop.execute(f\"UPDATE t SET x = {1}\")\nop.drop_column('t', 'y')\nhelper(op)\nif True:\n    op.drop_table('t')\nconn.execute('x')",
