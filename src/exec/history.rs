@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::db::{Backend, DbError};
+use crate::db::{Backend, DbError, LiveColumn};
 use crate::dialect::{string_literal, Dialect};
 use crate::graph::RevisionMap;
 
@@ -132,30 +132,38 @@ impl HistoryTable {
         )
     }
 
-    /// The columns of [`ADDED_COLUMNS`] the table lacks: all of them when there is no table.
-    fn missing_columns(&self, backend: &mut dyn Backend) -> Result<Vec<usize>, DbError> {
-        let columns = backend.table_columns(self.schema.as_deref(), &self.name)?;
-        Ok((0..ADDED_COLUMNS.len())
-            .filter(|&i| !columns.iter().any(|c| c.name == ADDED_COLUMNS[i].0))
-            .collect())
+    /// The columns of [`ADDED_COLUMNS`] missing from `columns` (the table's, none when there
+    /// is no table).
+    fn missing_columns(
+        columns: &[LiveColumn],
+    ) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        ADDED_COLUMNS
+            .iter()
+            .copied()
+            .filter(|(name, _)| !columns.iter().any(|c| c.name == *name))
+    }
+
+    fn columns(&self, backend: &mut dyn Backend) -> Result<Vec<LiveColumn>, DbError> {
+        backend.table_columns(self.schema.as_deref(), &self.name)
     }
 
     /// Whether the table exists with every column this rmig writes (one query).
     pub(super) fn is_current(&self, backend: &mut dyn Backend) -> Result<bool, DbError> {
-        self.missing_columns(backend)
-            .map(|missing| missing.is_empty())
+        let columns = self.columns(backend)?;
+        let current = Self::missing_columns(&columns).next().is_none();
+        Ok(current)
     }
 
     /// Creates the table when it is missing, and adds the columns an older rmig's table lacks;
-    /// runs inside the caller's transaction.
+    /// runs inside the caller's transaction. One catalog query tells all three apart.
     pub(super) fn ensure(&self, backend: &mut dyn Backend) -> Result<(), DbError> {
-        if !backend.has_table(self.schema.as_deref(), &self.name)? {
+        let columns = self.columns(backend)?;
+        if columns.is_empty() {
             return backend.batch(&self.create_sql(backend.dialect()));
         }
         let table = self.qualified_name(backend.dialect());
         // Columns are added only to a table rmig made: `history_table` naming an application's
         // table (or the version table) must not alter it.
-        let columns = backend.table_columns(self.schema.as_deref(), &self.name)?;
         if let Some(missing) = BASE_COLUMNS
             .iter()
             .find(|name| !columns.iter().any(|c| c.name == **name))
@@ -166,8 +174,7 @@ impl HistoryTable {
                 missing,
             });
         }
-        for missing in self.missing_columns(backend)? {
-            let (name, type_) = ADDED_COLUMNS[missing];
+        for (name, type_) in Self::missing_columns(&columns) {
             backend.batch(&format!("ALTER TABLE {table} ADD COLUMN {name} {type_}"))?;
         }
         Ok(())

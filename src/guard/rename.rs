@@ -184,6 +184,7 @@ fn column_renames(
     if tables.is_empty() {
         return;
     }
+    let mut live_tables: HashMap<(Option<&str>, &str), Option<Vec<Column>>> = HashMap::new();
     for (at, op) in drops_of(lists, wanted) {
         let Operation::DropColumn(drop) = op else {
             continue;
@@ -197,8 +198,12 @@ fn column_renames(
             .existing_column
             .clone()
             .or_else(|| {
-                live.columns(key.0, key.1)
-                    .and_then(|columns| columns.into_iter().find(named))
+                // One read per table, however many of its columns are dropped.
+                live_tables
+                    .entry(key)
+                    .or_insert_with(|| live.columns(key.0, key.1))
+                    .as_ref()
+                    .and_then(|columns| columns.iter().find(|c| named(c)).cloned())
             })
             .or_else(|| {
                 lists[at.0]
