@@ -753,18 +753,13 @@ impl Differ {
 
         if let (Some(before), Some(after)) = (&mut view.primary_key, &new.primary_key) {
             if let Some(name) = &before.name {
-                let old_columns: Vec<String> = Vec::new();
-                let target = after
-                    .name
-                    .clone()
-                    .filter(|wanted| wanted != name && before.columns == after.columns)
-                    .or_else(|| {
-                        after
-                            .name
-                            .is_none()
-                            .then(|| follows(name, &old_columns, "pkey"))
-                            .flatten()
-                    });
+                let target = match &after.name {
+                    Some(wanted) if wanted != name && before.columns == after.columns => {
+                        Some(wanted.clone())
+                    }
+                    Some(_) => None,
+                    None => follows(name, &[], "pkey"),
+                };
                 if let Some(to) = target {
                     constraint(&mut renames, name, to.clone());
                     before.name = Some(to);
