@@ -29,10 +29,21 @@ impl VersionTable {
         dialect.qualified_name(self.schema.as_deref(), &self.name)
     }
 
-    /// `CREATE TABLE` as SQLAlchemy renders Alembic's version table, trailing space included.
+    /// `CREATE TABLE` as Alembic prints Alembic's version table in `--sql` output, trailing
+    /// space included: SQLAlchemy's text with its tabs made four spaces.
     pub fn create_sql(&self, dialect: Dialect) -> String {
+        self.create_statement(dialect, "    ")
+    }
+
+    /// `CREATE TABLE` as Alembic sends it online: SQLAlchemy's text, tabs kept. SQLite keeps
+    /// the text as sent in its schema, so this is what an Alembic-made database holds.
+    pub fn create_sql_online(&self, dialect: Dialect) -> String {
+        self.create_statement(dialect, "\t")
+    }
+
+    fn create_statement(&self, dialect: Dialect, indent: &str) -> String {
         format!(
-            "CREATE TABLE {} (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT {} PRIMARY KEY (version_num)\n)",
+            "CREATE TABLE {} (\n{indent}version_num VARCHAR(32) NOT NULL, \n{indent}CONSTRAINT {} PRIMARY KEY (version_num)\n)",
             self.qualified_name(dialect),
             dialect.quote_identifier(&format!("{}_pkc", self.name)),
         )
@@ -108,6 +119,10 @@ mod tests {
         assert_eq!(
             table.create_sql(pg),
             "CREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)"
+        );
+        assert_eq!(
+            table.create_sql_online(Dialect::Sqlite),
+            "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)"
         );
         assert_eq!(
             table.change_sql(pg, &VersionChange::Insert { version: "a1".into() }),

@@ -567,7 +567,7 @@ fn ensure_tables(backend: &mut dyn Backend, options: &RunOptions) -> Result<(), 
     // Checked again inside the transaction: on SQLite only now is the write lock held.
     let created = (|| {
         if !backend.has_table(table.schema.as_deref(), &table.name)? {
-            backend.batch(&table.create_sql(backend.dialect()))?;
+            backend.batch(&table.create_sql_online(backend.dialect()))?;
         }
         history.ensure(backend)
     })();
