@@ -19,7 +19,8 @@ pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_BAD_INPUT: i32 = 2;
 /// Exit status when the destructive-operation guard blocked the run.
 pub const EXIT_BLOCKED: i32 = 3;
-/// Exit status when `check` found pending revisions or drift.
+/// Exit status when `check` found pending revisions or drift, or `current --check-heads`
+/// found the database short of its heads.
 pub const EXIT_PENDING: i32 = 4;
 
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +45,9 @@ pub enum Error {
     Exec(Box<ExecError>),
     #[error("{0}")]
     Usage(String),
+    /// `current --check-heads`: Alembic's message, then what is left to apply.
+    #[error("Database is not on all head revisions: {} revision(s) pending ({}); run `rmig upgrade heads`", pending.len(), pending.join(", "))]
+    NotAtHeads { pending: Vec<String> },
     #[error("cannot write {}: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -75,6 +79,7 @@ impl Error {
             Error::Output(_) | Error::Write { .. } | Error::Db(_) => EXIT_FAILED,
             Error::Guard(error) => error.exit_code(),
             Error::Exec(error) => error.exit_code(),
+            Error::NotAtHeads { .. } => EXIT_PENDING,
             _ => EXIT_BAD_INPUT,
         }
     }

@@ -1,9 +1,9 @@
-//! Alembic's smaller commands and flags as rmig takes them, on PostgreSQL and SQLite wherever
-//! they read or write a database.
+//! Alembic's smaller commands and flags as rmig takes them: `current --check-heads` and
+//! `merge --splice`, on PostgreSQL and SQLite wherever they read or write a database.
 
 mod common;
 
-use common::{as_refs, sql_revision, Project};
+use common::{as_refs, sql_revision, Project, TestDatabase};
 
 /// a1 -> b1 and a1 -> c1: two heads from one branch point.
 fn two_heads() -> Vec<(String, String)> {
@@ -12,6 +12,53 @@ fn two_heads() -> Vec<(String, String)> {
         sql_revision("b1", &["a1"], "CREATE TABLE b1 (x int)", "DROP TABLE b1"),
         sql_revision("c1", &["a1"], "CREATE TABLE c1 (x int)", "DROP TABLE c1"),
     ]
+}
+
+fn check_heads_walk(project: &Project) {
+    let short_of_heads = |pending: &str| {
+        for args in [
+            &["current", "--check-heads"][..],
+            &["current", "--check-heads", "--json"],
+        ] {
+            let output = project.run(args);
+            assert_eq!(output.status.code(), Some(4), "{args:?}");
+            assert!(
+                output.stdout.is_empty(),
+                "{args:?}: nothing printed, as Alembic"
+            );
+            assert_eq!(
+                String::from_utf8(output.stderr).unwrap(),
+                format!("rmig: error: Database is not on all head revisions: {pending}; run `rmig upgrade heads`\n")
+            );
+        }
+    };
+    short_of_heads("3 revision(s) pending (a1, c1, b1)");
+    project.ok(&["upgrade", "b1"]);
+    short_of_heads("1 revision(s) pending (c1)");
+    assert_eq!(
+        project.ok(&["current"]),
+        "b1 (head)\n",
+        "without the flag, no check"
+    );
+    project.ok(&["upgrade", "heads"]);
+    assert_eq!(
+        project.ok(&["current", "--check-heads"]),
+        project.ok(&["current"])
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&project.ok(&["current", "--check-heads", "--json"])).unwrap();
+    assert_eq!(json["heads"].as_array().unwrap().len(), 2, "{json}");
+}
+
+#[test]
+fn check_heads_on_postgresql() {
+    let db = TestDatabase::new();
+    check_heads_walk(&Project::new(&db.url, &as_refs(&two_heads())));
+}
+
+#[test]
+fn check_heads_on_sqlite() {
+    check_heads_walk(&Project::sqlite(&as_refs(&two_heads())));
 }
 
 /// Regression: on SQLite the version table's schema text, which SQLite keeps as sent, had
@@ -29,4 +76,44 @@ fn sqlite_version_table_text_was_not_alembics() {
             "{first:?}"
         );
     }
+}
+
+/// a1 -> b1 -> c1 and a1 -> d1: `merge b1 d1` names a revision that is not a head.
+fn splice_project(url: &str) -> Project {
+    let files = vec![
+        sql_revision("a1", &[], "CREATE TABLE a1 (x int)", "DROP TABLE a1"),
+        sql_revision("b1", &["a1"], "CREATE TABLE b1 (x int)", "DROP TABLE b1"),
+        sql_revision("c1", &["b1"], "CREATE TABLE c1 (x int)", "DROP TABLE c1"),
+        sql_revision("d1", &["a1"], "CREATE TABLE d1 (x int)", "DROP TABLE d1"),
+    ];
+    Project::new(url, &as_refs(&files))
+}
+
+fn merge_splice_walk(project: &Project) {
+    let merge = ["merge", "b1", "d1", "-m", "splice", "--rev-id", "m1"];
+    let (code, stderr) = project.fails(&merge);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "rmig: error: Revision b1 is not a head revision; please specify --splice to create a new branch from this revision\n"
+    );
+    assert!(!project.path().join("revisions/m1_splice.toml").exists());
+
+    project.ok(&[&merge[..], &["--splice"]].concat());
+    let text = std::fs::read_to_string(project.path().join("revisions/m1_splice.toml")).unwrap();
+    assert!(text.contains("down_revision = [\"b1\", \"d1\"]"), "{text}");
+    assert_eq!(project.ok(&["heads"]), "c1 (head)\nm1 (head)\n");
+    project.ok(&["upgrade", "heads"]);
+    assert_eq!(project.heads(), ["c1", "m1"]);
+}
+
+#[test]
+fn merge_splice_on_postgresql() {
+    let db = TestDatabase::new();
+    merge_splice_walk(&splice_project(&db.url));
+}
+
+#[test]
+fn merge_splice_on_sqlite() {
+    merge_splice_walk(&splice_project("sqlite:///test.db"));
 }

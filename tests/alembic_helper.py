@@ -9,7 +9,7 @@ for starting Python and importing SQLAlchemy once rather than once per command:
     -> {"ok": false, "error": "CommandError: ..."}
 
 `ini` may be given instead of `script_location` (the alembic.ini to read). `cmd` is one of
-upgrade, downgrade, stamp (with `purge`) and version.
+upgrade, downgrade, stamp (with `purge`), current (with `check_heads`) and version.
 """
 
 import contextlib
@@ -28,7 +28,8 @@ def run(request):
     if request["cmd"] == "version":
         return {"ok": True, "output": alembic.__version__}
     buffer = io.StringIO()
-    config = Config(request.get("ini"), output_buffer=buffer)
+    # `current` prints through config.stdout, the --sql commands to output_buffer.
+    config = Config(request.get("ini"), output_buffer=buffer, stdout=buffer)
     if request.get("script_location"):
         config.set_main_option("script_location", request["script_location"])
     # configparser reads '%' as interpolation.
@@ -41,6 +42,8 @@ def run(request):
         command.downgrade(config, revision, sql=sql)
     elif request["cmd"] == "stamp":
         command.stamp(config, revision, sql=sql, purge=request.get("purge", False))
+    elif request["cmd"] == "current":
+        command.current(config, check_heads=request.get("check_heads", False))
     else:
         raise ValueError("unknown command %r" % request["cmd"])
     return {"ok": True, "output": buffer.getvalue()}

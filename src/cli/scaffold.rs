@@ -63,6 +63,10 @@ pub struct MergeArgs {
     /// Use this id instead of a random one.
     #[arg(long = "rev-id")]
     rev_id: Option<String>,
+    /// Allow revisions that are not heads, making each a branch point (Alembic's
+    /// `merge --splice`).
+    #[arg(long)]
+    splice: bool,
 }
 
 pub(super) fn init(dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
@@ -191,7 +195,7 @@ pub(super) fn merge(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let project = Project::load(overrides)?;
-    let heads = parents_for(&project, &args.revisions, false)?;
+    let heads = parents_for(&project, &args.revisions, args.splice)?;
     let dir = project.settings.script_location.clone();
     let new = NewRevision {
         parents: heads,

@@ -23,6 +23,10 @@ pub struct CurrentArgs {
     /// Print one JSON document.
     #[arg(long)]
     json: bool,
+    /// Fail (exit 4, printing nothing) unless every head revision is applied, as Alembic's
+    /// `current --check-heads` does.
+    #[arg(long)]
+    check_heads: bool,
     #[command(flatten)]
     connection: ConnectionArgs,
 }
@@ -69,6 +73,18 @@ pub(super) fn current(
 ) -> Result<(), Error> {
     let project = Project::load(overrides)?;
     let heads = database_heads(&project, &args.connection)?;
+    if args.check_heads {
+        // What `upgrade heads` would still run, rather than Alembic's comparison of the rows
+        // with the heads by down_revision: that one fails a database just upgraded to heads
+        // when one head is a dependency of another branch (its row is then the dependent's).
+        let plan = plan::upgrade(&project.map, &heads, "heads")?;
+        if !plan.is_empty() {
+            let pending = plan.steps.iter().map(|step| project.map.id(step.revision));
+            return Err(Error::NotAtHeads {
+                pending: pending.map(str::to_string).collect(),
+            });
+        }
+    }
     if args.json {
         let json = CurrentJson {
             url: project.settings.redacted_url(),
