@@ -104,6 +104,21 @@ pub fn render_stamp_script(
     render_steps(start.len(), steps, options)
 }
 
+/// `ensure-version --sql`: the version table's `CREATE TABLE`, inside `BEGIN`/`COMMIT` only
+/// where Alembic puts one around the whole script (transactional DDL, one transaction for all).
+pub fn render_ensure_version(options: &ScriptOptions) -> String {
+    let around_all = options.dialect.offline_transactions() && !options.transaction_per_migration;
+    let mut out = String::new();
+    if around_all {
+        statement(&mut out, "BEGIN");
+    }
+    statement(&mut out, &options.version_table.create_sql(options.dialect));
+    if around_all {
+        statement(&mut out, "COMMIT");
+    }
+    out
+}
+
 fn render_steps<'a>(
     start_rows: usize,
     steps: impl Iterator<Item = ScriptStep<'a>>,

@@ -1,5 +1,6 @@
-//! Alembic's smaller commands and flags as rmig takes them: `current --check-heads` and
-//! `merge --splice`, on PostgreSQL and SQLite wherever they read or write a database.
+//! Alembic's smaller commands and flags as rmig takes them: `current --check-heads`,
+//! `ensure-version` and `merge --splice`, on PostgreSQL and SQLite wherever they read or
+//! write a database.
 
 mod common;
 
@@ -61,13 +62,70 @@ fn check_heads_on_sqlite() {
     check_heads_walk(&Project::sqlite(&as_refs(&two_heads())));
 }
 
+/// Prints the script without a database, then creates the version table alone, once.
+fn ensure_version_walk(project: &Project, tables: impl Fn() -> Vec<String>) {
+    let script = project.ok(&["ensure-version", "--sql"]);
+    assert!(
+        script.starts_with("CREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL, \n    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n);"),
+        "{script}"
+    );
+    assert!(tables().is_empty(), "--sql touches no database");
+    assert_eq!(
+        project.ok(&["ensure-version"]),
+        "Created the version table alembic_version.\n"
+    );
+    assert_eq!(tables(), ["alembic_version"], "no audit table, no rows");
+    assert!(project.heads().is_empty());
+    assert_eq!(
+        project.ok(&["ensure_version"]),
+        "The version table alembic_version exists; nothing to do.\n"
+    );
+    project.ok(&["upgrade", "heads"]);
+    assert_eq!(project.heads(), ["b1", "c1"]);
+}
+
+#[test]
+fn ensure_version_on_postgresql() {
+    let db = TestDatabase::new();
+    let project = Project::new(&db.url, &as_refs(&two_heads()));
+    ensure_version_walk(&project, || {
+        db.strings("SELECT tablename::text FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN ('a1', 'b1', 'c1')")
+    });
+    // Where rmig.toml puts the version table, with Alembic's constraint name.
+    db.client().batch_execute("CREATE SCHEMA ops").unwrap();
+    std::fs::write(
+        project.path().join("rmig.toml"),
+        format!("script_location = \"revisions\"\nurl = \"{}\"\nversion_table = \"deploys\"\nversion_table_schema = \"ops\"\n", db.url),
+    )
+    .unwrap();
+    project.ok(&["ensure-version"]);
+    assert_eq!(
+        db.strings(
+            "SELECT conname::text FROM pg_constraint WHERE conrelid = 'ops.deploys'::regclass"
+        ),
+        ["deploys_pkc"]
+    );
+}
+
+#[test]
+fn ensure_version_on_sqlite() {
+    let project = Project::sqlite(&as_refs(&two_heads()));
+    let tables = || {
+        if !project.sqlite_path().exists() {
+            return Vec::new();
+        }
+        project.sqlite_rows("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN ('a1', 'b1', 'c1') ORDER BY name")
+    };
+    ensure_version_walk(&project, tables);
+}
+
 /// Regression: on SQLite the version table's schema text, which SQLite keeps as sent, had
 /// four spaces where SQLAlchemy (and so Alembic, online) sends tabs; `--sql` keeps Alembic's
 /// spaces.
 #[test]
 fn sqlite_version_table_text_was_not_alembics() {
     let alembics = "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\tCONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)";
-    for first in [&["upgrade", "b1"][..]] {
+    for first in [&["upgrade", "b1"][..], &["ensure-version"]] {
         let project = Project::sqlite(&as_refs(&two_heads()));
         project.ok(first);
         assert_eq!(

@@ -1252,6 +1252,104 @@ fn random_graphs_last_third() {
     run_seeds(SEEDS[2]);
 }
 
+/// `ensure_version` beside Alembic's: the same table on PostgreSQL (`pg_dump`) and SQLite (its
+/// schema text), nothing else created, and the same `--sql` script with a transaction per
+/// migration or one around all.
+#[test]
+fn ensure_version_creates_alembics_table() {
+    let mut alembic = Alembic::start();
+    let projects = Projects::new(&[]);
+    let env_py = |per_migration: bool| {
+        let setting = if per_migration { "True" } else { "False" };
+        std::fs::write(
+            projects.alembic.join("env.py"),
+            ENV_PY.replace(
+                "transaction_per_migration=True",
+                &format!("transaction_per_migration={setting}"),
+            ),
+        )
+        .unwrap();
+    };
+    // Online, Alembic 1.20.1's ensure_version under transaction_per_migration=True creates
+    // the table inside a transaction nobody commits (SQLAlchemy 2 rolls it back on close).
+    env_py(false);
+    let request = |url: &str, sql: bool| {
+        serde_json::json!({
+            "cmd": "ensure_version",
+            "script_location": projects.alembic,
+            "url": url,
+            "sql": sql,
+        })
+    };
+
+    let (by_alembic, by_rmig) = (TestDatabase::new(), TestDatabase::new());
+    alembic
+        .request(request(&sqlalchemy_url(&by_alembic.url), false))
+        .unwrap();
+    let created = rmig(&projects.rmig, &by_rmig.url, &["ensure-version"]).unwrap();
+    assert_eq!(created, "Created the version table alembic_version.\n");
+    assert_eq!(
+        pg_dump(&by_rmig.url, "--schema-only"),
+        pg_dump(&by_alembic.url, "--schema-only")
+    );
+    assert!(
+        !by_rmig.has_table("rmig_history"),
+        "ensure-version creates only the version table"
+    );
+    // A table Alembic made is left as it is, and so is rmig's own on a second run.
+    for url in [&by_alembic.url, &by_rmig.url] {
+        assert_eq!(
+            rmig(&projects.rmig, url, &["ensure_version"]).unwrap(),
+            "The version table alembic_version exists; nothing to do.\n"
+        );
+    }
+
+    let files = tempfile::tempdir().unwrap();
+    let sqlite_url = |name: &str| format!("sqlite:///{}", files.path().join(name).display());
+    alembic
+        .request(request(&sqlite_url("alembic.db"), false))
+        .unwrap();
+    rmig(&projects.rmig, &sqlite_url("rmig.db"), &["ensure-version"]).unwrap();
+    let schema = |name: &str| -> Vec<String> {
+        let connection = rusqlite::Connection::open(files.path().join(name)).unwrap();
+        let mut statement = connection
+            .prepare("SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_master ORDER BY name")
+            .unwrap();
+        let rows = statement.query_map([], |row| row.get(0)).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    };
+    assert_eq!(schema("rmig.db"), schema("alembic.db"));
+    assert_eq!(schema("rmig.db").len(), 2, "{:?}", schema("rmig.db"));
+
+    for per_migration in [true, false] {
+        env_py(per_migration);
+        std::fs::write(
+            projects.rmig.join("rmig.toml"),
+            format!(
+                "script_location = \"revisions\"\ntransaction_per_migration = {per_migration}\n"
+            ),
+        )
+        .unwrap();
+        for url in [by_rmig.url.clone(), sqlite_url("offline.db")] {
+            let alembic_url = if url.starts_with("sqlite") {
+                url.clone()
+            } else {
+                sqlalchemy_url(&url)
+            };
+            let expected = alembic.request(request(&alembic_url, true)).unwrap();
+            let actual = rmig(&projects.rmig, &url, &["ensure-version", "--sql"]).unwrap();
+            assert_eq!(
+                actual, expected,
+                "{url}, transaction_per_migration = {per_migration}"
+            );
+        }
+    }
+    assert!(
+        !files.path().join("offline.db").exists(),
+        "--sql touches no database"
+    );
+}
+
 /// `current --check-heads` beside Alembic's: both fail short of the heads and pass at them;
 /// where a head is another branch's dependency, Alembic also fails at the heads (it compares
 /// the rows with the heads by down_revision) and rmig, on purpose, does not.

@@ -9,7 +9,8 @@ for starting Python and importing SQLAlchemy once rather than once per command:
     -> {"ok": false, "error": "CommandError: ..."}
 
 `ini` may be given instead of `script_location` (the alembic.ini to read). `cmd` is one of
-upgrade, downgrade, stamp (with `purge`), current (with `check_heads`) and version.
+upgrade, downgrade, stamp (with `purge`), ensure_version, current (with `check_heads`) and
+version.
 """
 
 import contextlib
@@ -42,6 +43,8 @@ def run(request):
         command.downgrade(config, revision, sql=sql)
     elif request["cmd"] == "stamp":
         command.stamp(config, revision, sql=sql, purge=request.get("purge", False))
+    elif request["cmd"] == "ensure_version":
+        command.ensure_version(config, sql=sql)
     elif request["cmd"] == "current":
         command.current(config, check_heads=request.get("check_heads", False))
     else:

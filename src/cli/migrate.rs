@@ -144,6 +144,15 @@ pub struct StampArgs {
     connection: ConnectionArgs,
 }
 
+#[derive(Debug, Args)]
+pub struct EnsureVersionArgs {
+    /// Print the CREATE TABLE instead of running it; touches no database.
+    #[arg(long)]
+    sql: bool,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
 pub(super) fn run(
     overrides: &Overrides,
     direction: Direction,
@@ -310,6 +319,30 @@ pub(super) fn stamp(
         heads.join(", ")
     };
     writeln!(out, "Stamped: the database is now at {at}.")?;
+    Ok(())
+}
+
+/// `ensure-version`: the version table and nothing else, as Alembic's `ensure_version`
+/// creates it. Reads no revision file, as Alembic's does not.
+pub(super) fn ensure_version(
+    overrides: &Overrides,
+    args: EnsureVersionArgs,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let settings = crate::config::load(overrides)?;
+    args.connection.check()?;
+    if args.sql {
+        let options = script_options(&settings)?;
+        out.write_all(crate::offline::render_ensure_version(&options).as_bytes())?;
+        return Ok(());
+    }
+    let (mut backend, options) = args.connection.connect(&settings)?;
+    let table = options.version_table.qualified_name(backend.dialect());
+    if exec::ensure_version_table(backend.as_mut(), &options)? {
+        writeln!(out, "Created the version table {table}.")?;
+    } else {
+        writeln!(out, "The version table {table} exists; nothing to do.")?;
+    }
     Ok(())
 }
 

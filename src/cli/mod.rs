@@ -68,6 +68,10 @@ pub enum Command {
     Downgrade(migrate::MigrateArgs),
     /// Record revisions as applied without running them.
     Stamp(migrate::StampArgs),
+    /// Create the version table if it does not exist, and nothing else (Alembic's
+    /// `ensure_version`, a spelling rmig accepts too).
+    #[command(name = "ensure-version", visible_alias = "ensure_version")]
+    EnsureVersion(migrate::EnsureVersionArgs),
     /// Show the revisions the database is at.
     Current(status::CurrentArgs),
     /// Exit 4 when the database has revisions still to apply, or differs from the target schema.
@@ -226,6 +230,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, Error> {
             migrate::run(&overrides, crate::plan::Direction::Downgrade, args, out)
         }
         Command::Stamp(args) => migrate::stamp(&overrides, args, out),
+        Command::EnsureVersion(args) => migrate::ensure_version(&overrides, args, out),
         Command::Current(args) => status::current(&overrides, args, out),
         Command::Heads(args) => buffered(out, |out| listing::heads(&overrides, args, out)),
         Command::Branches(args) => buffered(out, |out| listing::branches(&overrides, args, out)),

@@ -563,16 +563,46 @@ fn ensure_tables(backend: &mut dyn Backend, options: &RunOptions) -> Result<(), 
     if backend.has_table(table.schema.as_deref(), &table.name)? && history.is_current(backend)? {
         return Ok(());
     }
-    backend.begin()?;
-    // Checked again inside the transaction: on SQLite only now is the write lock held.
-    let created = (|| {
-        if !backend.has_table(table.schema.as_deref(), &table.name)? {
-            backend.batch(&table.create_sql_online(backend.dialect()))?;
-        }
+    in_transaction(backend, |backend| {
+        create_version_table(backend, table)?;
         history.ensure(backend)
-    })();
-    match created {
-        Ok(()) => backend.commit(),
+    })
+}
+
+/// Creates the version table exactly as Alembic does when it is missing, and nothing else
+/// (`ensure-version`, Alembic's `ensure_version`); returns whether it was missing.
+pub fn ensure_version_table(
+    backend: &mut dyn Backend,
+    options: &RunOptions,
+) -> Result<bool, ExecError> {
+    with_lock(backend, options, |backend| {
+        Ok(in_transaction(backend, |backend| {
+            create_version_table(backend, &options.version_table)
+        })?)
+    })
+}
+
+/// `CREATE TABLE` of the version table unless it exists, checked inside the caller's
+/// transaction: on SQLite only then is the write lock held. Returns whether it was created.
+fn create_version_table(backend: &mut dyn Backend, table: &VersionTable) -> Result<bool, DbError> {
+    if backend.has_table(table.schema.as_deref(), &table.name)? {
+        return Ok(false);
+    }
+    backend.batch(&table.create_sql_online(backend.dialect()))?;
+    Ok(true)
+}
+
+/// Runs `work` in a transaction: committed when it succeeds, rolled back when it fails.
+fn in_transaction<T>(
+    backend: &mut dyn Backend,
+    work: impl FnOnce(&mut dyn Backend) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    backend.begin()?;
+    match work(&mut *backend) {
+        Ok(value) => {
+            backend.commit()?;
+            Ok(value)
+        }
         Err(error) => {
             backend.rollback()?;
             Err(error)
