@@ -48,6 +48,13 @@ pub enum Error {
     /// `current --check-heads`: Alembic's message, then what is left to apply.
     #[error("Database is not on all head revisions: {} revision(s) pending ({}); run `rmig upgrade heads`", pending.len(), pending.join(", "))]
     NotAtHeads { pending: Vec<String> },
+    /// `edit`: the editor could not be started or reported a failure.
+    #[error("the editor `{editor}` failed on {}: {reason}", path.display())]
+    Editor {
+        editor: String,
+        path: PathBuf,
+        reason: String,
+    },
     #[error("cannot write {}: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -76,7 +83,9 @@ impl Error {
             // A URL that cannot be parsed is bad configuration, not a database failure
             // (corpus: `config_url_bad_sslmode`, `config_url_bad_port`).
             Error::Db(DbError::BadUrl { .. } | DbError::ForeignTable { .. }) => EXIT_BAD_INPUT,
-            Error::Output(_) | Error::Write { .. } | Error::Db(_) => EXIT_FAILED,
+            Error::Output(_) | Error::Write { .. } | Error::Editor { .. } | Error::Db(_) => {
+                EXIT_FAILED
+            }
             Error::Guard(error) => error.exit_code(),
             Error::Exec(error) => error.exit_code(),
             Error::NotAtHeads { .. } => EXIT_PENDING,

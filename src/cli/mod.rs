@@ -2,6 +2,7 @@
 //! per command. Commands print to the writer they are given, so tests can capture them.
 
 mod docs;
+mod edit;
 mod fleet;
 mod graph;
 mod import;
@@ -84,6 +85,8 @@ pub enum Command {
     History(listing::HistoryArgs),
     /// Show one or more revisions in full.
     Show(listing::ShowArgs),
+    /// Open revision files in $EDITOR (else $VISUAL), as Alembic's `edit` does.
+    Edit(edit::EditArgs),
     /// Write an Alembic project's revisions as rmig revisions (same ids, so alembic_version
     /// carries on), with placeholders for Python that has no declarative form.
     #[command(name = "import-alembic")]
@@ -236,6 +239,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, Error> {
         Command::Branches(args) => buffered(out, |out| listing::branches(&overrides, args, out)),
         Command::History(args) => buffered(out, |out| listing::history(&overrides, args, out)),
         Command::Show(args) => buffered(out, |out| listing::show(&overrides, args, out)),
+        Command::Edit(args) => edit::edit(&overrides, args),
         Command::ImportAlembic(args) => import::import_alembic(args, out),
         Command::Graph(args) => graph::graph(&overrides, args, out),
         Command::Completions(args) => docs::completions(args, out),
