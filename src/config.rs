@@ -1,19 +1,26 @@
 //! Configuration: `rmig.toml` (or an Alembic project's `alembic.ini`), the environment and
 //! command-line flags merged into one `Settings` before any work starts.
 //!
-//! Precedence for the database URL: `--url`, then `RMIG_URL`, then `DATABASE_URL`, then the
-//! file's `url`, then `sqlite:///rmig.db`. With no config file at all rmig runs on the
-//! defaults, so a fresh checkout works without set-up.
+//! The config file: `-c FILE`, else `./rmig.toml`, else the file `ALEMBIC_CONFIG` names (as
+//! Alembic takes it when `-c` is not given), else `./alembic.ini`. Precedence for the database
+//! URL: `--url`, then `RMIG_URL`, then `DATABASE_URL`, then the file's `url`, then
+//! `sqlite:///rmig.db`. With no config file at all rmig runs on the defaults, so a fresh
+//! checkout works without set-up.
+//!
+//! Revisions are read from `script_location`, or from every folder `version_locations` names
+//! (Alembic's key, in either file), sub-folders included with `recursive_version_locations`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::alembic_ini::{AlembicIni, AlembicIniError};
 use crate::db::redact_url;
 use crate::dialect::Dialect;
 use crate::duration::{self, DurationError};
 use crate::identifier::{self, NameError};
+use crate::revision::{FileNaming, FileTemplate, FileTemplateError, DEFAULT_SLUG_LENGTH};
 use crate::version_table::VersionTable;
 
 pub const CONFIG_FILE: &str = "rmig.toml";
@@ -33,6 +40,15 @@ pub enum ConfigError {
     Malformed { path: PathBuf, message: String },
     #[error("{}: no `script_location` is set; add `script_location = \"revisions\"`", path.display())]
     MissingScriptLocation { path: PathBuf },
+    #[error(transparent)]
+    AlembicIni(#[from] AlembicIniError),
+    #[error("{}: `file_template` {source}", path.display())]
+    FileTemplate {
+        path: PathBuf,
+        source: FileTemplateError,
+    },
+    #[error("{}: `truncate_slug_length` must be above 0", path.display())]
+    SlugLength { path: PathBuf },
     #[error("{}: `{key}`: {source}", path.display())]
     Duration {
         path: PathBuf,
@@ -60,6 +76,9 @@ struct ConfigFile {
     history_table: Option<String>,
     transaction_per_migration: Option<bool>,
     file_template: Option<String>,
+    truncate_slug_length: Option<usize>,
+    version_locations: Option<Vec<String>>,
+    recursive_version_locations: Option<bool>,
     lock_timeout: Option<String>,
     statement_timeout: Option<String>,
     target_schema: Option<String>,
@@ -72,13 +91,19 @@ pub struct Settings {
     /// The config file read, if any.
     pub config_path: Option<PathBuf>,
     pub script_location: PathBuf,
+    /// The folders revisions are read from, in load order: `version_locations`, else
+    /// `script_location` alone. Never empty.
+    pub version_locations: Vec<PathBuf>,
+    /// Whether sub-folders of each location are read too (`recursive_version_locations`).
+    pub recursive_version_locations: bool,
     /// Set from flag, environment or file; `None` means the SQLite default.
     url: Option<String>,
     pub version_table: VersionTable,
     /// rmig's audit table (`rmig_history`), in the version table's schema.
     pub history_table: String,
     pub transaction_per_migration: bool,
-    pub file_template: Option<String>,
+    /// How `rmig revision` names new files (`file_template`, `truncate_slug_length`).
+    pub file_naming: FileNaming,
     /// `lock_timeout` and `statement_timeout` as read (each checked when the file is loaded).
     pub lock_timeout: Option<Duration>,
     pub statement_timeout: Option<Duration>,
@@ -125,24 +150,61 @@ fn load_with_env(
 ) -> Result<Settings, ConfigError> {
     let path = match &overrides.config {
         Some(path) => Some(path.clone()),
-        None => [CONFIG_FILE, ALEMBIC_INI]
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| p.is_file()),
+        None => Some(PathBuf::from(CONFIG_FILE))
+            .filter(|p| p.is_file())
+            .or_else(|| env("ALEMBIC_CONFIG").map(PathBuf::from))
+            .or_else(|| Some(PathBuf::from(ALEMBIC_INI)).filter(|p| p.is_file())),
     };
-    let (file, base) = match &path {
-        Some(path) if is_alembic_ini(path) => (read_alembic_ini(path)?, PathBuf::new()),
-        Some(path) => (
-            read_config_file(path)?,
-            path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    let (file, base, locations) = match &path {
+        Some(path) if is_alembic_ini(path) => {
+            let (file, locations) = read_alembic_ini(path)?;
+            (file, PathBuf::new(), locations)
+        }
+        Some(path) => {
+            let file = read_config_file(path)?;
+            let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let locations = Locations {
+                script_location: base.join(
+                    file.script_location
+                        .as_deref()
+                        .unwrap_or(DEFAULT_SCRIPT_LOCATION),
+                ),
+                version_locations: file
+                    .version_locations
+                    .as_ref()
+                    .map(|list| list.iter().map(|folder| base.join(folder)).collect()),
+            };
+            (file, base, locations)
+        }
+        None => (
+            ConfigFile::default(),
+            PathBuf::new(),
+            Locations {
+                script_location: PathBuf::from(DEFAULT_SCRIPT_LOCATION),
+                version_locations: None,
+            },
         ),
-        None => (ConfigFile::default(), PathBuf::new()),
     };
-    let script_location = base.join(
-        file.script_location
-            .as_deref()
-            .unwrap_or(DEFAULT_SCRIPT_LOCATION),
-    );
+    let config_path = || path.clone().unwrap_or_default();
+    let template = match &file.file_template {
+        Some(template) => {
+            FileTemplate::parse(template).map_err(|source| ConfigError::FileTemplate {
+                path: config_path(),
+                source,
+            })?
+        }
+        None => FileTemplate::default(),
+    };
+    let slug_length = file.truncate_slug_length.unwrap_or(DEFAULT_SLUG_LENGTH);
+    if slug_length == 0 {
+        return Err(ConfigError::SlugLength {
+            path: config_path(),
+        });
+    }
+    let version_locations = match locations.version_locations {
+        Some(folders) if !folders.is_empty() => folders,
+        _ => vec![locations.script_location.clone()],
+    };
     let url = overrides
         .url
         .clone()
@@ -164,7 +226,9 @@ fn load_with_env(
     let statement_timeout = timeout("statement_timeout", file.statement_timeout)?;
     let settings = Settings {
         config_path: path,
-        script_location,
+        script_location: locations.script_location,
+        version_locations,
+        recursive_version_locations: file.recursive_version_locations.unwrap_or(false),
         url,
         version_table: VersionTable {
             name: file
@@ -176,7 +240,10 @@ fn load_with_env(
             .history_table
             .unwrap_or_else(|| "rmig_history".to_string()),
         transaction_per_migration: file.transaction_per_migration.unwrap_or(true),
-        file_template: file.file_template,
+        file_naming: FileNaming {
+            template,
+            slug_length,
+        },
         lock_timeout,
         statement_timeout,
         target_schema: base.join(file.target_schema.as_deref().unwrap_or("schema.toml")),
@@ -272,48 +339,32 @@ fn read_config_file(path: &Path) -> Result<ConfigFile, ConfigError> {
     Ok(file)
 }
 
-/// The `[alembic]` section's `script_location` and `sqlalchemy.url`, with `%(here)s` expanded,
-/// so a converted Alembic project keeps working.
-fn read_alembic_ini(path: &Path) -> Result<ConfigFile, ConfigError> {
+/// Where a config file puts the revisions, relative paths already joined to their base.
+struct Locations {
+    script_location: PathBuf,
+    version_locations: Option<Vec<PathBuf>>,
+}
+
+/// The settings of an alembic.ini's `[alembic]` section that rmig uses (its own
+/// `version_table` and `version_table_schema` included), relative paths taken from the
+/// working folder as Alembic takes them.
+fn read_alembic_ini(path: &Path) -> Result<(ConfigFile, Locations), ConfigError> {
     let text = read_config_text(path)?;
-    let here = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    let here = here.to_string_lossy().to_string();
-    let mut section = String::new();
-    let mut file = ConfigFile::default();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
-            continue;
-        }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = name.trim().to_string();
-            continue;
-        }
-        if section != "alembic" {
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            continue;
-        };
-        let value = value.trim().replace("%(here)s", &here).replace("%%", "%");
-        match key.trim() {
-            "script_location" => file.script_location = Some(value),
-            "sqlalchemy.url" if !value.is_empty() => file.url = Some(value),
-            "version_table" => file.version_table = Some(value),
-            "version_table_schema" => file.version_table_schema = Some(value),
-            _ => {}
-        }
-    }
-    if file.script_location.is_none() {
-        return Err(ConfigError::MissingScriptLocation {
-            path: path.to_path_buf(),
-        });
-    }
-    Ok(file)
+    let ini = AlembicIni::parse(path, &text, Path::new(""))?;
+    let file = ConfigFile {
+        url: ini.url,
+        version_table: ini.version_table,
+        version_table_schema: ini.version_table_schema,
+        file_template: ini.file_template,
+        truncate_slug_length: ini.truncate_slug_length,
+        recursive_version_locations: Some(ini.recursive_version_locations),
+        ..ConfigFile::default()
+    };
+    let locations = Locations {
+        script_location: ini.script_location,
+        version_locations: ini.version_locations,
+    };
+    Ok((file, locations))
 }
 
 /// The largest config file rmig reads: far above any real one.

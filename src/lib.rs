@@ -2,8 +2,9 @@
 //!
 //! The pure core is `revision` (files on disk -> typed revisions), `graph` (Alembic's revision
 //! map and revision syntax), `plan` (ordered steps with their `alembic_version` changes) and
-//! `ops` (typed operations). `config` and `project` load a project; `offline` renders a plan
-//! as the SQL script `--sql` prints; `cli` drives it all from the command line.
+//! `ops` (typed operations). `config` and `project` load a project (`ini` and `alembic_ini`
+//! read an alembic.ini as Alembic does); `offline` renders a plan as the SQL script `--sql`
+//! prints; `cli` drives it all from the command line.
 //!
 //! To migrate from Rust code (a service at start-up), use [`Migrator`]: built from a folder,
 //! a config file or revisions embedded with [`embed_revisions!`], it runs the same executor,
@@ -11,6 +12,7 @@
 //! draws the revision graph.
 
 pub mod alembic;
+pub mod alembic_ini;
 pub mod autogen;
 pub mod cli;
 pub mod config;
@@ -23,6 +25,7 @@ pub mod fleet;
 pub mod graph;
 pub mod guard;
 pub mod identifier;
+pub mod ini;
 pub mod migrator;
 pub mod offline;
 pub mod ops;

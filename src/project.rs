@@ -1,4 +1,5 @@
-//! A project: its settings and the revision map read from its `script_location`.
+//! A project: its settings and the revision map read from its revision folders
+//! (`script_location`, or every `version_locations` folder).
 
 use crate::config::{self, Overrides, Settings};
 use crate::error::Error;
@@ -31,7 +32,11 @@ impl Project {
     }
 
     fn load_with(settings: Settings, depth: LoadDepth) -> Result<Project, Error> {
-        let revisions = revision::load_dir_with(&settings.script_location, depth)?;
+        let revisions = revision::load_dirs(
+            &settings.version_locations,
+            settings.recursive_version_locations,
+            depth,
+        )?;
         let map = RevisionMap::new(revisions)?;
         Ok(Project { settings, map })
     }

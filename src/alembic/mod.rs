@@ -36,6 +36,8 @@ pub use crate::ops::PLACEHOLDER_MARKER;
 pub enum ImportError {
     #[error("{}: {message}", path.display())]
     Source { path: PathBuf, message: String },
+    #[error(transparent)]
+    Ini(#[from] crate::alembic_ini::AlembicIniError),
     #[error("cannot read {}: {source}", path.display())]
     Read {
         path: PathBuf,

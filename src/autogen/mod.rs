@@ -161,7 +161,7 @@ pub fn check_at_head(database: &[String], head: &[String]) -> Result<(), Autogen
 /// The revision file's text, checked to read back as a revision with the same operations.
 pub fn generated_revision(draft: &RevisionDraft, diff: &Diff) -> Result<String, AutogenError> {
     let text = revision_toml(draft, diff);
-    let path = draft.file_path(Path::new(""));
+    let path = draft.file_path(Path::new(""), &crate::revision::FileNaming::default());
     let revision = crate::revision::parse_revision(&path, &text)
         .map_err(|error| AutogenError::Unreadable(error.to_string()))?;
     if revision.upgrade != diff.upgrade_ops()

@@ -34,7 +34,8 @@ pub struct RevisionArgs {
     /// Use this id instead of a random one.
     #[arg(long = "rev-id")]
     rev_id: Option<String>,
-    /// Folder to write the file in (default: script_location).
+    /// Folder to write the file in: one that rmig reads revisions from (default: the only
+    /// one, or with several `version_locations` the folder of the revision it follows).
     #[arg(long = "version-path")]
     version_path: Option<PathBuf>,
     /// Compare the database (at head) with the target schema file and write the operations
@@ -120,10 +121,7 @@ pub(super) fn revision(
             map.id(index).to_string()
         });
     }
-    let dir = args
-        .version_path
-        .clone()
-        .unwrap_or_else(|| project.settings.script_location.clone());
+    let dir = revision_folder(&project, &heads, args.version_path.as_deref())?;
     let diff = if args.autogenerate {
         Some(autogenerate(&project, &heads, &args, out)?)
     } else {
@@ -196,7 +194,7 @@ pub(super) fn merge(
 ) -> Result<(), Error> {
     let project = Project::load(overrides)?;
     let heads = parents_for(&project, &args.revisions, args.splice)?;
-    let dir = project.settings.script_location.clone();
+    let dir = revision_folder(&project, &heads, None)?;
     let new = NewRevision {
         parents: heads,
         branch_labels: args.branch_label,
@@ -239,6 +237,69 @@ fn parents_for(project: &Project, specs: &[String], splice: bool) -> Result<Vec<
         }
     }
     Ok(heads)
+}
+
+/// Where a new revision goes, as Alembic decides: `--version-path` when it is a folder rmig
+/// reads revisions from (a sub-folder of one too, with `recursive_version_locations`), else
+/// the only revision folder, else the folder of the first parent's file.
+fn revision_folder(
+    project: &Project,
+    parents: &[RevIdx],
+    version_path: Option<&Path>,
+) -> Result<PathBuf, Error> {
+    let settings = &project.settings;
+    let locations = &settings.version_locations;
+    if let Some(wanted) = version_path {
+        let wanted_at = comparable(wanted);
+        let read = locations
+            .iter()
+            .map(|folder| comparable(folder))
+            .any(|folder| {
+                folder == wanted_at
+                    || (settings.recursive_version_locations && wanted_at.starts_with(&folder))
+            });
+        if !read {
+            let folders: Vec<String> = locations.iter().map(|f| f.display().to_string()).collect();
+            return Err(Error::Usage(format!(
+                "--version-path {} is not a folder rmig reads revisions from ({}); pick one of them or add it to version_locations",
+                wanted.display(),
+                folders.join(", ")
+            )));
+        }
+        return Ok(wanted.to_path_buf());
+    }
+    if let [only] = locations.as_slice() {
+        return Ok(only.clone());
+    }
+    parents
+        .iter()
+        .find_map(|&parent| project.map.revision(parent).path.parent())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            Error::Usage(
+                "Multiple version locations present, please specify --version-path".to_string(),
+            )
+        })
+}
+
+/// A folder as an absolute path with `.` and `..` resolved, symbolic links followed where
+/// it exists, so that two spellings of one folder compare equal.
+fn comparable(folder: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(folder) {
+        return real;
+    }
+    let absolute = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
+    let mut out = PathBuf::new();
+    for part in absolute.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// What `revision` and `merge` ask for, before the id and date are settled.
@@ -292,11 +353,13 @@ fn write_revision(
         branch_labels,
         depends_on,
         message,
-        create_date: chrono::Local::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        create_date: chrono::Local::now().fixed_offset(),
     };
-    let path = draft.file_path(dir);
-    std::fs::create_dir_all(dir).map_err(|source| Error::Write {
-        path: dir.to_path_buf(),
+    let path = draft.file_path(dir, &project.settings.file_naming);
+    // A template with `/` names sub-folders, which Alembic creates too.
+    let folder = path.parent().unwrap_or(dir);
+    std::fs::create_dir_all(folder).map_err(|source| Error::Write {
+        path: folder.to_path_buf(),
         source,
     })?;
     std::fs::write(&path, render(&draft)?).map_err(|source| Error::Write {

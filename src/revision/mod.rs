@@ -11,7 +11,10 @@ mod write;
 
 pub use checksum::checksum;
 
-pub use write::{new_revision_id, slugify, RevisionDraft};
+pub use write::{
+    new_revision_id, slugify, FileNaming, FileTemplate, FileTemplateError, RevisionDraft,
+    DEFAULT_FILE_TEMPLATE, DEFAULT_SLUG_LENGTH,
+};
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -108,7 +111,7 @@ impl Revision {
 pub enum RevisionFileError {
     #[error("{} holds {count} Alembic script(s) and no rmig revision: this is an Alembic project; run `rmig import-alembic alembic.ini --into DIR` and use DIR", path.display())]
     AlembicScripts { path: PathBuf, count: usize },
-    #[error("cannot read revision folder {}: {source}; check `script_location` in rmig.toml", path.display())]
+    #[error("cannot read revision folder {}: {source}; check `script_location` and `version_locations` in the config file", path.display())]
     ReadDir {
         path: PathBuf,
         source: std::io::Error,
@@ -299,6 +302,73 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, RevisionFileError> {
 /// (the first in file-name order), are those of reading the files one after another.
 pub fn load_dir_with(dir: &Path, depth: LoadDepth) -> Result<Vec<Revision>, RevisionFileError> {
     load_dir_cached(dir, depth, cache::default_root().as_deref())
+}
+
+/// Reads every revision of several folders (`version_locations`), one folder after another
+/// in the order given, each in file-name order; with `recursive`, each folder's sub-folders
+/// follow it, sorted by name, as Alembic walks them. A folder listed twice is read once. An
+/// id declared in two folders is an error naming both files.
+pub fn load_dirs(
+    folders: &[PathBuf],
+    recursive: bool,
+    depth: LoadDepth,
+) -> Result<Vec<Revision>, RevisionFileError> {
+    let mut walked: Vec<PathBuf> = Vec::new();
+    for folder in folders {
+        walk(folder, recursive, &mut walked)?;
+    }
+    let mut read: Vec<PathBuf> = Vec::with_capacity(walked.len());
+    let mut revisions: Vec<Revision> = Vec::new();
+    let mut seen: HashMap<String, PathBuf> = HashMap::new();
+    for folder in walked {
+        let real = std::fs::canonicalize(&folder).unwrap_or_else(|_| folder.clone());
+        if read.contains(&real) {
+            continue;
+        }
+        read.push(real);
+        for revision in load_dir_with(&folder, depth)? {
+            if let Some(first) = seen.get(&revision.id) {
+                let line = read_revision_file(&revision.path)
+                    .ok()
+                    .and_then(|(text, _)| key_line(&text, "revision"));
+                return Err(RevisionFileError::DuplicateRevision {
+                    id: revision.id,
+                    first: first.clone(),
+                    second: revision.path,
+                    line,
+                });
+            }
+            seen.insert(revision.id.clone(), revision.path.clone());
+            revisions.push(revision);
+        }
+    }
+    Ok(revisions)
+}
+
+/// `folder`, then (with `recursive`) its sub-folders depth first, each level sorted by name;
+/// Python's `__pycache__` is skipped.
+fn walk(folder: &Path, recursive: bool, out: &mut Vec<PathBuf>) -> Result<(), RevisionFileError> {
+    out.push(folder.to_path_buf());
+    if !recursive {
+        return Ok(());
+    }
+    let read_error = |source| RevisionFileError::ReadDir {
+        path: folder.to_path_buf(),
+        source,
+    };
+    let mut subfolders = Vec::new();
+    for entry in std::fs::read_dir(folder).map_err(read_error)? {
+        let entry = entry.map_err(read_error)?;
+        let path = entry.path();
+        if path.is_dir() && entry.file_name() != "__pycache__" && FileFormat::of(&path).is_none() {
+            subfolders.push(path);
+        }
+    }
+    subfolders.sort();
+    for subfolder in subfolders {
+        walk(&subfolder, recursive, out)?;
+    }
+    Ok(())
 }
 
 /// A Python file that may be an Alembic revision script: not `env.py` or a package marker.

@@ -59,6 +59,7 @@ impl Project {
         cmd.current_dir(self.path())
             .env_remove("RMIG_URL")
             .env_remove("DATABASE_URL")
+            .env_remove("ALEMBIC_CONFIG")
             .env("RMIG_CACHE_DIR", self.path().join(".rmig-cache"))
             .args(args);
         cmd
