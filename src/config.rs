@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::db::redact_url;
 use crate::dialect::Dialect;
 use crate::duration::{self, DurationError};
+use crate::exec::HistoryTable;
 use crate::identifier::{self, NameError};
 use crate::version_table::VersionTable;
 
@@ -43,8 +44,12 @@ pub enum ConfigError {
     Name { path: PathBuf, source: NameError },
     #[error("{}: `history_table` and `version_table` are both '{name}'; rmig's audit table needs a name of its own", path.display())]
     SameTable { path: PathBuf, name: String },
-    #[error("{}: `version_table_schema` '{schema}' names a schema, but a SQLite database has only `main`; remove the key", path.display())]
-    SqliteSchema { path: PathBuf, schema: String },
+    #[error("{}: `{key}` '{schema}' names a schema, but a SQLite database has only `main`; remove the key", path.display())]
+    SqliteSchema {
+        path: PathBuf,
+        key: &'static str,
+        schema: String,
+    },
     #[error("database URL '{url}' is not supported: use postgresql://..., postgres://... or sqlite:///path.db")]
     UnsupportedUrl { url: String },
 }
@@ -58,6 +63,7 @@ struct ConfigFile {
     version_table: Option<String>,
     version_table_schema: Option<String>,
     history_table: Option<String>,
+    history_table_schema: Option<String>,
     transaction_per_migration: Option<bool>,
     file_template: Option<String>,
     lock_timeout: Option<String>,
@@ -75,8 +81,9 @@ pub struct Settings {
     /// Set from flag, environment or file; `None` means the SQLite default.
     url: Option<String>,
     pub version_table: VersionTable,
-    /// rmig's audit table (`rmig_history`), in the version table's schema.
-    pub history_table: String,
+    /// rmig's audit table (`rmig_history`), in the `rmig` schema on PostgreSQL (or the
+    /// version table's, or `history_table_schema`).
+    pub history_table: HistoryTable,
     pub transaction_per_migration: bool,
     pub file_template: Option<String>,
     /// `lock_timeout` and `statement_timeout` as read (each checked when the file is loaded).
@@ -162,6 +169,7 @@ fn load_with_env(
     };
     let lock_timeout = timeout("lock_timeout", file.lock_timeout)?;
     let statement_timeout = timeout("statement_timeout", file.statement_timeout)?;
+    let history_table_schema = file.history_table_schema.clone();
     let settings = Settings {
         config_path: path,
         script_location,
@@ -170,11 +178,13 @@ fn load_with_env(
             name: file
                 .version_table
                 .unwrap_or_else(|| "alembic_version".to_string()),
-            schema: file.version_table_schema,
+            schema: file.version_table_schema.clone(),
         },
-        history_table: file
-            .history_table
-            .unwrap_or_else(|| "rmig_history".to_string()),
+        history_table: history_table(
+            file.history_table,
+            file.history_table_schema,
+            file.version_table_schema.as_deref(),
+        ),
         transaction_per_migration: file.transaction_per_migration.unwrap_or(true),
         file_template: file.file_template,
         lock_timeout,
@@ -185,15 +195,37 @@ fn load_with_env(
             .unwrap_or_else(|| vec!["public".to_string()]),
     };
     let dialect = settings.dialect()?;
-    settings.check_names(dialect)?;
+    settings.check_names(dialect, history_table_schema.as_ref())?;
     Ok(settings)
+}
+
+/// The audit table `history_table` and `history_table_schema` name, by default
+/// [`HistoryTable::beside`] the version table.
+fn history_table(
+    name: Option<String>,
+    schema: Option<String>,
+    version_table_schema: Option<&str>,
+) -> HistoryTable {
+    let mut table = HistoryTable::beside(version_table_schema);
+    if let Some(name) = name {
+        table.name = name;
+    }
+    if schema.is_some() {
+        table.schema = schema;
+    }
+    table
 }
 
 impl Settings {
     /// The tables and schemas rmig names in the database are names it can use (the rules of
     /// `identifier`): SQLite made a table named `""`, and a schema on SQLite failed only in the
     /// database (issue 15).
-    fn check_names(&self, dialect: Dialect) -> Result<(), ConfigError> {
+    /// `history_table_schema` is the key as written (the table's schema has a default).
+    fn check_names(
+        &self,
+        dialect: Dialect,
+        history_table_schema: Option<&String>,
+    ) -> Result<(), ConfigError> {
         let path = || self.config_path.clone().unwrap_or_default();
         let check = |key: &'static str, name: &str| {
             identifier::check(|| key.to_string(), name).map_err(|source| ConfigError::Name {
@@ -202,16 +234,19 @@ impl Settings {
             })
         };
         check("version_table", &self.version_table.name)?;
-        check("history_table", &self.history_table)?;
-        // The audit table lives in the version table's schema: one name would be both tables.
-        if self.history_table == self.version_table.name {
+        check("history_table", &self.history_table.name)?;
+        // On SQLite both tables are in the one file: one name would be both tables.
+        if self.history_table.name == self.version_table.name {
             return Err(ConfigError::SameTable {
                 path: path(),
-                name: self.history_table.clone(),
+                name: self.history_table.name.clone(),
             });
         }
         if let Some(schema) = &self.version_table.schema {
             check("version_table_schema", schema)?;
+        }
+        if let Some(schema) = &self.history_table.schema {
+            check("history_table_schema", schema)?;
         }
         for (index, schema) in self.reflect_schemas.iter().enumerate() {
             identifier::check(|| format!("reflect_schemas[{}]", index + 1), schema).map_err(
@@ -222,15 +257,18 @@ impl Settings {
             )?;
         }
         // SQLite's one database is `main` (Alembic writes `main.alembic_version` for it).
-        match &self.version_table.schema {
+        let sqlite_schema = |key: &'static str, schema: Option<&String>| match schema {
             Some(schema) if dialect == Dialect::Sqlite && schema != "main" => {
                 Err(ConfigError::SqliteSchema {
                     path: path(),
+                    key,
                     schema: schema.clone(),
                 })
             }
             _ => Ok(()),
-        }
+        };
+        sqlite_schema("version_table_schema", self.version_table.schema.as_ref())?;
+        sqlite_schema("history_table_schema", history_table_schema)
     }
 }
 
@@ -458,5 +496,43 @@ mod tests {
             "postgresql://scott:***@localhost/test"
         );
         assert_eq!(settings.dialect().unwrap(), Dialect::Postgresql);
+    }
+
+    #[test]
+    fn history_table_schema_is_checked_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rmig.toml");
+        let load = |text: &str| {
+            std::fs::write(&path, format!("script_location = \"r\"\n{text}\n")).unwrap();
+            let overrides = Overrides {
+                config: Some(path.clone()),
+                url: None,
+            };
+            load_with_env(&overrides, no_env)
+        };
+        let pg = "url = \"postgresql://u@h/d\"";
+        let settings = load(pg).unwrap();
+        assert_eq!(settings.history_table.schema.as_deref(), Some("rmig"));
+        let settings = load(&format!("{pg}\nversion_table_schema = \"app\"")).unwrap();
+        assert_eq!(settings.history_table.schema.as_deref(), Some("app"));
+        let settings = load(&format!("{pg}\nhistory_table_schema = \"audit\"")).unwrap();
+        assert_eq!(settings.history_table.schema.as_deref(), Some("audit"));
+
+        let err = load(&format!("{pg}\nhistory_table_schema = \" audit\""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rmig.toml") && err.contains("history_table_schema"),
+            "{err}"
+        );
+        let err = load("history_table_schema = \"audit\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rmig.toml")
+                && err.contains("`history_table_schema` 'audit'")
+                && err.contains("SQLite"),
+            "{err}"
+        );
     }
 }

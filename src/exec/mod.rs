@@ -45,7 +45,7 @@ pub enum TransactionMode {
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub version_table: VersionTable,
-    /// rmig's audit table, next to the version table.
+    /// rmig's audit table.
     pub history: HistoryTable,
     pub transaction_mode: TransactionMode,
     /// How long to wait for another run's lock.
@@ -58,10 +58,7 @@ impl RunOptions {
     /// Per-migration transactions, a five-minute lock wait, not strict.
     pub fn new(version_table: VersionTable) -> RunOptions {
         RunOptions {
-            history: HistoryTable {
-                schema: version_table.schema.clone(),
-                ..HistoryTable::default()
-            },
+            history: HistoryTable::beside(version_table.schema.as_deref()),
             version_table,
             transaction_mode: TransactionMode::PerMigration,
             lock_timeout: Duration::from_secs(300),
@@ -686,12 +683,13 @@ fn run_checked(
                         &label,
                         &operations,
                         &attempt,
-                        &audit_table.name,
+                        &audit_table.qualified_name(dialect),
                     )),
                     Ok(None) => {}
                     Err(error) => warn(format!(
                         "cannot read the earlier attempts of {} from {}: {error}",
-                        revision.id, audit_table.name
+                        revision.id,
+                        audit_table.qualified_name(dialect)
                     )),
                 }
             }
@@ -846,7 +844,7 @@ fn run_checked(
                             .map(|(step, _)| step.revision.as_str())
                             .collect::<Vec<_>>()
                             .join(", "),
-                        audit_table.name
+                        audit_table.qualified_name(dialect)
                     ));
                 }
             }

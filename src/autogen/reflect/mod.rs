@@ -28,7 +28,7 @@ pub struct ReflectOptions {
     pub schemas: Vec<String>,
     /// Never part of the model.
     pub version_table: VersionTable,
-    /// rmig's audit table, in the version table's schema; never part of the model either.
+    /// rmig's audit table; never part of the model either.
     pub history_table: String,
 }
 
