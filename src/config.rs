@@ -62,7 +62,7 @@ struct ConfigFile {
     url: Option<String>,
     version_table: Option<String>,
     version_table_schema: Option<String>,
-    history_table: Option<String>,
+    history_table: Option<HistoryTableKey>,
     history_table_schema: Option<String>,
     transaction_per_migration: Option<bool>,
     file_template: Option<String>,
@@ -70,6 +70,37 @@ struct ConfigFile {
     statement_timeout: Option<String>,
     target_schema: Option<String>,
     reflect_schemas: Option<Vec<String>>,
+}
+
+/// `history_table` as written: a table name, or `false` for no audit table.
+#[derive(Debug, Clone, PartialEq)]
+enum HistoryTableKey {
+    Name(String),
+    Off,
+}
+
+impl<'de> Deserialize<'de> for HistoryTableKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = HistoryTableKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table name, or false to keep no audit table")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Self::Value, E> {
+                Ok(HistoryTableKey::Name(name.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, on: bool) -> Result<Self::Value, E> {
+                if on {
+                    // `true` would only mean the default, which leaving the key out says.
+                    Err(E::invalid_value(serde::de::Unexpected::Bool(true), &self))
+                } else {
+                    Ok(HistoryTableKey::Off)
+                }
+            }
+        }
+        deserializer.deserialize_any(KeyVisitor)
+    }
 }
 
 /// Settings in force for one run.
@@ -82,8 +113,8 @@ pub struct Settings {
     url: Option<String>,
     pub version_table: VersionTable,
     /// rmig's audit table (`rmig_history`), in the `rmig` schema on PostgreSQL (or the
-    /// version table's, or `history_table_schema`).
-    pub history_table: HistoryTable,
+    /// version table's, or `history_table_schema`); `None` with `history_table = false`.
+    pub history_table: Option<HistoryTable>,
     pub transaction_per_migration: bool,
     pub file_template: Option<String>,
     /// `lock_timeout` and `statement_timeout` as read (each checked when the file is loaded).
@@ -200,20 +231,22 @@ fn load_with_env(
 }
 
 /// The audit table `history_table` and `history_table_schema` name, by default
-/// [`HistoryTable::beside`] the version table.
+/// [`HistoryTable::beside`] the version table; none with `history_table = false`.
 fn history_table(
-    name: Option<String>,
+    key: Option<HistoryTableKey>,
     schema: Option<String>,
     version_table_schema: Option<&str>,
-) -> HistoryTable {
+) -> Option<HistoryTable> {
     let mut table = HistoryTable::beside(version_table_schema);
-    if let Some(name) = name {
-        table.name = name;
+    match key {
+        Some(HistoryTableKey::Off) => return None,
+        Some(HistoryTableKey::Name(name)) => table.name = name,
+        None => {}
     }
     if schema.is_some() {
         table.schema = schema;
     }
-    table
+    Some(table)
 }
 
 impl Settings {
@@ -234,19 +267,21 @@ impl Settings {
             })
         };
         check("version_table", &self.version_table.name)?;
-        check("history_table", &self.history_table.name)?;
-        // On SQLite both tables are in the one file: one name would be both tables.
-        if self.history_table.name == self.version_table.name {
-            return Err(ConfigError::SameTable {
-                path: path(),
-                name: self.history_table.name.clone(),
-            });
+        if let Some(history) = &self.history_table {
+            check("history_table", &history.name)?;
+            // On SQLite both tables are in the one file: one name would be both tables.
+            if history.name == self.version_table.name {
+                return Err(ConfigError::SameTable {
+                    path: path(),
+                    name: history.name.clone(),
+                });
+            }
+            if let Some(schema) = &history.schema {
+                check("history_table_schema", schema)?;
+            }
         }
         if let Some(schema) = &self.version_table.schema {
             check("version_table_schema", schema)?;
-        }
-        if let Some(schema) = &self.history_table.schema {
-            check("history_table_schema", schema)?;
         }
         for (index, schema) in self.reflect_schemas.iter().enumerate() {
             identifier::check(|| format!("reflect_schemas[{}]", index + 1), schema).map_err(
@@ -511,12 +546,23 @@ mod tests {
             load_with_env(&overrides, no_env)
         };
         let pg = "url = \"postgresql://u@h/d\"";
-        let settings = load(pg).unwrap();
-        assert_eq!(settings.history_table.schema.as_deref(), Some("rmig"));
-        let settings = load(&format!("{pg}\nversion_table_schema = \"app\"")).unwrap();
-        assert_eq!(settings.history_table.schema.as_deref(), Some("app"));
-        let settings = load(&format!("{pg}\nhistory_table_schema = \"audit\"")).unwrap();
-        assert_eq!(settings.history_table.schema.as_deref(), Some("audit"));
+        let schema = |text: &str| load(text).unwrap().history_table.unwrap().schema;
+        assert_eq!(schema(pg).as_deref(), Some("rmig"));
+        let beside = format!("{pg}\nversion_table_schema = \"app\"");
+        assert_eq!(schema(&beside).as_deref(), Some("app"));
+        let own = format!("{pg}\nhistory_table_schema = \"audit\"");
+        assert_eq!(schema(&own).as_deref(), Some("audit"));
+        let off = format!("{pg}\nhistory_table = false");
+        assert_eq!(load(&off).unwrap().history_table, None);
+        let err = load(&format!("{pg}\nhistory_table = true"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rmig.toml")
+                && err.contains("history_table")
+                && err.contains("or false to keep no audit table"),
+            "{err}"
+        );
 
         let err = load(&format!("{pg}\nhistory_table_schema = \" audit\""))
             .unwrap_err()

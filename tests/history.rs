@@ -227,3 +227,44 @@ fn postgres_audit_table_in_the_application_schema_moves_to_the_rmig_schema_with_
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+/// `history_table = false`: no audit table is made by any command, and what needs one says
+/// the history is off in one sentence.
+#[test]
+fn history_table_false_keeps_no_audit_table_and_says_so_where_it_is_needed() {
+    let files = two_revisions();
+    let project = Project::sqlite(&refs(&files));
+    let config = project.path().join("rmig.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}history_table = false\n")).unwrap();
+
+    project.ok(&["upgrade", "a1000000"]);
+    project.ok(&["stamp", "b2000000"]);
+    project.ok(&["stamp", "a1000000"]);
+    let (code, stderr) = project.fails(&["upgrade", "head", "--strict"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "rmig: error: --strict finds edited revisions in rmig's audit table, which `history_table = false` in rmig.toml turns off; run without --strict or turn the history back on"
+    );
+    let (code, _) = project.fails(&["check", "--strict"]);
+    assert_eq!(code, 2);
+    let output = project.run(&["check"]);
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(
+            "Edited revisions are not looked for: `history_table = false` keeps no audit table of what was applied."
+        ),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&project.run(&["check", "--json"]).stdout).unwrap();
+    assert_eq!(json["edited"], serde_json::Value::Null);
+    assert_eq!(
+        sqlite_rows(
+            &project,
+            "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"
+        ),
+        vec!["alembic_version", "t1"]
+    );
+}

@@ -199,8 +199,9 @@ pub struct Migrator {
     map: Arc<RevisionMap>,
     url: Option<String>,
     version_table: VersionTable,
-    /// rmig's audit table (`history_table` in rmig.toml); `None`: the executor's default.
-    history_table: Option<HistoryTable>,
+    /// rmig's audit table as rmig.toml sets it (`Some(None)`: `history_table = false`);
+    /// `None`: the executor's default.
+    history_table: Option<Option<HistoryTable>>,
     strict: bool,
     allowances: Allowances,
     transaction_mode: TransactionMode,
@@ -469,7 +470,7 @@ impl Migrator {
         options.lock_timeout = self.lock_wait;
         options.strict = self.strict;
         if let Some(table) = &self.history_table {
-            options.history = table.clone();
+            options.history.clone_from(table);
         }
         options
     }
