@@ -276,12 +276,14 @@ impl Settings {
                     name: history.name.clone(),
                 });
             }
-            if let Some(schema) = &history.schema {
-                check("history_table_schema", schema)?;
-            }
         }
         if let Some(schema) = &self.version_table.schema {
             check("version_table_schema", schema)?;
+        }
+        // Checked as written: by default the audit table's schema is the version table's,
+        // which a bad name must be reported under.
+        if let Some(schema) = history_table_schema {
+            check("history_table_schema", schema)?;
         }
         for (index, schema) in self.reflect_schemas.iter().enumerate() {
             identifier::check(|| format!("reflect_schemas[{}]", index + 1), schema).map_err(
