@@ -19,6 +19,7 @@ use crate::alembic_ini::{AlembicIni, AlembicIniError};
 use crate::db::redact_url;
 use crate::dialect::Dialect;
 use crate::duration::{self, DurationError};
+use crate::exec::HistoryTable;
 use crate::identifier::{self, NameError};
 use crate::revision::{FileNaming, FileTemplate, FileTemplateError, DEFAULT_SLUG_LENGTH};
 use crate::version_table::VersionTable;
@@ -59,8 +60,12 @@ pub enum ConfigError {
     Name { path: PathBuf, source: NameError },
     #[error("{}: `history_table` and `version_table` are both '{name}'; rmig's audit table needs a name of its own", path.display())]
     SameTable { path: PathBuf, name: String },
-    #[error("{}: `version_table_schema` '{schema}' names a schema, but a SQLite database has only `main`; remove the key", path.display())]
-    SqliteSchema { path: PathBuf, schema: String },
+    #[error("{}: `{key}` '{schema}' names a schema, but a SQLite database has only `main`; remove the key", path.display())]
+    SqliteSchema {
+        path: PathBuf,
+        key: &'static str,
+        schema: String,
+    },
     #[error("database URL '{url}' is not supported: use postgresql://..., postgres://... or sqlite:///path.db")]
     UnsupportedUrl { url: String },
 }
@@ -73,7 +78,8 @@ struct ConfigFile {
     url: Option<String>,
     version_table: Option<String>,
     version_table_schema: Option<String>,
-    history_table: Option<String>,
+    history_table: Option<HistoryTableKey>,
+    history_table_schema: Option<String>,
     transaction_per_migration: Option<bool>,
     file_template: Option<String>,
     truncate_slug_length: Option<usize>,
@@ -83,6 +89,37 @@ struct ConfigFile {
     statement_timeout: Option<String>,
     target_schema: Option<String>,
     reflect_schemas: Option<Vec<String>>,
+}
+
+/// `history_table` as written: a table name, or `false` for no audit table.
+#[derive(Debug, Clone, PartialEq)]
+enum HistoryTableKey {
+    Name(String),
+    Off,
+}
+
+impl<'de> Deserialize<'de> for HistoryTableKey {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl serde::de::Visitor<'_> for KeyVisitor {
+            type Value = HistoryTableKey;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table name, or false to keep no audit table")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<Self::Value, E> {
+                Ok(HistoryTableKey::Name(name.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, on: bool) -> Result<Self::Value, E> {
+                if on {
+                    // `true` would only mean the default, which leaving the key out says.
+                    Err(E::invalid_value(serde::de::Unexpected::Bool(true), &self))
+                } else {
+                    Ok(HistoryTableKey::Off)
+                }
+            }
+        }
+        deserializer.deserialize_any(KeyVisitor)
+    }
 }
 
 /// Settings in force for one run.
@@ -99,8 +136,9 @@ pub struct Settings {
     /// Set from flag, environment or file; `None` means the SQLite default.
     url: Option<String>,
     pub version_table: VersionTable,
-    /// rmig's audit table (`rmig_history`), in the version table's schema.
-    pub history_table: String,
+    /// rmig's audit table (`rmig_history`), in the `rmig` schema on PostgreSQL (or the
+    /// version table's, or `history_table_schema`); `None` with `history_table = false`.
+    pub history_table: Option<HistoryTable>,
     pub transaction_per_migration: bool,
     /// How `rmig revision` names new files (`file_template`, `truncate_slug_length`).
     pub file_naming: FileNaming,
@@ -224,6 +262,7 @@ fn load_with_env(
     };
     let lock_timeout = timeout("lock_timeout", file.lock_timeout)?;
     let statement_timeout = timeout("statement_timeout", file.statement_timeout)?;
+    let history_table_schema = file.history_table_schema.clone();
     let settings = Settings {
         config_path: path,
         script_location: locations.script_location,
@@ -234,11 +273,13 @@ fn load_with_env(
             name: file
                 .version_table
                 .unwrap_or_else(|| "alembic_version".to_string()),
-            schema: file.version_table_schema,
+            schema: file.version_table_schema.clone(),
         },
-        history_table: file
-            .history_table
-            .unwrap_or_else(|| "rmig_history".to_string()),
+        history_table: history_table(
+            file.history_table,
+            file.history_table_schema,
+            file.version_table_schema.as_deref(),
+        ),
         transaction_per_migration: file.transaction_per_migration.unwrap_or(true),
         file_naming: FileNaming {
             template,
@@ -252,15 +293,39 @@ fn load_with_env(
             .unwrap_or_else(|| vec!["public".to_string()]),
     };
     let dialect = settings.dialect()?;
-    settings.check_names(dialect)?;
+    settings.check_names(dialect, history_table_schema.as_ref())?;
     Ok(settings)
+}
+
+/// The audit table `history_table` and `history_table_schema` name, by default
+/// [`HistoryTable::beside`] the version table; none with `history_table = false`.
+fn history_table(
+    key: Option<HistoryTableKey>,
+    schema: Option<String>,
+    version_table_schema: Option<&str>,
+) -> Option<HistoryTable> {
+    let mut table = HistoryTable::beside(version_table_schema);
+    match key {
+        Some(HistoryTableKey::Off) => return None,
+        Some(HistoryTableKey::Name(name)) => table.name = name,
+        None => {}
+    }
+    if schema.is_some() {
+        table.schema = schema;
+    }
+    Some(table)
 }
 
 impl Settings {
     /// The tables and schemas rmig names in the database are names it can use (the rules of
     /// `identifier`): SQLite made a table named `""`, and a schema on SQLite failed only in the
     /// database (issue 15).
-    fn check_names(&self, dialect: Dialect) -> Result<(), ConfigError> {
+    /// `history_table_schema` is the key as written (the table's schema has a default).
+    fn check_names(
+        &self,
+        dialect: Dialect,
+        history_table_schema: Option<&String>,
+    ) -> Result<(), ConfigError> {
         let path = || self.config_path.clone().unwrap_or_default();
         let check = |key: &'static str, name: &str| {
             identifier::check(|| key.to_string(), name).map_err(|source| ConfigError::Name {
@@ -269,16 +334,23 @@ impl Settings {
             })
         };
         check("version_table", &self.version_table.name)?;
-        check("history_table", &self.history_table)?;
-        // The audit table lives in the version table's schema: one name would be both tables.
-        if self.history_table == self.version_table.name {
-            return Err(ConfigError::SameTable {
-                path: path(),
-                name: self.history_table.clone(),
-            });
+        if let Some(history) = &self.history_table {
+            check("history_table", &history.name)?;
+            // On SQLite both tables are in the one file: one name would be both tables.
+            if history.name == self.version_table.name {
+                return Err(ConfigError::SameTable {
+                    path: path(),
+                    name: history.name.clone(),
+                });
+            }
         }
         if let Some(schema) = &self.version_table.schema {
             check("version_table_schema", schema)?;
+        }
+        // Checked as written: by default the audit table's schema is the version table's,
+        // which a bad name must be reported under.
+        if let Some(schema) = history_table_schema {
+            check("history_table_schema", schema)?;
         }
         for (index, schema) in self.reflect_schemas.iter().enumerate() {
             identifier::check(|| format!("reflect_schemas[{}]", index + 1), schema).map_err(
@@ -289,15 +361,18 @@ impl Settings {
             )?;
         }
         // SQLite's one database is `main` (Alembic writes `main.alembic_version` for it).
-        match &self.version_table.schema {
+        let sqlite_schema = |key: &'static str, schema: Option<&String>| match schema {
             Some(schema) if dialect == Dialect::Sqlite && schema != "main" => {
                 Err(ConfigError::SqliteSchema {
                     path: path(),
+                    key,
                     schema: schema.clone(),
                 })
             }
             _ => Ok(()),
-        }
+        };
+        sqlite_schema("version_table_schema", self.version_table.schema.as_ref())?;
+        sqlite_schema("history_table_schema", history_table_schema)
     }
 }
 
@@ -509,5 +584,54 @@ mod tests {
             "postgresql://scott:***@localhost/test"
         );
         assert_eq!(settings.dialect().unwrap(), Dialect::Postgresql);
+    }
+
+    #[test]
+    fn history_table_schema_is_checked_at_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rmig.toml");
+        let load = |text: &str| {
+            std::fs::write(&path, format!("script_location = \"r\"\n{text}\n")).unwrap();
+            let overrides = Overrides {
+                config: Some(path.clone()),
+                url: None,
+            };
+            load_with_env(&overrides, no_env)
+        };
+        let pg = "url = \"postgresql://u@h/d\"";
+        let schema = |text: &str| load(text).unwrap().history_table.unwrap().schema;
+        assert_eq!(schema(pg).as_deref(), Some("rmig"));
+        let beside = format!("{pg}\nversion_table_schema = \"app\"");
+        assert_eq!(schema(&beside).as_deref(), Some("app"));
+        let own = format!("{pg}\nhistory_table_schema = \"audit\"");
+        assert_eq!(schema(&own).as_deref(), Some("audit"));
+        let off = format!("{pg}\nhistory_table = false");
+        assert_eq!(load(&off).unwrap().history_table, None);
+        let err = load(&format!("{pg}\nhistory_table = true"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rmig.toml")
+                && err.contains("history_table")
+                && err.contains("or false to keep no audit table"),
+            "{err}"
+        );
+
+        let err = load(&format!("{pg}\nhistory_table_schema = \" audit\""))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rmig.toml") && err.contains("history_table_schema"),
+            "{err}"
+        );
+        let err = load("history_table_schema = \"audit\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rmig.toml")
+                && err.contains("`history_table_schema` 'audit'")
+                && err.contains("SQLite"),
+            "{err}"
+        );
     }
 }

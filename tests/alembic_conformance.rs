@@ -1055,10 +1055,10 @@ fn example_project() -> PathBuf {
 }
 
 /// `pg_dump` of one database, normalised: no comments, `SET` lines, ownership, privileges or
-/// rmig's own tables; data lines sorted, since rows may sit in another physical order.
+/// rmig's own schema; data lines sorted, since rows may sit in another physical order.
 fn pg_dump(url: &str, what: &str) -> String {
     let output = Command::new("pg_dump")
-        .args([what, "--no-owner", "--no-privileges", "--exclude-table=rmig_*", "-d", url])
+        .args([what, "--no-owner", "--no-privileges", "--exclude-schema=rmig", "-d", url])
         .output()
         .unwrap_or_else(|e| panic!("cannot run pg_dump ({e}); install PostgreSQL's client tools (Debian: postgresql-client)"));
     assert!(

@@ -96,14 +96,14 @@ fn non_transactional_failure_at_operation_3_says_which_operations_ran_and_what_t
         db.rows(
             "SELECT revision || ' ' || direction || ' ' || coalesce(state, 'NULL') || ' ' \
              || coalesce(operations_applied::text, 'NULL') || ' ' || (checksum IS NULL) || ' ' \
-             || (duration_ms >= 0) FROM rmig_history ORDER BY id"
+             || (duration_ms >= 0) FROM rmig.rmig_history ORDER BY id"
         ),
         vec![
             "a1000000 upgrade applied NULL false true",
             "b2000000 upgrade failed 2 true true"
         ]
     );
-    let error = db.rows("SELECT error FROM rmig_history WHERE state = 'failed'");
+    let error = db.rows("SELECT error FROM rmig.rmig_history WHERE state = 'failed'");
     assert!(error[0].contains("no_such_table"), "{error:?}");
 
     // The rerun is warned about before it runs, and fails on operation 1, whose table stayed.
@@ -111,7 +111,7 @@ fn non_transactional_failure_at_operation_3_says_which_operations_ran_and_what_t
     assert_contains(
         &stderr,
         &[
-            "rmig: warning: an earlier upgrade of b2000000 failed after operations 1 (execute SQL) and 2 (execute SQL) ran outside a transaction and stayed applied (recorded in rmig_history)",
+            "rmig: warning: an earlier upgrade of b2000000 failed after operations 1 (execute SQL) and 2 (execute SQL) ran outside a transaction and stayed applied (recorded in rmig.rmig_history)",
             "failed in operation 1 (execute SQL)",
             "relation \"p1\" already exists",
         ],
@@ -142,7 +142,7 @@ fn non_transactional_failure_at_operation_3_says_which_operations_ran_and_what_t
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("an earlier upgrade"));
     assert_eq!(
-        db.rows("SELECT coalesce(state, 'NULL') FROM rmig_history ORDER BY id"),
+        db.rows("SELECT coalesce(state, 'NULL') FROM rmig.rmig_history ORDER BY id"),
         vec!["applied", "failed", "failed", "failed", "applied"]
     );
     project.ok(&["downgrade", "a1000000"]);
@@ -218,7 +218,7 @@ fn deferred_unique_violation_at_commit_names_the_revision_postgres() {
     }
     assert!(!db.has_table("t"));
     assert_eq!(
-        db.rows("SELECT revision || ' ' || state FROM rmig_history ORDER BY id"),
+        db.rows("SELECT revision || ' ' || state FROM rmig.rmig_history ORDER BY id"),
         vec!["a1000000 applied", "b2000000 failed"]
     );
 
@@ -234,7 +234,7 @@ fn deferred_unique_violation_at_commit_names_the_revision_postgres() {
     );
     assert!(!db.has_table("t") && !db.has_table("t3"));
     assert_eq!(
-        db.rows("SELECT revision || ' ' || state FROM rmig_history ORDER BY id"),
+        db.rows("SELECT revision || ' ' || state FROM rmig.rmig_history ORDER BY id"),
         vec!["a1000000 applied", "b2000000 failed", "b2000000 failed"]
     );
 }

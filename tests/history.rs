@@ -120,7 +120,7 @@ fn postgres_audit_rows_name_the_user_and_time() {
     let project = Project::new(&db.url, &refs(&files));
     project.ok(&["upgrade", "head"]);
     let rows = db.strings(
-        "SELECT revision || ' ' || direction || ' ' || db_user || ' ' || (applied_at > now() - interval '1 minute') || ' ' || (duration_ms >= 0) FROM rmig_history",
+        "SELECT revision || ' ' || direction || ' ' || db_user || ' ' || (applied_at > now() - interval '1 minute') || ' ' || (duration_ms >= 0) FROM rmig.rmig_history",
     );
     assert_eq!(
         rows,
@@ -160,4 +160,111 @@ fn multibyte_checksum_in_history_does_not_turn_a_success_into_a_panic() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_ne!(output.status.code(), Some(101), "check panicked");
     assert!(stdout.contains("Edited: revision a1000000"), "{stdout}");
+}
+
+/// Issue 16, defect 8: an audit table an older rmig kept beside `alembic_version`, in the
+/// application's schema, is moved to the `rmig` schema at the next run, its rows and its id
+/// sequence with it, and the application's schema holds only what Alembic's would.
+#[test]
+fn postgres_audit_table_in_the_application_schema_moves_to_the_rmig_schema_with_its_rows() {
+    let db = TestDatabase::new();
+    let files = two_revisions();
+    let project = Project::new(&db.url, &refs(&files));
+    db.client()
+        .batch_execute(&format!(
+            "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, \
+             CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)); \
+             INSERT INTO alembic_version VALUES ('a1000000'); \
+             CREATE TABLE t1 (x integer); \
+             CREATE TABLE rmig_history (id BIGSERIAL PRIMARY KEY, revision VARCHAR(32) NOT NULL, \
+             direction VARCHAR(9) NOT NULL, checksum CHAR(64), applied_at TIMESTAMP WITH TIME ZONE NOT NULL, \
+             duration_ms BIGINT NOT NULL, rmig_version VARCHAR(32) NOT NULL, db_user TEXT); \
+             INSERT INTO rmig_history (revision, direction, checksum, applied_at, duration_ms, rmig_version) \
+             VALUES ('a1000000', 'upgrade', '{}', '2024-01-01T00:00:00Z', 3, '0.0.9')",
+            rmig::revision::checksum(&files[0].1)
+        ))
+        .unwrap();
+
+    project.ok(&["upgrade", "head"]);
+    assert_eq!(
+        db.rows(
+            "SELECT id || ' ' || revision || ' ' || rmig_version || ' ' || coalesce(state, 'NULL') \
+             FROM rmig.rmig_history ORDER BY id"
+        ),
+        vec![
+            "1 a1000000 0.0.9 NULL".to_string(),
+            format!("2 b2000000 {} applied", env!("CARGO_PKG_VERSION")),
+        ]
+    );
+    assert_eq!(
+        db.strings(
+            "SELECT c.relkind::text || ' ' || c.relname FROM pg_class c \
+             WHERE c.relnamespace = 'public'::regnamespace"
+        ),
+        vec!["i alembic_version_pkc", "r alembic_version", "r t1", "r t2"]
+    );
+    assert_eq!(
+        db.strings(
+            "SELECT c.relkind::text || ' ' || c.relname FROM pg_class c \
+             WHERE c.relnamespace = 'rmig'::regnamespace"
+        ),
+        vec![
+            "S rmig_history_id_seq",
+            "i rmig_history_pkey",
+            "r rmig_history"
+        ]
+    );
+    // The moved rows still tell an edited file from an unchanged one.
+    std::fs::write(
+        project.path().join("revisions").join(&files[0].0),
+        format!("{}\n# edited\n", files[0].1),
+    )
+    .unwrap();
+    let output = project.run(&["check"]);
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("Edited: revision a1000000"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+/// `history_table = false`: no audit table is made by any command, and what needs one says
+/// the history is off in one sentence.
+#[test]
+fn history_table_false_keeps_no_audit_table_and_says_so_where_it_is_needed() {
+    let files = two_revisions();
+    let project = Project::sqlite(&refs(&files));
+    let config = project.path().join("rmig.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}history_table = false\n")).unwrap();
+
+    project.ok(&["upgrade", "a1000000"]);
+    project.ok(&["stamp", "b2000000"]);
+    project.ok(&["stamp", "a1000000"]);
+    let (code, stderr) = project.fails(&["upgrade", "head", "--strict"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        "rmig: error: --strict finds edited revisions in rmig's audit table, which `history_table = false` in rmig.toml turns off; run without --strict or turn the history back on"
+    );
+    let (code, _) = project.fails(&["check", "--strict"]);
+    assert_eq!(code, 2);
+    let output = project.run(&["check"]);
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains(
+            "Edited revisions are not looked for: `history_table = false` keeps no audit table of what was applied."
+        ),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&project.run(&["check", "--json"]).stdout).unwrap();
+    assert_eq!(json["edited"], serde_json::Value::Null);
+    assert_eq!(
+        sqlite_rows(
+            &project,
+            "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name"
+        ),
+        vec!["alembic_version", "t1"]
+    );
 }

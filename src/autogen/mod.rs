@@ -111,7 +111,7 @@ pub fn compare(
     let options = ReflectOptions {
         schemas,
         version_table: settings.version_table.clone(),
-        history_table: settings.history_table.clone(),
+        history_table: settings.history_table.as_ref().map(|t| t.name.clone()),
     };
     check_reserved(&settings.target_schema, &options, &target)?;
     let current = reflect(backend, &options).map_err(AutogenError::Reflect)?;

@@ -56,7 +56,7 @@ impl ConnectionArgs {
             statement_timeout: as_postgres_interval(statement_timeout),
         };
         let mut run = RunOptions::new(settings.version_table.clone());
-        run.history.name = settings.history_table.clone();
+        run.history = settings.history_table.clone();
         run.lock_timeout = lock_timeout.unwrap_or(DEFAULT_RUN_LOCK_WAIT);
         Ok((db::connect(settings.url(), &options)?, run))
     }

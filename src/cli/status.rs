@@ -10,7 +10,7 @@ use crate::autogen;
 use crate::config::Overrides;
 use crate::error::{Error, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_PENDING};
 use crate::exec::current_heads;
-use crate::exec::EditedRevision;
+use crate::exec::{EditedRevision, ExecError};
 use crate::guard;
 use crate::plan;
 use crate::project::Project;
@@ -118,8 +118,9 @@ struct CheckJson<'a> {
     current: &'a [String],
     pending: Vec<&'a str>,
     up_to_date: bool,
-    /// Applied revisions whose files were edited since.
-    edited: &'a [EditedRevision],
+    /// Applied revisions whose files were edited since; null when rmig keeps no audit table
+    /// to tell (`history_table = false`).
+    edited: Option<&'a [EditedRevision]>,
     /// The target schema file compared with the database, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     target_schema: Option<String>,
@@ -138,12 +139,16 @@ pub(super) fn check(
     if args.lint {
         return lint(&project, args.json, out);
     }
+    if args.strict && project.settings.history_table.is_none() {
+        return Err(ExecError::StrictWithoutHistory.into());
+    }
     let (mut backend, options) = args.connection.connect(&project.settings)?;
     let heads = current_heads(backend.as_mut(), &options.version_table)?;
     let map = &project.map;
-    let edited = options
-        .history
-        .edited_revisions(backend.as_mut(), map, &heads)?;
+    let edited = match &options.history {
+        Some(history) => Some(history.edited_revisions(backend.as_mut(), map, &heads)?),
+        None => None,
+    };
     let plan = plan::upgrade(map, &heads, "heads")?;
     let pending: Vec<&str> = plan.steps.iter().map(|s| map.id(s.revision)).collect();
     let target_schema = project.settings.target_schema.clone();
@@ -159,7 +164,7 @@ pub(super) fn check(
             current: &heads,
             up_to_date: pending.is_empty(),
             pending,
-            edited: &edited,
+            edited: edited.as_deref(),
             target_schema: target_schema
                 .exists()
                 .then(|| target_schema.display().to_string()),
@@ -178,8 +183,16 @@ pub(super) fn check(
                 pending.join(", ")
             )?;
         }
-        for revision in &edited {
-            writeln!(out, "Edited: {revision}")?;
+        match &edited {
+            Some(edited) => {
+                for revision in edited {
+                    writeln!(out, "Edited: {revision}")?;
+                }
+            }
+            None => writeln!(
+                out,
+                "Edited revisions are not looked for: `history_table = false` keeps no audit table of what was applied."
+            )?,
         }
         match &drift {
             Some(diff) if diff.is_empty() => writeln!(
@@ -209,7 +222,7 @@ pub(super) fn check(
             None => {}
         }
     }
-    if args.strict && !edited.is_empty() {
+    if args.strict && edited.is_some_and(|edited| !edited.is_empty()) {
         return Ok(EXIT_BAD_INPUT as u8);
     }
     Ok(if plan.is_empty() && !drifted {

@@ -14,19 +14,35 @@ use std::time::Duration;
 use crate::db::{Backend, DbError, LiveColumn};
 use crate::dialect::{string_literal, Dialect};
 use crate::graph::RevisionMap;
+use crate::ops::ScalarValue;
 
 /// Where the audit rows go.
+///
+/// On PostgreSQL the table lives in a schema of its own (`rmig`) unless the version table
+/// has one: Alembic's autogenerate reads only the default schema, so an application's
+/// metadata never meets the table there (issue 16, defect 8). A SQLite database has no
+/// schema, so the table stays in the one file, written in each step's transaction (README,
+/// "Alembic beside rmig").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryTable {
     pub name: String,
+    /// Its PostgreSQL schema; not used on SQLite.
     pub schema: Option<String>,
+    /// The PostgreSQL schema where rmig kept the table before it had one of its own (the
+    /// version table's): a table found there is moved to `schema`, rows and all.
+    pub former_schema: Option<String>,
 }
 
-impl Default for HistoryTable {
-    fn default() -> Self {
+/// The schema rmig's own tables get on PostgreSQL when the version table has none.
+pub const DEFAULT_SCHEMA: &str = "rmig";
+
+impl HistoryTable {
+    /// `rmig_history`, in the `rmig` schema, or in the version table's when it has one.
+    pub fn beside(version_table_schema: Option<&str>) -> HistoryTable {
         HistoryTable {
             name: "rmig_history".to_string(),
-            schema: None,
+            schema: Some(version_table_schema.unwrap_or(DEFAULT_SCHEMA).to_string()),
+            former_schema: version_table_schema.map(str::to_string),
         }
     }
 }
@@ -109,9 +125,26 @@ const BASE_COLUMNS: [&str; 5] = [
     "rmig_version",
 ];
 
+/// The first column of [`BASE_COLUMNS`] that `columns` lacks.
+fn missing_base_column(columns: &[LiveColumn]) -> Option<&'static str> {
+    BASE_COLUMNS
+        .iter()
+        .copied()
+        .find(|name| !columns.iter().any(|c| c.name == *name))
+}
+
 impl HistoryTable {
-    fn qualified_name(&self, dialect: Dialect) -> String {
-        dialect.qualified_name(self.schema.as_deref(), &self.name)
+    /// The schema the table is in on `dialect`.
+    fn location(&self, dialect: Dialect) -> Option<&str> {
+        match dialect {
+            Dialect::Postgresql => self.schema.as_deref(),
+            Dialect::Sqlite => None,
+        }
+    }
+
+    /// The table as statements and messages name it.
+    pub(super) fn qualified_name(&self, dialect: Dialect) -> String {
+        dialect.qualified_name(self.location(dialect), &self.name)
     }
 
     pub(super) fn create_sql(&self, dialect: Dialect) -> String {
@@ -144,7 +177,7 @@ impl HistoryTable {
     }
 
     fn columns(&self, backend: &mut dyn Backend) -> Result<Vec<LiveColumn>, DbError> {
-        backend.table_columns(self.schema.as_deref(), &self.name)
+        backend.table_columns(self.location(backend.dialect()), &self.name)
     }
 
     /// Whether the table exists with every column this rmig writes (one query).
@@ -154,20 +187,22 @@ impl HistoryTable {
         Ok(current)
     }
 
-    /// Creates the table when it is missing, and adds the columns an older rmig's table lacks;
-    /// runs inside the caller's transaction. One catalog query tells all three apart.
+    /// Creates the table when it is missing (moving it from where an older rmig kept it, when
+    /// it is there), and adds the columns an older rmig's table lacks; runs inside the
+    /// caller's transaction. One catalog query tells the cases apart when the table is there.
     pub(super) fn ensure(&self, backend: &mut dyn Backend) -> Result<(), DbError> {
-        let columns = self.columns(backend)?;
+        let mut columns = self.columns(backend)?;
         if columns.is_empty() {
-            return backend.batch(&self.create_sql(backend.dialect()));
+            self.ensure_schema(backend)?;
+            columns = self.move_former(backend)?;
+            if columns.is_empty() {
+                return backend.batch(&self.create_sql(backend.dialect()));
+            }
         }
         let table = self.qualified_name(backend.dialect());
         // Columns are added only to a table rmig made: `history_table` naming an application's
         // table (or the version table) must not alter it.
-        if let Some(missing) = BASE_COLUMNS
-            .iter()
-            .find(|name| !columns.iter().any(|c| c.name == **name))
-        {
+        if let Some(missing) = missing_base_column(&columns) {
             return Err(DbError::ForeignTable {
                 table,
                 role: "audit table (`history_table`)",
@@ -178,6 +213,51 @@ impl HistoryTable {
             backend.batch(&format!("ALTER TABLE {table} ADD COLUMN {name} {type_}"))?;
         }
         Ok(())
+    }
+
+    /// Creates the table's PostgreSQL schema when it is missing. The catalog is asked first:
+    /// `CREATE SCHEMA IF NOT EXISTS` needs the right to create schemas even when it exists.
+    fn ensure_schema(&self, backend: &mut dyn Backend) -> Result<(), DbError> {
+        let Some(schema) = self.location(backend.dialect()) else {
+            return Ok(());
+        };
+        let found = backend.query_strings(
+            "SELECT nspname::text FROM pg_catalog.pg_namespace WHERE nspname = $1",
+            &[ScalarValue::String(schema.to_string())],
+        )?;
+        if !found.is_empty() {
+            return Ok(());
+        }
+        let quoted = Dialect::Postgresql.quote_identifier(schema);
+        backend
+            .batch(&format!("CREATE SCHEMA {quoted}"))
+            .map_err(|error| DbError::Other(format!(
+                "cannot create schema {quoted} for rmig's audit table ({error}); create it once with a role that may (`CREATE SCHEMA {quoted} AUTHORIZATION` this run's role), or set `history_table_schema` or `history_table = false` in rmig.toml"
+            )))
+    }
+
+    /// Moves an audit table an older rmig made beside the version table into the table's own
+    /// schema (on PostgreSQL its sequence, index and rows go with it, in the caller's
+    /// transaction); returns its columns, none when there was nothing to move. A table there
+    /// that is not rmig's stays where it is.
+    fn move_former(&self, backend: &mut dyn Backend) -> Result<Vec<LiveColumn>, DbError> {
+        let dialect = backend.dialect();
+        if dialect != Dialect::Postgresql || self.former_schema == self.schema {
+            return Ok(Vec::new());
+        }
+        let columns = backend.table_columns(self.former_schema.as_deref(), &self.name)?;
+        if columns.is_empty() || missing_base_column(&columns).is_some() {
+            return Ok(Vec::new());
+        }
+        let Some(schema) = self.location(dialect) else {
+            return Ok(Vec::new());
+        };
+        backend.batch(&format!(
+            "ALTER TABLE {} SET SCHEMA {}",
+            dialect.qualified_name(self.former_schema.as_deref(), &self.name),
+            dialect.quote_identifier(schema)
+        ))?;
+        Ok(columns)
     }
 
     /// The INSERT recording one step, run in the step's own transaction. Values are
@@ -289,7 +369,7 @@ impl HistoryTable {
         &self,
         backend: &mut dyn Backend,
     ) -> Result<HashMap<String, String>, DbError> {
-        if !backend.has_table(self.schema.as_deref(), &self.name)? {
+        if !backend.has_table(self.location(backend.dialect()), &self.name)? {
             return Ok(HashMap::new());
         }
         let sql = format!(

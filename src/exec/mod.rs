@@ -45,8 +45,9 @@ pub enum TransactionMode {
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub version_table: VersionTable,
-    /// rmig's audit table, next to the version table.
-    pub history: HistoryTable,
+    /// rmig's audit table; `None` with `history_table = false`: rmig then writes nothing but
+    /// the version table and the revisions' own changes, as Alembic does.
+    pub history: Option<HistoryTable>,
     pub transaction_mode: TransactionMode,
     /// How long to wait for another run's lock.
     pub lock_timeout: Duration,
@@ -58,10 +59,7 @@ impl RunOptions {
     /// Per-migration transactions, a five-minute lock wait, not strict.
     pub fn new(version_table: VersionTable) -> RunOptions {
         RunOptions {
-            history: HistoryTable {
-                schema: version_table.schema.clone(),
-                ..HistoryTable::default()
-            },
+            history: Some(HistoryTable::beside(version_table.schema.as_deref())),
             version_table,
             transaction_mode: TransactionMode::PerMigration,
             lock_timeout: Duration::from_secs(300),
@@ -228,6 +226,8 @@ pub enum ExecError {
     },
     #[error("{} applied revision(s) were edited after they were applied, and --strict refuses to run: {}; restore the files or write a new revision", .0.len(), .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "))]
     Edited(Vec<EditedRevision>),
+    #[error("--strict finds edited revisions in rmig's audit table, which `history_table = false` in rmig.toml turns off; run without --strict or turn the history back on")]
+    StrictWithoutHistory,
     #[error("the version table kept changing under this run (other processes migrating at the same time); run it again")]
     KeptChanging,
     #[error("the version table changed while this run waited (another process migrated); a relative target like '{0}' is not re-planned, so run it again")]
@@ -307,6 +307,7 @@ impl ExecError {
             ExecError::Plan(_)
             | ExecError::Unrenderable(_)
             | ExecError::Edited(_)
+            | ExecError::StrictWithoutHistory
             | ExecError::ExistingType { .. }
             | ExecError::Db(DbError::ForeignTable { .. }) => crate::error::EXIT_BAD_INPUT,
             _ => crate::error::EXIT_FAILED,
@@ -336,6 +337,9 @@ pub fn migrate(
     allowances: &Allowances,
     progress: &mut dyn Progress,
 ) -> Result<RunSummary, ExecError> {
+    if options.strict && options.history.is_none() {
+        return Err(ExecError::StrictWithoutHistory);
+    }
     with_lock(backend, options, |backend| {
         // Bad input (an unknown or ambiguous target, a version row no file declares) is
         // refused before anything is created: plan once from the rows as they are
@@ -351,8 +355,8 @@ pub fn migrate(
         let mut summary = RunSummary::default();
         for attempt in 0..MAX_REPLANS {
             let heads = current_heads(backend, &options.version_table)?;
-            if attempt == 0 {
-                summary.edited = options.history.edited_revisions(backend, map, &heads)?;
+            if let (0, Some(history)) = (attempt, &options.history) {
+                summary.edited = history.edited_revisions(backend, map, &heads)?;
                 if options.strict && !summary.edited.is_empty() {
                     return Err(ExecError::Edited(summary.edited));
                 }
@@ -451,17 +455,19 @@ pub fn stamp(
                     .iter()
                     .map(|change| table.change_sql_online(dialect, change))
                     .collect();
-                for revision in &step.to {
-                    let row = AuditRow {
-                        revision: revision.clone(),
-                        direction: "stamp",
-                        checksum: map
-                            .index_of(revision)
-                            .and_then(|i| map.revision(i).checksum.clone()),
-                        duration: Duration::ZERO,
-                        failure: None,
-                    };
-                    script.push(options.history.record_sql(dialect, &row));
+                if let Some(history) = &options.history {
+                    script.extend(step.to.iter().map(|revision| {
+                        let row = AuditRow {
+                            revision: revision.clone(),
+                            direction: "stamp",
+                            checksum: map
+                                .index_of(revision)
+                                .and_then(|i| map.revision(i).checksum.clone()),
+                            duration: Duration::ZERO,
+                            failure: None,
+                        };
+                        history.record_sql(dialect, &row)
+                    }));
                 }
                 let counts = backend.execute_script(&script)?;
                 check_version_counts(table, dialect, &label, &step.version_changes, &counts)?;
@@ -559,13 +565,15 @@ impl guard::RowCounter for BackendRows<'_> {
 /// adds the columns an older rmig's audit table lacks.
 fn ensure_tables(backend: &mut dyn Backend, options: &RunOptions) -> Result<(), DbError> {
     let table = &options.version_table;
-    let history = &options.history;
-    if backend.has_table(table.schema.as_deref(), &table.name)? && history.is_current(backend)? {
+    let history = options.history.as_ref();
+    if backend.has_table(table.schema.as_deref(), &table.name)?
+        && history.map_or(Ok(true), |history| history.is_current(backend))?
+    {
         return Ok(());
     }
     in_transaction(backend, |backend| {
         create_version_table(backend, table)?;
-        history.ensure(backend)
+        history.map_or(Ok(()), |history| history.ensure(backend))
     })
 }
 
@@ -641,7 +649,7 @@ fn run_checked(
     // and go in as one INSERT of many rows, rather than one INSERT per step: the same rows,
     // each stamped when its step ended, in the same transaction, in step order.
     let mut audit_rows: Vec<String> = Vec::new();
-    let audit_table = &options.history;
+    let audit_table = options.history.as_ref();
     // Performance (issue 8): in one transaction, the steps do not read the version rows
     // each; the rows are read once, before the commit (with the audit rows' INSERT: one
     // round trip), and must be the rows the steps made. Every step's UPDATE or DELETE must
@@ -649,10 +657,12 @@ fn run_checked(
     // so a writer that ignores rmig's lock (Alembic, a person) is caught as before: nothing
     // commits, and the run plans again from the rows it finds.
     let rows_before_commit = |backend: &mut dyn Backend, waiting: &mut Vec<String>| {
-        let script: Vec<String> = if waiting.is_empty() {
-            Vec::new()
-        } else {
-            vec![audit_table.record_many_sql(dialect, waiting)]
+        // Rows wait only when there is an audit table.
+        let script: Vec<String> = match audit_table {
+            Some(audit_table) if !waiting.is_empty() => {
+                vec![audit_table.record_many_sql(dialect, waiting)]
+            }
+            _ => Vec::new(),
         };
         waiting.clear();
         backend
@@ -660,6 +670,9 @@ fn run_checked(
             .map(|(_, found)| found)
     };
 
+    let own_tables: Vec<&str> = std::iter::once(options.version_table.name.as_str())
+        .chain(audit_table.map(|history| history.name.as_str()))
+        .collect();
     // For the audit rows of failed steps (issue 15): when each step started, and the step
     // under way, if any.
     let mut starts: Vec<(String, Instant)> = Vec::new();
@@ -706,7 +719,7 @@ fn run_checked(
                 in_transaction = false;
             }
             let operations = step_operations(map, step, &label)?;
-            if !revision.transactional {
+            if let (false, Some(audit_table)) = (revision.transactional, audit_table) {
                 let mut warn = |message: String| {
                     progress.warning(&message);
                     summary.warnings.push(message);
@@ -716,21 +729,19 @@ fn run_checked(
                         &label,
                         &operations,
                         &attempt,
-                        &audit_table.name,
+                        &audit_table.qualified_name(dialect),
                     )),
                     Ok(None) => {}
                     Err(error) => warn(format!(
                         "cannot read the earlier attempts of {} from {}: {error}",
-                        revision.id, audit_table.name
+                        revision.id,
+                        audit_table.qualified_name(dialect)
                     )),
                 }
             }
             let verification = Verification {
                 guard: checked.step_guard(position),
-                own_tables: [
-                    options.version_table.name.as_str(),
-                    options.history.name.as_str(),
-                ],
+                own_tables: &own_tables,
             };
             run_operations(
                 backend,
@@ -770,10 +781,10 @@ fn run_checked(
                 .get(position + 1)
                 .is_some_and(|next| map.revision(next.revision).transactional);
             let commit = !single || !revision.transactional;
-            if commit {
-                script.push(audit_table.record_sql(dialect, &audit));
-            } else {
-                audit_rows.push(audit_table.record_values(dialect, &audit));
+            match audit_table {
+                Some(audit_table) if commit => script.push(audit_table.record_sql(dialect, &audit)),
+                Some(audit_table) => audit_rows.push(audit_table.record_values(dialect, &audit)),
+                None => {}
             }
             // The counts are checked before the commit: a version row that does not match
             // what the plan expects fails the step whole, its operations included.
@@ -850,7 +861,7 @@ fn run_checked(
                 } => vec![((**step).clone(), operations.ran.len())],
                 _ => unfinished.into_iter().map(|step| (step, 0)).collect(),
             };
-            if connected && !failed.is_empty() {
+            if let (true, false, Some(audit_table)) = (connected, failed.is_empty(), audit_table) {
                 let text = error.to_string();
                 let audit: Vec<AuditRow> = failed
                     .iter()
@@ -876,7 +887,7 @@ fn run_checked(
                             .map(|(step, _)| step.revision.as_str())
                             .collect::<Vec<_>>()
                             .join(", "),
-                        audit_table.name
+                        audit_table.qualified_name(dialect)
                     ));
                 }
             }
@@ -974,7 +985,7 @@ const VERIFY_SAVEPOINT: &str = "rmig_verify";
 struct Verification<'a> {
     guard: &'a StepGuard,
     /// The version and history tables, whose rows every step changes.
-    own_tables: [&'a str; 2],
+    own_tables: &'a [&'a str],
 }
 
 impl Verification<'_> {
@@ -1095,7 +1106,7 @@ fn run_operations(
         // Watched from the start of the first verified step, before its first operation,
         // so that what the run creates is never taken for data from before it.
         if verification.guard.verified {
-            backend.watch_effects(&verification.own_tables)?;
+            backend.watch_effects(verification.own_tables)?;
         }
         let verified = verification.guard.verified
             && (guard::needs_verification(op) || backend.watches_every_operation());

@@ -42,7 +42,8 @@ use crate::db::{self, redact_url, Backend, ConnectOptions, DbError};
 use crate::duration;
 use crate::error::{Error, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::exec::{
-    self, EditedRevision, ExecError, Progress, RunOptions, Silent, StepLabel, TransactionMode,
+    self, EditedRevision, ExecError, HistoryTable, Progress, RunOptions, Silent, StepLabel,
+    TransactionMode,
 };
 use crate::graph::RevisionMap;
 use crate::guard::{AllowanceError, Allowances, GuardError, GuardReport};
@@ -198,8 +199,9 @@ pub struct Migrator {
     map: Arc<RevisionMap>,
     url: Option<String>,
     version_table: VersionTable,
-    /// rmig's audit table (`history_table` in rmig.toml); `None`: the executor's default.
-    history_table: Option<String>,
+    /// rmig's audit table as rmig.toml sets it (`Some(None)`: `history_table = false`);
+    /// `None`: the executor's default.
+    history_table: Option<Option<HistoryTable>>,
     strict: bool,
     allowances: Allowances,
     transaction_mode: TransactionMode,
@@ -467,8 +469,8 @@ impl Migrator {
         options.transaction_mode = self.transaction_mode;
         options.lock_timeout = self.lock_wait;
         options.strict = self.strict;
-        if let Some(name) = &self.history_table {
-            options.history.name = name.clone();
+        if let Some(table) = &self.history_table {
+            options.history.clone_from(table);
         }
         options
     }

@@ -258,7 +258,12 @@ pub fn cases() -> Vec<Generated> {
             });
         }
     }
-    for key in ["version_table", "history_table", "version_table_schema"] {
+    for key in [
+        "version_table",
+        "history_table",
+        "version_table_schema",
+        "history_table_schema",
+    ] {
         for (name, says, word) in bad_names() {
             out.push(Generated {
                 name: format!("gen_config_{key}_{word}"),
@@ -271,23 +276,18 @@ pub fn cases() -> Vec<Generated> {
             });
         }
     }
-    for schema in ["app", "public", "temp"] {
-        out.push(Generated {
-            name: format!("gen_config_version_table_schema_on_sqlite_{schema}"),
-            case: case(
-                format!("rmig.toml: version_table_schema = {schema:?} on SQLite"),
-                vec![
-                    "rmig.toml".into(),
-                    "version_table_schema".into(),
-                    format!("'{schema}'"),
-                ],
-                &[&["upgrade", "head"], &["current"]],
-            ),
-            entries: project(
-                good_revision(),
-                format!("{CONFIG}version_table_schema = \"{schema}\"\n"),
-            ),
-        });
+    for key in ["version_table_schema", "history_table_schema"] {
+        for schema in ["app", "public", "temp"] {
+            out.push(Generated {
+                name: format!("gen_config_{key}_on_sqlite_{schema}"),
+                case: case(
+                    format!("rmig.toml: {key} = {schema:?} on SQLite"),
+                    vec!["rmig.toml".into(), key.into(), format!("'{schema}'")],
+                    &[&["upgrade", "head"], &["current"]],
+                ),
+                entries: project(good_revision(), format!("{CONFIG}{key} = \"{schema}\"\n")),
+            });
+        }
     }
     // Command lines.
     for option in ["--lock-timeout", "--statement-timeout"] {

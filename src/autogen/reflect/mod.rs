@@ -28,8 +28,8 @@ pub struct ReflectOptions {
     pub schemas: Vec<String>,
     /// Never part of the model.
     pub version_table: VersionTable,
-    /// rmig's audit table, in the version table's schema; never part of the model either.
-    pub history_table: String,
+    /// rmig's audit table, if it keeps one; never part of the model either.
+    pub history_table: Option<String>,
 }
 
 /// Reads the database's tables, columns, keys, constraints, indexes, comments and enum types.
@@ -48,7 +48,7 @@ pub fn reflect(backend: &mut dyn Backend, options: &ReflectOptions) -> Result<Sc
 /// table's schema is not compared: a default-schema table reflects with no schema at all.
 pub fn is_excluded(options: &ReflectOptions, _schema: Option<&str>, name: &str) -> bool {
     name == options.version_table.name
-        || name == options.history_table
+        || options.history_table.as_deref() == Some(name)
         || name.starts_with("rmig_")
         || name.starts_with("sqlite_")
 }
