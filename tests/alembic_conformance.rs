@@ -1416,3 +1416,87 @@ fn check_heads_agrees_with_alembic() {
     );
     assert_eq!(by_rmig.unwrap(), "d1 (head)\n");
 }
+
+/// tests/alembic_types_project (PostgreSQL column types, enum types made with
+/// `.create(op.get_bind())` and used with `create_type=False`, expression, GIN and covering
+/// indexes) imported without a placeholder, upgraded by Alembic on one database and by rmig
+/// on another: the same schema (types, enum types, indexes with their definitions), then both
+/// back at base.
+#[test]
+fn imported_types_and_indexes_match_alembic_schema() {
+    let mut alembic = Alembic::start();
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/alembic_types_project");
+    let into = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_rmig"))
+        .arg("import-alembic")
+        .arg(&project)
+        .arg("--into")
+        .arg(into.path())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(report.contains("no placeholders"), "{report}");
+    insta::assert_snapshot!(
+        "imported_types_and_indexes_upgrade_sql",
+        rmig(
+            into.path(),
+            "postgresql://localhost/app",
+            &["upgrade", "heads", "--sql"]
+        )
+        .unwrap()
+    );
+
+    let (by_alembic, by_rmig) = (TestDatabase::new(), TestDatabase::new());
+    let (alembic_url, rmig_url) = (
+        format!("{}?sslmode=disable", by_alembic.url),
+        format!("{}?sslmode=disable", by_rmig.url),
+    );
+    let ini = project.join("alembic.ini");
+    let mut alembic_run = |cmd: &str, revision: &str| {
+        alembic
+            .request(serde_json::json!({
+                "cmd": cmd,
+                "revision": revision,
+                "ini": ini,
+                "url": sqlalchemy_url(&alembic_url),
+            }))
+            .unwrap_or_else(|e| panic!("alembic {cmd} {revision}: {e}"))
+    };
+    alembic_run("upgrade", "heads");
+    rmig(into.path(), &rmig_url, &["upgrade", "heads"]).unwrap();
+    let expected = pg_dump(&alembic_url, "--schema-only");
+    for made in [
+        "CREATE TYPE public.mood AS ENUM",
+        "CREATE TYPE public.priority AS ENUM",
+        "USING gin (data jsonb_path_ops)",
+        "ON public.documents USING btree (lower((title)::text), published_at DESC) INCLUDE (id) WHERE (published_at IS NOT NULL)",
+        "CREATE UNIQUE INDEX ix_documents_email_lower ON public.documents USING btree (lower((email)::text))",
+        "moods public.mood[]",
+    ] {
+        assert!(expected.contains(made), "{made}\n{expected}");
+    }
+    assert_eq!(
+        expected,
+        pg_dump(&rmig_url, "--schema-only"),
+        "after upgrade heads"
+    );
+
+    alembic_run("downgrade", "base");
+    rmig(
+        into.path(),
+        &rmig_url,
+        &["downgrade", "base", "--allow-data-loss", "all"],
+    )
+    .unwrap();
+    let (expected, actual) = (
+        pg_dump(&alembic_url, "--schema-only"),
+        pg_dump(&rmig_url, "--schema-only"),
+    );
+    assert!(!expected.contains("CREATE TYPE"), "{expected}");
+    assert_eq!(expected, actual, "after downgrade base");
+}

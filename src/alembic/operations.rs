@@ -6,8 +6,8 @@ use super::bind::{Bound, Signature};
 use super::emit::{OpTable, Toml};
 use super::python::{BatchTable, Call, Callee, Value};
 use super::sqla::{
-    check_index_method, column, column_type, foreign_key_options, index_where, server_default,
-    sql_text, table_clause, TableItem,
+    column, column_type, enum_spec, foreign_key_options, index_parts, server_default, sql_text,
+    sqla_name, table_clause, EnumTypes, IndexParts, TableItem,
 };
 
 /// What translating one call gives: the operations, and remarks for the report.
@@ -320,6 +320,75 @@ pub(super) fn batch_call(
     Ok(translation)
 }
 
+/// Translates a method called on a SQLAlchemy object: `sa.Enum(..., name=...).create(bind)`
+/// and `.drop(bind)` (also on `postgresql.ENUM`, or a name bound to one) as `create_enum` and
+/// `drop_enum`.
+pub(super) fn method_call(
+    receiver: &Value,
+    method: &str,
+    call: &Call,
+) -> Result<Translation, String> {
+    let unknown = || {
+        format!(
+            "{}.{method}(...) runs Python rmig does not read",
+            receiver.describe()
+        )
+    };
+    let (Some(kind @ ("Enum" | "ENUM")), Value::Call(type_call), "create" | "drop") =
+        (sqla_name(receiver), receiver, method)
+    else {
+        return Err(unknown());
+    };
+    let args = Signature {
+        name: if method == "create" {
+            "the enum's create()"
+        } else {
+            "the enum's drop()"
+        },
+        positional: &["bind", "checkfirst"],
+        keyword: &[],
+        varargs: false,
+    }
+    .bind(call)?;
+    if args.get("bind").and_then(Value::qualified_name) != Some("alembic.op.get_bind") {
+        return Err(format!(
+            "{}.{method}(...) is given something other than op.get_bind()",
+            receiver.describe()
+        ));
+    }
+    // postgresql.ENUM checks first unless told not to; sa.Enum does not.
+    let checkfirst = args.opt_bool("checkfirst")?.unwrap_or(kind == "ENUM");
+    let spec = enum_spec(type_call)?;
+    let op = if method == "create" {
+        if spec.values.is_empty() {
+            return Err(format!(
+                "the enum type `{}` is created with no values",
+                spec.name
+            ));
+        }
+        let mut op = OpTable::new("create_enum")
+            .with("enum_name", Toml::Str(spec.name))
+            .with("values", Toml::strings(&spec.values));
+        if checkfirst {
+            op.set("if_not_exists", Toml::Bool(true));
+        }
+        op
+    } else {
+        let mut op = OpTable::new("drop_enum").with("enum_name", Toml::Str(spec.name));
+        if !spec.values.is_empty() {
+            op.set("values", Toml::strings(&spec.values));
+        }
+        if checkfirst {
+            op.set("if_exists", Toml::Bool(true));
+        }
+        op
+    };
+    Ok(Translation {
+        ops: vec![op.maybe("schema", spec.schema.map(Toml::Str))],
+        notes: Vec::new(),
+    })
+}
+
 fn bind(
     call: &Call,
     name: &'static str,
@@ -373,9 +442,8 @@ fn create_table(call: &Call, notes: &mut Vec<String>) -> Result<Vec<OpTable>, St
                     indexes.push(index_op(
                         &format!("ix_{table}_{}", column.name),
                         &table,
-                        vec![column.name.clone()],
+                        IndexParts::of_columns(std::slice::from_ref(&column.name)),
                         unique,
-                        None,
                     ));
                 }
                 columns.push(column.table);
@@ -383,10 +451,9 @@ fn create_table(call: &Call, notes: &mut Vec<String>) -> Result<Vec<OpTable>, St
             TableItem::Constraint(constraint) => constraints.push(constraint),
             TableItem::Index {
                 name,
-                columns,
                 unique,
-                where_,
-            } => indexes.push(index_op(&name, &table, columns, unique, where_)),
+                parts,
+            } => indexes.push(index_op(&name, &table, parts, unique)),
         }
     }
     if columns.is_empty() {
@@ -410,24 +477,18 @@ fn create_table(call: &Call, notes: &mut Vec<String>) -> Result<Vec<OpTable>, St
     Ok(ops)
 }
 
-fn index_op(
-    name: &str,
-    table: &str,
-    columns: Vec<String>,
-    unique: bool,
-    where_: Option<String>,
-) -> OpTable {
+fn index_op(name: &str, table: &str, parts: IndexParts, unique: bool) -> OpTable {
     let mut op = OpTable::new("create_index")
         .with("index_name", Toml::str(name))
         .with("table_name", Toml::str(table))
-        .with(
-            "columns",
-            Toml::Array(columns.into_iter().map(Toml::Str).collect()),
-        );
+        .with("columns", Toml::Array(parts.columns));
     if unique {
         op.set("unique", Toml::Bool(true));
     }
-    op.maybe("where", where_.map(Toml::Str))
+    for (key, value) in parts.fields {
+        op.set(&key, value);
+    }
+    op
 }
 
 fn add_column(call: &Call, notes: &mut Vec<String>) -> Result<Vec<OpTable>, String> {
@@ -448,6 +509,7 @@ fn add_column(call: &Call, notes: &mut Vec<String>) -> Result<Vec<OpTable>, Stri
     let column = column(
         args.given("column")
             .ok_or("op.add_column needs its column")?,
+        EnumTypes::Existing,
     )?;
     let schema = opt(&args, "schema")?;
     let mut ops = vec![OpTable::new("add_column")
@@ -459,9 +521,8 @@ fn add_column(call: &Call, notes: &mut Vec<String>) -> Result<Vec<OpTable>, Stri
             index_op(
                 &format!("ix_{table}_{}", column.name),
                 &table,
-                vec![column.name],
+                IndexParts::of_columns(&[column.name]),
                 unique,
-                None,
             )
             .maybe("schema", schema),
         );
@@ -497,7 +558,7 @@ fn alter_column(call: &Call, notes: &mut Vec<String>) -> Result<OpTable, String>
         .with("column_name", Toml::Str(args.req_str("column_name")?))
         .maybe("new_column_name", opt(&args, "new_column_name")?);
     if let Some(type_) = args.given("type_") {
-        let (key, value) = column_type(type_)?.field("type_", "sql_type");
+        let (key, value) = column_type(type_, EnumTypes::Declared)?.field("type_", "sql_type");
         op.set(&key, value);
     }
     if let Some(nullable) = args.opt_bool("nullable")? {
@@ -524,7 +585,8 @@ fn alter_column(call: &Call, notes: &mut Vec<String>) -> Result<OpTable, String>
         op.set("postgresql_using", Toml::Str(sql_text(using)?));
     }
     if let Some(type_) = args.given("existing_type") {
-        let (key, value) = column_type(type_)?.field("existing_type", "existing_sql_type");
+        let (key, value) =
+            column_type(type_, EnumTypes::Declared)?.field("existing_type", "existing_sql_type");
         op.set(&key, value);
     }
     if let Some(nullable) = args.opt_bool("existing_nullable")? {
@@ -552,24 +614,26 @@ fn create_index(call: &Call, notes: &mut Vec<String>) -> Result<OpTable, String>
             "sqlite_where",
             "postgresql_concurrently",
             "postgresql_using",
+            "postgresql_ops",
+            "postgresql_include",
             "info",
         ],
         notes,
     )?;
-    check_index_method(args.given("postgresql_using"))?;
     let name = args
         .opt_str("index_name")?
         .ok_or("op.create_index without a name: rmig needs the index's name")?;
-    let columns = args.str_list("columns").map_err(|_| {
-        "op.create_index's columns must be column names (an expression index has no equivalent)"
-            .to_string()
-    })?;
+    let elements = match args.given("columns") {
+        Some(Value::Seq(elements)) if !elements.is_empty() => elements,
+        _ => {
+            return Err("op.create_index's columns must be a list of columns or expressions".into())
+        }
+    };
     let mut op = index_op(
         &name,
         &args.req_str("table_name")?,
-        columns,
+        index_parts(elements, &args)?,
         args.opt_bool("unique")?.unwrap_or(false),
-        index_where(args.given("postgresql_where"), args.given("sqlite_where"))?,
     );
     if args.opt_bool("postgresql_concurrently")? == Some(true) {
         op.set("postgresql_concurrently", Toml::Bool(true));

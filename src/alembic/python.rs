@@ -112,6 +112,8 @@ pub(super) enum Value {
     Batch(BatchTable),
     /// A method of a `batch_op`, before it is called.
     BatchMethod(BatchTable, String),
+    /// A method of a value built by a call, before it is called: `sa.Enum(...).create`.
+    Method(Box<Value>, String),
 }
 
 /// The table a batch block alters.
@@ -135,6 +137,8 @@ pub(super) enum Callee {
     Name(String),
     /// `batch_op.<method>` inside a batch block.
     Batch(BatchTable, String),
+    /// A method called on a value: `mood.create(op.get_bind())`.
+    Method(Box<Value>, String),
 }
 
 impl Call {
@@ -142,7 +146,7 @@ impl Call {
     pub(super) fn name(&self) -> Option<&str> {
         match &self.callee {
             Callee::Name(name) => Some(name),
-            Callee::Batch(..) => None,
+            Callee::Batch(..) | Callee::Method(..) => None,
         }
     }
 
@@ -174,9 +178,13 @@ impl Value {
             Value::Call(call) => match &call.callee {
                 Callee::Name(name) => format!("{}(...)", short_name(name)),
                 Callee::Batch(_, method) => format!("batch_op.{method}(...)"),
+                Callee::Method(receiver, method) => {
+                    format!("{}.{method}(...)", receiver.describe())
+                }
             },
             Value::Batch(_) => "batch_op".into(),
             Value::BatchMethod(_, method) => format!("batch_op.{method}"),
+            Value::Method(receiver, method) => format!("{}.{method}", receiver.describe()),
         }
     }
 
@@ -337,12 +345,22 @@ impl<'m> Scope<'m> {
             Expr::Attribute(attribute) => match self.eval_at(module, &attribute.value, depth)? {
                 Value::Ref(base) => Ok(Value::Ref(format!("{base}.{}", attribute.attr))),
                 Value::Batch(batch) => Ok(Value::BatchMethod(batch, attribute.attr.to_string())),
+                // A method of a SQLAlchemy object (an enum type's `create`), kept for the
+                // caller to read or refuse; other objects' attributes are Python's.
+                called @ Value::Call(_)
+                    if called
+                        .qualified_name()
+                        .is_some_and(|name| name.starts_with("sqlalchemy.")) =>
+                {
+                    Ok(Value::Method(Box::new(called), attribute.attr.to_string()))
+                }
                 _ => Err(not_literal()),
             },
             Expr::Call(call) => {
                 let callee = match self.eval_at(module, &call.func, depth)? {
                     Value::Ref(name) => Callee::Name(name),
                     Value::BatchMethod(batch, method) => Callee::Batch(batch, method),
+                    Value::Method(receiver, method) => Callee::Method(receiver, method),
                     _ => return Err(not_literal()),
                 };
                 let args = self.eval_all(module, &call.args, depth)?;
@@ -361,6 +379,7 @@ impl<'m> Scope<'m> {
                 let marks_final = match &callee {
                     Callee::Name(name) => name == "alembic.op.f",
                     Callee::Batch(_, method) => method == "f",
+                    Callee::Method(..) => false,
                 };
                 if marks_final {
                     if let [Value::Str(name)] = args.as_slice() {

@@ -6,7 +6,7 @@
 //! Whatever has no exact equivalent is an error naming it, so that the whole operation becomes
 //! a placeholder rather than an approximation.
 
-use super::bind::{strings, Signature};
+use super::bind::{strings, Bound, Signature};
 use super::emit::Toml;
 use super::python::{Call, Value};
 
@@ -63,8 +63,23 @@ const PLAIN_SQL_TYPES: [&str; 17] = [
     "XML",
 ];
 
-/// `sa.Integer`, `sa.String(50)`, `postgresql.JSONB()`, `sa.Enum("a", "b", name="mood")`, ...
-pub(super) fn column_type(value: &Value) -> Result<TypeOut, String> {
+/// Whether a column's enum type is created with it, or exists already and is named.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum EnumTypes {
+    /// The vocabulary's enum form (unless `create_type=False`): rmig's `create_table` creates
+    /// the type, as `op.create_table` does; `alter_column` names it.
+    Declared,
+    /// `op.add_column` creates no type under Alembic, so the column names a type the script
+    /// made beforehand (`sa.Enum(...).create(bind)`).
+    Existing,
+}
+
+/// `sa.Integer`, `sa.String(50)`, `postgresql.JSONB()`, `sa.Enum("a", "b", name="mood")`,
+/// `sqlalchemy_utils.UUIDType(binary=False)`, ...
+pub(super) fn column_type(value: &Value, enum_types: EnumTypes) -> Result<TypeOut, String> {
+    if let Some(type_) = sqlalchemy_utils_type(value, enum_types)? {
+        return Ok(type_);
+    }
     // SQLModel's string type, which its autogenerate writes: a VARCHAR.
     if value.qualified_name() == Some("sqlmodel.sql.sqltypes.AutoString") {
         return match call_of(value).map(|c| (c.args.as_slice(), c.kwargs.as_slice())) {
@@ -185,23 +200,27 @@ pub(super) fn column_type(value: &Value) -> Result<TypeOut, String> {
         "REAL" => no_arguments("real"),
         "Date" | "DATE" => no_arguments("date"),
         "DateTime" | "DATETIME" | "TIMESTAMP" => {
-            let args = signature(&["timezone"], &[])?;
-            if args.opt_bool("timezone")?.unwrap_or(false) {
-                vocabulary("timestamptz")
-            } else {
-                vocabulary("timestamp")
+            let args = signature(&["timezone"], &["precision"])?;
+            let timezone = args.opt_bool("timezone")?.unwrap_or(false);
+            match (args.given("precision"), timezone) {
+                (None, true) => vocabulary("timestamptz"),
+                (None, false) => vocabulary("timestamp"),
+                (Some(precision), _) => Ok(TypeOut::Sql(format!(
+                    "TIMESTAMP({}) {}",
+                    number(precision, "TIMESTAMP precision")?,
+                    time_zone(timezone)
+                ))),
             }
         }
         "Time" | "TIME" => {
-            let args = signature(&["timezone"], &[])?;
-            Ok(TypeOut::Sql(
-                if args.opt_bool("timezone")?.unwrap_or(false) {
-                    "TIME WITH TIME ZONE"
-                } else {
-                    "TIME WITHOUT TIME ZONE"
+            let args = signature(&["timezone"], &["precision"])?;
+            let timezone = time_zone(args.opt_bool("timezone")?.unwrap_or(false));
+            Ok(TypeOut::Sql(match args.given("precision") {
+                None => format!("TIME {timezone}"),
+                Some(precision) => {
+                    format!("TIME({}) {timezone}", number(precision, "TIME precision")?)
                 }
-                .into(),
-            ))
+            }))
         }
         "Interval" | "INTERVAL" => {
             let args = signature(
@@ -214,10 +233,28 @@ pub(super) fn column_type(value: &Value) -> Result<TypeOut, String> {
                     "precision",
                 ],
             )?;
-            for option in ["second_precision", "day_precision", "fields", "precision"] {
+            for option in ["second_precision", "day_precision"] {
                 args.refuse(option)?;
             }
-            Ok(TypeOut::Sql("INTERVAL".into()))
+            // PostgreSQL's INTERVAL: `INTERVAL DAY TO SECOND`, `INTERVAL (3)`, as SQLAlchemy
+            // spells them.
+            let mut sql = "INTERVAL".to_string();
+            if let Some(fields) = args.opt_str("fields")? {
+                if !fields
+                    .split_whitespace()
+                    .all(|word| INTERVAL_FIELDS.contains(&word.to_ascii_uppercase().as_str()))
+                {
+                    return Err(format!(
+                        "INTERVAL fields {fields:?} are not interval fields"
+                    ));
+                }
+                sql.push(' ');
+                sql.push_str(&fields);
+            }
+            if let Some(precision) = args.given("precision") {
+                sql.push_str(&format!(" ({})", number(precision, "INTERVAL precision")?));
+            }
+            Ok(TypeOut::Sql(sql))
         }
         "Uuid" | "UUID" => {
             signature(&["as_uuid"], &["native_uuid"])?;
@@ -235,21 +272,38 @@ pub(super) fn column_type(value: &Value) -> Result<TypeOut, String> {
             signature(&["length"], &[])?;
             vocabulary("bytea")
         }
-        "Enum" | "ENUM" => enum_type(call),
+        "Enum" | "ENUM" => enum_type(call, enum_types),
         "ARRAY" => {
             let args = signature(&["item_type"], &["as_tuple", "dimensions", "zero_indexes"])?;
-            args.refuse("dimensions")?;
             let item = args.given("item_type").ok_or("ARRAY needs its item type")?;
-            let element = match column_type(item)? {
-                TypeOut::Vocabulary(value) => value,
-                TypeOut::Sql(sql) => {
-                    return Err(format!("ARRAY of {sql} has no equivalent in rmig's types"))
-                }
+            let dimensions = match args.given("dimensions") {
+                None => 1,
+                Some(value) => number(value, "ARRAY dimensions")?.max(1),
             };
-            Ok(TypeOut::Vocabulary(Toml::Table(vec![(
-                "array".into(),
-                element,
-            )])))
+            // `dimensions=2` is `INTEGER[][]`: an array of arrays, as PostgreSQL spells it.
+            let mut type_ = column_type(item, enum_types)?;
+            for _ in 0..dimensions {
+                type_ = match type_ {
+                    TypeOut::Vocabulary(element) => {
+                        TypeOut::Vocabulary(Toml::Table(vec![("array".into(), element)]))
+                    }
+                    TypeOut::Sql(sql) => TypeOut::Sql(format!("{sql}[]")),
+                };
+            }
+            Ok(type_)
+        }
+        "BIT" => {
+            let args = signature(&["length"], &["varying"])?;
+            let varying = args.opt_bool("varying")?.unwrap_or(false);
+            let mut sql = if varying { "BIT VARYING" } else { "BIT" }.to_string();
+            if let Some(length) = args.given("length") {
+                sql.push_str(&format!("({})", number(length, "BIT length")?));
+            }
+            Ok(TypeOut::Sql(sql))
+        }
+        "HSTORE" => {
+            signature(&["text_type"], &[])?;
+            Ok(TypeOut::Sql("HSTORE".into()))
         }
         plain if PLAIN_SQL_TYPES.contains(&plain) => {
             if call.args.is_empty() && call.kwargs.is_empty() {
@@ -268,8 +322,18 @@ pub(super) fn column_type(value: &Value) -> Result<TypeOut, String> {
     }
 }
 
-/// `sa.Enum("a", "b", name="mood")`: PostgreSQL's named enum type.
-fn enum_type(call: &Call) -> Result<TypeOut, String> {
+/// `sa.Enum(...)` or `postgresql.ENUM(...)` as read: a PostgreSQL named enum type.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct EnumSpec {
+    pub(super) name: String,
+    pub(super) values: Vec<String>,
+    pub(super) schema: Option<String>,
+    /// SQLAlchemy's `create_type`: whether a table using it creates it.
+    pub(super) create_type: bool,
+}
+
+/// Reads `sa.Enum("a", "b", name="mood", ...)`.
+pub(super) fn enum_spec(call: &Call) -> Result<EnumSpec, String> {
     let args = Signature {
         name: "sa.Enum",
         positional: &[],
@@ -292,14 +356,8 @@ fn enum_type(call: &Call) -> Result<TypeOut, String> {
     if args.opt_bool("native_enum")? == Some(false) {
         return Err("sa.Enum(native_enum=False) has no equivalent in rmig's types".into());
     }
-    if args.opt_bool("create_type")? == Some(false) {
-        return Err(
-            "sa.Enum(create_type=False) uses a type made elsewhere; rmig creates an enum's type with its table".into(),
-        );
-    }
     for option in [
         "create_constraint",
-        "schema",
         "metadata",
         "inherit_schema",
         "values_callable",
@@ -311,10 +369,181 @@ fn enum_type(call: &Call) -> Result<TypeOut, String> {
     let name = args
         .opt_str("name")?
         .ok_or("sa.Enum needs `name` on PostgreSQL")?;
+    Ok(EnumSpec {
+        name,
+        values,
+        schema: args.opt_str("schema")?,
+        create_type: args.opt_bool("create_type")?.unwrap_or(true),
+    })
+}
+
+/// An enum column's type: the vocabulary's `{ enum = NAME, values = [...] }`, which the table
+/// creates, or, for a type made elsewhere (`create_type=False`, or any enum of an added
+/// column), its name as `sql_type`, quoted as SQLAlchemy would need it to be.
+fn enum_type(call: &Call, enum_types: EnumTypes) -> Result<TypeOut, String> {
+    let spec = enum_spec(call)?;
+    if !spec.create_type || enum_types == EnumTypes::Existing {
+        let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+        return Ok(TypeOut::Sql(match &spec.schema {
+            Some(schema) => format!("{}.{}", quote(schema), quote(&spec.name)),
+            None => quote(&spec.name),
+        }));
+    }
+    if spec.schema.is_some() {
+        return Err(
+            "sa.Enum's `schema` has no equivalent in rmig's enum columns (rmig creates the type in its table's schema)"
+                .into(),
+        );
+    }
     Ok(TypeOut::Vocabulary(Toml::Table(vec![
-        ("enum".into(), Toml::Str(name)),
-        ("values".into(), Toml::strings(&values)),
+        ("enum".into(), Toml::Str(spec.name)),
+        ("values".into(), Toml::strings(&spec.values)),
     ])))
+}
+
+/// PostgreSQL's interval field words (`DAY TO SECOND`).
+const INTERVAL_FIELDS: [&str; 7] = ["YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "TO"];
+
+fn time_zone(with: bool) -> &'static str {
+    if with {
+        "WITH TIME ZONE"
+    } else {
+        "WITHOUT TIME ZONE"
+    }
+}
+
+/// A non-negative integer argument of a type.
+fn number(value: &Value, what: &str) -> Result<i64, String> {
+    match value {
+        Value::Int(n) if *n >= 0 => Ok(*n),
+        other => Err(format!("{what} {} is not a number", other.describe())),
+    }
+}
+
+/// The types of `sqlalchemy_utils` as the SQL they are on PostgreSQL (their `impl`, or what
+/// `load_dialect_impl` picks there); `None` for a value from elsewhere.
+fn sqlalchemy_utils_type(value: &Value, enum_types: EnumTypes) -> Result<Option<TypeOut>, String> {
+    let Some(name) = value
+        .qualified_name()
+        .and_then(|name| name.strip_prefix("sqlalchemy_utils."))
+        .map(|rest| rest.rsplit('.').next().unwrap_or(rest))
+    else {
+        return Ok(None);
+    };
+    let empty = Call {
+        callee: super::python::Callee::Name(String::new()),
+        args: Vec::new(),
+        kwargs: Vec::new(),
+    };
+    let call = call_of(value).unwrap_or(&empty);
+    let bind = |positional: &'static [&'static str], keyword: &'static [&'static str]| {
+        Signature {
+            name: "the sqlalchemy_utils type",
+            positional,
+            keyword,
+            varargs: false,
+        }
+        .bind(call)
+    };
+    let vocabulary = |name: &str| Ok(Some(TypeOut::Vocabulary(Toml::str(name))));
+    let varchar =
+        |args: &super::bind::Bound, key: &str, default: i64| -> Result<Option<TypeOut>, String> {
+            let length = match args.given(key) {
+                None => default,
+                Some(value) => number(value, &format!("{name} {key}"))?,
+            };
+            vocabulary(&format!("varchar({length})"))
+        };
+    match name {
+        // Native UUID on PostgreSQL; BINARY(16) or CHAR(32) where there is none (or with
+        // native=False).
+        "UUIDType" => {
+            let args = bind(&["binary", "native"], &[])?;
+            let binary = args.opt_bool("binary")?.unwrap_or(true);
+            match (args.opt_bool("native")?.unwrap_or(true), binary) {
+                (true, _) => vocabulary("uuid"),
+                (false, true) => Ok(Some(TypeOut::Sql("BINARY(16)".into()))),
+                (false, false) => Ok(Some(TypeOut::Sql("CHAR(32)".into()))),
+            }
+        }
+        "JSONType" => {
+            bind(&[], &[])?;
+            vocabulary("json")
+        }
+        // Stored as its `impl`, `Unicode(255)` unless given.
+        "ChoiceType" => {
+            let args = bind(&["choices", "impl"], &[])?;
+            match args.given("impl") {
+                None => vocabulary("varchar(255)"),
+                Some(impl_) => column_type(impl_, enum_types).map(Some),
+            }
+        }
+        "EmailType" => varchar(&bind(&["length"], &[])?, "length", 255),
+        "IPAddressType" => varchar(&bind(&["max_length"], &[])?, "max_length", 50),
+        "ColorType" => varchar(&bind(&["max_length"], &[])?, "max_length", 20),
+        "PhoneNumberType" => varchar(
+            &bind(&["region", "max_length"], &["check_region"])?,
+            "max_length",
+            20,
+        ),
+        "TimezoneType" => {
+            bind(&["backend"], &[])?;
+            vocabulary("varchar(50)")
+        }
+        "CountryType" => {
+            bind(&[], &[])?;
+            vocabulary("varchar(2)")
+        }
+        "CurrencyType" => {
+            bind(&[], &[])?;
+            vocabulary("varchar(3)")
+        }
+        "LocaleType" => {
+            bind(&[], &[])?;
+            vocabulary("varchar(10)")
+        }
+        "URLType" => {
+            bind(&[], &[])?;
+            vocabulary("text")
+        }
+        "ScalarListType" => {
+            bind(&["coerce_func", "separator"], &[])?;
+            vocabulary("text")
+        }
+        // PostgreSQL's BYTEA, whatever `max_length` says.
+        "PasswordType" => {
+            bind(
+                &["max_length"],
+                &["schemes", "deprecated", "onload", "context"],
+            )?;
+            vocabulary("bytea")
+        }
+        "ArrowType" => {
+            let args = bind(&[], &["timezone"])?;
+            if args.opt_bool("timezone")?.unwrap_or(false) {
+                vocabulary("timestamptz")
+            } else {
+                vocabulary("timestamp")
+            }
+        }
+        "TSVectorType" | "LtreeType" | "IntRangeType" | "Int8RangeType" | "NumericRangeType"
+        | "DateRangeType" | "DateTimeRangeType" => Ok(Some(TypeOut::Sql(
+            match name {
+                "TSVectorType" => "TSVECTOR",
+                "LtreeType" => "LTREE",
+                "IntRangeType" => "INT4RANGE",
+                "Int8RangeType" => "INT8RANGE",
+                "NumericRangeType" => "NUMRANGE",
+                "DateRangeType" => "DATERANGE",
+                _ => "TSRANGE",
+            }
+            .into(),
+        ))),
+        _ => Err(format!(
+            "the type {} has no equivalent in rmig's types",
+            value.describe()
+        )),
+    }
 }
 
 /// SQL text: a string literal or `sa.text("...")`, for conditions and `op.execute`.
@@ -528,7 +757,7 @@ pub(super) struct ColumnOut {
 }
 
 /// `sa.Column("name", type, *constraints, **options)`.
-pub(super) fn column(value: &Value) -> Result<ColumnOut, String> {
+pub(super) fn column(value: &Value, enum_types: EnumTypes) -> Result<ColumnOut, String> {
     let call = match (sqla_name(value), value) {
         (Some("Column"), Value::Call(call)) => call,
         _ => return Err(format!("{} is not a sa.Column(...)", value.describe())),
@@ -585,7 +814,8 @@ pub(super) fn column(value: &Value) -> Result<ColumnOut, String> {
             }
         },
     };
-    let type_ = column_type(&type_value).map_err(|e| format!("column `{name}`: {e}"))?;
+    let type_ =
+        column_type(&type_value, enum_types).map_err(|e| format!("column `{name}`: {e}"))?;
     let mut fields = vec![("name".to_string(), Toml::Str(name.clone()))];
     fields.push(type_.field("type", "sql_type"));
 
@@ -660,9 +890,8 @@ pub(super) enum TableItem {
     /// `sa.Index(...)` inside the table: created after it.
     Index {
         name: String,
-        columns: Vec<String>,
         unique: bool,
-        where_: Option<String>,
+        parts: IndexParts,
     },
 }
 
@@ -685,7 +914,7 @@ pub(super) fn table_item(value: &Value) -> Result<TableItem, String> {
         TableItem::Constraint(Toml::Table(fields))
     };
     match kind {
-        "Column" => column(value).map(TableItem::Column),
+        "Column" => column(value, EnumTypes::Declared).map(TableItem::Column),
         "PrimaryKeyConstraint" | "UniqueConstraint" => {
             let args = Signature {
                 name: if kind == "UniqueConstraint" {
@@ -819,6 +1048,8 @@ pub(super) fn table_item(value: &Value) -> Result<TableItem, String> {
                     "postgresql_where",
                     "sqlite_where",
                     "postgresql_using",
+                    "postgresql_ops",
+                    "postgresql_include",
                     "quote",
                     "info",
                     "_table",
@@ -828,16 +1059,10 @@ pub(super) fn table_item(value: &Value) -> Result<TableItem, String> {
             }
             .bind(call)?;
             args.refuse("quote")?;
-            check_index_method(args.given("postgresql_using"))?;
-            let name = args.req_str("name")?;
-            let columns = strings(&Value::Seq(args.rest.clone())).ok_or(
-                "sa.Index's columns must be given by name (an expression index has no equivalent)",
-            )?;
             Ok(TableItem::Index {
-                name,
-                columns,
+                name: args.req_str("name")?,
                 unique: args.opt_bool("unique")?.unwrap_or(false),
-                where_: index_where(args.given("postgresql_where"), args.given("sqlite_where"))?,
+                parts: index_parts(&args.rest, &args)?,
             })
         }
         _ => Err(format!(
@@ -893,14 +1118,147 @@ pub(super) fn index_where(
     }
 }
 
-/// Only the default index method has an equivalent.
-pub(super) fn check_index_method(using: Option<&Value>) -> Result<(), String> {
-    match using {
-        None | Some(Value::None) => Ok(()),
-        Some(Value::Str(method)) if method.eq_ignore_ascii_case("btree") => Ok(()),
-        Some(other) => Err(format!(
-            "postgresql_using={} has no equivalent in rmig's create_index",
-            other.describe()
+/// An index's `columns` and its `where` and PostgreSQL options, as `create_index` writes them.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct IndexParts {
+    /// Column names, and `{ expression = "..." }` tables.
+    pub(super) columns: Vec<Toml>,
+    /// `where`, `postgresql_using`, `postgresql_ops`, `postgresql_include`, those given.
+    pub(super) fields: Vec<(String, Toml)>,
+}
+
+impl IndexParts {
+    /// An index of plain columns and nothing else (`sa.Column(..., index=True)`).
+    pub(super) fn of_columns(columns: &[String]) -> IndexParts {
+        IndexParts {
+            columns: columns.iter().cloned().map(Toml::Str).collect(),
+            fields: Vec::new(),
+        }
+    }
+}
+
+/// The elements and options of `op.create_index` or `sa.Index`: `args` bound with
+/// `postgresql_where`, `sqlite_where`, `postgresql_using`, `postgresql_ops` and
+/// `postgresql_include`.
+pub(super) fn index_parts(elements: &[Value], args: &Bound) -> Result<IndexParts, String> {
+    let columns = elements
+        .iter()
+        .map(index_element)
+        .collect::<Result<Vec<Toml>, String>>()?;
+    let mut fields = Vec::new();
+    if let Some(predicate) =
+        index_where(args.given("postgresql_where"), args.given("sqlite_where"))?
+    {
+        fields.push(("where".to_string(), Toml::Str(predicate)));
+    }
+    if let Some(method) = args.opt_str("postgresql_using")? {
+        fields.push(("postgresql_using".to_string(), Toml::Str(method)));
+    }
+    match args.given("postgresql_ops") {
+        None => {}
+        Some(Value::Dict(pairs)) => {
+            let mut classes = Vec::with_capacity(pairs.len());
+            for (key, value) in pairs {
+                let (Value::Str(column), Value::Str(class)) = (key, value) else {
+                    return Err(
+                        "postgresql_ops must map column names to operator class names".into(),
+                    );
+                };
+                // SQLAlchemy applies a class to a column of the index by name, and to
+                // nothing else; one naming no column would be silently left out.
+                if !columns.contains(&Toml::Str(column.clone())) {
+                    return Err(format!(
+                        "postgresql_ops names `{column}`, which is not a column of the index (SQLAlchemy leaves it out)"
+                    ));
+                }
+                classes.push((column.clone(), Toml::Str(class.clone())));
+            }
+            fields.push(("postgresql_ops".to_string(), Toml::Table(classes)));
+        }
+        Some(other) => {
+            return Err(format!(
+                "postgresql_ops {} is not a dict of operator classes",
+                other.describe()
+            ))
+        }
+    }
+    if args.given("postgresql_include").is_some() {
+        let included = args.str_list("postgresql_include")?;
+        if !included.is_empty() {
+            fields.push(("postgresql_include".to_string(), Toml::strings(&included)));
+        }
+    }
+    Ok(IndexParts { columns, fields })
+}
+
+/// One element of an index: a column name (`"email"`, `sa.column("email")`), or an
+/// expression (`sa.text("lower(email)")`, `sa.func.lower(sa.column("email"))`,
+/// `sa.desc("created_at")`) as the SQL Alembic writes for it.
+fn index_element(value: &Value) -> Result<Toml, String> {
+    match (sqla_name(value), value) {
+        (_, Value::Str(name)) => Ok(Toml::Str(name.clone())),
+        (Some("column"), Value::Call(call)) => match (call.args.as_slice(), call.kwargs.is_empty())
+        {
+            ([Value::Str(name)], true) => Ok(Toml::Str(name.clone())),
+            _ => Err("sa.column(...) in an index takes one column name".into()),
+        },
+        _ => Ok(Toml::Table(vec![(
+            "expression".to_string(),
+            Toml::Str(sql_expression(value)?),
+        )])),
+    }
+}
+
+/// A SQLAlchemy SQL expression as the SQL it compiles to: `sa.text`, `sa.literal_column`,
+/// `sa.column` (quoted), `sa.func.<name>(...)`, `sa.desc`/`sa.asc`, numbers and strings (as
+/// literals, which is how DDL writes SQLAlchemy's bound values).
+pub(super) fn sql_expression(value: &Value) -> Result<String, String> {
+    let function = value.qualified_name().and_then(|name| {
+        name.strip_prefix("sqlalchemy.func.")
+            .or_else(|| name.strip_prefix("sqlalchemy.sql.func."))
+            .or_else(|| name.strip_prefix("sqlalchemy.sql.expression.func."))
+    });
+    match (sqla_name(value), function, value) {
+        (_, _, Value::Str(text)) => Ok(crate::dialect::string_literal(text)),
+        (_, _, Value::Int(number)) => Ok(number.to_string()),
+        (_, _, Value::Float(number)) => Ok(number.to_string()),
+        (_, Some(function), Value::Call(call)) => {
+            if !call.kwargs.is_empty() {
+                return Err(format!("{} passes keyword arguments", value.describe()));
+            }
+            if call.args.is_empty()
+                && ANSI_FUNCTIONS.contains(&function.to_ascii_lowercase().as_str())
+            {
+                return Ok(function.to_ascii_uppercase());
+            }
+            let arguments = call
+                .args
+                .iter()
+                .map(sql_expression)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(format!("{function}({})", arguments.join(", ")))
+        }
+        (Some("column"), _, Value::Call(call)) => {
+            match (call.args.as_slice(), call.kwargs.is_empty()) {
+                ([Value::Str(name)], true) => Ok(format!("\"{}\"", name.replace('"', "\"\""))),
+                _ => Err("sa.column(...) takes one column name".into()),
+            }
+        }
+        (Some(order @ ("desc" | "asc")), _, Value::Call(call)) => {
+            let [operand] = call.args.as_slice() else {
+                return Err(format!("sa.{order}(...) takes one expression"));
+            };
+            // A string here is SQLAlchemy's textual column, written as it is.
+            let operand = match operand {
+                Value::Str(text) => text.clone(),
+                other => sql_expression(other)?,
+            };
+            Ok(format!("{operand} {}", order.to_ascii_uppercase()))
+        }
+        (Some("text" | "literal_column"), _, _) => sql_text(value),
+        _ => Err(format!(
+            "{} is not an SQL expression rmig can write",
+            value.describe()
         )),
     }
 }

@@ -7,7 +7,7 @@
 use rustpython_parser::ast::{self, Expr, Stmt};
 
 use super::emit::OpTable;
-use super::operations::{batch_call, op_call, Translation};
+use super::operations::{batch_call, method_call, op_call, Translation};
 use super::python::{string_constant, BatchTable, Call, Callee, Module, Scope, Value};
 use super::sqla::sqla_name;
 
@@ -273,6 +273,7 @@ fn translate_call(call: &Call) -> Result<Translation, String> {
             )),
         },
         Callee::Batch(batch, method) => batch_call(batch, method, call),
+        Callee::Method(receiver, method) => method_call(receiver, method, call),
     }
 }
 
@@ -288,7 +289,7 @@ fn inert(value: &Value) -> bool {
                 && call.args.iter().all(inert)
                 && call.kwargs.iter().all(|(_, v)| inert(v))
         }
-        Value::Batch(_) | Value::BatchMethod(..) => false,
+        Value::Batch(_) | Value::BatchMethod(..) | Value::Method(..) => false,
     }
 }
 

@@ -10,12 +10,17 @@ const HEADER: &str = "\"\"\"add things\n\nRevision ID: ae1027a6acf\nRevises: 197
 
 /// Reads a script whose `upgrade()` has `body` (indented by four spaces here).
 fn upgrade_of(body: &str) -> script::Script {
+    upgrade_with("", body)
+}
+
+/// Reads a script with more module-level lines (imports, names) after the header.
+fn upgrade_with(module: &str, body: &str) -> script::Script {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ae1027a6acf_add_things.py");
     let indented: String = body.lines().map(|l| format!("    {l}\n")).collect();
     std::fs::write(
         &path,
-        format!("{HEADER}def upgrade():\n{indented}\n\ndef downgrade():\n    pass\n"),
+        format!("{HEADER}{module}def upgrade():\n{indented}\n\ndef downgrade():\n    pass\n"),
     )
     .unwrap();
     script::read(&path, "versions/ae1027a6acf_add_things.py").unwrap()
@@ -36,7 +41,11 @@ fn ops_of(body: &str) -> Vec<Operation> {
 
 /// The upgrade's operations as TOML bodies, placeholders as `PLACEHOLDER <reasons>`.
 fn tables_of(body: &str) -> Vec<String> {
-    upgrade_of(body)
+    tables_with("", body)
+}
+
+fn tables_with(module: &str, body: &str) -> Vec<String> {
+    upgrade_with(module, body)
         .upgrade
         .items
         .into_iter()
@@ -298,10 +307,6 @@ fn python_becomes_one_placeholder_per_run_of_statements() {
 fn what_has_no_equivalent_is_a_placeholder_saying_why() {
     for (body, reason) in [
         (
-            "op.create_index('ix', 't', [sa.text('lower(x)')])",
-            "expression index",
-        ),
-        (
             "op.add_column('t', sa.Column('x', sa.PickleType()))",
             "PickleType",
         ),
@@ -322,10 +327,6 @@ fn what_has_no_equivalent_is_a_placeholder_saying_why() {
             "needs `name`",
         ),
         ("op.bulk_insert(t, [{'a': 1}])", "`t` is not defined"),
-        (
-            "op.create_index('ix', 't', ['x'], postgresql_using='gin')",
-            "postgresql_using",
-        ),
         (
             "op.execute(sa.table('t').update().values(x=1))",
             "not a literal",
@@ -581,4 +582,238 @@ fn a_docstring_opening_with_a_newline_lost_its_message() {
     .unwrap();
     let script = script::read(&path, "m.py").unwrap();
     assert_eq!(script.header.message.as_deref(), Some("add users"));
+}
+
+/// The `type`/`sql_type` pair of the column `op.add_column('t', sa.Column('c', <type>))` adds.
+fn added_type(module: &str, type_: &str) -> String {
+    let tables = tables_with(
+        module,
+        &format!("op.add_column('t', sa.Column('c', {type_}))"),
+    );
+    let [table] = tables.as_slice() else {
+        panic!("{tables:?}")
+    };
+    let column = table
+        .lines()
+        .find_map(|line| line.strip_prefix("column = "))
+        .unwrap_or_else(|| panic!("{table}"));
+    let start = column.find(", ").unwrap() + 2;
+    column[start..].strip_suffix(" }").unwrap().to_string()
+}
+
+#[test]
+fn sqlalchemy_utils_types_are_what_they_are_on_postgresql() {
+    let module = "import sqlalchemy_utils\nfrom sqlalchemy_utils import UUIDType, ChoiceType\nfrom sqlalchemy_utils.types.json import JSONType\n";
+    for (type_, expected) in [
+        ("UUIDType(binary=False)", "type = \"uuid\""),
+        ("UUIDType()", "type = \"uuid\""),
+        (
+            "sqlalchemy_utils.UUIDType(binary=False, native=False)",
+            "sql_type = \"CHAR(32)\"",
+        ),
+        (
+            "sqlalchemy_utils.types.uuid.UUIDType(native=False)",
+            "sql_type = \"BINARY(16)\"",
+        ),
+        ("JSONType()", "type = \"json\""),
+        ("ChoiceType([('a', 'A')])", "type = \"varchar(255)\""),
+        (
+            "ChoiceType(CHOICES, impl=sa.Integer())",
+            "type = \"integer\"",
+        ),
+        ("sqlalchemy_utils.EmailType()", "type = \"varchar(255)\""),
+        (
+            "sqlalchemy_utils.EmailType(length=100)",
+            "type = \"varchar(100)\"",
+        ),
+        ("sqlalchemy_utils.URLType", "type = \"text\""),
+        (
+            "sqlalchemy_utils.PasswordType(max_length=64, schemes=['pbkdf2_sha512'])",
+            "type = \"bytea\"",
+        ),
+        (
+            "sqlalchemy_utils.ArrowType(timezone=True)",
+            "type = \"timestamptz\"",
+        ),
+        (
+            "sqlalchemy_utils.TimezoneType(backend='pytz')",
+            "type = \"varchar(50)\"",
+        ),
+        ("sqlalchemy_utils.IPAddressType()", "type = \"varchar(50)\""),
+        (
+            "sqlalchemy_utils.ScalarListType(separator=';')",
+            "type = \"text\"",
+        ),
+        ("sqlalchemy_utils.CountryType()", "type = \"varchar(2)\""),
+        ("sqlalchemy_utils.CurrencyType()", "type = \"varchar(3)\""),
+        ("sqlalchemy_utils.LocaleType()", "type = \"varchar(10)\""),
+        (
+            "sqlalchemy_utils.PhoneNumberType(region='FR')",
+            "type = \"varchar(20)\"",
+        ),
+        (
+            "sqlalchemy_utils.TSVectorType('title', 'body')",
+            "sql_type = \"TSVECTOR\"",
+        ),
+        ("sqlalchemy_utils.LtreeType()", "sql_type = \"LTREE\""),
+    ] {
+        let module = format!("{module}CHOICES = [(1, 'one')]\n");
+        assert_eq!(added_type(&module, type_), expected, "{type_}");
+    }
+}
+
+#[test]
+fn postgresql_dialect_types_are_what_sqlalchemy_renders() {
+    for (type_, expected) in [
+        ("postgresql.UUID(as_uuid=True)", "type = \"uuid\""),
+        (
+            "postgresql.JSONB(astext_type=sa.Text())",
+            "type = \"jsonb\"",
+        ),
+        (
+            "postgresql.ARRAY(sa.String(50))",
+            "type = { array = \"varchar(50)\" }",
+        ),
+        (
+            "postgresql.ARRAY(sa.Integer(), dimensions=2)",
+            "type = { array = { array = \"integer\" } }",
+        ),
+        (
+            "postgresql.ARRAY(postgresql.INET())",
+            "sql_type = \"INET[]\"",
+        ),
+        ("postgresql.INET()", "sql_type = \"INET\""),
+        ("postgresql.CIDR()", "sql_type = \"CIDR\""),
+        ("postgresql.MACADDR()", "sql_type = \"MACADDR\""),
+        ("postgresql.TSVECTOR()", "sql_type = \"TSVECTOR\""),
+        ("postgresql.CITEXT()", "sql_type = \"CITEXT\""),
+        (
+            "postgresql.HSTORE(text_type=sa.Text())",
+            "sql_type = \"HSTORE\"",
+        ),
+        ("postgresql.BYTEA()", "type = \"bytea\""),
+        ("postgresql.INTERVAL()", "sql_type = \"INTERVAL\""),
+        (
+            "postgresql.INTERVAL(fields='DAY TO SECOND')",
+            "sql_type = \"INTERVAL DAY TO SECOND\"",
+        ),
+        (
+            "postgresql.INTERVAL(precision=3)",
+            "sql_type = \"INTERVAL (3)\"",
+        ),
+        (
+            "postgresql.TIMESTAMP(timezone=True)",
+            "type = \"timestamptz\"",
+        ),
+        (
+            "postgresql.TIMESTAMP(timezone=True, precision=3)",
+            "sql_type = \"TIMESTAMP(3) WITH TIME ZONE\"",
+        ),
+        (
+            "postgresql.TIME(precision=2)",
+            "sql_type = \"TIME(2) WITHOUT TIME ZONE\"",
+        ),
+        ("postgresql.BIT(3)", "sql_type = \"BIT(3)\""),
+        ("postgresql.BIT(varying=True)", "sql_type = \"BIT VARYING\""),
+        ("postgresql.DOUBLE_PRECISION()", "type = \"double\""),
+    ] {
+        assert_eq!(added_type("", type_), expected, "{type_}");
+    }
+}
+
+#[test]
+fn a_projects_own_type_stays_a_placeholder_naming_it() {
+    let tables = tables_with(
+        "from myapp.db.types import EncryptedText\n",
+        "op.add_column('t', sa.Column('secret', EncryptedText(length=40)))",
+    );
+    assert!(
+        tables[0].starts_with("PLACEHOLDER") && tables[0].contains("EncryptedText(...)"),
+        "{tables:?}"
+    );
+}
+
+#[test]
+fn an_added_enum_column_created_its_type_which_alembic_does_not() {
+    // Alembic's add_column emits no CREATE TYPE: the type was made beforehand, and
+    // creating it again would fail.
+    assert_eq!(
+        added_type("", "sa.Enum('a', 'b', name='mood')"),
+        "sql_type = '\"mood\"'"
+    );
+}
+
+#[test]
+fn enum_types_made_on_their_own_are_create_enum_and_drop_enum() {
+    let tables = tables_with(
+        "MOOD = postgresql.ENUM('happy', 'sad', name='mood', create_type=False)\n",
+        "sa.Enum('a', 'b', name='status').create(op.get_bind())\n\
+         MOOD.create(op.get_bind())\n\
+         postgresql.ENUM('x', name='kind', schema='app').create(bind=op.get_bind(), checkfirst=False)\n\
+         op.create_table('person', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('mood', MOOD), sa.Column('moods', postgresql.ARRAY(MOOD)))\n\
+         op.add_column('person', sa.Column('status', sa.Enum('a', 'b', name='status', create_type=False)))\n\
+         MOOD.drop(op.get_bind())\n\
+         sa.Enum(name='status').drop(op.get_bind(), checkfirst=True)",
+    );
+    assert_eq!(
+        tables,
+        [
+            "op = \"create_enum\"\nenum_name = \"status\"\nvalues = [\"a\", \"b\"]\n",
+            "op = \"create_enum\"\nenum_name = \"mood\"\nvalues = [\"happy\", \"sad\"]\nif_not_exists = true\n",
+            "op = \"create_enum\"\nenum_name = \"kind\"\nvalues = [\"x\"]\nschema = \"app\"\n",
+            "op = \"create_table\"\ntable_name = \"person\"\ncolumns = [\n  { name = \"id\", type = \"integer\", primary_key = true },\n  { name = \"mood\", sql_type = '\"mood\"' },\n  { name = \"moods\", sql_type = '\"mood\"[]' },\n]\n",
+            "op = \"add_column\"\ntable_name = \"person\"\ncolumn = { name = \"status\", sql_type = '\"status\"' }\n",
+            "op = \"drop_enum\"\nenum_name = \"mood\"\nvalues = [\"happy\", \"sad\"]\nif_exists = true\n",
+            "op = \"drop_enum\"\nenum_name = \"status\"\nif_exists = true\n",
+        ]
+    );
+    // Anything but the migration's own connection is Python's business.
+    let tables = tables_of("sa.Enum('a', name='e').create(engine)");
+    assert!(
+        tables[0].starts_with("PLACEHOLDER") && tables[0].contains("`engine` is not defined"),
+        "{tables:?}"
+    );
+    let tables = tables_of("sa.Enum('a', name='e').create(op.get_context().bind)");
+    assert!(tables[0].starts_with("PLACEHOLDER"), "{tables:?}");
+}
+
+#[test]
+fn expression_and_postgresql_indexes() {
+    let tables = tables_of(
+        "op.create_index('ix_lower', 'users', [sa.text('lower(email)')], unique=True)\n\
+         op.create_index('ix_func', 'users', [sa.func.lower(sa.column('email')), 'team_id', sa.desc('created_at')], postgresql_include=['name'], postgresql_where=sa.text('deleted_at IS NULL'))\n\
+         op.create_index('ix_gin', 'docs', ['data', sa.literal_column('title || body')], postgresql_using='gin', postgresql_ops={'data': 'jsonb_path_ops'})\n\
+         with op.batch_alter_table('docs') as batch_op:\n\
+         \x20   batch_op.create_index('ix_trgm', [sa.func.coalesce(sa.column('title'), '')], postgresql_using='gist')",
+    );
+    assert_eq!(
+        tables,
+        [
+            "op = \"create_index\"\nindex_name = \"ix_lower\"\ntable_name = \"users\"\ncolumns = [\n  { expression = \"lower(email)\" },\n]\nunique = true\n",
+            "op = \"create_index\"\nindex_name = \"ix_func\"\ntable_name = \"users\"\ncolumns = [{ expression = 'lower(\"email\")' }, \"team_id\", { expression = \"created_at DESC\" }]\nwhere = \"deleted_at IS NULL\"\npostgresql_include = [\"name\"]\n",
+            "op = \"create_index\"\nindex_name = \"ix_gin\"\ntable_name = \"docs\"\ncolumns = [\"data\", { expression = \"title || body\" }]\npostgresql_using = \"gin\"\npostgresql_ops = { data = \"jsonb_path_ops\" }\n",
+            "op = \"create_index\"\nindex_name = \"ix_trgm\"\ntable_name = \"docs\"\ncolumns = [\n  { expression = \"\"\"coalesce(\"title\", '')\"\"\" },\n]\npostgresql_using = \"gist\"\n",
+        ]
+    );
+    let tables = tables_of(
+        "op.create_index('ix', 't', [sa.text('lower(x)')], postgresql_ops={'x': 'text_pattern_ops'})",
+    );
+    assert!(
+        tables[0].starts_with("PLACEHOLDER") && tables[0].contains("not a column of the index"),
+        "{tables:?}"
+    );
+}
+
+#[test]
+fn an_index_inside_create_table_takes_expressions_and_options() {
+    let tables = tables_of(
+        "op.create_table('docs', sa.Column('id', sa.Integer(), primary_key=True), sa.Column('data', postgresql.JSONB()), sa.Index('ix_docs_data', 'data', postgresql_using='gin'), sa.Index('ix_docs_key', sa.text(\"(data->>'key')\"), unique=True))",
+    );
+    assert_eq!(
+        &tables[1..],
+        [
+            "op = \"create_index\"\nindex_name = \"ix_docs_data\"\ntable_name = \"docs\"\ncolumns = [\"data\"]\npostgresql_using = \"gin\"\n",
+            "op = \"create_index\"\nindex_name = \"ix_docs_key\"\ntable_name = \"docs\"\ncolumns = [\n  { expression = \"(data->>'key')\" },\n]\nunique = true\n",
+        ]
+    );
 }

@@ -13,6 +13,8 @@
 //!
 //! The downgrade is the reverse: each change's undo, last change first.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::dialect::Dialect;
@@ -21,7 +23,7 @@ use crate::ops::{
     AddColumn, AlterColumn, Column, ColumnType, ConstraintKind, CreateCheckConstraint,
     CreateForeignKey, CreateIndex, CreatePrimaryKey, CreateTable, CreateTableComment,
     CreateUniqueConstraint, DropColumn, DropConstraint, DropIndex, DropTable, DropTableComment,
-    Execute, Operation, RenameConstraint, RenameIndex, RenameSequence, RenameTable,
+    Execute, IndexElement, Operation, RenameConstraint, RenameIndex, RenameSequence, RenameTable,
     TableConstraint, TextChange,
 };
 
@@ -1335,10 +1337,13 @@ impl Differ {
             vec![Operation::DropIndex(DropIndex {
                 index_name: index.name.clone(),
                 table_name: Some(table.name.clone()),
-                columns: Some(index.columns.clone()),
+                columns: Some(index_elements(&index.columns)),
                 unique: index.unique,
                 where_: index.where_.clone(),
                 postgresql_concurrently: false,
+                postgresql_using: None,
+                postgresql_ops: BTreeMap::new(),
+                postgresql_include: Vec::new(),
                 if_exists: false,
                 schema: table.schema.clone(),
             })],
@@ -1769,14 +1774,23 @@ fn same_index(before: &Index, after: &Index) -> bool {
         }
 }
 
+/// An index's columns as `create_index` lists them: autogenerate compares indexes of plain
+/// columns only.
+fn index_elements(columns: &[String]) -> Vec<IndexElement> {
+    columns.iter().cloned().map(IndexElement::Column).collect()
+}
+
 fn create_index(table: &Table, index: &Index) -> Operation {
     Operation::CreateIndex(CreateIndex {
         index_name: index.name.clone(),
         table_name: table.name.clone(),
-        columns: index.columns.clone(),
+        columns: index_elements(&index.columns),
         unique: index.unique,
         where_: index.where_.clone(),
         postgresql_concurrently: false,
+        postgresql_using: None,
+        postgresql_ops: BTreeMap::new(),
+        postgresql_include: Vec::new(),
         if_not_exists: false,
         schema: table.schema.clone(),
     })

@@ -4,9 +4,11 @@
 //! (ambiguous renames, what needs a hand-written change) are TOML comments above the
 //! operations they concern.
 
+use std::collections::BTreeMap;
+
 use crate::ops::{
-    Column, ColumnForeignKey, ColumnType, ConstraintKind, ForeignKeyMatch, Identity, Initially,
-    Operation, ReferentialAction, ScalarValue, TableConstraint, TextChange,
+    Column, ColumnForeignKey, ColumnType, ConstraintKind, ForeignKeyMatch, Identity, IndexElement,
+    Initially, Operation, ReferentialAction, ScalarValue, TableConstraint, TextChange,
 };
 use crate::revision::RevisionDraft;
 
@@ -171,10 +173,15 @@ pub fn operation(section: &str, op: &Operation) -> String {
         Operation::CreateIndex(create) => {
             fields.text("index_name", &create.index_name);
             fields.text("table_name", &create.table_name);
-            fields.raw("columns", list(&create.columns));
+            fields.raw("columns", index_elements(&create.columns));
             fields.flag("unique", create.unique);
             fields.opt_text("where", &create.where_);
             fields.flag("postgresql_concurrently", create.postgresql_concurrently);
+            fields.index_options(
+                &create.postgresql_using,
+                &create.postgresql_ops,
+                &create.postgresql_include,
+            );
             fields.flag("if_not_exists", create.if_not_exists);
             fields.opt_text("schema", &create.schema);
         }
@@ -182,11 +189,16 @@ pub fn operation(section: &str, op: &Operation) -> String {
             fields.text("index_name", &drop.index_name);
             fields.opt_text("table_name", &drop.table_name);
             if let Some(columns) = &drop.columns {
-                fields.raw("columns", list(columns));
+                fields.raw("columns", index_elements(columns));
             }
             fields.flag("unique", drop.unique);
             fields.opt_text("where", &drop.where_);
             fields.flag("postgresql_concurrently", drop.postgresql_concurrently);
+            fields.index_options(
+                &drop.postgresql_using,
+                &drop.postgresql_ops,
+                &drop.postgresql_include,
+            );
             fields.flag("if_exists", drop.if_exists);
             fields.opt_text("schema", &drop.schema);
         }
@@ -237,6 +249,20 @@ pub fn operation(section: &str, op: &Operation) -> String {
         Operation::DropTableComment(drop) => {
             fields.text("table_name", &drop.table_name);
             fields.opt_text("existing_comment", &drop.existing_comment);
+            fields.opt_text("schema", &drop.schema);
+        }
+        Operation::CreateEnum(create) => {
+            fields.text("enum_name", &create.enum_name);
+            fields.raw("values", list(&create.values));
+            fields.flag("if_not_exists", create.if_not_exists);
+            fields.opt_text("schema", &create.schema);
+        }
+        Operation::DropEnum(drop) => {
+            fields.text("enum_name", &drop.enum_name);
+            if let Some(values) = &drop.values {
+                fields.raw("values", list(values));
+            }
+            fields.flag("if_exists", drop.if_exists);
             fields.opt_text("schema", &drop.schema);
         }
         Operation::Execute(execute) => {
@@ -315,6 +341,25 @@ impl Fields {
         }
     }
 
+    fn index_options(
+        &mut self,
+        using: &Option<String>,
+        ops: &BTreeMap<String, String>,
+        include: &[String],
+    ) {
+        self.opt_text("postgresql_using", using);
+        if !ops.is_empty() {
+            let pairs: Vec<String> = ops
+                .iter()
+                .map(|(column, class)| format!("{} = {}", key_name(column), string(class)))
+                .collect();
+            self.raw("postgresql_ops", format!("{{ {} }}", pairs.join(", ")));
+        }
+        if !include.is_empty() {
+            self.raw("postgresql_include", list(include));
+        }
+    }
+
     fn columns(&mut self, key: &str, columns: &[Column]) {
         let rendered: Vec<String> = columns.iter().map(column).collect();
         self.raw(key, multiline(&rendered));
@@ -344,6 +389,18 @@ fn multiline(items: &[String]) -> String {
 /// A TOML basic string.
 fn string(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
+}
+
+/// An index's columns by name and expressions as `{ expression = "..." }`.
+fn index_elements(elements: &[IndexElement]) -> String {
+    let rendered: Vec<String> = elements
+        .iter()
+        .map(|element| match element {
+            IndexElement::Column(name) => string(name),
+            IndexElement::Expression(sql) => format!("{{ expression = {} }}", string(sql)),
+        })
+        .collect();
+    format!("[{}]", rendered.join(", "))
 }
 
 fn list(items: &[String]) -> String {

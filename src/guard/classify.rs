@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use crate::dialect::Dialect;
-use crate::ops::{AlterColumn, Execute, Operation, TextChange, PLACEHOLDER_MARKER};
+use crate::ops::{AlterColumn, Execute, IndexElement, Operation, TextChange, PLACEHOLDER_MARKER};
 
 use super::object::DataObject;
 use super::sql::{self, PlanNotes};
@@ -129,6 +129,17 @@ pub fn classify_in(op: &Operation, context: &Context) -> Vec<DataLoss> {
             .flat_map(|text| sql::fragment_losses(text, context))
             .collect(),
         Operation::CreateCheckConstraint(check) => sql::fragment_losses(&check.condition, context),
+        // An index's expressions and predicate are evaluated on every row as it is built.
+        Operation::CreateIndex(index) => index
+            .columns
+            .iter()
+            .filter_map(|element| match element {
+                IndexElement::Expression(sql) => Some(sql),
+                IndexElement::Column(_) => None,
+            })
+            .chain(&index.where_)
+            .flat_map(|text| sql::fragment_losses(text, context))
+            .collect(),
         // Rows inserted into a table the plan put a trigger or rule on run its body too.
         Operation::BulkInsert(insert) if context.triggered_tables.contains(&insert.table_name) => {
             vec![DataLoss {
@@ -148,8 +159,10 @@ pub fn classify_in(op: &Operation, context: &Context) -> Vec<DataLoss> {
         | Operation::RenameIndex(_)
         | Operation::RenameConstraint(_)
         | Operation::RenameSequence(_)
-        | Operation::CreateIndex(_)
         | Operation::DropIndex(_)
+        // PostgreSQL refuses to drop an enum type while a column uses it (no CASCADE).
+        | Operation::CreateEnum(_)
+        | Operation::DropEnum(_)
         | Operation::CreateUniqueConstraint(_)
         | Operation::CreateForeignKey(_)
         | Operation::CreatePrimaryKey(_)

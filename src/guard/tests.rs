@@ -460,6 +460,12 @@ fn drop_index_is_safe() {
 }
 
 #[test]
+fn enum_types_are_safe() {
+    assert_safe("op = \"create_enum\"\nenum_name = \"mood\"\nvalues = [\"happy\"]");
+    assert_safe("op = \"drop_enum\"\nenum_name = \"mood\"");
+}
+
+#[test]
 fn create_unique_constraint_is_safe() {
     assert_safe(
         "op = \"create_unique_constraint\"\nconstraint_name = \"uq\"\ntable_name = \"t\"\ncolumns = [\"c\"]",
@@ -1787,6 +1793,19 @@ constraint_name = "ck"
 condition = "wipe() > 0"
 "#;
     assert!(!postgres_losses(check).is_empty());
+    let index = r#"op = "create_index"
+index_name = "ix"
+table_name = "users"
+columns = ["id", { expression = "wipe(name)" }]
+"#;
+    assert!(!postgres_losses(index).is_empty());
+    let lower = r#"op = "create_index"
+index_name = "ix"
+table_name = "users"
+columns = [{ expression = "lower(name)" }]
+where = "deleted_at IS NULL"
+"#;
+    assert_eq!(postgres_losses(lower), Vec::new());
     let widening_with_using =
         alter("existing_type = \"integer\"\ntype_ = \"bigint\"\npostgresql_using = \"0\"");
     let found = postgres_losses(&widening_with_using);

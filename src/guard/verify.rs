@@ -57,7 +57,9 @@ pub fn needs_verification(op: &Operation) -> bool {
         Operation::CreateTable(_)
             | Operation::CreateTableComment(_)
             | Operation::DropTableComment(_)
-    ) && !matches!(op, Operation::CreateIndex(index) if index.where_.is_none())
+            | Operation::CreateEnum(_)
+    ) && !matches!(op, Operation::CreateIndex(index)
+            if index.where_.is_none() && index.columns.iter().all(|element| element.column().is_some()))
         && !matches!(op, Operation::AddColumn(add) if add.column.server_default.is_none())
 }
 

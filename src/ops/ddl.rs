@@ -21,7 +21,7 @@ use sea_query::{Alias, Iden, PostgresQueryBuilder, Quote, QuotedBuilder, SqliteQ
 
 use crate::dialect::Dialect;
 
-use super::{ColumnForeignKey, CreateIndex, DropIndex, Identity, TableConstraint};
+use super::{ColumnForeignKey, CreateIndex, DropIndex, Identity, IndexElement, TableConstraint};
 
 fn quote(dialect: Dialect) -> Quote {
     match dialect {
@@ -283,16 +283,18 @@ pub(super) fn comment_on_column(
 }
 
 /// `CREATE [UNIQUE] INDEX`. PostgreSQL puts the index in its table's schema and qualifies the
-/// table; SQLite qualifies the index name and takes the table unqualified. `CONCURRENTLY` is
-/// PostgreSQL's alone, and ignored elsewhere as Alembic ignores other dialects' keywords.
+/// table; SQLite qualifies the index name and takes the table unqualified. `CONCURRENTLY`,
+/// `USING`, operator classes and `INCLUDE` are PostgreSQL's alone, and left out elsewhere as
+/// Alembic leaves out other dialects' keywords; expressions are written as they are, on both.
 pub(super) fn create_index(dialect: Dialect, op: &CreateIndex) -> String {
+    let pg = dialect == Dialect::Postgresql;
     let schema = op.schema.as_deref();
     let mut sql = String::from("CREATE ");
     if op.unique {
         sql.push_str("UNIQUE ");
     }
     sql.push_str("INDEX ");
-    if op.postgresql_concurrently && dialect == Dialect::Postgresql {
+    if op.postgresql_concurrently && pg {
         sql.push_str("CONCURRENTLY ");
     }
     if op.if_not_exists {
@@ -308,14 +310,66 @@ pub(super) fn create_index(dialect: Dialect, op: &CreateIndex) -> String {
             ident(dialect, &op.table_name),
         ),
     };
-    sql.push_str(&format!(
-        "{index} ON {table} ({})",
-        ident_list(dialect, &op.columns)
-    ));
+    sql.push_str(&format!("{index} ON {table} "));
+    if let (Some(method), true) = (&op.postgresql_using, pg) {
+        sql.push_str(&format!("USING {} ", ident(dialect, method)));
+    }
+    let elements: Vec<String> = op
+        .columns
+        .iter()
+        .map(|element| match element {
+            IndexElement::Column(name) => match op.postgresql_ops.get(name) {
+                Some(class) if pg => format!("{} {}", ident(dialect, name), operator_class(class)),
+                _ => ident(dialect, name),
+            },
+            IndexElement::Expression(sql) => sql.clone(),
+        })
+        .collect();
+    sql.push_str(&format!("({})", elements.join(", ")));
+    if !op.postgresql_include.is_empty() && pg {
+        sql.push_str(&format!(
+            " INCLUDE ({})",
+            ident_list(dialect, &op.postgresql_include)
+        ));
+    }
     if let Some(predicate) = &op.where_ {
         sql.push_str(&format!(" WHERE {predicate}"));
     }
     sql
+}
+
+/// An operator class, `jsonb_path_ops` or schema-qualified `public.gin_trgm_ops`, each part
+/// quoted.
+fn operator_class(class: &str) -> String {
+    match class.split_once('.') {
+        Some((schema, name)) => qualified(Dialect::Postgresql, Some(schema), name),
+        None => ident(Dialect::Postgresql, class),
+    }
+}
+
+/// A statement run only when it does not fail for an object that exists already: a `DO`
+/// block that lets a `duplicate_object` error be (PostgreSQL), as SQLAlchemy's `checkfirst`
+/// creates a type only when it is missing. PostgreSQL has no `CREATE TYPE IF NOT EXISTS`.
+pub(super) fn unless_exists(statement: &str) -> String {
+    // A dollar-quote tag the statement does not hold, so no value can end the block early.
+    let tag = (0..)
+        .map(|n| match n {
+            0 => "$rmig$".to_string(),
+            n => format!("$rmig{n}$"),
+        })
+        .find(|tag| !statement.contains(tag.as_str()))
+        .expect("some tag is free");
+    format!("DO {tag} BEGIN {statement}; EXCEPTION WHEN duplicate_object THEN NULL; END {tag}")
+}
+
+/// `DROP TYPE [IF EXISTS]` (PostgreSQL), without CASCADE: the database refuses while a
+/// column uses the type.
+pub(super) fn drop_enum(schema: Option<&str>, name: &str, if_exists: bool) -> String {
+    format!(
+        "DROP TYPE {}{}",
+        if if_exists { "IF EXISTS " } else { "" },
+        qualified(Dialect::Postgresql, schema, name)
+    )
 }
 
 /// `DROP INDEX`, the index named within its schema on both dialects.

@@ -15,7 +15,9 @@
 use sqlparser::dialect::{Dialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
 
-use super::{AlterColumn, Column, ColumnType, Operation, TableConstraint, TextChange};
+use super::{
+    AlterColumn, Column, ColumnType, IndexElement, Operation, TableConstraint, TextChange,
+};
 
 /// A fragment that is not one expression or type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,8 +89,14 @@ pub fn check_fragments(op: &Operation) -> Result<(), FragmentError> {
             .as_ref()
             .map_or(Ok(()), |column| check_column(column, None)),
         Operation::AlterColumn(op) => check_alter_column(op),
-        Operation::CreateIndex(op) => check_optional("where", None, op.where_.as_deref()),
-        Operation::DropIndex(op) => check_optional("where", None, op.where_.as_deref()),
+        Operation::CreateIndex(op) => {
+            check_index_elements(&op.columns)?;
+            check_optional("where", None, op.where_.as_deref())
+        }
+        Operation::DropIndex(op) => {
+            check_index_elements(op.columns.as_deref().unwrap_or_default())?;
+            check_optional("where", None, op.where_.as_deref())
+        }
         Operation::CreateCheckConstraint(op) => {
             check("condition", None, FragmentKind::Expression, &op.condition)
         }
@@ -102,6 +110,8 @@ pub fn check_fragments(op: &Operation) -> Result<(), FragmentError> {
         | Operation::DropConstraint(_)
         | Operation::CreateTableComment(_)
         | Operation::DropTableComment(_)
+        | Operation::CreateEnum(_)
+        | Operation::DropEnum(_)
         | Operation::Execute(_)
         | Operation::BulkInsert(_) => Ok(()),
     }
@@ -123,6 +133,22 @@ fn check_alter_column(op: &AlterColumn) -> Result<(), FragmentError> {
         None,
         op.existing_server_default.as_deref(),
     )
+}
+
+/// An index's expressions, each named by its position in `columns`.
+fn check_index_elements(elements: &[IndexElement]) -> Result<(), FragmentError> {
+    elements
+        .iter()
+        .enumerate()
+        .try_for_each(|(index, element)| match element {
+            IndexElement::Expression(sql) => check(
+                "expression",
+                Some(&format!("columns[{}]", index + 1)),
+                FragmentKind::Expression,
+                sql,
+            ),
+            IndexElement::Column(_) => Ok(()),
+        })
 }
 
 /// The columns of a table, each named in the message, as the operation holds several.

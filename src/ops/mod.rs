@@ -49,6 +49,8 @@ pub enum Operation {
     AlterColumn(AlterColumn),
     CreateIndex(CreateIndex),
     DropIndex(DropIndex),
+    CreateEnum(CreateEnum),
+    DropEnum(DropEnum),
     CreateUniqueConstraint(CreateUniqueConstraint),
     CreateForeignKey(CreateForeignKey),
     CreateCheckConstraint(CreateCheckConstraint),
@@ -336,7 +338,8 @@ impl<'de> Deserialize<'de> for TextChange {
 pub struct CreateIndex {
     pub index_name: String,
     pub table_name: String,
-    pub columns: Vec<String>,
+    /// Column names, or `{ expression = "lower(email)" }` for an expression index.
+    pub columns: Vec<IndexElement>,
     #[serde(default)]
     pub unique: bool,
     /// The predicate of a partial index, SQL text.
@@ -345,26 +348,116 @@ pub struct CreateIndex {
     /// Needs the revision to be `transactional = false` on PostgreSQL.
     #[serde(default)]
     pub postgresql_concurrently: bool,
+    /// PostgreSQL's index method (`gin`, `gist`, ...); B-tree when absent.
+    pub postgresql_using: Option<String>,
+    /// PostgreSQL operator classes by column name: `{ data = "jsonb_path_ops" }`.
+    #[serde(default)]
+    pub postgresql_ops: BTreeMap<String, String>,
+    /// Columns PostgreSQL stores in the index without indexing them (`INCLUDE`).
+    #[serde(default)]
+    pub postgresql_include: Vec<String>,
     #[serde(default)]
     pub if_not_exists: bool,
     pub schema: Option<String>,
 }
 
-/// `op.drop_index`. `columns`, `unique` and `where` describe the dropped index, so that its
-/// downgrade (a `create_index`) can be derived.
+/// `op.drop_index`. `columns`, `unique`, `where` and the `postgresql_*` options describe the
+/// dropped index, so that its downgrade (a `create_index`) can be derived.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DropIndex {
     pub index_name: String,
     /// Optional as in Alembic: PostgreSQL and SQLite drop an index by its name alone.
     pub table_name: Option<String>,
-    pub columns: Option<Vec<String>>,
+    pub columns: Option<Vec<IndexElement>>,
     #[serde(default)]
     pub unique: bool,
     #[serde(rename = "where")]
     pub where_: Option<String>,
     #[serde(default)]
     pub postgresql_concurrently: bool,
+    pub postgresql_using: Option<String>,
+    #[serde(default)]
+    pub postgresql_ops: BTreeMap<String, String>,
+    #[serde(default)]
+    pub postgresql_include: Vec<String>,
+    #[serde(default)]
+    pub if_exists: bool,
+    pub schema: Option<String>,
+}
+
+/// One element of an index: a column by name (quoted like every identifier), or an
+/// expression written as SQL (`lower(email)`, `created_at DESC`), which must be one
+/// expression like every SQL fragment of a typed operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexElement {
+    Column(String),
+    Expression(String),
+}
+
+impl IndexElement {
+    /// The column's name, for an element that is a plain column.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            IndexElement::Column(name) => Some(name),
+            IndexElement::Expression(_) => None,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for IndexElement {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<IndexElement, D::Error> {
+        struct ElementVisitor;
+
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ExpressionTable {
+            expression: String,
+        }
+
+        impl<'de> Visitor<'de> for ElementVisitor {
+            type Value = IndexElement;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a column name or a table { expression = \"SQL\" }")
+            }
+
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<IndexElement, E> {
+                Ok(IndexElement::Column(name.to_string()))
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<IndexElement, A::Error> {
+                ExpressionTable::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|table| IndexElement::Expression(table.expression))
+            }
+        }
+
+        deserializer.deserialize_any(ElementVisitor)
+    }
+}
+
+/// `create_enum`: rmig's own operation for a PostgreSQL enum type made on its own, as
+/// `sa.Enum(..., name=...).create(bind)` makes it; columns then name it with `sql_type`.
+/// (An enum a table's column declares is created with the table.) SQLite has no enum types:
+/// nothing runs there, as SQLAlchemy does nothing there.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEnum {
+    pub enum_name: String,
+    pub values: Vec<String>,
+    /// Create it only when no type of that name exists (SQLAlchemy's `checkfirst=True`).
+    #[serde(default)]
+    pub if_not_exists: bool,
+    pub schema: Option<String>,
+}
+
+/// `drop_enum`: drops an enum type. PostgreSQL refuses while a column uses it, so it
+/// destroys no data. `values` describe the dropped type, so that its downgrade can be derived.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropEnum {
+    pub enum_name: String,
+    pub values: Option<Vec<String>>,
     #[serde(default)]
     pub if_exists: bool,
     pub schema: Option<String>,
@@ -600,6 +693,8 @@ impl Operation {
             Operation::AlterColumn(_) => "alter_column",
             Operation::CreateIndex(_) => "create_index",
             Operation::DropIndex(_) => "drop_index",
+            Operation::CreateEnum(_) => "create_enum",
+            Operation::DropEnum(_) => "drop_enum",
             Operation::CreateUniqueConstraint(_) => "create_unique_constraint",
             Operation::CreateForeignKey(_) => "create_foreign_key",
             Operation::CreateCheckConstraint(_) => "create_check_constraint",
@@ -696,6 +791,12 @@ impl Operation {
                 ),
                 None => format!("{name} {}", qualified(&op.schema, &op.index_name)),
             },
+            Operation::CreateEnum(CreateEnum {
+                enum_name, schema, ..
+            })
+            | Operation::DropEnum(DropEnum {
+                enum_name, schema, ..
+            }) => format!("{name} {}", qualified(schema, enum_name)),
             Operation::CreateUniqueConstraint(CreateUniqueConstraint {
                 constraint_name,
                 table_name,

@@ -8,7 +8,9 @@
 
 use crate::identifier::{self, NameError};
 
-use super::{Column, ColumnForeignKey, ColumnType, Operation, TableConstraint};
+use std::collections::BTreeMap;
+
+use super::{Column, ColumnForeignKey, ColumnType, IndexElement, Operation, TableConstraint};
 
 /// Why an operation's names cannot run.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -86,15 +88,38 @@ pub fn check_names(op: &Operation) -> Result<(), NamesError> {
         Operation::CreateIndex(op) => {
             name("index_name", &op.index_name)?;
             name("table_name", &op.table_name)?;
-            list("columns", &op.columns)?;
+            index_elements(&op.columns)?;
+            index_options(
+                &op.postgresql_using,
+                &op.postgresql_ops,
+                &op.postgresql_include,
+            )?;
             optional("schema", &op.schema)?;
         }
         Operation::DropIndex(op) => {
             name("index_name", &op.index_name)?;
             optional("table_name", &op.table_name)?;
             if let Some(columns) = &op.columns {
-                list("columns", columns)?;
+                index_elements(columns)?;
             }
+            index_options(
+                &op.postgresql_using,
+                &op.postgresql_ops,
+                &op.postgresql_include,
+            )?;
+            optional("schema", &op.schema)?;
+        }
+        Operation::CreateEnum(op) => {
+            name("enum_name", &op.enum_name)?;
+            if op.values.is_empty() {
+                return Err(NamesError::EmptyList {
+                    key: "values".to_string(),
+                });
+            }
+            optional("schema", &op.schema)?;
+        }
+        Operation::DropEnum(op) => {
+            name("enum_name", &op.enum_name)?;
             optional("schema", &op.schema)?;
         }
         Operation::CreateUniqueConstraint(op) => {
@@ -156,6 +181,40 @@ fn name(key: &'static str, value: &str) -> Result<(), NameError> {
 
 fn optional(key: &'static str, value: &Option<String>) -> Result<(), NameError> {
     value.as_deref().map_or(Ok(()), |value| name(key, value))
+}
+
+/// An index's columns and expressions, at least one; the columns by name.
+fn index_elements(elements: &[IndexElement]) -> Result<(), NamesError> {
+    if elements.is_empty() {
+        return Err(NamesError::EmptyList {
+            key: "columns".to_string(),
+        });
+    }
+    for (index, element) in elements.iter().enumerate() {
+        if let Some(column) = element.column() {
+            identifier::check(|| format!("columns[{}]", index + 1), column)?;
+        }
+    }
+    Ok(())
+}
+
+/// An index's method, operator classes (`name` or `schema.name`) and included columns.
+fn index_options(
+    using: &Option<String>,
+    ops: &BTreeMap<String, String>,
+    include: &[String],
+) -> Result<(), NameError> {
+    optional("postgresql_using", using)?;
+    for (column, class) in ops {
+        identifier::check(|| "postgresql_ops".to_string(), column)?;
+        for part in class.splitn(2, '.') {
+            identifier::check(|| format!("postgresql_ops.{column}"), part)?;
+        }
+    }
+    for (index, column) in include.iter().enumerate() {
+        identifier::check(|| format!("postgresql_include[{}]", index + 1), column)?;
+    }
+    Ok(())
 }
 
 /// A list of column names, which must hold at least one.

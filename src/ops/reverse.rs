@@ -12,9 +12,10 @@
 mod tests;
 
 use super::{
-    AddColumn, AlterColumn, ConstraintKind, CreateIndex, CreateTable, CreateTableComment,
-    DropColumn, DropConstraint, DropIndex, DropTable, DropTableComment, Operation,
-    RenameConstraint, RenameIndex, RenameSequence, RenameTable, TextChange,
+    AddColumn, AlterColumn, ConstraintKind, CreateEnum, CreateIndex, CreateTable,
+    CreateTableComment, DropColumn, DropConstraint, DropEnum, DropIndex, DropTable,
+    DropTableComment, Operation, RenameConstraint, RenameIndex, RenameSequence, RenameTable,
+    TextChange,
 };
 
 /// An upgrade operation whose reverse cannot be derived.
@@ -121,6 +122,9 @@ pub fn reverse(op: &Operation) -> Result<Operation, String> {
             unique: create.unique,
             where_: create.where_.clone(),
             postgresql_concurrently: create.postgresql_concurrently,
+            postgresql_using: create.postgresql_using.clone(),
+            postgresql_ops: create.postgresql_ops.clone(),
+            postgresql_include: create.postgresql_include.clone(),
             if_exists: create.if_not_exists,
             schema: create.schema.clone(),
         }),
@@ -138,10 +142,28 @@ pub fn reverse(op: &Operation) -> Result<Operation, String> {
                 unique: drop.unique,
                 where_: drop.where_.clone(),
                 postgresql_concurrently: drop.postgresql_concurrently,
+                postgresql_using: drop.postgresql_using.clone(),
+                postgresql_ops: drop.postgresql_ops.clone(),
+                postgresql_include: drop.postgresql_include.clone(),
                 if_not_exists: drop.if_exists,
                 schema: drop.schema.clone(),
             })
         }
+        Operation::CreateEnum(create) => Operation::DropEnum(DropEnum {
+            enum_name: create.enum_name.clone(),
+            values: Some(create.values.clone()),
+            if_exists: create.if_not_exists,
+            schema: create.schema.clone(),
+        }),
+        Operation::DropEnum(drop) => Operation::CreateEnum(CreateEnum {
+            enum_name: drop.enum_name.clone(),
+            values: drop
+                .values
+                .clone()
+                .ok_or("drop_enum needs the type's `values` to create it again")?,
+            if_not_exists: drop.if_exists,
+            schema: drop.schema.clone(),
+        }),
         Operation::CreateUniqueConstraint(create) => drop_named_constraint(
             &create.constraint_name,
             &create.table_name,

@@ -145,6 +145,21 @@ fn render_op(op: &Operation, dialect: Dialect) -> Result<Vec<Statement>, String>
         Operation::AlterColumn(op) => alter_column(op, dialect)?,
         Operation::CreateIndex(op) => vec![Statement::Sql(ddl::create_index(dialect, op))],
         Operation::DropIndex(op) => vec![Statement::Sql(ddl::drop_index(dialect, op))],
+        Operation::CreateEnum(op) if pg => {
+            let create = create_enum_type(op.schema.as_deref(), &op.enum_name, &op.values);
+            vec![Statement::Sql(if op.if_not_exists {
+                ddl::unless_exists(&create)
+            } else {
+                create
+            })]
+        }
+        Operation::DropEnum(op) if pg => vec![Statement::Sql(ddl::drop_enum(
+            op.schema.as_deref(),
+            &op.enum_name,
+            op.if_exists,
+        ))],
+        // SQLite has no enum types; SQLAlchemy creates and drops nothing there either.
+        Operation::CreateEnum(_) | Operation::DropEnum(_) => Vec::new(),
         Operation::CreateUniqueConstraint(op) => add_constraint(
             dialect,
             &op.schema,
@@ -461,14 +476,17 @@ fn create_enum_types(
     }
     enum_types(columns)
         .into_iter()
-        .map(|(name, values)| {
-            let create = Type::create()
-                .as_enum(type_ref(schema, &name))
-                .values(values.iter().map(Alias::new))
-                .to_owned();
-            Statement::Sql(create.to_string(PostgresQueryBuilder))
-        })
+        .map(|(name, values)| Statement::Sql(create_enum_type(schema, &name, &values)))
         .collect()
+}
+
+/// `CREATE TYPE ... AS ENUM (...)` (PostgreSQL).
+fn create_enum_type(schema: Option<&str>, name: &str, values: &[String]) -> String {
+    Type::create()
+        .as_enum(type_ref(schema, name))
+        .values(values.iter().map(Alias::new))
+        .to_owned()
+        .to_string(PostgresQueryBuilder)
 }
 
 /// DROP TYPE for each enum the columns use, once nothing uses them (PostgreSQL).

@@ -29,6 +29,13 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|item| item.to_string()).collect()
 }
 
+fn index_columns(names: &[&str]) -> Vec<IndexElement> {
+    names
+        .iter()
+        .map(|name| IndexElement::Column(name.to_string()))
+        .collect()
+}
+
 fn plain_column(name: &str, type_: ColumnType) -> Column {
     Column {
         name: name.into(),
@@ -591,20 +598,26 @@ index_name = "ix_old"
             Operation::CreateIndex(CreateIndex {
                 index_name: "ix_orders_open".into(),
                 table_name: "orders".into(),
-                columns: strings(&["customer_id", "created_at"]),
+                columns: index_columns(&["customer_id", "created_at"]),
                 unique: true,
                 where_: Some("status = 'open'".into()),
                 postgresql_concurrently: true,
+                postgresql_using: None,
+                postgresql_ops: BTreeMap::new(),
+                postgresql_include: Vec::new(),
                 if_not_exists: true,
                 schema: Some("shop".into()),
             }),
             Operation::DropIndex(DropIndex {
                 index_name: "ix_orders_open".into(),
                 table_name: Some("orders".into()),
-                columns: Some(strings(&["customer_id", "created_at"])),
+                columns: Some(index_columns(&["customer_id", "created_at"])),
                 unique: true,
                 where_: Some("status = 'open'".into()),
                 postgresql_concurrently: true,
+                postgresql_using: None,
+                postgresql_ops: BTreeMap::new(),
+                postgresql_include: Vec::new(),
                 if_exists: true,
                 schema: Some("shop".into()),
             }),
@@ -615,6 +628,9 @@ index_name = "ix_old"
                 unique: false,
                 where_: None,
                 postgresql_concurrently: false,
+                postgresql_using: None,
+                postgresql_ops: BTreeMap::new(),
+                postgresql_include: Vec::new(),
                 if_exists: false,
                 schema: None,
             }),
@@ -1161,4 +1177,115 @@ column = { name = "email", sql_type = "citext", nullable = false }
             schema: None,
         })
     );
+}
+
+#[test]
+fn index_elements_are_names_or_expressions_with_postgresql_options() {
+    let Operation::CreateIndex(index) = one_toml(
+        r#"
+[[upgrade]]
+op = "create_index"
+index_name = "ix_docs"
+table_name = "docs"
+columns = ["data", { expression = "lower(title)" }]
+postgresql_using = "gin"
+postgresql_ops = { data = "jsonb_path_ops" }
+postgresql_include = ["id"]
+"#,
+    ) else {
+        panic!("not a create_index")
+    };
+    assert_eq!(
+        index.columns,
+        vec![
+            IndexElement::Column("data".into()),
+            IndexElement::Expression("lower(title)".into())
+        ]
+    );
+    assert_eq!(index.postgresql_using.as_deref(), Some("gin"));
+    assert_eq!(
+        index.postgresql_ops,
+        BTreeMap::from([("data".to_string(), "jsonb_path_ops".to_string())])
+    );
+    assert_eq!(index.postgresql_include, ["id"]);
+
+    let unknown = from_toml(
+        "[[upgrade]]\nop = \"create_index\"\nindex_name = \"ix\"\ntable_name = \"t\"\ncolumns = [{ expr = \"lower(a)\" }]",
+    )
+    .unwrap_err();
+    assert!(unknown.contains("unknown field `expr`"), "{unknown}");
+}
+
+#[test]
+fn an_index_expression_must_be_one_expression_and_its_options_names() {
+    let check = |columns: &str, options: &str| {
+        one_toml(&format!(
+            "[[upgrade]]\nop = \"create_index\"\nindex_name = \"ix\"\ntable_name = \"t\"\ncolumns = {columns}\n{options}"
+        ))
+        .check()
+        .map_err(|error| error.to_string())
+    };
+    assert_eq!(
+        check("[\"a\", { expression = \"lower(b) DESC\" }]", ""),
+        Ok(())
+    );
+    let error = check(
+        "[\"a\", { expression = \"lower(b)); DROP TABLE t; --\" }]",
+        "",
+    )
+    .unwrap_err();
+    assert!(
+        error.starts_with("`expression` of columns[2] must be one SQL expression"),
+        "{error}"
+    );
+    let error = check("[\"a\", \"\"]", "").unwrap_err();
+    assert!(error.contains("columns[2]"), "{error}");
+    let error = check("[]", "").unwrap_err();
+    assert!(error.contains("`columns` is empty"), "{error}");
+    let error = check("[\"a\"]", "postgresql_ops = { a = \" gin\" }").unwrap_err();
+    assert!(error.contains("postgresql_ops.a"), "{error}");
+    let error = check("[\"a\"]", "postgresql_include = [\"\"]").unwrap_err();
+    assert!(error.contains("postgresql_include[1]"), "{error}");
+}
+
+#[test]
+fn create_and_drop_enum() {
+    let operations = from_toml(
+        r#"
+[[upgrade]]
+op = "create_enum"
+enum_name = "mood"
+values = ["happy", "sad"]
+schema = "app"
+if_not_exists = true
+
+[[upgrade]]
+op = "drop_enum"
+enum_name = "mood"
+"#,
+    )
+    .unwrap();
+    assert_eq!(
+        operations,
+        vec![
+            Operation::CreateEnum(CreateEnum {
+                enum_name: "mood".into(),
+                values: strings(&["happy", "sad"]),
+                if_not_exists: true,
+                schema: Some("app".into()),
+            }),
+            Operation::DropEnum(DropEnum {
+                enum_name: "mood".into(),
+                values: None,
+                if_exists: false,
+                schema: None,
+            }),
+        ]
+    );
+    assert_eq!(operations[0].describe(), "create_enum app.mood");
+    let empty = one_toml("[[upgrade]]\nop = \"create_enum\"\nenum_name = \"mood\"\nvalues = []")
+        .check()
+        .unwrap_err()
+        .to_string();
+    assert!(empty.contains("`values` is empty"), "{empty}");
 }

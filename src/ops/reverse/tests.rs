@@ -1,7 +1,7 @@
 use serde::Deserialize;
 
 use super::*;
-use crate::ops::{Column, ColumnType};
+use crate::ops::{Column, ColumnType, IndexElement};
 
 #[derive(Deserialize)]
 struct Doc {
@@ -247,10 +247,16 @@ if_not_exists = true
         vec![Operation::DropIndex(DropIndex {
             index_name: "uq_active_handle".into(),
             table_name: Some("member_profiles".into()),
-            columns: Some(vec!["team_id".into(), "handle".into()]),
+            columns: Some(vec![
+                IndexElement::Column("team_id".into()),
+                IndexElement::Column("handle".into()),
+            ]),
             unique: true,
             where_: Some("status = 'active'".into()),
             postgresql_concurrently: true,
+            postgresql_using: None,
+            postgresql_ops: Default::default(),
+            postgresql_include: Vec::new(),
             if_exists: true,
             schema: Some("app".into()),
         })]
@@ -579,4 +585,44 @@ columns = ["team_id"]
     let names: Vec<&str> = downgrade.iter().map(Operation::name).collect();
     assert_eq!(names, ["drop_index", "drop_column", "drop_table"]);
     assert!(derive_downgrade(&[]).unwrap().is_empty());
+}
+
+#[test]
+fn create_enum_and_drop_enum_reverse_each_other() {
+    let text = r#"
+[[upgrade]]
+op = "create_enum"
+enum_name = "mood"
+values = ["happy", "sad"]
+schema = "app"
+"#;
+    let (downgrade, again) = round_trip(text);
+    assert_eq!(
+        downgrade,
+        ops("[[upgrade]]\nop = \"drop_enum\"\nenum_name = \"mood\"\nvalues = [\"happy\", \"sad\"]\nschema = \"app\"")
+    );
+    assert_eq!(again, ops(text));
+    let error = irreversible("[[upgrade]]\nop = \"drop_enum\"\nenum_name = \"mood\"");
+    assert!(error.reason.contains("`values`"), "{error}");
+}
+
+#[test]
+fn an_expression_index_reverses_with_its_postgresql_options() {
+    let text = r#"
+[[upgrade]]
+op = "create_index"
+index_name = "ix_docs"
+table_name = "docs"
+columns = ["data", { expression = "lower(title)" }]
+postgresql_using = "gin"
+postgresql_ops = { data = "jsonb_path_ops" }
+postgresql_include = ["id"]
+"#;
+    let (downgrade, again) = round_trip(text);
+    let Operation::DropIndex(drop) = &downgrade[0] else {
+        panic!("{downgrade:?}")
+    };
+    assert_eq!(drop.postgresql_using.as_deref(), Some("gin"));
+    assert_eq!(drop.postgresql_include, ["id"]);
+    assert_eq!(again, ops(text));
 }

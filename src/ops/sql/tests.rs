@@ -480,6 +480,60 @@ if_exists = true
 }
 
 #[test]
+fn expression_and_method_indexes() {
+    insta::assert_snapshot!(both(
+        r#"
+[[upgrade]]
+op = "create_index"
+index_name = "ix_users_email_lower"
+table_name = "users"
+columns = [{ expression = "lower(email)" }, "team_id", { expression = "created_at DESC" }]
+unique = true
+postgresql_include = ["name"]
+where = "deleted_at IS NULL"
+
+[[upgrade]]
+op = "create_index"
+index_name = "ix_documents_data"
+table_name = "documents"
+schema = "app"
+columns = ["data", "tags"]
+postgresql_using = "gin"
+postgresql_ops = { data = "jsonb_path_ops", tags = "public.gin_trgm_ops" }
+"#
+    ));
+}
+
+#[test]
+fn enum_types_made_on_their_own_are_postgresql_only() {
+    insta::assert_snapshot!(both(
+        r#"
+[[upgrade]]
+op = "create_enum"
+enum_name = "mood"
+values = ["happy", "it's fine"]
+
+[[upgrade]]
+op = "create_enum"
+enum_name = "status"
+schema = "app"
+values = ["a", "$rmig$"]
+if_not_exists = true
+
+[[upgrade]]
+op = "drop_enum"
+enum_name = "mood"
+
+[[upgrade]]
+op = "drop_enum"
+enum_name = "status"
+schema = "app"
+if_exists = true
+"#
+    ));
+}
+
+#[test]
 fn create_constraints() {
     insta::assert_snapshot!(both(
         r#"
