@@ -31,7 +31,11 @@ impl Project {
     }
 
     fn load_with(settings: Settings, depth: LoadDepth) -> Result<Project, Error> {
-        let revisions = revision::load_dir_with(&settings.script_location, depth)?;
+        let revisions = revision::load_dir_with(
+            &settings.script_location,
+            depth,
+            &settings.naming_convention,
+        )?;
         let map = RevisionMap::new(revisions)?;
         Ok(Project { settings, map })
     }

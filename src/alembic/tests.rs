@@ -193,7 +193,10 @@ fn column_options_follow_sqlalchemy() {
     let Operation::CreateIndex(index) = &ops[ops.len() - 2] else {
         panic!("{ops:?}")
     };
-    assert_eq!((index.index_name.as_str(), index.unique), ("ix_t_i", true));
+    assert_eq!(
+        (index.index_name.as_deref(), index.unique),
+        (Some("ix_t_i"), true)
+    );
 }
 
 #[test]

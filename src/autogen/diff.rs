@@ -1771,7 +1771,7 @@ fn same_index(before: &Index, after: &Index) -> bool {
 
 fn create_index(table: &Table, index: &Index) -> Operation {
     Operation::CreateIndex(CreateIndex {
-        index_name: index.name.clone(),
+        index_name: Some(index.name.clone()),
         table_name: table.name.clone(),
         columns: index.columns.clone(),
         unique: index.unique,

@@ -285,7 +285,7 @@ pub(super) fn comment_on_column(
 /// `CREATE [UNIQUE] INDEX`. PostgreSQL puts the index in its table's schema and qualifies the
 /// table; SQLite qualifies the index name and takes the table unqualified. `CONCURRENTLY` is
 /// PostgreSQL's alone, and ignored elsewhere as Alembic ignores other dialects' keywords.
-pub(super) fn create_index(dialect: Dialect, op: &CreateIndex) -> String {
+pub(super) fn create_index(dialect: Dialect, name: &str, op: &CreateIndex) -> String {
     let schema = op.schema.as_deref();
     let mut sql = String::from("CREATE ");
     if op.unique {
@@ -300,11 +300,11 @@ pub(super) fn create_index(dialect: Dialect, op: &CreateIndex) -> String {
     }
     let (index, table) = match dialect {
         Dialect::Postgresql => (
-            ident(dialect, &op.index_name),
+            ident(dialect, name),
             qualified(dialect, schema, &op.table_name),
         ),
         Dialect::Sqlite => (
-            qualified(dialect, schema, &op.index_name),
+            qualified(dialect, schema, name),
             ident(dialect, &op.table_name),
         ),
     };

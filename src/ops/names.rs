@@ -84,7 +84,7 @@ pub fn check_names(op: &Operation) -> Result<(), NamesError> {
             }
         }
         Operation::CreateIndex(op) => {
-            name("index_name", &op.index_name)?;
+            optional("index_name", &op.index_name)?;
             name("table_name", &op.table_name)?;
             list("columns", &op.columns)?;
             optional("schema", &op.schema)?;
