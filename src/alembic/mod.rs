@@ -170,8 +170,11 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
         });
     }
     let mut notes: Vec<String> = env.notes.clone();
-    // The convention Alembic names with, and the one rmig.toml gets (none when env.py's
-    // cannot be read: the user copies it in, or loading refuses unnamed indexes).
+    // The convention the names are settled and the revisions checked with, and the one
+    // rmig.toml gets. When env.py's cannot be read, rmig.toml gets none (the user copies it in,
+    // or loading refuses unnamed indexes), and SQLAlchemy's default stands in for the check,
+    // so that one unreadable convention never aborts the import; it has no template with
+    // %(constraint_name)s, so it renames nothing.
     let (naming, written_naming) = match &env.naming {
         EnvNaming::Literal(convention) => (convention.clone(), convention.clone()),
         EnvNaming::Default => {
@@ -182,7 +185,10 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
             notes.push(format!(
                 "env.py line {line}: the naming convention is not literal ({reason}); copy it into rmig.toml's [naming_convention] by hand, or unnamed indexes are refused and unnamed constraints get the database's names rather than Alembic's"
             ));
-            (NamingConvention::default(), NamingConvention::default())
+            (
+                NamingConvention::sqlalchemy_default(),
+                NamingConvention::default(),
+            )
         }
     };
     let (names, renamed) = output_names(&files);

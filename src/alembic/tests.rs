@@ -604,6 +604,13 @@ fn a_naming_convention_env_py_computes_is_reported_with_its_line_and_sqlalchemys
         "from alembic import context\nfrom myapp.models import Base\n\ntarget_metadata = Base.metadata\ncontext.configure(url='x', target_metadata=target_metadata)\n",
     )
     .unwrap();
+    // An unnamed index under that convention still imports: loading then asks for the
+    // convention in rmig.toml.
+    std::fs::write(
+        source.path().join("migrations/versions/bbb2_index.py"),
+        "from alembic import op\nrevision = 'bbb2'\ndown_revision = 'aaa1'\ndef upgrade():\n    op.create_index(None, 't', ['c'])\ndef downgrade():\n    op.drop_index(op.f('ix_t_c'), table_name='t')\n",
+    )
+    .unwrap();
     let report = import(source.path(), into.path(), true)
         .unwrap()
         .to_string();
@@ -617,9 +624,16 @@ fn a_naming_convention_env_py_computes_is_reported_with_its_line_and_sqlalchemys
             && !config.contains("\n[naming_convention]"),
         "{config}"
     );
-    crate::config::load(&crate::config::Overrides {
+    let settings = crate::config::load(&crate::config::Overrides {
         config: Some(into.path().join("rmig.toml")),
         url: None,
     })
     .unwrap();
+    let error = crate::project::Project::from_settings(settings)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("the index has no `index_name` and there is no `ix` naming convention"),
+        "{error}"
+    );
 }
