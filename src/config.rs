@@ -21,6 +21,7 @@ use crate::dialect::Dialect;
 use crate::duration::{self, DurationError};
 use crate::exec::HistoryTable;
 use crate::identifier::{self, NameError};
+use crate::ops::naming_convention::{NamingConvention, NamingConventionError};
 use crate::revision::{FileNaming, FileTemplate, FileTemplateError, DEFAULT_SLUG_LENGTH};
 use crate::version_table::VersionTable;
 
@@ -58,6 +59,11 @@ pub enum ConfigError {
     },
     #[error("{}: {source}", path.display())]
     Name { path: PathBuf, source: NameError },
+    #[error("{}: {source}", path.display())]
+    NamingConvention {
+        path: PathBuf,
+        source: NamingConventionError,
+    },
     #[error("{}: `history_table` and `version_table` are both '{name}'; rmig's audit table needs a name of its own", path.display())]
     SameTable { path: PathBuf, name: String },
     #[error("{}: `{key}` '{schema}' names a schema, but a SQLite database has only `main`; remove the key", path.display())]
@@ -89,6 +95,8 @@ struct ConfigFile {
     statement_timeout: Option<String>,
     target_schema: Option<String>,
     reflect_schemas: Option<Vec<String>>,
+    /// SQLAlchemy's `naming_convention`: `ix`, `uq`, `ck`, `fk`, `pk` to templates.
+    naming_convention: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// `history_table` as written: a table name, or `false` for no audit table.
@@ -150,6 +158,8 @@ pub struct Settings {
     /// the connection's default schema and any schema the target file names (`public` unless
     /// `reflect_schemas` in rmig.toml says otherwise).
     pub reflect_schemas: Vec<String>,
+    /// Names the constraints and indexes revisions create without a name (empty: none).
+    pub naming_convention: NamingConvention,
 }
 
 impl Settings {
@@ -263,6 +273,11 @@ fn load_with_env(
     let lock_timeout = timeout("lock_timeout", file.lock_timeout)?;
     let statement_timeout = timeout("statement_timeout", file.statement_timeout)?;
     let history_table_schema = file.history_table_schema.clone();
+    let naming_convention = NamingConvention::parse(file.naming_convention.unwrap_or_default())
+        .map_err(|source| ConfigError::NamingConvention {
+            path: path.clone().unwrap_or_default(),
+            source,
+        })?;
     let settings = Settings {
         config_path: path,
         script_location: locations.script_location,
@@ -291,6 +306,7 @@ fn load_with_env(
         reflect_schemas: file
             .reflect_schemas
             .unwrap_or_else(|| vec!["public".to_string()]),
+        naming_convention,
     };
     let dialect = settings.dialect()?;
     settings.check_names(dialect, history_table_schema.as_ref())?;
@@ -560,6 +576,49 @@ mod tests {
         let err = load_with_env(&overrides, no_env).unwrap_err().to_string();
         assert!(
             err.contains("line 2") && err.contains("script_locaiton"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn naming_convention_is_read_and_an_unknown_key_or_token_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rmig.toml");
+        let load = |table: &str| {
+            std::fs::write(
+                &path,
+                format!("script_location = \"r\"\n\n[naming_convention]\n{table}"),
+            )
+            .unwrap();
+            load_with_env(
+                &Overrides {
+                    config: Some(path.clone()),
+                    url: None,
+                },
+                no_env,
+            )
+        };
+        let settings = load(
+            "ix = \"ix_%(column_0_label)s\"\nck = \"ck_%(table_name)s_%(constraint_name)s\"\n",
+        )
+        .unwrap();
+        let entries: Vec<(&str, &str)> = settings.naming_convention.entries().collect();
+        assert_eq!(
+            entries,
+            [
+                ("ix", "ix_%(column_0_label)s"),
+                ("ck", "ck_%(table_name)s_%(constraint_name)s")
+            ]
+        );
+        let err = load("idx = \"ix_%(table_name)s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rmig.toml") && err.contains("`idx`"), "{err}");
+        let err = load("uq = \"uq_%(column_0_nmae)s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rmig.toml") && err.contains("`%(column_0_nmae)s`"),
             "{err}"
         );
     }

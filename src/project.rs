@@ -36,6 +36,7 @@ impl Project {
             &settings.version_locations,
             settings.recursive_version_locations,
             depth,
+            &settings.naming_convention,
         )?;
         let map = RevisionMap::new(revisions)?;
         Ok(Project { settings, map })

@@ -1193,6 +1193,224 @@ fn imported_example_project_matches_alembic_schema() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Naming conventions (issue 16, defect 4)
+
+const NAMING_ENV_PY: &str = r#"from alembic import context
+from sqlalchemy import MetaData, engine_from_config, pool
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+target_metadata = MetaData(naming_convention=NAMING_CONVENTION)
+config = context.config
+
+connectable = engine_from_config(
+    config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool
+)
+with connectable.connect() as connection:
+    context.configure(connection=connection, target_metadata=target_metadata)
+    with context.begin_transaction():
+        context.run_migrations()
+"#;
+
+/// Index and column names long enough that SQLAlchemy cuts the convention's name.
+const LONG_COLUMN: &str = "placed_at_in_the_customers_own_time_zone_as_they_reported_it";
+
+fn naming_scripts() -> [(String, String); 2] {
+    let tables = r#""""create tables
+
+Revision ID: 0a0000000001
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0a0000000001"
+down_revision = None
+
+
+def upgrade():
+    op.create_table(
+        "customers",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("email", sa.String(200), nullable=False, unique=True),
+        sa.Column("name", sa.String(100), index=True),
+    )
+    op.create_table(
+        "orders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), sa.ForeignKey("customers.id")),
+        sa.Column("total", sa.Numeric(10, 2)),
+        sa.Column("code", sa.String(20)),
+        sa.Column("LONG", sa.DateTime()),
+        sa.PrimaryKeyConstraint("id"),
+        sa.CheckConstraint("total >= 0", name="non_negative"),
+    )
+
+
+def downgrade():
+    op.drop_table("orders")
+    op.drop_table("customers")
+"#
+    .replace("LONG", LONG_COLUMN);
+    let constraints = r#""""constraints named by the convention
+
+Revision ID: 0b0000000002
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0b0000000002"
+down_revision = "0a0000000001"
+
+
+def upgrade():
+    op.create_index(None, "orders", ["LONG"])
+    op.create_unique_constraint(None, "orders", ["code", "customer_id"])
+    op.add_column("orders", sa.Column("ref_id", sa.Integer()))
+    op.create_foreign_key(None, "orders", "orders", ["ref_id"], ["id"])
+    op.create_check_constraint("positive", "orders", "total > 0")
+    op.create_index(op.f("ix_orders_total_by_hand"), "orders", ["total"])
+    op.add_column("customers", sa.Column("nickname", sa.String(50), unique=True))
+
+
+def downgrade():
+    op.drop_column("customers", "nickname")
+    op.drop_index(op.f("ix_orders_total_by_hand"), table_name="orders")
+    op.drop_constraint("positive", "orders", type_="check")
+    op.drop_constraint(op.f("fk_orders_ref_id_orders"), "orders", type_="foreignkey")
+    op.drop_column("orders", "ref_id")
+    op.drop_constraint(op.f("uq_orders_code_customer_id"), "orders", type_="unique")
+    op.drop_index(op.f("ix_orders_LONG"), table_name="orders")
+"#
+    .replace("LONG", LONG_COLUMN);
+    [
+        ("0a0000000001_create_tables.py".to_string(), tables),
+        ("0b0000000002_constraints.py".to_string(), constraints),
+    ]
+}
+
+/// The constraint and index names of the application's tables (rmig's own left out).
+fn constraint_and_index_names(db: &TestDatabase) -> Vec<String> {
+    let mut names = db.strings(
+        "SELECT c.relname || ': constraint ' || k.conname FROM pg_constraint k \
+         JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = 'public' AND c.relname NOT LIKE 'rmig\\_%'",
+    );
+    names.extend(db.strings(
+        "SELECT tablename || ': index ' || indexname FROM pg_indexes \
+         WHERE schemaname = 'public' AND tablename NOT LIKE 'rmig\\_%'",
+    ));
+    names.sort();
+    names
+}
+
+/// An Alembic project whose env.py gives MetaData a naming convention, with unnamed,
+/// `op.f` and plain names under it: imported, rmig builds the same constraint and index names
+/// as Alembic (long ones cut alike), and goes back down to base on its own names (the round
+/// trip that failed when the convention was ignored).
+#[test]
+fn imported_naming_convention_gives_alembics_constraint_and_index_names() {
+    let mut alembic = Alembic::start();
+    let source = tempfile::tempdir().unwrap();
+    std::fs::write(
+        source.path().join("alembic.ini"),
+        "[alembic]\nscript_location = %(here)s/migrations\n",
+    )
+    .unwrap();
+    let versions = source.path().join("migrations/versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    std::fs::write(source.path().join("migrations/env.py"), NAMING_ENV_PY).unwrap();
+    for (name, text) in naming_scripts() {
+        std::fs::write(versions.join(name), text).unwrap();
+    }
+
+    let into = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_rmig"))
+        .arg("import-alembic")
+        .arg(source.path().join("alembic.ini"))
+        .arg("--into")
+        .arg(into.path())
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success() && report.contains("no placeholders"),
+        "{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let config = std::fs::read_to_string(into.path().join("rmig.toml")).unwrap();
+    assert!(
+        config.contains("[naming_convention]\nix = \"ix_%(column_0_label)s\"\n")
+            && config.contains("ck = \"ck_%(table_name)s_%(constraint_name)s\"\n"),
+        "{config}"
+    );
+    // The plain name goes through the `ck` template, as Alembic runs it, and is written final.
+    let constraints =
+        std::fs::read_to_string(into.path().join("revisions/0b0000000002_constraints.toml"))
+            .unwrap();
+    assert_eq!(
+        constraints
+            .matches("constraint_name = \"ck_orders_positive\"")
+            .count(),
+        2,
+        "{constraints}"
+    );
+
+    let (by_alembic, by_rmig) = (TestDatabase::new(), TestDatabase::new());
+    let rmig_url = format!("{}?sslmode=disable", by_rmig.url);
+    alembic
+        .request(serde_json::json!({
+            "cmd": "upgrade",
+            "revision": "heads",
+            "ini": source.path().join("alembic.ini"),
+            "url": sqlalchemy_url(&by_alembic.url),
+        }))
+        .unwrap_or_else(|e| panic!("alembic upgrade heads: {e}"));
+    rmig(into.path(), &rmig_url, &["upgrade", "heads"]).unwrap();
+    let expected = constraint_and_index_names(&by_alembic);
+    for name in [
+        "customers: constraint pk_customers",
+        "customers: constraint uq_customers_email",
+        "customers: constraint uq_customers_nickname",
+        "customers: index ix_customers_name",
+        "orders: constraint ck_orders_non_negative",
+        "orders: constraint ck_orders_positive",
+        "orders: constraint fk_orders_customer_id_customers",
+        "orders: constraint fk_orders_ref_id_orders",
+        "orders: constraint uq_orders_code_customer_id",
+        "orders: index ix_orders_total_by_hand",
+    ] {
+        assert!(expected.iter().any(|n| n == name), "{name}: {expected:?}");
+    }
+    // ix_orders_<long column>, over 63 characters: cut with SQLAlchemy's MD5 suffix.
+    assert!(
+        expected.iter().any(|n| n
+            .starts_with("orders: index ix_orders_placed_at_in_the_customers_own_time_zone_as_t_")),
+        "{expected:?}"
+    );
+    assert_eq!(constraint_and_index_names(&by_rmig), expected);
+
+    rmig(
+        into.path(),
+        &rmig_url,
+        &["downgrade", "base", "--allow-data-loss", "all"],
+    )
+    .unwrap_or_else(|e| panic!("rmig downgrade base: {e}"));
+    // Only the version table is left, as Alembic leaves it.
+    assert_eq!(
+        constraint_and_index_names(&by_rmig),
+        [
+            "alembic_version: constraint alembic_version_pkc",
+            "alembic_version: index alembic_version_pkc"
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
 // The tests
 
 fn run_seeds(seeds: &[u64]) {

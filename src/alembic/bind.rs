@@ -2,7 +2,9 @@
 //! as Python would, so that `op.create_index("ix", "t", ["c"])` and
 //! `op.create_index(index_name="ix", table_name="t", columns=["c"])` read the same.
 
+use super::emit::Toml;
 use super::python::{Call, Value};
+use crate::ops::naming_convention::truncate;
 
 /// Keyword prefixes of dialects rmig does not run on: such options do nothing on PostgreSQL
 /// or SQLite under Alembic either, so they are dropped.
@@ -98,7 +100,19 @@ impl Bound {
     pub(super) fn opt_str(&self, param: &str) -> Result<Option<String>, String> {
         match self.given(param) {
             None => Ok(None),
-            Some(Value::Str(text)) => Ok(Some(text.clone())),
+            Some(Value::Str(text) | Value::Final(text)) => Ok(Some(text.clone())),
+            Some(other) => Err(self.wrong(param, "a string literal", other)),
+        }
+    }
+
+    /// A constraint's or index's name as Alembic reads it: `op.f("x")` is final (cut to
+    /// PostgreSQL's length as SQLAlchemy cuts a `conv` name), a plain string may still go
+    /// through the naming convention (`naming::resolve_names`).
+    pub(super) fn opt_name(&self, param: &str) -> Result<Option<Toml>, String> {
+        match self.given(param) {
+            None => Ok(None),
+            Some(Value::Final(name)) => Ok(Some(Toml::Str(truncate(name)))),
+            Some(Value::Str(name)) => Ok(Some(Toml::Name(name.clone()))),
             Some(other) => Err(self.wrong(param, "a string literal", other)),
         }
     }

@@ -8,6 +8,10 @@ use crate::ops::Operation;
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Toml {
     Str(String),
+    /// A constraint's or index's name written as a plain string, which Alembic runs through a
+    /// naming-convention template that uses `%(constraint_name)s` (`naming::resolve_names`
+    /// settles it before the file is written); written as the string it holds.
+    Name(String),
     Int(i64),
     Float(f64),
     Bool(bool),
@@ -27,7 +31,7 @@ impl Toml {
     /// The value on one line (strings with line breaks excepted).
     pub(super) fn inline(&self) -> String {
         match self {
-            Toml::Str(text) => quote(text),
+            Toml::Str(text) | Toml::Name(text) => quote(text),
             Toml::Int(number) => number.to_string(),
             Toml::Float(number) => toml::Value::Float(*number).to_string(),
             Toml::Bool(flag) => flag.to_string(),
@@ -217,6 +221,9 @@ pub(super) struct ConfigOut {
     pub(super) version_table: Option<String>,
     pub(super) version_table_schema: Option<String>,
     pub(super) transaction_per_migration: bool,
+    /// `[naming_convention]`, key and template, and the comment written above it.
+    pub(super) naming_convention: Vec<(String, String)>,
+    pub(super) naming_comment: String,
 }
 
 pub(super) fn config_file(config: &ConfigOut) -> String {
@@ -250,6 +257,15 @@ pub(super) fn config_file(config: &ConfigOut) -> String {
         },
         config.transaction_per_migration
     ));
+    if !config.naming_comment.is_empty() {
+        text.push_str(&format!("\n# {}\n", config.naming_comment));
+    }
+    if !config.naming_convention.is_empty() {
+        text.push_str("[naming_convention]\n");
+        for (key, template) in &config.naming_convention {
+            text.push_str(&format!("{key} = {}\n", quote(template)));
+        }
+    }
     text
 }
 

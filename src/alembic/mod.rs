@@ -16,6 +16,7 @@
 
 mod bind;
 mod emit;
+mod naming;
 mod operations;
 mod project;
 mod python;
@@ -27,6 +28,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use emit::{ConfigOut, Entry, OpTable, Toml};
+use project::EnvNaming;
+
+use crate::ops::naming_convention::NamingConvention;
 use statements::{Body, Item, Placeholder};
 
 pub use crate::ops::PLACEHOLDER_MARKER;
@@ -168,6 +172,27 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
         });
     }
     let mut notes: Vec<String> = env.notes.clone();
+    // The convention the names are settled and the revisions checked with, and the one
+    // rmig.toml gets. When env.py's cannot be read, rmig.toml gets none (the user copies it in,
+    // or loading refuses unnamed indexes), and SQLAlchemy's default stands in for the check,
+    // so that one unreadable convention never aborts the import; it has no template with
+    // %(constraint_name)s, so it renames nothing.
+    let (naming, written_naming) = match &env.naming {
+        EnvNaming::Literal(convention) => (convention.clone(), convention.clone()),
+        EnvNaming::Default => {
+            let default = NamingConvention::sqlalchemy_default();
+            (default.clone(), default)
+        }
+        EnvNaming::Unreadable { line, reason } => {
+            notes.push(format!(
+                "env.py line {line}: the naming convention is not literal ({reason}); copy it into rmig.toml's [naming_convention] by hand, or unnamed indexes are refused and unnamed constraints get the database's names rather than Alembic's"
+            ));
+            (
+                NamingConvention::sqlalchemy_default(),
+                NamingConvention::default(),
+            )
+        }
+    };
     let (names, renamed) = output_names(&files);
     if renamed {
         notes.push("file names got a number in front so that rmig loads them in Alembic's order (version locations one after another)".into());
@@ -206,17 +231,19 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
                 &display,
                 function,
                 &revision,
+                &naming,
                 &mut placeholders,
-            ));
+            )?);
         }
         let text = emit::revision_file(&display, &script.header, &lists[0], &lists[1]);
         let path = revisions_dir.join(name);
-        let parsed = crate::revision::parse_revision(&path, &text).map_err(|error| {
-            ImportError::Invalid {
-                file: display.clone(),
-                message: error.to_string(),
-            }
-        })?;
+        let parsed =
+            crate::revision::parse_revision_with(&path, &text, &naming).map_err(|error| {
+                ImportError::Invalid {
+                    file: display.clone(),
+                    message: error.to_string(),
+                }
+            })?;
         loaded.push(parsed);
         outputs.push((path, text));
     }
@@ -247,6 +274,15 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
         version_table: env.version_table.clone(),
         version_table_schema: env.version_table_schema.clone(),
         transaction_per_migration: env.transaction_per_migration,
+        naming_convention: written_naming
+            .entries()
+            .map(|(key, template)| (key.to_string(), template.to_string()))
+            .collect(),
+        naming_comment: match env.naming {
+            EnvNaming::Literal(_) => "env.py's MetaData(naming_convention=...): names the indexes and constraints revisions create without a name.".to_string(),
+            EnvNaming::Default => "SQLAlchemy's default, which Alembic named indexes with (env.py gives MetaData no naming_convention).".to_string(),
+            EnvNaming::Unreadable { line, .. } => format!("env.py line {line} gives MetaData a naming convention rmig cannot read: copy it here, as\n# [naming_convention]\n# ix = \"ix_%(column_0_label)s\""),
+        },
     };
 
     let write_error = |path: &Path| {
@@ -284,21 +320,30 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
     })
 }
 
-/// The entries of one list, placeholders made and recorded.
+/// The entries of one list, names settled as Alembic settles them, placeholders made and
+/// recorded.
 fn entries(
     body: &Body,
     display: &str,
     function: &'static str,
     revision: &str,
+    naming: &NamingConvention,
     placeholders: &mut Vec<PlaceholderReport>,
-) -> Vec<Entry> {
+) -> Result<Vec<Entry>, ImportError> {
     body.items
         .iter()
         .map(|item| match item {
-            Item::Op { line, op } => Entry {
-                comment: format!("{display}:{line}"),
-                op: op.clone(),
-            },
+            Item::Op { line, op } => {
+                let mut op = op.clone();
+                naming::resolve_names(&mut op, naming).map_err(|message| ImportError::Invalid {
+                    file: format!("{display}:{line}"),
+                    message,
+                })?;
+                Ok(Entry {
+                    comment: format!("{display}:{line}"),
+                    op,
+                })
+            }
             Item::Placeholder(placeholder) => {
                 let report = PlaceholderReport {
                     file: display.to_string(),
@@ -310,7 +355,7 @@ fn entries(
                 };
                 let entry = placeholder_entry(&report, placeholder);
                 placeholders.push(report);
-                entry
+                Ok(entry)
             }
         })
         .collect()

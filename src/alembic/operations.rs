@@ -80,7 +80,11 @@ pub(super) fn op_call(name: &str, call: &Call) -> Result<Translation, String> {
                 &mut notes,
             )?;
             let mut op = OpTable::new("drop_index")
-                .with("index_name", Toml::Str(args.req_str("index_name")?))
+                .with(
+                    "index_name",
+                    args.opt_name("index_name")?
+                        .ok_or("op.drop_index needs `index_name`")?,
+                )
                 .maybe("table_name", opt(&args, "table_name")?);
             if args.opt_bool("postgresql_concurrently")? == Some(true) {
                 op.set("postgresql_concurrently", Toml::Bool(true));
@@ -101,7 +105,7 @@ pub(super) fn op_call(name: &str, call: &Call) -> Result<Translation, String> {
             args.refuse("deferrable")?;
             args.refuse("initially")?;
             vec![OpTable::new("create_unique_constraint")
-                .maybe("constraint_name", opt(&args, "constraint_name")?)
+                .maybe("constraint_name", args.opt_name("constraint_name")?)
                 .with("table_name", Toml::Str(args.req_str("table_name")?))
                 .with("columns", Toml::strings(&args.str_list("columns")?))
                 .maybe("schema", opt(&args, "schema")?)]
@@ -129,7 +133,7 @@ pub(super) fn op_call(name: &str, call: &Call) -> Result<Translation, String> {
                 &mut notes,
             )?;
             let mut op = OpTable::new("create_foreign_key")
-                .maybe("constraint_name", opt(&args, "constraint_name")?)
+                .maybe("constraint_name", args.opt_name("constraint_name")?)
                 .with("source_table", Toml::Str(args.req_str("source_table")?))
                 .with("referent_table", Toml::Str(args.req_str("referent_table")?))
                 .with("local_cols", Toml::strings(&args.str_list("local_cols")?))
@@ -160,7 +164,7 @@ pub(super) fn op_call(name: &str, call: &Call) -> Result<Translation, String> {
                     .ok_or("op.create_check_constraint needs `condition`")?,
             )?;
             vec![OpTable::new("create_check_constraint")
-                .maybe("constraint_name", opt(&args, "constraint_name")?)
+                .maybe("constraint_name", args.opt_name("constraint_name")?)
                 .with("table_name", Toml::Str(args.req_str("table_name")?))
                 .with("condition", Toml::Str(condition))
                 .maybe("schema", opt(&args, "schema")?)]
@@ -174,7 +178,7 @@ pub(super) fn op_call(name: &str, call: &Call) -> Result<Translation, String> {
                 &mut notes,
             )?;
             vec![OpTable::new("create_primary_key")
-                .maybe("constraint_name", opt(&args, "constraint_name")?)
+                .maybe("constraint_name", args.opt_name("constraint_name")?)
                 .with("table_name", Toml::Str(args.req_str("table_name")?))
                 .with("columns", Toml::strings(&args.str_list("columns")?))
                 .maybe("schema", opt(&args, "schema")?)]
@@ -202,7 +206,8 @@ pub(super) fn op_call(name: &str, call: &Call) -> Result<Translation, String> {
             vec![OpTable::new("drop_constraint")
                 .with(
                     "constraint_name",
-                    Toml::Str(args.req_str("constraint_name")?),
+                    args.opt_name("constraint_name")?
+                        .ok_or("op.drop_constraint needs `constraint_name`")?,
                 )
                 .with("table_name", Toml::Str(args.req_str("table_name")?))
                 .maybe("type_", kind)
@@ -440,7 +445,7 @@ fn create_table(call: &Call, notes: &mut Vec<String>) -> Result<Vec<OpTable>, St
             TableItem::Column(column) => {
                 if let Some(unique) = column.index {
                     indexes.push(index_op(
-                        &format!("ix_{table}_{}", column.name),
+                        None,
                         &table,
                         IndexParts::of_columns(std::slice::from_ref(&column.name)),
                         unique,
@@ -453,7 +458,7 @@ fn create_table(call: &Call, notes: &mut Vec<String>) -> Result<Vec<OpTable>, St
                 name,
                 unique,
                 parts,
-            } => indexes.push(index_op(&name, &table, parts, unique)),
+            } => indexes.push(index_op(name, &table, parts, unique)),
         }
     }
     if columns.is_empty() {
@@ -477,9 +482,10 @@ fn create_table(call: &Call, notes: &mut Vec<String>) -> Result<Vec<OpTable>, St
     Ok(ops)
 }
 
-fn index_op(name: &str, table: &str, parts: IndexParts, unique: bool) -> OpTable {
+/// `create_index`; an index without a name gets the `ix` naming convention's when loaded.
+fn index_op(name: Option<Toml>, table: &str, parts: IndexParts, unique: bool) -> OpTable {
     let mut op = OpTable::new("create_index")
-        .with("index_name", Toml::str(name))
+        .maybe("index_name", name)
         .with("table_name", Toml::str(table))
         .with("columns", Toml::Array(parts.columns));
     if unique {
@@ -518,13 +524,8 @@ fn add_column(call: &Call, notes: &mut Vec<String>) -> Result<Vec<OpTable>, Stri
         .maybe("schema", schema.clone())];
     if let Some(unique) = column.index {
         ops.push(
-            index_op(
-                &format!("ix_{table}_{}", column.name),
-                &table,
-                IndexParts::of_columns(&[column.name]),
-                unique,
-            )
-            .maybe("schema", schema),
+            index_op(None, &table, IndexParts::of_columns(&[column.name]), unique)
+                .maybe("schema", schema),
         );
     }
     Ok(ops)
@@ -620,9 +621,7 @@ fn create_index(call: &Call, notes: &mut Vec<String>) -> Result<OpTable, String>
         ],
         notes,
     )?;
-    let name = args
-        .opt_str("index_name")?
-        .ok_or("op.create_index without a name: rmig needs the index's name")?;
+    let name = args.opt_name("index_name")?;
     let elements = match args.given("columns") {
         Some(Value::Seq(elements)) if !elements.is_empty() => elements,
         _ => {
@@ -630,7 +629,7 @@ fn create_index(call: &Call, notes: &mut Vec<String>) -> Result<OpTable, String>
         }
     };
     let mut op = index_op(
-        &name,
+        name,
         &args.req_str("table_name")?,
         index_parts(elements, &args)?,
         args.opt_bool("unique")?.unwrap_or(false),

@@ -14,6 +14,7 @@ use rustpython_parser::ast::{Expr, Stmt};
 use super::python::{Module, Scope, Value};
 use super::ImportError;
 use crate::alembic_ini::AlembicIni;
+use crate::ops::naming_convention::NamingConvention;
 
 /// The Alembic project as found on disk.
 #[derive(Debug)]
@@ -132,7 +133,22 @@ pub(super) struct EnvSettings {
     pub(super) version_table: Option<String>,
     pub(super) version_table_schema: Option<String>,
     pub(super) transaction_per_migration: bool,
+    pub(super) naming: EnvNaming,
     pub(super) notes: Vec<String>,
+}
+
+/// The naming convention env.py gives SQLAlchemy's `MetaData`.
+#[derive(Debug, Default, PartialEq)]
+pub(super) enum EnvNaming {
+    /// No `MetaData(naming_convention=...)`: SQLAlchemy's default (`ix_%(column_0_label)s`).
+    #[default]
+    Default,
+    Literal(NamingConvention),
+    /// Given by code rmig cannot read (the application's models, say): the line and why.
+    Unreadable {
+        line: usize,
+        reason: String,
+    },
 }
 
 /// Reads `context.configure(...)` calls in env.py (all of them: offline and online).
@@ -148,6 +164,7 @@ pub(super) fn env_settings(script_dir: &Path) -> Result<EnvSettings, ImportError
         message,
     })?;
     let scope = Scope::of_module(&module);
+    settings.naming = env_naming(&module, &scope);
     let mut calls = Vec::new();
     collect_calls(&module.body, &mut calls);
     let mut seen: HashMap<&str, Value> = HashMap::new();
@@ -203,6 +220,84 @@ pub(super) fn env_settings(script_dir: &Path) -> Result<EnvSettings, ImportError
         }
     }
     Ok(settings)
+}
+
+/// The `naming_convention` of a `MetaData(...)` call assigned at module level or made as a
+/// statement; else, when `target_metadata` is set from code rmig cannot read, that line.
+fn env_naming(module: &Module, scope: &Scope<'_>) -> EnvNaming {
+    let mut candidates: Vec<&Expr> = Vec::new();
+    collect_calls(&module.body, &mut candidates);
+    let mut target_metadata = None;
+    for stmt in &module.body {
+        if let Stmt::Assign(assign) = stmt {
+            candidates.push(&assign.value);
+            let targets_metadata = assign
+                .targets
+                .iter()
+                .any(|target| matches!(target, Expr::Name(name) if name.id.as_str() == "target_metadata"));
+            if targets_metadata {
+                target_metadata = Some(&*assign.value);
+            }
+        }
+    }
+    for expr in candidates {
+        let Expr::Call(call) = expr else { continue };
+        let is_metadata = matches!(
+            scope.eval(module, &call.func),
+            Ok(Value::Ref(name)) if name.starts_with("sqlalchemy.") && name.ends_with(".MetaData")
+        );
+        let Some(keyword) = call.keywords.iter().find(|k| {
+            k.arg
+                .as_ref()
+                .is_some_and(|arg| arg.as_str() == "naming_convention")
+        }) else {
+            continue;
+        };
+        if !is_metadata {
+            continue;
+        }
+        let unreadable = |reason: String| EnvNaming::Unreadable {
+            line: module.line(&keyword.value),
+            reason,
+        };
+        let pairs = match scope.eval(module, &keyword.value) {
+            Ok(Value::Dict(pairs)) => pairs,
+            Ok(other) => return unreadable(format!("naming_convention is {}", other.describe())),
+            Err(reason) => return unreadable(reason),
+        };
+        let mut entries = Vec::with_capacity(pairs.len());
+        for (key, template) in pairs {
+            match (key, template) {
+                (Value::Str(key), Value::Str(template)) => entries.push((key, template)),
+                (key, template) => {
+                    return unreadable(format!(
+                        "its entry {}: {} is not a key and a template string",
+                        key.describe(),
+                        template.describe()
+                    ))
+                }
+            }
+        }
+        return match NamingConvention::parse(entries) {
+            Ok(convention) => EnvNaming::Literal(convention),
+            Err(error) => unreadable(error.to_string()),
+        };
+    }
+    let plain = |value: &Expr| match scope.eval(module, value) {
+        Ok(Value::None) => true,
+        Ok(Value::Call(call)) => call.name().is_some_and(|name| name.ends_with(".MetaData")),
+        _ => false,
+    };
+    match target_metadata {
+        Some(value) if !plain(value) => EnvNaming::Unreadable {
+            line: module.line(value),
+            reason: format!(
+                "target_metadata = {} comes from code rmig does not read",
+                super::python::one_line(module.text(value))
+            ),
+        },
+        _ => EnvNaming::Default,
+    }
 }
 
 /// Every call expression in a block, nested blocks included (not inside expressions).

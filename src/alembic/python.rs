@@ -102,6 +102,9 @@ pub(super) enum Value {
     Int(i64),
     Float(f64),
     Str(String),
+    /// `op.f("name")` (or `batch_op.f`): a name that is final, never run through the naming
+    /// convention (SQLAlchemy's `conv`).
+    Final(String),
     /// A list or a tuple.
     Seq(Vec<Value>),
     Dict(Vec<(Value, Value)>),
@@ -165,6 +168,7 @@ impl Value {
             Value::Int(i) => i.to_string(),
             Value::Float(f) => f.to_string(),
             Value::Str(s) => format!("{s:?}"),
+            Value::Final(s) => format!("op.f({s:?})"),
             Value::Seq(items) => format!(
                 "[{}]",
                 items
@@ -374,16 +378,15 @@ impl<'m> Scope<'m> {
                         self.eval_at(module, &keyword.value, depth)?,
                     ));
                 }
-                // `op.f("name")` (or `batch_op.f`) marks a name as final; the name is all that
-                // matters here.
+                // `op.f("name")` (or `batch_op.f`) marks a name as final.
                 let marks_final = match &callee {
                     Callee::Name(name) => name == "alembic.op.f",
                     Callee::Batch(_, method) => method == "f",
                     Callee::Method(..) => false,
                 };
                 if marks_final {
-                    if let [Value::Str(name)] = args.as_slice() {
-                        return Ok(Value::Str(name.clone()));
+                    if let [Value::Str(name) | Value::Final(name)] = args.as_slice() {
+                        return Ok(Value::Final(name.clone()));
                     }
                 }
                 Ok(Value::Call(Box::new(Call {
@@ -510,7 +513,7 @@ mod tests {
     fn op_f_is_its_name_and_names_resolve() {
         assert_eq!(
             eval("from alembic import op\nNAME = 'ix_a'", "op.f(NAME)"),
-            Ok(Value::Str("ix_a".into()))
+            Ok(Value::Final("ix_a".into()))
         );
     }
 

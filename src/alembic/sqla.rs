@@ -679,8 +679,8 @@ fn column_foreign_key(call: &Call) -> Result<Toml, String> {
     if let Some(schema) = schema {
         fields.push(("schema".into(), Toml::Str(schema)));
     }
-    if let Some(name) = args.opt_str("name")? {
-        fields.push(("name".into(), Toml::Str(name)));
+    if let Some(name) = args.opt_name("name")? {
+        fields.push(("name".into(), name));
     }
     for key in ["ondelete", "onupdate"] {
         if let Some(value) = args.given(key) {
@@ -751,8 +751,9 @@ fn identity(call: &Call) -> Result<Toml, String> {
 pub(super) struct ColumnOut {
     pub(super) name: String,
     pub(super) table: Toml,
-    /// `index=True`: SQLAlchemy's `ix_<table>_<column>`, unique when `unique=True` too (then
-    /// the index is the only uniqueness).
+    /// `index=True`: an index the `ix` naming convention names (SQLAlchemy's default is
+    /// `ix_%(column_0_label)s`), unique when `unique=True` too (then the index is the only
+    /// uniqueness).
     pub(super) index: Option<bool>,
 }
 
@@ -889,7 +890,8 @@ pub(super) enum TableItem {
     Constraint(Toml),
     /// `sa.Index(...)` inside the table: created after it.
     Index {
-        name: String,
+        /// Absent: the `ix` naming convention names it.
+        name: Option<Toml>,
         unique: bool,
         parts: IndexParts,
     },
@@ -905,10 +907,10 @@ pub(super) fn table_item(value: &Value) -> Result<TableItem, String> {
             value.describe()
         ));
     };
-    let constraint = |type_: &str, name: Option<String>, mut rest: Vec<(String, Toml)>| {
+    let constraint = |type_: &str, name: Option<Toml>, mut rest: Vec<(String, Toml)>| {
         let mut fields = vec![("type".to_string(), Toml::str(type_))];
         if let Some(name) = name {
-            fields.push(("name".into(), Toml::Str(name)));
+            fields.push(("name".into(), name));
         }
         fields.append(&mut rest);
         TableItem::Constraint(Toml::Table(fields))
@@ -948,7 +950,7 @@ pub(super) fn table_item(value: &Value) -> Result<TableItem, String> {
             };
             Ok(constraint(
                 type_,
-                args.opt_str("name")?,
+                args.opt_name("name")?,
                 vec![("columns".into(), Toml::strings(&columns))],
             ))
         }
@@ -979,7 +981,7 @@ pub(super) fn table_item(value: &Value) -> Result<TableItem, String> {
             )?;
             Ok(constraint(
                 "check",
-                args.opt_str("name")?,
+                args.opt_name("name")?,
                 vec![("condition".into(), Toml::Str(condition))],
             ))
         }
@@ -1037,7 +1039,7 @@ pub(super) fn table_item(value: &Value) -> Result<TableItem, String> {
                 args.opt_str("initially")?,
                 args.opt_str("match")?,
             )?);
-            Ok(constraint("foreign_key", args.opt_str("name")?, rest))
+            Ok(constraint("foreign_key", args.opt_name("name")?, rest))
         }
         "Index" => {
             let args = Signature {
@@ -1060,7 +1062,7 @@ pub(super) fn table_item(value: &Value) -> Result<TableItem, String> {
             .bind(call)?;
             args.refuse("quote")?;
             Ok(TableItem::Index {
-                name: args.req_str("name")?,
+                name: args.opt_name("name")?,
                 unique: args.opt_bool("unique")?.unwrap_or(false),
                 parts: index_parts(&args.rest, &args)?,
             })

@@ -280,7 +280,12 @@ fn translate_call(call: &Call) -> Result<Translation, String> {
 /// A value whose construction has no effect on the database: literals and SQLAlchemy objects.
 fn inert(value: &Value) -> bool {
     match value {
-        Value::None | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) => true,
+        Value::None
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::Float(_)
+        | Value::Str(_)
+        | Value::Final(_) => true,
         Value::Seq(items) => items.iter().all(inert),
         Value::Dict(pairs) => pairs.iter().all(|(k, v)| inert(k) && inert(v)),
         Value::Ref(_) => true,

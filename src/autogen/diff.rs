@@ -1782,7 +1782,7 @@ fn index_elements(columns: &[String]) -> Vec<IndexElement> {
 
 fn create_index(table: &Table, index: &Index) -> Operation {
     Operation::CreateIndex(CreateIndex {
-        index_name: index.name.clone(),
+        index_name: Some(index.name.clone()),
         table_name: table.name.clone(),
         columns: index_elements(&index.columns),
         unique: index.unique,

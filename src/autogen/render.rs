@@ -171,7 +171,7 @@ pub fn operation(section: &str, op: &Operation) -> String {
             fields.opt_text("confirm_data_loss", &alter.confirm_data_loss);
         }
         Operation::CreateIndex(create) => {
-            fields.text("index_name", &create.index_name);
+            fields.opt_text("index_name", &create.index_name);
             fields.text("table_name", &create.table_name);
             fields.raw("columns", index_elements(&create.columns));
             fields.flag("unique", create.unique);

@@ -286,7 +286,7 @@ pub(super) fn comment_on_column(
 /// table; SQLite qualifies the index name and takes the table unqualified. `CONCURRENTLY`,
 /// `USING`, operator classes and `INCLUDE` are PostgreSQL's alone, and left out elsewhere as
 /// Alembic leaves out other dialects' keywords; expressions are written as they are, on both.
-pub(super) fn create_index(dialect: Dialect, op: &CreateIndex) -> String {
+pub(super) fn create_index(dialect: Dialect, name: &str, op: &CreateIndex) -> String {
     let pg = dialect == Dialect::Postgresql;
     let schema = op.schema.as_deref();
     let mut sql = String::from("CREATE ");
@@ -302,11 +302,11 @@ pub(super) fn create_index(dialect: Dialect, op: &CreateIndex) -> String {
     }
     let (index, table) = match dialect {
         Dialect::Postgresql => (
-            ident(dialect, &op.index_name),
+            ident(dialect, name),
             qualified(dialect, schema, &op.table_name),
         ),
         Dialect::Sqlite => (
-            qualified(dialect, schema, &op.index_name),
+            qualified(dialect, schema, name),
             ident(dialect, &op.table_name),
         ),
     };

@@ -10,6 +10,7 @@ mod ddl;
 mod dependents;
 pub mod fragment;
 pub mod names;
+pub mod naming_convention;
 pub mod reverse;
 pub mod sql;
 
@@ -336,7 +337,10 @@ impl<'de> Deserialize<'de> for TextChange {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIndex {
-    pub index_name: String,
+    /// Absent only until the revision is loaded: the `ix` naming convention then names the
+    /// index, and without one the revision is refused (SQLite needs every index named, and a
+    /// derived downgrade needs the name to drop it).
+    pub index_name: Option<String>,
     pub table_name: String,
     /// Column names, or `{ expression = "lower(email)" }` for an expression index.
     pub columns: Vec<IndexElement>,
@@ -668,6 +672,9 @@ pub enum InvalidOperation {
     /// list of names.
     #[error(transparent)]
     Names(#[from] NamesError),
+    /// A missing name the naming convention cannot give (`naming_convention`).
+    #[error(transparent)]
+    Naming(#[from] naming_convention::NamingConventionError),
 }
 
 impl Operation {
@@ -778,11 +785,9 @@ impl Operation {
                     None => format!("{name} {column}"),
                 }
             }
-            Operation::CreateIndex(op) => format!(
-                "{name} {} on {}",
-                op.index_name,
-                qualified(&op.schema, &op.table_name)
-            ),
+            Operation::CreateIndex(op) => {
+                constraint_on(name, &op.index_name, &op.schema, &op.table_name)
+            }
             Operation::DropIndex(op) => match &op.table_name {
                 Some(table) => format!(
                     "{name} {} on {}",
@@ -851,7 +856,8 @@ fn qualified(schema: &Option<String>, name: &str) -> String {
     }
 }
 
-/// `op constraint on table`, leaving out the constraint's name when the database picks it.
+/// `op constraint on table`, leaving out the name when the database or the naming convention
+/// picks it.
 fn constraint_on(
     op: &str,
     constraint: &Option<String>,

@@ -86,7 +86,7 @@ pub fn check_names(op: &Operation) -> Result<(), NamesError> {
             }
         }
         Operation::CreateIndex(op) => {
-            name("index_name", &op.index_name)?;
+            optional("index_name", &op.index_name)?;
             name("table_name", &op.table_name)?;
             index_elements(&op.columns)?;
             index_options(

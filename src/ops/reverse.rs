@@ -116,7 +116,9 @@ pub fn reverse(op: &Operation) -> Result<Operation, String> {
         }
         Operation::AlterColumn(alter) => Operation::AlterColumn(reverse_alter_column(alter)?),
         Operation::CreateIndex(create) => Operation::DropIndex(DropIndex {
-            index_name: create.index_name.clone(),
+            index_name: create.index_name.clone().ok_or(
+                "the index has no `index_name`, so its reverse cannot name it to drop it; give it a name",
+            )?,
             table_name: Some(create.table_name.clone()),
             columns: Some(create.columns.clone()),
             unique: create.unique,
@@ -136,7 +138,7 @@ pub fn reverse(op: &Operation) -> Result<Operation, String> {
                 );
             };
             Operation::CreateIndex(CreateIndex {
-                index_name: drop.index_name.clone(),
+                index_name: Some(drop.index_name.clone()),
                 table_name: table_name.clone(),
                 columns: columns.clone(),
                 unique: drop.unique,

@@ -143,7 +143,14 @@ fn render_op(op: &Operation, dialect: Dialect) -> Result<Vec<Statement>, String>
         Operation::AddColumn(op) => add_column(op, dialect)?,
         Operation::DropColumn(op) => drop_column(op, dialect),
         Operation::AlterColumn(op) => alter_column(op, dialect)?,
-        Operation::CreateIndex(op) => vec![Statement::Sql(ddl::create_index(dialect, op))],
+        Operation::CreateIndex(op) => {
+            // Loading a revision names every index (`naming_convention`); only an operation
+            // built in code can come here without one.
+            let name = op.index_name.as_deref().ok_or(
+                "the index has no `index_name` and no naming convention named it; give it a name",
+            )?;
+            vec![Statement::Sql(ddl::create_index(dialect, name, op))]
+        }
         Operation::DropIndex(op) => vec![Statement::Sql(ddl::drop_index(dialect, op))],
         Operation::CreateEnum(op) if pg => {
             let create = create_enum_type(op.schema.as_deref(), &op.enum_name, &op.values);

@@ -596,7 +596,7 @@ index_name = "ix_old"
         operations,
         vec![
             Operation::CreateIndex(CreateIndex {
-                index_name: "ix_orders_open".into(),
+                index_name: Some("ix_orders_open".into()),
                 table_name: "orders".into(),
                 columns: index_columns(&["customer_id", "created_at"]),
                 unique: true,

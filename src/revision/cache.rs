@@ -302,6 +302,7 @@ mod tests {
 
     use super::super::{load_dir_cached, LoadDepth, Revision};
     use super::MIN_FILES_TO_CACHE;
+    use crate::ops::naming_convention::NamingConvention;
 
     /// A chain of revisions, each creating one table: `r0000` ... (file `r0000_t.toml`).
     fn chain(dir: &Path, count: usize) {
@@ -319,11 +320,11 @@ mod tests {
     }
 
     fn uncached(dir: &Path, depth: LoadDepth) -> Vec<Revision> {
-        load_dir_cached(dir, depth, None).unwrap()
+        load_dir_cached(dir, depth, &NamingConvention::default(), None).unwrap()
     }
 
     fn cached(dir: &Path, root: &Path, depth: LoadDepth) -> Vec<Revision> {
-        load_dir_cached(dir, depth, Some(root)).unwrap()
+        load_dir_cached(dir, depth, &NamingConvention::default(), Some(root)).unwrap()
     }
 
     /// The revisions without their operations, as the graph commands get them.
@@ -406,11 +407,22 @@ mod tests {
             MIN_FILES_TO_CACHE - 1
         );
         std::fs::write(dir.path().join("r0001_t.toml"), "revision = [").unwrap();
-        let fresh_error = load_dir_cached(dir.path(), LoadDepth::Operations, None)
-            .unwrap_err()
-            .to_string();
+        let fresh_error = load_dir_cached(
+            dir.path(),
+            LoadDepth::Operations,
+            &NamingConvention::default(),
+            None,
+        )
+        .unwrap_err()
+        .to_string();
         for depth in [LoadDepth::Graph, LoadDepth::Operations] {
-            let error = load_dir_cached(dir.path(), depth, Some(root.path())).unwrap_err();
+            let error = load_dir_cached(
+                dir.path(),
+                depth,
+                &NamingConvention::default(),
+                Some(root.path()),
+            )
+            .unwrap_err();
             assert_eq!(error.to_string(), fresh_error);
         }
     }

@@ -26,6 +26,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use self::cache::{FileStamp, FolderCache, Fresh, Recorded};
+use crate::ops::naming_convention::{name_operations, NamingConvention};
 use crate::ops::reverse::{derive_downgrade, IrreversibleOperation};
 use crate::ops::{InvalidOperation, Operation};
 
@@ -286,13 +287,15 @@ pub enum LoadDepth {
     Graph,
 }
 
-/// Reads every revision file in `dir` with its operations; see [`load_dir_with`].
+/// Reads every revision file in `dir` with its operations and no naming convention; see
+/// [`load_dir_with`].
 pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, RevisionFileError> {
-    load_dir_with(dir, LoadDepth::Operations)
+    load_dir_with(dir, LoadDepth::Operations, &NamingConvention::default())
 }
 
 /// Reads every revision file in `dir`, in file-name order (Alembic's load order, which breaks
-/// ties when planning).
+/// ties when planning). `naming` names the constraints and indexes operations create without
+/// a name ([`name_operations`]).
 ///
 /// Performance (issue 8; 10,000 files): the folder listing gives each entry's type, so a
 /// file costs one `open`, one `fstat` and its reads (was three `stat`s by path besides), and
@@ -300,8 +303,12 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, RevisionFileError> {
 /// [`cache::MIN_FILES_TO_CACHE`] files or more goes through the cache, where an unchanged
 /// file costs one `stat`. The result, and the error reported when several files are bad
 /// (the first in file-name order), are those of reading the files one after another.
-pub fn load_dir_with(dir: &Path, depth: LoadDepth) -> Result<Vec<Revision>, RevisionFileError> {
-    load_dir_cached(dir, depth, cache::default_root().as_deref())
+pub fn load_dir_with(
+    dir: &Path,
+    depth: LoadDepth,
+    naming: &NamingConvention,
+) -> Result<Vec<Revision>, RevisionFileError> {
+    load_dir_cached(dir, depth, naming, cache::default_root().as_deref())
 }
 
 /// Reads every revision of several folders (`version_locations`), one folder after another
@@ -312,6 +319,7 @@ pub fn load_dirs(
     folders: &[PathBuf],
     recursive: bool,
     depth: LoadDepth,
+    naming: &NamingConvention,
 ) -> Result<Vec<Revision>, RevisionFileError> {
     let mut walked: Vec<PathBuf> = Vec::new();
     for folder in folders {
@@ -326,7 +334,7 @@ pub fn load_dirs(
             continue;
         }
         read.push(real);
-        for revision in load_dir_with(&folder, depth)? {
+        for revision in load_dir_with(&folder, depth, naming)? {
             if let Some(first) = seen.get(&revision.id) {
                 let line = read_revision_file(&revision.path)
                     .ok()
@@ -383,6 +391,7 @@ fn is_alembic_script(path: &Path) -> bool {
 fn load_dir_cached(
     dir: &Path,
     depth: LoadDepth,
+    naming: &NamingConvention,
     cache_root: Option<&Path>,
 ) -> Result<Vec<Revision>, RevisionFileError> {
     let entries = std::fs::read_dir(dir).map_err(|source| RevisionFileError::ReadDir {
@@ -459,7 +468,7 @@ fn load_dir_cached(
         .and_then(|root| FolderCache::open(dir, root));
     let recorded = cache.as_ref().map(FolderCache::recorded);
     let parsed = parse_files(&files, |(name, path)| {
-        load_file(name, path, recorded.as_ref(), depth)
+        load_file(name, path, recorded.as_ref(), depth, naming)
     });
     let mut revisions: Vec<Revision> = Vec::with_capacity(files.len());
     let mut sources: Vec<(Option<FileStamp>, Option<Cow<'_, str>>)> =
@@ -554,11 +563,12 @@ fn load_file<'c>(
     path: &Path,
     recorded: Option<&Recorded<'c>>,
     depth: LoadDepth,
+    naming: &NamingConvention,
 ) -> Result<Loaded<'c>, RevisionFileError> {
     let Some(recorded) = recorded else {
         let (text, _) = read_revision_file(path)?;
         return Ok(Loaded {
-            revision: parse_revision(path, &text)?,
+            revision: parse_revision_with(path, &text, naming)?,
             stamp: None,
             text: None,
         });
@@ -574,7 +584,7 @@ fn load_file<'c>(
         let revision = match depth {
             LoadDepth::Graph => hit.header_revision(path.to_path_buf()),
             LoadDepth::Operations => {
-                parse_revision_with_checksum(path, hit.text(), Some(hit.checksum()))?
+                parse_revision_with_checksum(path, hit.text(), naming, Some(hit.checksum()))?
             }
         };
         return Ok(Loaded {
@@ -586,7 +596,7 @@ fn load_file<'c>(
     // The status of the file as opened, which is the version read.
     let (text, metadata) = read_revision_file(path)?;
     Ok(Loaded {
-        revision: parse_revision(path, &text)?,
+        revision: parse_revision_with(path, &text, naming)?,
         stamp: FileStamp::of(&metadata),
         text: Some(Cow::Owned(text)),
     })
@@ -745,14 +755,26 @@ fn read_revision_file(path: &Path) -> Result<(String, Metadata), RevisionFileErr
 }
 
 /// Parses one revision file's text; `path` picks the format and names the file in errors.
+/// No naming convention: see [`parse_revision_with`].
 pub fn parse_revision(path: &Path, text: &str) -> Result<Revision, RevisionFileError> {
-    parse_revision_with_checksum(path, text, None)
+    parse_revision_with(path, text, &NamingConvention::default())
 }
 
-/// [`parse_revision`], taking the text's checksum when it is already known (a cached file's).
+/// [`parse_revision`] under rmig.toml's naming convention.
+pub fn parse_revision_with(
+    path: &Path,
+    text: &str,
+    naming: &NamingConvention,
+) -> Result<Revision, RevisionFileError> {
+    parse_revision_with_checksum(path, text, naming, None)
+}
+
+/// [`parse_revision_with`], taking the text's checksum when it is already known (a cached
+/// file's).
 fn parse_revision_with_checksum(
     path: &Path,
     text: &str,
+    naming: &NamingConvention,
     known_checksum: Option<&str>,
 ) -> Result<Revision, RevisionFileError> {
     // A UTF-8 byte-order mark is not part of the document (YAML read one as a second
@@ -764,7 +786,7 @@ fn parse_revision_with_checksum(
         line,
         message,
     };
-    let document: RevisionDocument = match format {
+    let mut document: RevisionDocument = match format {
         // The common shape of a revision file first (fast_toml.rs); anything else, and every
         // error, through the `toml` crate.
         FileFormat::Toml => match fast_toml::from_str(text) {
@@ -856,6 +878,25 @@ fn parse_revision_with_checksum(
             &document.revision,
             "a revision cannot depend on itself",
         ));
+    }
+    // Names come first, so that what is checked, rendered, guarded and reversed is what runs.
+    let lists = [
+        (false, Some(&mut document.upgrade)),
+        (true, document.downgrade.as_mut()),
+    ];
+    for (downgrade, ops) in lists {
+        if let Some(ops) = ops {
+            name_operations(ops, naming).map_err(|unnamed| {
+                RevisionFileError::InvalidOperation {
+                    path: path.to_path_buf(),
+                    id: document.revision.clone(),
+                    downgrade,
+                    index: unnamed.index,
+                    op: unnamed.op,
+                    source: Box::new(InvalidOperation::Naming(unnamed.error)),
+                }
+            })?;
+        }
     }
     // Operations are checked here, before any database work: rendering pastes fragments into
     // SQL, and an empty name would only fail in the database.
@@ -1178,6 +1219,50 @@ new_table_name = "member_profiles"
         let text = err.to_string();
         assert!(text.starts_with("x.yaml:"), "{text}");
         assert!(text.contains("bogus"), "{text}");
+    }
+
+    #[test]
+    fn unnamed_indexes_and_constraints_get_the_naming_conventions_names_and_their_derived_drops_too(
+    ) {
+        let text = "revision = \"a1\"\n\n[[upgrade]]\nop = \"create_index\"\ntable_name = \"orders\"\ncolumns = [\"placed_at\"]\n\n[[upgrade]]\nop = \"create_unique_constraint\"\ntable_name = \"orders\"\ncolumns = [\"code\"]\n\n[[upgrade]]\nop = \"create_check_constraint\"\nconstraint_name = \"ck_written\"\ntable_name = \"orders\"\ncondition = \"total > 0\"\n";
+        // Without a convention the unnamed index is refused, naming the operation; the
+        // unique constraint alone would be left to the database, as before.
+        let message = parse("a1_x.toml", text).unwrap_err().to_string();
+        assert!(
+            message.starts_with("a1_x.toml: revision a1, operation 1 (create_index on orders): the index has no `index_name`"),
+            "{message}"
+        );
+        let naming = NamingConvention::parse([
+            ("ix".to_string(), "ix_%(column_0_label)s".to_string()),
+            (
+                "uq".to_string(),
+                "uq_%(table_name)s_%(column_0_name)s".to_string(),
+            ),
+            (
+                "ck".to_string(),
+                "ck_%(table_name)s_%(constraint_name)s".to_string(),
+            ),
+        ])
+        .unwrap();
+        let revision = parse_revision_with(Path::new("a1_x.toml"), text, &naming).unwrap();
+        let names: Vec<String> = revision
+            .upgrade
+            .iter()
+            .chain(revision.downgrade_ops().unwrap().iter())
+            .map(Operation::describe)
+            .collect();
+        // A written name is final, even under a template with %(constraint_name)s.
+        assert_eq!(
+            names,
+            [
+                "create_index ix_orders_placed_at on orders",
+                "create_unique_constraint uq_orders_code on orders",
+                "create_check_constraint ck_written on orders",
+                "drop_constraint ck_written on orders",
+                "drop_constraint uq_orders_code on orders",
+                "drop_index ix_orders_placed_at on orders",
+            ]
+        );
     }
 
     #[test]
