@@ -49,6 +49,8 @@ def version_files(source):
     """The .py scripts of the project at `source` (an alembic.ini or a script folder), found
     as Alembic finds them: script_location's versions/ unless version_locations says
     otherwise, recursively when recursive_version_locations is set."""
+    if os.path.isdir(source) and os.path.isfile(os.path.join(source, "alembic.ini")):
+        source = os.path.join(source, "alembic.ini")
     if os.path.isdir(source):
         locations, recursive = [os.path.join(source, "versions")], False
     else:
@@ -236,7 +238,7 @@ def read(path):
 def rmig_version(rmig):
     try:
         out = subprocess.run([rmig, "--version"], capture_output=True, text=True)
-        return out.stdout.strip()
+        return (out.stdout.strip().splitlines() or ["rmig (version unknown)"])[0]
     except OSError:
         return "rmig (version unknown)"
 
@@ -278,7 +280,7 @@ def main():
             outcome = "ok"
         else:
             why = "timed out" if status == 124 else (stderr_lines[0] if stderr_lines else "")
-            outcome = f"**failed**, exit {status}: {cell(why)}"
+            outcome = f"**failed**, exit {status}" + (f": {cell(why)}" if why else "")
         revisions = sum(s.is_revision for s in scripts)
         if report.imported is not None and report.imported != revisions:
             outcome += f" (rmig imported {report.imported})"

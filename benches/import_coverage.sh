@@ -55,7 +55,7 @@ write_ini() {
 mkdir -p "$OUT/downloads" "$OUT/src" "$OUT/rmig"
 rows=()
 for project in "${PROJECTS[@]}"; do
-  read -r label requirement source <<< "$project"
+  read -r label requirement alembic_src <<< "$project"
   downloads="$OUT/downloads/$requirement"
   if ! compgen -G "$downloads/*.whl" > /dev/null; then
     echo "downloading $requirement" >&2
@@ -68,18 +68,18 @@ for project in "${PROJECTS[@]}"; do
     "$PYTHON" -m zipfile -e "$downloads"/*.whl "$unpacked"
     touch "$unpacked/.unpacked"
   fi
-  if [ "$source" = ini ]; then
-    source="$label.alembic.ini"
-    write_ini "$label" > "$unpacked/$source"
+  if [ "$alembic_src" = ini ]; then
+    alembic_src="$label.alembic.ini"
+    write_ini "$label" > "$unpacked/$alembic_src"
   fi
   into="$OUT/rmig/$label"
   rm -rf "$into" && mkdir -p "$into"
   echo "importing $label ($requirement)" >&2
   status=0
-  timeout "$TIMEOUT" "$RMIG" import-alembic "$unpacked/$source" --into "$into" \
+  timeout "$TIMEOUT" "$RMIG" import-alembic "$unpacked/$alembic_src" --into "$into" \
     > "$into.stdout" 2> "$into.stderr" || status=$?
   echo "$status" > "$into.status"
-  rows+=("$label" "$requirement" "$unpacked/$source" "$into")
+  rows+=("$label" "$requirement" "$unpacked/$alembic_src" "$into")
 done
 
 "$PYTHON" benches/import_coverage.py --out "$OUT/coverage.md" --timeout "$TIMEOUT" "${rows[@]}"
