@@ -108,6 +108,15 @@ bench-renames: gnu-time
 	$(CARGO) build --release --bin rmig
 	benches/renames.sh
 
+# How much of real Alembic projects `rmig import-alembic` converts (issue 16): pinned releases of
+# six public projects (their wheels cached in bench-out/import/downloads/), each imported with
+# the release rmig; prints the per-project table and the placeholder reasons by count, also in
+# bench-out/import/coverage.md. Needs PyPI the first time; about a minute after that.
+.PHONY: bench-import
+bench-import:
+	$(CARGO) build --release --bin rmig
+	benches/import_coverage.sh
+
 clean:
 	$(CARGO) clean
 
