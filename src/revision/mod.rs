@@ -966,9 +966,22 @@ pub fn is_create_date(text: &str) -> bool {
             .any(|format| NaiveDateTime::parse_from_str(text, format).is_ok())
 }
 
-/// Checks an id against what Alembic's revision syntax and its version table can carry.
+/// Checks an id against what Alembic's revision syntax and its version table can carry. Ids
+/// take labels' alphabet and `.` besides, which the syntax leaves free and real histories use
+/// (`v0.9.0.a`).
 pub fn check_revision_id(id: &str) -> Result<(), &'static str> {
-    check_branch_label(id)?;
+    if id.is_empty() {
+        return Err("it is empty");
+    }
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+    {
+        return Err("use only letters, digits, '_' and '.' (Alembic's syntax gives '@', '-', '+' and ':' a meaning)");
+    }
+    if RESERVED_NAMES.contains(&id) {
+        return Err("'head', 'heads', 'base' and 'current' are words of the revision syntax");
+    }
     if id.len() > MAX_REVISION_ID_LEN {
         return Err("it is longer than the 32 characters alembic_version.version_num holds");
     }
@@ -1119,6 +1132,23 @@ mod tests {
 
     fn parse(name: &str, text: &str) -> Result<Revision, RevisionFileError> {
         parse_revision(Path::new(name), text)
+    }
+
+    /// Optuna's history spells its ids like versions (`v0.9.0.a`); Alembic takes them, and
+    /// `.` means nothing in its revision syntax, so rmig takes them too.
+    #[test]
+    fn a_revision_id_with_dots_was_refused() {
+        let revision = parse(
+            "v0.9.0.a_x.toml",
+            "revision = \"v1.1.0.b\"\ndown_revision = \"v0.9.0.a\"\n",
+        )
+        .unwrap();
+        assert_eq!(revision.id, "v1.1.0.b");
+        assert_eq!(revision.down_revisions, vec!["v0.9.0.a"]);
+        assert!(
+            check_branch_label("v1.0").is_err(),
+            "labels keep their alphabet"
+        );
     }
 
     #[test]
