@@ -359,3 +359,34 @@ fn flask_migrate_layout_imports() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("rmig import-alembic"), "{stderr}");
 }
+
+/// MLflow's layout: the alembic.ini sits inside the script folder and names it from the
+/// project root (`script_location = app/db_migrations`), the working folder Alembic runs in.
+/// The importer read relative paths from the ini's folder only, and found nothing there.
+#[test]
+fn import_read_script_location_from_the_ini_folder_not_the_working_folder() {
+    let app = flask_migrate_app();
+    let scripts = app.path().join("app/db_migrations");
+    std::fs::create_dir_all(scripts.parent().unwrap()).unwrap();
+    std::fs::rename(app.path().join("migrations"), &scripts).unwrap();
+    std::fs::write(
+        scripts.join("alembic.ini"),
+        "[alembic]\nscript_location = app/db_migrations\n",
+    )
+    .unwrap();
+    let output = rmig_in(
+        app.path(),
+        &[
+            "import-alembic",
+            "app/db_migrations/alembic.ini",
+            "--into",
+            "rmig",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(app
+        .path()
+        .join("rmig/revisions/3f2a9c1d7e4b_create_users.toml")
+        .is_file());
+}

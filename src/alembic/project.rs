@@ -71,7 +71,15 @@ fn from_ini(path: &Path) -> Result<AlembicProject, ImportError> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
         .to_path_buf();
-    let ini = AlembicIni::parse(path, &text, &here)?;
+    // Alembic takes relative paths from the working folder (MLflow's ini, inside its script
+    // folder, names it from the project root); an import is often run from elsewhere, so the
+    // ini's own folder is the fallback when the working folder holds no such script folder.
+    let from_working_folder = AlembicIni::parse(path, &text, Path::new(""))?;
+    let ini = if from_working_folder.script_location.is_dir() {
+        from_working_folder
+    } else {
+        AlembicIni::parse(path, &text, &here)?
+    };
     let version_locations = ini
         .version_locations
         .unwrap_or_else(|| vec![ini.script_location.join("versions")]);
