@@ -505,3 +505,104 @@ fn an_alembic_project_not_yet_imported_read_as_an_empty_history() {
         &["1 Alembic script(s)", "rmig import-alembic"],
     );
 }
+
+/// An Alembic project in `alembic/` of a fresh project folder, with these scripts.
+fn alembic_project(scripts: &[(&str, &str)]) -> Project {
+    let project = Project::sqlite(&[]);
+    let versions = project.path().join("alembic/migrations/versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    std::fs::write(
+        project.path().join("alembic/alembic.ini"),
+        "[alembic]\nscript_location = migrations\nsqlalchemy.url = sqlite:///test.db\n",
+    )
+    .unwrap();
+    for (name, text) in scripts {
+        std::fs::write(versions.join(name), text).unwrap();
+    }
+    project
+}
+
+#[test]
+fn one_unreadable_alembic_script_aborted_the_whole_import() {
+    let script = |id: &str, down: &str, extra: &str, upgrade: &str| {
+        format!("from alembic import op\nfrom myapp import cli\nrevision = '{id}'\ndown_revision = {down}\n{extra}\ndef upgrade():\n    {upgrade}\ndef downgrade():\n    pass\n")
+    };
+    let project = alembic_project(&[
+        (
+            "a1_users.py",
+            &script(
+                "a1",
+                "None",
+                "",
+                "op.execute('CREATE TABLE users (id INTEGER)')",
+            ),
+        ),
+        // A branch label imported from the application.
+        (
+            "b2_label.py",
+            &script(
+                "b2",
+                "'a1'",
+                "branch_labels = (cli.EXPAND_BRANCH,)",
+                "op.execute('SELECT 1')",
+            ),
+        ),
+        // Python 3.12 (PEP 701): the same quotes inside the f-string.
+        (
+            "c3_fstring.py",
+            &script(
+                "c3",
+                "'b2'",
+                "T = {'n': 't'}",
+                "op.execute(f\"SELECT {T[\"n\"]}\")",
+            ),
+        ),
+        // A syntax error.
+        (
+            "d4_broken.py",
+            &script("d4", "'c3'", "", "op.execute('SELECT 1'"),
+        ),
+    ]);
+    let stdout = project.ok(&["import-alembic", "alembic/alembic.ini", "--force"]);
+    assert!(
+        stdout.starts_with("Imported 4 Alembic revisions"),
+        "{stdout}"
+    );
+    for expected in [
+        "migrations/versions/b2_label.py:5 (upgrade of b2): line 5: `branch_labels` is [cli.EXPAND_BRANCH]",
+        "migrations/versions/b2_label.py:5 (downgrade of b2)",
+        "migrations/versions/c3_fstring.py:7 (upgrade of c3): line 7: `f\"SELECT {T[\"n\"]}\"` is an f-string",
+        "migrations/versions/d4_broken.py:6-7 (upgrade of d4): line 7: the script does not parse",
+        "migrations/versions/d4_broken.py:8-9 (downgrade of d4): line 7: the script does not parse",
+    ] {
+        assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
+    }
+    let history = project.ok(&["history"]);
+    assert!(history.contains("c3 -> d4 (head)"), "{history}");
+    // The placeholders are refused before anything runs.
+    let (code, stderr) = project.fails(&["upgrade", "head"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("placeholder"), "{stderr}");
+    assert!(project
+        .sqlite_rows("SELECT name FROM sqlite_schema WHERE name = 'users'")
+        .is_empty());
+
+    // Scripts with no readable revision id: every one is named, in one go.
+    let project = alembic_project(&[
+        ("a1_broken.py", "revision = \ndown_revision = None\n"),
+        (
+            "b2_computed.py",
+            "import uuid\nrevision = uuid.uuid4().hex\n",
+        ),
+    ]);
+    let stderr = refused(
+        &project,
+        &["import-alembic", "alembic/alembic.ini", "--force"],
+        &[
+            "2 revision scripts cannot be imported",
+            "a1_broken.py:1: the Python does not parse",
+            "b2_computed.py: `revision`",
+        ],
+    );
+    assert!(!stderr.contains("Imported"), "{stderr}");
+}

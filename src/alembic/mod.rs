@@ -70,6 +70,10 @@ pub enum ImportError {
     Invalid { file: String, message: String },
     #[error("the imported revisions do not form a valid history: {message}")]
     Graph { message: String },
+    /// Several scripts have no readable place in the graph: all of them, so that one import
+    /// run shows everything to fix.
+    #[error("{} revision scripts cannot be imported, and nothing was written: {}", .0.len(), .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Scripts(Vec<ImportError>),
 }
 
 /// What an import wrote, and what a person must still do.
@@ -212,9 +216,16 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
     let mut outputs = Vec::with_capacity(files.len());
     let mut placeholders = Vec::new();
     let mut loaded = Vec::with_capacity(files.len());
+    let mut unreadable = Vec::new();
     for (file, name) in files.iter().zip(&names) {
         let display = relative(file, &project.root);
-        let script = script::read(file, &display)?;
+        let script = match script::read(file, &display) {
+            Ok(script) => script,
+            Err(error) => {
+                unreadable.push(error);
+                continue;
+            }
+        };
         let revision = script.header.revision.clone();
         let mut lists = Vec::new();
         for (function, body) in [
@@ -246,6 +257,12 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
             })?;
         loaded.push(parsed);
         outputs.push((path, text));
+    }
+    if unreadable.len() == 1 {
+        return Err(unreadable.remove(0));
+    }
+    if !unreadable.is_empty() {
+        return Err(ImportError::Scripts(unreadable));
     }
     let ids: Vec<String> = loaded.iter().map(|r| r.id.clone()).collect();
     crate::graph::RevisionMap::new(loaded).map_err(|error| ImportError::Graph {

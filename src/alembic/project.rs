@@ -9,9 +9,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use rustpython_parser::ast::{Expr, Stmt};
-
-use super::python::{Module, Scope, Value};
+use super::python::{collect_calls, Expr, Module, Scope, Stmt, Value};
 use super::ImportError;
 use crate::alembic_ini::AlembicIni;
 use crate::ops::naming_convention::NamingConvention;
@@ -166,49 +164,38 @@ pub(super) fn env_settings(script_dir: &Path) -> Result<EnvSettings, ImportError
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(settings);
     };
-    let module = Module::parse(&path, &text).map_err(|(line, message)| ImportError::Python {
-        file: path.display().to_string(),
-        line,
-        message,
-    })?;
+    let module = Module::parse(&text);
+    if let Some(error) = module.syntax_error() {
+        return Err(ImportError::Python {
+            file: path.display().to_string(),
+            line: error.line,
+            message: error.message.clone(),
+        });
+    }
     let scope = Scope::of_module(&module);
     settings.naming = env_naming(&module, &scope);
-    let mut calls = Vec::new();
-    collect_calls(&module.body, &mut calls);
     let mut seen: HashMap<&str, Value> = HashMap::new();
-    for call in calls {
-        let Expr::Call(expr) = call else { continue };
-        let Ok(Value::Ref(name)) = scope.eval(&module, &expr.func) else {
-            continue;
-        };
-        if name != "alembic.context.configure" {
+    for (key, value) in module.keyword_arguments(&scope, "alembic.context.configure") {
+        if !matches!(
+            key,
+            "version_table" | "version_table_schema" | "transaction_per_migration"
+        ) {
             continue;
         }
-        for keyword in &expr.keywords {
-            let Some(key) = keyword.arg.as_ref().map(|k| k.as_str()) else {
-                continue;
-            };
-            if !matches!(
-                key,
-                "version_table" | "version_table_schema" | "transaction_per_migration"
-            ) {
-                continue;
-            }
-            match scope.eval(&module, &keyword.value) {
-                Ok(value) => {
-                    if let Some(earlier) = seen.get(key) {
-                        if *earlier != value {
-                            settings.notes.push(format!(
-                                "env.py passes two values of {key} to context.configure; the last is used"
-                            ));
-                        }
+        match value {
+            Ok(value) => {
+                if let Some(earlier) = seen.get(key) {
+                    if *earlier != value {
+                        settings.notes.push(format!(
+                            "env.py passes two values of {key} to context.configure; the last is used"
+                        ));
                     }
-                    seen.insert(key, value);
                 }
-                Err(reason) => settings.notes.push(format!(
-                    "env.py's {key} is computed ({reason}); set it in rmig.toml by hand"
-                )),
+                seen.insert(key, value);
             }
+            Err(reason) => settings.notes.push(format!(
+                "env.py's {key} is computed ({reason}); set it in rmig.toml by hand"
+            )),
         }
     }
     for (key, value) in seen {
@@ -254,7 +241,7 @@ fn env_naming(module: &Module, scope: &Scope<'_>) -> EnvNaming {
             scope.eval(module, &call.func),
             Ok(Value::Ref(name)) if name.starts_with("sqlalchemy.") && name.ends_with(".MetaData")
         );
-        let Some(keyword) = call.keywords.iter().find(|k| {
+        let Some(keyword) = call.arguments.keywords.iter().find(|k| {
             k.arg
                 .as_ref()
                 .is_some_and(|arg| arg.as_str() == "naming_convention")
@@ -305,33 +292,6 @@ fn env_naming(module: &Module, scope: &Scope<'_>) -> EnvNaming {
             ),
         },
         _ => EnvNaming::Default,
-    }
-}
-
-/// Every call expression in a block, nested blocks included (not inside expressions).
-fn collect_calls<'m>(stmts: &'m [Stmt], out: &mut Vec<&'m Expr>) {
-    for stmt in stmts {
-        match stmt {
-            Stmt::Expr(expr) => out.push(&expr.value),
-            Stmt::FunctionDef(def) => collect_calls(&def.body, out),
-            Stmt::AsyncFunctionDef(def) => collect_calls(&def.body, out),
-            Stmt::If(s) => {
-                collect_calls(&s.body, out);
-                collect_calls(&s.orelse, out);
-            }
-            Stmt::With(s) => collect_calls(&s.body, out),
-            Stmt::AsyncWith(s) => collect_calls(&s.body, out),
-            Stmt::Try(s) => {
-                collect_calls(&s.body, out);
-                collect_calls(&s.orelse, out);
-                collect_calls(&s.finalbody, out);
-                for handler in &s.handlers {
-                    let rustpython_parser::ast::ExceptHandler::ExceptHandler(h) = handler;
-                    collect_calls(&h.body, out);
-                }
-            }
-            _ => {}
-        }
     }
 }
 

@@ -1,66 +1,105 @@
-//! Python source read with a real parser (`rustpython-parser`), and the small evaluator that
-//! turns the literal parts of it into values: constants, lists, tuples and dicts, names bound
-//! to such values, and calls (`sa.Column(...)`, `op.add_column(...)`) kept as data with their
-//! callee's fully qualified name. Nothing is ever executed; whatever is not literal is an
-//! error that names it, and the caller turns that into a placeholder.
+//! Python source read with a real parser (Astral's `ruff_python_parser`, which reads the
+//! Python of today: PEP 701 f-strings, `type` statements and the rest), and the small
+//! evaluator that turns the literal parts of it into values: constants, lists, tuples and
+//! dicts, names bound to such values, and calls (`sa.Column(...)`, `op.add_column(...)`) kept
+//! as data with their callee's fully qualified name. Nothing is ever executed; whatever is not
+//! literal is an error that names it, and the caller turns that into a placeholder.
+//!
+//! This is the one module that knows the parser: the others walk the statements it re-exports
+//! (`Stmt`, `Expr`, `ast`) and ask it for lines, text and values.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
 
-use rustpython_parser::ast::{self, Constant, Expr, Ranged, Stmt};
-use rustpython_parser::Parse;
+use ruff_python_ast::Number;
+pub(super) use ruff_python_ast::{self as ast, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
 
 /// How deep names may refer to names before the evaluator gives up (`a = b`, `b = a`).
 const MAX_NAME_DEPTH: usize = 32;
 
-/// A parsed Python file and what is needed to point into it.
+/// A parsed Python file and what is needed to point into it. A file with syntax errors still
+/// parses: `body` is what the parser recovered, and `syntax_error` says where it went wrong.
 pub(super) struct Module {
-    pub(super) body: Vec<Stmt>,
+    pub(super) body: ast::Suite,
     source: String,
     /// Byte offset at which each line starts.
     line_starts: Vec<usize>,
+    /// Where the parser had to recover.
+    damaged: Vec<TextRange>,
+    syntax_error: Option<SyntaxError>,
+}
+
+/// The first syntax error of a file.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct SyntaxError {
+    /// 1-based.
+    pub(super) line: usize,
+    /// The parser's message.
+    pub(super) message: String,
 }
 
 impl Module {
-    /// Parses `source`; the error is the parser's message with its 1-based line.
-    pub(super) fn parse(path: &Path, source: &str) -> Result<Module, (usize, String)> {
+    /// Parses `source` as far as it goes.
+    pub(super) fn parse(source: &str) -> Module {
         let source = source
             .strip_prefix('\u{feff}')
             .unwrap_or(source)
             .to_string();
         let mut line_starts = vec![0];
         line_starts.extend(source.match_indices('\n').map(|(at, _)| at + 1));
-        let body = ast::Suite::parse(&source, &path.to_string_lossy()).map_err(|error| {
-            let offset = usize::from(error.offset);
-            let line = line_starts.partition_point(|&start| start <= offset).max(1);
-            (line, error.error.to_string())
-        })?;
-        Ok(Module {
-            body,
+        let parsed = ruff_python_parser::parse_unchecked_source(
+            &source,
+            ruff_python_ast::PySourceType::Python,
+        );
+        let damaged: Vec<TextRange> = parsed.errors().iter().map(|e| e.location).collect();
+        let syntax_error = parsed
+            .errors()
+            .iter()
+            .min_by_key(|e| e.location.start())
+            .map(|error| SyntaxError {
+                line: line_at(&line_starts, usize::from(error.location.start())).max(1),
+                message: error.error.to_string(),
+            });
+        Module {
+            body: parsed.into_suite(),
             source,
             line_starts,
-        })
+            damaged,
+            syntax_error,
+        }
+    }
+
+    /// The first syntax error, if the file has any.
+    pub(super) fn syntax_error(&self) -> Option<&SyntaxError> {
+        self.syntax_error.as_ref()
+    }
+
+    /// Whether the parser had to recover inside `node`: what it holds is not what was written.
+    fn is_damaged(&self, node: &impl Ranged) -> bool {
+        let range = node.range();
+        self.damaged
+            .iter()
+            .any(|error| error.start() <= range.end() && range.start() <= error.end())
     }
 
     /// The 1-based line a node starts on.
     pub(super) fn line(&self, node: &impl Ranged) -> usize {
-        self.line_at(usize::from(node.range().start()))
+        line_at(&self.line_starts, usize::from(node.range().start()))
     }
 
     /// The 1-based line a node ends on.
     pub(super) fn last_line(&self, node: &impl Ranged) -> usize {
-        let end = usize::from(node.range().end());
-        self.line_at(end.saturating_sub(1).max(usize::from(node.range().start())))
-    }
-
-    fn line_at(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&start| start <= offset)
+        let range = node.range();
+        let end = usize::from(range.end());
+        line_at(
+            &self.line_starts,
+            end.saturating_sub(1).max(usize::from(range.start())),
+        )
     }
 
     /// The source text of a node.
     pub(super) fn text(&self, node: &impl Ranged) -> &str {
-        let range = node.range();
-        &self.source[usize::from(range.start())..usize::from(range.end())]
+        &self.source[node.range()]
     }
 
     /// The whole lines `first..=last`, as written.
@@ -81,15 +120,78 @@ impl Module {
             _ => None,
         }
     }
+
+    /// The last module-level `def name()` (not `async def`, which Alembic would never await).
+    pub(super) fn function(&self, name: &str) -> Option<&ast::StmtFunctionDef> {
+        self.body.iter().rev().find_map(|stmt| match stmt {
+            Stmt::FunctionDef(def) if !def.is_async && def.name.as_str() == name => Some(def),
+            _ => None,
+        })
+    }
+
+    /// The keyword arguments of every call of `callee` (a qualified name) made as a statement
+    /// anywhere in the module's blocks (function bodies, `if`, `with`, `try`), in order, each
+    /// evaluated on its own so that one computed argument does not hide the others.
+    pub(super) fn keyword_arguments(
+        &self,
+        scope: &Scope,
+        callee: &str,
+    ) -> Vec<(&str, Result<Value, String>)> {
+        let mut calls = Vec::new();
+        collect_calls(&self.body, &mut calls);
+        calls
+            .into_iter()
+            .filter_map(|expr| match expr {
+                Expr::Call(call) => Some(call),
+                _ => None,
+            })
+            .filter(|call| {
+                matches!(scope.eval(self, &call.func), Ok(Value::Ref(name)) if name == callee)
+            })
+            .flat_map(|call| call.arguments.keywords.iter())
+            .filter_map(|keyword| {
+                let name = keyword.arg.as_ref()?.as_str();
+                Some((name, scope.eval(self, &keyword.value)))
+            })
+            .collect()
+    }
+}
+
+/// The 1-based line holding byte `offset`.
+fn line_at(line_starts: &[usize], offset: usize) -> usize {
+    line_starts.partition_point(|&start| start <= offset)
+}
+
+/// Every expression statement in a block, nested blocks included (not inside expressions).
+pub(super) fn collect_calls<'m>(stmts: &'m [Stmt], out: &mut Vec<&'m Expr>) {
+    for stmt in stmts {
+        match stmt {
+            Stmt::Expr(expr) => out.push(&expr.value),
+            Stmt::FunctionDef(def) => collect_calls(&def.body, out),
+            Stmt::If(s) => {
+                collect_calls(&s.body, out);
+                for clause in &s.elif_else_clauses {
+                    collect_calls(&clause.body, out);
+                }
+            }
+            Stmt::With(s) => collect_calls(&s.body, out),
+            Stmt::Try(s) if !s.is_star => {
+                collect_calls(&s.body, out);
+                collect_calls(&s.orelse, out);
+                collect_calls(&s.finalbody, out);
+                for ast::ExceptHandler::ExceptHandler(handler) in &s.handlers {
+                    collect_calls(&handler.body, out);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The text of a string literal expression.
 pub(super) fn string_constant(expr: &Expr) -> Option<&str> {
     match expr {
-        Expr::Constant(ast::ExprConstant {
-            value: Constant::Str(text),
-            ..
-        }) => Some(text),
+        Expr::StringLiteral(literal) => Some(literal.value.to_str()),
         _ => None,
     }
 }
@@ -223,7 +325,8 @@ pub(super) struct Scope<'m> {
 }
 
 impl<'m> Scope<'m> {
-    /// The module-level imports and simple assignments of `module`.
+    /// The module-level imports and simple assignments of `module`, but for statements the
+    /// parser had to recover inside: their values are not what the author wrote.
     pub(super) fn of_module(module: &'m Module) -> Scope<'m> {
         let mut scope = Scope {
             imports: HashMap::new(),
@@ -231,7 +334,7 @@ impl<'m> Scope<'m> {
             locals: HashMap::new(),
             unknown: HashSet::new(),
         };
-        for stmt in &module.body {
+        for stmt in module.body.iter().filter(|stmt| !module.is_damaged(*stmt)) {
             match stmt {
                 Stmt::Import(import) => {
                     for alias in &import.names {
@@ -315,16 +418,23 @@ impl<'m> Scope<'m> {
             )
         };
         match expr {
-            Expr::Constant(constant) => constant_value(&constant.value).ok_or_else(not_literal),
+            Expr::NoneLiteral(_) => Ok(Value::None),
+            Expr::BooleanLiteral(boolean) => Ok(Value::Bool(boolean.value)),
+            Expr::StringLiteral(literal) => Ok(Value::Str(literal.value.to_str().to_string())),
+            Expr::NumberLiteral(number) => match &number.value {
+                Number::Int(int) => int.as_i64().map(Value::Int).ok_or_else(not_literal),
+                Number::Float(float) => Ok(Value::Float(*float)),
+                Number::Complex { .. } => Err(not_literal()),
+            },
             Expr::List(list) => self.eval_all(module, &list.elts, depth).map(Value::Seq),
             Expr::Tuple(tuple) => self.eval_all(module, &tuple.elts, depth).map(Value::Seq),
             Expr::Dict(dict) => {
-                let mut pairs = Vec::with_capacity(dict.values.len());
-                for (key, value) in dict.keys.iter().zip(&dict.values) {
-                    let key = key.as_ref().ok_or_else(not_literal)?;
+                let mut pairs = Vec::with_capacity(dict.items.len());
+                for item in &dict.items {
+                    let key = item.key.as_ref().ok_or_else(not_literal)?;
                     pairs.push((
                         self.eval_at(module, key, depth)?,
-                        self.eval_at(module, value, depth)?,
+                        self.eval_at(module, &item.value, depth)?,
                     ));
                 }
                 Ok(Value::Dict(pairs))
@@ -367,9 +477,9 @@ impl<'m> Scope<'m> {
                     Value::Method(receiver, method) => Callee::Method(receiver, method),
                     _ => return Err(not_literal()),
                 };
-                let args = self.eval_all(module, &call.args, depth)?;
-                let mut kwargs = Vec::with_capacity(call.keywords.len());
-                for keyword in &call.keywords {
+                let args = self.eval_all(module, &call.arguments.args, depth)?;
+                let mut kwargs = Vec::with_capacity(call.arguments.keywords.len());
+                for keyword in &call.arguments.keywords {
                     let name = keyword.arg.as_ref().ok_or_else(|| {
                         format!("`{}` passes `**` arguments", one_line(module.text(expr)))
                     })?;
@@ -399,7 +509,7 @@ impl<'m> Scope<'m> {
                 "`{}` unpacks a sequence at run time",
                 one_line(module.text(expr))
             )),
-            Expr::JoinedStr(_) => Err(format!(
+            Expr::FString(_) => Err(format!(
                 "`{}` is an f-string, built at run time",
                 one_line(module.text(expr))
             )),
@@ -436,20 +546,6 @@ impl<'m> Scope<'m> {
     }
 }
 
-fn constant_value(constant: &Constant) -> Option<Value> {
-    Some(match constant {
-        Constant::None => Value::None,
-        Constant::Bool(b) => Value::Bool(*b),
-        Constant::Str(s) => Value::Str(s.clone()),
-        Constant::Int(i) => Value::Int(i64::try_from(i).ok()?),
-        Constant::Float(f) => Value::Float(*f),
-        Constant::Tuple(items) => {
-            Value::Seq(items.iter().map(constant_value).collect::<Option<_>>()?)
-        }
-        Constant::Bytes(_) | Constant::Complex { .. } | Constant::Ellipsis => return None,
-    })
-}
-
 /// The first line of a snippet, shortened, for one-line messages.
 pub(super) fn one_line(text: &str) -> String {
     const LIMIT: usize = 80;
@@ -470,7 +566,7 @@ mod tests {
 
     fn eval(source: &str, expr: &str) -> Result<Value, String> {
         let text = format!("{source}\n__x = {expr}\n");
-        let module = Module::parse(Path::new("t.py"), &text).unwrap();
+        let module = Module::parse(&text);
         let scope = Scope::of_module(&module);
         let value = scope.module_value("__x").unwrap();
         scope.eval(&module, value)
@@ -531,7 +627,7 @@ mod tests {
 
     #[test]
     fn lines_are_one_based() {
-        let module = Module::parse(Path::new("t.py"), "\"\"\"doc\n\nmore\"\"\"\nx = 1\n").unwrap();
+        let module = Module::parse("\"\"\"doc\n\nmore\"\"\"\nx = 1\n");
         assert_eq!(module.docstring(), Some("doc\n\nmore"));
         assert_eq!(module.line(&module.body[1]), 4);
         assert_eq!(module.last_line(&module.body[0]), 3);
@@ -540,9 +636,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_carry_their_line() {
-        let (line, message) = Module::parse(Path::new("t.py"), "x = 1\ndef f(:\n")
-            .err()
-            .unwrap();
-        assert_eq!(line, 2, "{message}");
+        let module = Module::parse("x = 1\ndef f(:\n");
+        let SyntaxError { line, message } = module.syntax_error().unwrap();
+        assert_eq!(*line, 2, "{message}");
     }
 }

@@ -1,13 +1,16 @@
 //! One Alembic revision script: its identifiers (`revision`, `down_revision`, `branch_labels`,
-//! `depends_on`, which must be literals, as Alembic's own tooling writes them), its docstring's
-//! message and create date, and the translated bodies of `upgrade()` and `downgrade()`.
+//! `depends_on`, literals as Alembic's own tooling writes them), its docstring's message and
+//! create date, and the translated bodies of `upgrade()` and `downgrade()`.
+//!
+//! One unreadable script costs placeholders, not the import: a script that does not parse
+//! still imports when its `revision` and `down_revision` can be read from what the parser
+//! recovered, and branch labels or dependencies that are not literals are left out behind a
+//! placeholder. Only a script whose place in the graph is unknown is an error.
 
 use std::path::Path;
 
-use rustpython_parser::ast::{Stmt, StmtFunctionDef};
-
 use super::emit::Header;
-use super::python::{Module, Scope, Value};
+use super::python::{short_name, Module, Scope, SyntaxError, Value};
 use super::statements::{translate, Body, Item, Placeholder};
 use super::ImportError;
 
@@ -19,48 +22,88 @@ pub(super) struct Script {
     pub(super) downgrade: Body,
 }
 
+/// Graph metadata of the header that could not be read: where, and why.
+struct Unread {
+    first_line: usize,
+    last_line: usize,
+    reason: String,
+}
+
 pub(super) fn read(path: &Path, display: &str) -> Result<Script, ImportError> {
     let text = std::fs::read_to_string(path).map_err(|source| ImportError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    let module = Module::parse(path, &text).map_err(|(line, message)| ImportError::Python {
-        file: display.to_string(),
-        line,
-        message,
-    })?;
+    let module = Module::parse(&text);
     let mut scope = Scope::of_module(&module);
-    let header_error = |message: String| ImportError::Header {
-        file: display.to_string(),
-        message,
+    // Without its id and parents the revision has no place in the graph. When the script does
+    // not parse, the syntax error is what the user must fix first, so it is what is reported.
+    let header_error = |message: String| match module.syntax_error() {
+        Some(SyntaxError { line, message }) => ImportError::Python {
+            file: display.to_string(),
+            line: *line,
+            message: message.clone(),
+        },
+        None => ImportError::Header {
+            file: display.to_string(),
+            message,
+        },
     };
-    let ids = |key: &str, required: bool| -> Result<Vec<String>, ImportError> {
-        let Some(expr) = scope.module_value(key) else {
-            return if required {
-                Err(header_error(format!(
-                    "no `{key}` is set; Alembic needs it too"
-                )))
-            } else {
-                Ok(Vec::new())
-            };
+    let ids = |key: &str| -> Option<Result<Vec<String>, Unread>> {
+        let expr = scope.module_value(key)?;
+        let unread = |reason: String| Unread {
+            first_line: module.line(expr),
+            last_line: module.last_line(expr),
+            reason: format!("`{key}`{reason}"),
         };
-        let value = scope
-            .eval(&module, expr)
-            .map_err(|reason| header_error(format!("`{key}`: {reason}")))?;
-        identifiers(&value).ok_or_else(|| {
-            header_error(format!(
-                "`{key}` is {}, not None, a string or a tuple of strings",
-                value.describe()
-            ))
+        Some(match scope.eval(&module, expr) {
+            Ok(value) => identifiers(&value).ok_or_else(|| {
+                unread(match imported_name(&value) {
+                    Some(name) => format!(
+                        " is {}: `{}` is defined in another module, which rmig does not read",
+                        value.describe(),
+                        short_name(name)
+                    ),
+                    None => format!(
+                        " is {}, not None, a string or a tuple of strings",
+                        value.describe()
+                    ),
+                })
+            }),
+            Err(reason) => Err(unread(format!(": {reason}"))),
         })
     };
-    let revision = match ids("revision", true)?.as_slice() {
+    let required = |key: &str| -> Result<Vec<String>, ImportError> {
+        match ids(key) {
+            Some(Ok(ids)) => Ok(ids),
+            Some(Err(unread)) => Err(header_error(unread.reason)),
+            None => Err(header_error(format!(
+                "no `{key}` is set; Alembic needs it too"
+            ))),
+        }
+    };
+    let revision = match required("revision")?.as_slice() {
         [one] => one.clone(),
         _ => return Err(header_error("`revision` must be one string".into())),
     };
-    let down_revisions = ids("down_revision", true)?;
-    let branch_labels = ids("branch_labels", false)?;
-    let depends_on = ids("depends_on", false)?;
+    let down_revisions = required("down_revision")?;
+    // Labels and dependencies that cannot be read are left out rather than failing the
+    // import, and the whole revision is not made a placeholder either: its operations were
+    // read and stay. What keeps the gap from being run past is a placeholder at the head of
+    // both functions, which rmig refuses before anything runs, until a person writes the
+    // values in: without a dependency, rmig could run the revision before what it needs, or
+    // restore the wrong version rows when it is downgraded.
+    let mut unread = Vec::new();
+    let mut optional = |key: &str| match ids(key) {
+        Some(Ok(ids)) => ids,
+        Some(Err(problem)) => {
+            unread.push(problem);
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let branch_labels = optional("branch_labels");
+    let depends_on = optional("depends_on");
 
     let docstring = module.docstring().unwrap_or("");
     // Alembic's `Script.doc`: the stripped docstring's first paragraph, so a docstring that
@@ -77,30 +120,55 @@ pub(super) fn read(path: &Path, display: &str) -> Result<Script, ImportError> {
         .find_map(|line| line.trim().strip_prefix("Create Date:"))
         .and_then(|date| rfc3339(date.trim()));
 
-    let function = |name: &str| -> Option<&StmtFunctionDef> {
-        module.body.iter().rev().find_map(|stmt| match stmt {
-            Stmt::FunctionDef(def) if def.name.as_str() == name => Some(def),
-            _ => None,
-        })
-    };
     let mut body = |name: &str| -> Body {
-        scope.clear_locals();
-        match function(name) {
-            Some(def) => translate(&module, &mut scope, &def.body),
+        let mut body = match (module.syntax_error(), module.function(name)) {
+            // Alembic cannot import the script at all; what the parser recovered of the
+            // function is not what was written, so none of it is translated.
+            (Some(error), def) => {
+                let (first_line, last_line) = match def {
+                    Some(def) => (module.line(def), module.last_line(def)),
+                    None => (error.line, error.line),
+                };
+                whole_body_placeholder(Placeholder {
+                    first_line,
+                    last_line,
+                    reasons: vec![format!(
+                        "line {}: the script does not parse ({}), so Alembic cannot load it either; nothing of `{name}()` was translated",
+                        error.line, error.message
+                    )],
+                    code: module.lines(first_line, last_line).to_string(),
+                })
+            }
+            (None, Some(def)) => {
+                scope.clear_locals();
+                translate(&module, &mut scope, &def.body)
+            }
             // Alembic fails when it runs a function the script lacks: a placeholder keeps
             // that, where an empty list would quietly do nothing.
-            None => Body {
-                items: vec![Item::Placeholder(Placeholder {
-                    first_line: 1,
-                    last_line: 1,
-                    reasons: vec![format!(
-                        "the script has no `{name}()` function, so Alembic fails here; write its operations, or `{name} = []` if it has nothing to do"
-                    )],
-                    code: format!("def {name}(): ...  # missing from the script"),
-                })],
-                ..Body::default()
-            },
-        }
+            (None, None) => whole_body_placeholder(Placeholder {
+                first_line: 1,
+                last_line: 1,
+                reasons: vec![format!(
+                    "the script has no `{name}()` function, so Alembic fails here; write its operations, or `{name} = []` if it has nothing to do"
+                )],
+                code: format!("def {name}(): ...  # missing from the script"),
+            }),
+        };
+        let header_placeholders = unread.iter().map(|problem| {
+            Item::Placeholder(Placeholder {
+                first_line: problem.first_line,
+                last_line: problem.last_line,
+                reasons: vec![format!(
+                    "line {}: {}; the revision was imported without it: write its value into this file's header, then delete this operation",
+                    problem.first_line, problem.reason
+                )],
+                code: module
+                    .lines(problem.first_line, problem.last_line)
+                    .to_string(),
+            })
+        });
+        body.items.splice(0..0, header_placeholders);
+        body
     };
     let upgrade = body("upgrade");
     let downgrade = body("downgrade");
@@ -119,6 +187,14 @@ pub(super) fn read(path: &Path, display: &str) -> Result<Script, ImportError> {
     })
 }
 
+/// A body that is one placeholder.
+fn whole_body_placeholder(placeholder: Placeholder) -> Body {
+    Body {
+        items: vec![Item::Placeholder(placeholder)],
+        ..Body::default()
+    }
+}
+
 /// `None`, `"a"`, `("a", "b")` or `["a"]` as a list of ids; an empty string is none.
 fn identifiers(value: &Value) -> Option<Vec<String>> {
     match value {
@@ -132,6 +208,15 @@ fn identifiers(value: &Value) -> Option<Vec<String>> {
                 _ => None,
             })
             .collect(),
+        _ => None,
+    }
+}
+
+/// The first name taken from an imported module in `value` or its items: `cli.EXPAND_BRANCH`.
+fn imported_name(value: &Value) -> Option<&str> {
+    match value {
+        Value::Ref(name) => Some(name),
+        Value::Seq(items) => items.iter().find_map(imported_name),
         _ => None,
     }
 }

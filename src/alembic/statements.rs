@@ -4,11 +4,11 @@
 //! every other statement (loops, conditions, helpers, `op.get_bind()`, Python data
 //! migrations) becomes a placeholder. Consecutive untranslatable statements share one.
 
-use rustpython_parser::ast::{self, Expr, Stmt};
-
 use super::emit::OpTable;
 use super::operations::{batch_call, method_call, op_call, Translation};
-use super::python::{string_constant, BatchTable, Call, Callee, Module, Scope, Value};
+use super::python::{
+    ast, string_constant, BatchTable, Call, Callee, Expr, Module, Scope, Stmt, Value,
+};
 use super::sqla::sqla_name;
 
 /// One entry of a translated body.
@@ -75,13 +75,7 @@ impl<'m> Walker<'_, 'm> {
             // A docstring, a bare string or `...`: nothing runs.
             Stmt::Expr(expr)
                 if string_constant(&expr.value).is_some()
-                    || matches!(
-                        &*expr.value,
-                        Expr::Constant(ast::ExprConstant {
-                            value: ast::Constant::Ellipsis,
-                            ..
-                        })
-                    ) => {}
+                    || matches!(&*expr.value, Expr::EllipsisLiteral(_)) => {}
             Stmt::Expr(expr) => match &*expr.value {
                 Expr::Call(_) => self.call(stmt, &expr.value),
                 _ => self.placeholder(stmt, "an expression statement".to_string()),
@@ -97,16 +91,15 @@ impl<'m> Walker<'_, 'm> {
                 (Expr::Name(name), Some(value)) => self.assign(stmt, name.id.as_str(), value),
                 _ => self.placeholder(stmt, "an annotation".into()),
             },
-            Stmt::With(with) => self.with(stmt, with),
+            // `async with` falls through to a placeholder, as in a plain `def` it cannot run.
+            Stmt::With(with) if !with.is_async => self.with(stmt, with),
             Stmt::Return(ret) if ret.value.is_none() => self.returned = true,
             other => {
                 let kind = match other {
-                    Stmt::For(_) | Stmt::AsyncFor(_) | Stmt::While(_) => "a loop",
+                    Stmt::For(_) | Stmt::While(_) => "a loop",
                     Stmt::If(_) | Stmt::Match(_) => "a condition",
-                    Stmt::Try(_) | Stmt::TryStar(_) => "a try block",
-                    Stmt::FunctionDef(_) | Stmt::AsyncFunctionDef(_) | Stmt::ClassDef(_) => {
-                        "a definition"
-                    }
+                    Stmt::Try(_) => "a try block",
+                    Stmt::FunctionDef(_) | Stmt::ClassDef(_) => "a definition",
                     Stmt::Import(_) | Stmt::ImportFrom(_) => "an import inside the function",
                     _ => "Python code",
                 };
@@ -361,7 +354,7 @@ fn is_autocommit_block(module: &Module, scope: &Scope, expr: &Expr) -> bool {
     let Expr::Attribute(attribute) = &*outer.func else {
         return false;
     };
-    if attribute.attr.as_str() != "autocommit_block" || !outer.args.is_empty() {
+    if attribute.attr.as_str() != "autocommit_block" || !outer.arguments.args.is_empty() {
         return false;
     }
     matches!(
@@ -398,7 +391,9 @@ fn assigned_names(stmt: &Stmt) -> Vec<String> {
             }
             Stmt::If(s) => {
                 block(&s.body, out);
-                block(&s.orelse, out);
+                for clause in &s.elif_else_clauses {
+                    block(&clause.body, out);
+                }
             }
             Stmt::With(s) => {
                 for item in &s.items {

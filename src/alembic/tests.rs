@@ -872,3 +872,140 @@ fn a_naming_convention_env_py_computes_is_reported_with_its_line_and_sqlalchemys
         "{error}"
     );
 }
+
+/// Writes `text` as a script and reads it.
+fn read_script(text: &str) -> script::Script {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c3_script.py");
+    std::fs::write(&path, text).unwrap();
+    script::read(&path, "versions/c3_script.py").unwrap()
+}
+
+/// The reasons of the body's placeholders, in order.
+fn placeholder_reasons(body: &statements::Body) -> Vec<String> {
+    body.items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Placeholder(p) => Some(p.reasons.join("; ")),
+            Item::Op { .. } => None,
+        })
+        .collect()
+}
+
+#[test]
+fn python_3_12_syntax_aborted_the_import() {
+    // PEP 701 f-strings (the same quotes nested) and PEP 695 `type` statements.
+    let script = read_script(
+        "from alembic import op\nT = {\"name\": \"users\"}\ntype Ids = list[int]\nrevision = 'c3'\ndown_revision = 'b2'\ndef upgrade():\n    op.execute(f\"DROP TABLE {T[\"name\"]}\")\n    op.execute('SELECT 1')\ndef downgrade[X]():\n    pass\n",
+    );
+    assert_eq!(script.header.revision, "c3");
+    assert_eq!(
+        placeholder_reasons(&script.upgrade),
+        ["line 7: `f\"DROP TABLE {T[\"name\"]}\"` is an f-string, built at run time"]
+    );
+    assert_eq!(script.upgrade.items.len(), 2);
+}
+
+#[test]
+fn a_branch_label_defined_elsewhere_aborted_the_import() {
+    let script = read_script(
+        "from alembic import op\nfrom myapp import cli\nrevision = 'c3'\ndown_revision = 'b2'\nbranch_labels = (cli.EXPAND_BRANCH,)\ndepends_on = DEPENDENCY\ndef upgrade():\n    op.execute('SELECT 1')\ndef downgrade():\n    pass\n",
+    );
+    assert_eq!(script.header.revision, "c3");
+    assert_eq!(script.header.down_revisions, ["b2"]);
+    // Left out, and the revision refuses to run until a person writes them in.
+    assert!(script.header.branch_labels.is_empty());
+    assert!(script.header.depends_on.is_empty());
+    for body in [&script.upgrade, &script.downgrade] {
+        let reasons = placeholder_reasons(body);
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("line 5: `branch_labels` is [cli.EXPAND_BRANCH]"),
+            "{reasons:?}"
+        );
+        assert!(
+            reasons[1].starts_with("line 6: `depends_on`: `DEPENDENCY` is not defined"),
+            "{reasons:?}"
+        );
+        assert!(reasons[0].contains("imported without"), "{reasons:?}");
+    }
+    // The operations that were read are kept.
+    assert!(matches!(
+        script.upgrade.items.last(),
+        Some(Item::Op { line: 8, .. })
+    ));
+}
+
+#[test]
+fn a_script_that_does_not_parse_aborted_the_import() {
+    let script = read_script(
+        "\"\"\"add users\"\"\"\nfrom alembic import op\nrevision = 'c3'\ndown_revision = ('a1', 'b2')\ndef upgrade():\n    op.execute('SELECT 1'\ndef downgrade():\n    pass\n",
+    );
+    assert_eq!(script.header.revision, "c3");
+    assert_eq!(script.header.down_revisions, ["a1", "b2"]);
+    assert_eq!(script.header.message.as_deref(), Some("add users"));
+    for body in [&script.upgrade, &script.downgrade] {
+        let [Item::Placeholder(placeholder)] = body.items.as_slice() else {
+            panic!("not one placeholder: {:?}", body.items)
+        };
+        let reason = placeholder.reasons.join("; ");
+        assert!(
+            reason.starts_with("line 6: the script does not parse (Expected `)`"),
+            "{reason}"
+        );
+    }
+}
+
+#[test]
+fn every_script_without_a_readable_revision_is_reported_at_once() {
+    let a = script_text("aaa1", "None");
+    let source = project(
+        "",
+        &[(
+            "migrations/versions",
+            &[
+                ("aaa1_one.py", &a),
+                ("bbb2_two.py", "revision = \ndown_revision = 'aaa1'\n"),
+                (
+                    "ccc3_three.py",
+                    "import uuid\nrevision = uuid.uuid4().hex\n",
+                ),
+            ],
+        )],
+    );
+    let into = tempfile::tempdir().unwrap();
+    let error = import(source.path(), into.path(), false)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.starts_with("2 revision scripts cannot be imported"),
+        "{error}"
+    );
+    assert!(
+        error.contains("bbb2_two.py:1: the Python does not parse"),
+        "{error}"
+    );
+    assert!(error.contains("ccc3_three.py: `revision`:"), "{error}");
+    assert!(!into.path().join("rmig.toml").exists());
+}
+
+#[test]
+fn a_header_value_the_parser_had_to_recover_is_not_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c3.py");
+    for text in [
+        "revision = 'c3'\ndown_revision = ('a1',\ndef upgrade():\n    pass\n",
+        "revision = 'c3\ndown_revision = 'a1'\n",
+        "revision = 'c3'\ndown_revision = 'a1' +\n",
+    ] {
+        std::fs::write(&path, text).unwrap();
+        let error = script::read(&path, "versions/c3.py")
+            .map(|script| script.header)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("versions/c3.py:") && error.contains("the Python does not parse"),
+            "{text:?}: {error}"
+        );
+    }
+}
