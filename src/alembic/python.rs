@@ -322,6 +322,12 @@ pub(super) struct Scope<'m> {
     /// Names assigned by code the importer could not read: never resolved, even to a
     /// module-level value of the same name.
     unknown: HashSet<String>,
+    /// Module-level names that something besides one plain assignment changes (a loop, a
+    /// condition, `+=`, `.append(...)`, `global`): their value when a function runs is not
+    /// knowable, so they are never resolved rather than resolved to a stale value.
+    changed: HashSet<String>,
+    /// Functions the module defines: named as such when called.
+    functions: HashSet<String>,
 }
 
 impl<'m> Scope<'m> {
@@ -333,7 +339,12 @@ impl<'m> Scope<'m> {
             module: HashMap::new(),
             locals: HashMap::new(),
             unknown: HashSet::new(),
+            changed: HashSet::new(),
+            functions: HashSet::new(),
         };
+        for stmt in &module.body {
+            changed_names(stmt, &mut scope.changed);
+        }
         for stmt in module.body.iter().filter(|stmt| !module.is_damaged(*stmt)) {
             match stmt {
                 Stmt::Import(import) => {
@@ -373,6 +384,9 @@ impl<'m> Scope<'m> {
                         scope.module.insert(name.id.to_string(), value);
                     }
                 }
+                Stmt::FunctionDef(def) => {
+                    scope.functions.insert(def.name.to_string());
+                }
                 _ => {}
             }
         }
@@ -400,6 +414,33 @@ impl<'m> Scope<'m> {
     pub(super) fn forget(&mut self, name: &str) {
         self.locals.remove(name);
         self.unknown.insert(name.to_string());
+    }
+
+    /// A method was called on `name` by code that is not translated (`cols.append(x)`): a
+    /// value it held may have changed. Imports are modules and keep their meaning.
+    pub(super) fn forget_mutated(&mut self, name: &str) {
+        if self.locals.contains_key(name) || self.module.contains_key(name) {
+            self.forget(name);
+        }
+    }
+
+    /// `target op= value`, from the target's value where it stands.
+    pub(super) fn eval_augmented(
+        &self,
+        module: &Module,
+        target: &str,
+        op: ast::Operator,
+        value: &Expr,
+    ) -> Result<Value, String> {
+        let current = self.eval_name(module, target, 0)?;
+        let operand = self.eval(module, value)?;
+        binary(op, current, operand).ok_or_else(|| {
+            format!(
+                "`{target} {}= {}` is not arithmetic rmig can follow",
+                op.as_str(),
+                one_line(module.text(value))
+            )
+        })
     }
 
     /// Evaluates `expr`; the error says what is not literal.
@@ -446,15 +487,17 @@ impl<'m> Scope<'m> {
                     _ => Err(not_literal()),
                 }
             }
-            Expr::BinOp(binop) if matches!(binop.op, ast::Operator::Add) => {
-                match (
-                    self.eval_at(module, &binop.left, depth)?,
-                    self.eval_at(module, &binop.right, depth)?,
-                ) {
-                    (Value::Str(a), Value::Str(b)) => Ok(Value::Str(a + &b)),
-                    _ => Err(not_literal()),
-                }
-            }
+            Expr::BinOp(binop) => binary(
+                binop.op,
+                self.eval_at(module, &binop.left, depth)?,
+                self.eval_at(module, &binop.right, depth)?,
+            )
+            .ok_or_else(not_literal),
+            Expr::Subscript(subscript) => subscript_of(
+                self.eval_at(module, &subscript.value, depth)?,
+                self.eval_at(module, &subscript.slice, depth)?,
+            )
+            .ok_or_else(not_literal),
             Expr::Name(name) => self.eval_name(module, name.id.as_str(), depth),
             Expr::Attribute(attribute) => match self.eval_at(module, &attribute.value, depth)? {
                 Value::Ref(base) => Ok(Value::Ref(format!("{base}.{}", attribute.attr))),
@@ -471,6 +514,11 @@ impl<'m> Scope<'m> {
                 _ => Err(not_literal()),
             },
             Expr::Call(call) => {
+                if let Expr::Attribute(attribute) = &*call.func {
+                    if let Some(value) = self.literal_method(module, attribute, call, depth)? {
+                        return Ok(value);
+                    }
+                }
                 let callee = match self.eval_at(module, &call.func, depth)? {
                     Value::Ref(name) => Callee::Name(name),
                     Value::BatchMethod(batch, method) => Callee::Batch(batch, method),
@@ -509,10 +557,7 @@ impl<'m> Scope<'m> {
                 "`{}` unpacks a sequence at run time",
                 one_line(module.text(expr))
             )),
-            Expr::FString(_) => Err(format!(
-                "`{}` is an f-string, built at run time",
-                one_line(module.text(expr))
-            )),
+            Expr::FString(fstring) => self.eval_fstring(module, fstring, depth),
             _ => Err(not_literal()),
         }
     }
@@ -536,14 +581,343 @@ impl<'m> Scope<'m> {
         if let Some(value) = self.locals.get(name) {
             return Ok(value.clone());
         }
+        if self.changed.contains(name) && !self.imports.contains_key(name) {
+            return Err(format!(
+                "`{name}` is changed by code rmig cannot follow at module level"
+            ));
+        }
         if let Some(expr) = self.module.get(name) {
             return self.eval_at(module, expr, depth + 1);
         }
         if let Some(qualified) = self.imports.get(name) {
             return Ok(Value::Ref(qualified.clone()));
         }
+        if self.functions.contains(name) {
+            return Err(format!(
+                "`{name}` is a function of the script, whose Python rmig does not read"
+            ));
+        }
         Err(format!("`{name}` is not defined in the script"))
     }
+
+    /// A method of a literal value, computed as Python would: `"...".format(...)`,
+    /// `", ".join([...])`, `"...".upper()`, a dict's `items()`, `keys()` and `values()`.
+    /// `None` when the receiver is not a literal (a module, a SQLAlchemy object).
+    fn literal_method(
+        &self,
+        module: &Module,
+        attribute: &ast::ExprAttribute,
+        call: &ast::ExprCall,
+        depth: usize,
+    ) -> Result<Option<Value>, String> {
+        let receiver = self.eval_at(module, &attribute.value, depth)?;
+        if !matches!(receiver, Value::Str(_) | Value::Dict(_)) {
+            return Ok(None);
+        }
+        let text = one_line(module.text(call));
+        let cannot = || format!("`{text}` is not a string or dict method rmig can compute");
+        let args = self.eval_all(module, &call.arguments.args, depth)?;
+        let mut kwargs = Vec::with_capacity(call.arguments.keywords.len());
+        for keyword in &call.arguments.keywords {
+            let name = keyword.arg.as_ref().ok_or_else(cannot)?;
+            kwargs.push((
+                name.to_string(),
+                self.eval_at(module, &keyword.value, depth)?,
+            ));
+        }
+        let method = attribute.attr.as_str();
+        let value = match (receiver, method, args.as_slice()) {
+            (Value::Str(template), "format", _) => {
+                Value::Str(str_format(&template, &args, &kwargs).ok_or_else(cannot)?)
+            }
+            (Value::Str(separator), "join", [Value::Seq(items)]) if kwargs.is_empty() => {
+                let parts: Option<Vec<&str>> = items
+                    .iter()
+                    .map(|item| match item {
+                        Value::Str(part) => Some(part.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                Value::Str(parts.ok_or_else(cannot)?.join(&separator))
+            }
+            (Value::Str(text), "upper", []) if kwargs.is_empty() => Value::Str(text.to_uppercase()),
+            (Value::Str(text), "lower", []) if kwargs.is_empty() => Value::Str(text.to_lowercase()),
+            (Value::Dict(pairs), "items", []) if kwargs.is_empty() => Value::Seq(
+                pairs
+                    .into_iter()
+                    .map(|(key, value)| Value::Seq(vec![key, value]))
+                    .collect(),
+            ),
+            (Value::Dict(pairs), "keys", []) if kwargs.is_empty() => {
+                Value::Seq(pairs.into_iter().map(|(key, _)| key).collect())
+            }
+            (Value::Dict(pairs), "values", []) if kwargs.is_empty() => {
+                Value::Seq(pairs.into_iter().map(|(_, value)| value).collect())
+            }
+            _ => return Err(cannot()),
+        };
+        Ok(Some(value))
+    }
+
+    /// An f-string whose every part is known, rendered as Python's `str()` would.
+    fn eval_fstring(
+        &self,
+        module: &Module,
+        fstring: &ast::ExprFString,
+        depth: usize,
+    ) -> Result<Value, String> {
+        let mut text = String::new();
+        for part in fstring.value.iter() {
+            match part {
+                ast::FStringPart::Literal(literal) => text.push_str(&literal.value),
+                ast::FStringPart::FString(inner) => {
+                    for element in inner.elements.iter() {
+                        match element {
+                            ast::InterpolatedStringElement::Literal(literal) => {
+                                text.push_str(&literal.value)
+                            }
+                            ast::InterpolatedStringElement::Interpolation(field) => {
+                                let plain = field.debug_text.is_none()
+                                    && field.format_spec.is_none()
+                                    && matches!(
+                                        field.conversion,
+                                        ast::ConversionFlag::None | ast::ConversionFlag::Str
+                                    );
+                                let value = self.eval_at(module, &field.expression, depth)?;
+                                let rendered = plain.then(|| python_str(&value)).flatten();
+                                text.push_str(&rendered.ok_or_else(|| {
+                                    format!(
+                                        "`{}` in an f-string is not text rmig can render as Python does",
+                                        one_line(module.text(field))
+                                    )
+                                })?);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Value::Str(text))
+    }
+}
+
+/// Module-level names a statement changes other than by one plain `NAME = value`.
+fn changed_names(stmt: &Stmt, out: &mut HashSet<String>) {
+    match stmt {
+        Stmt::Assign(assign) => {
+            for target in &assign.targets {
+                if !matches!(target, Expr::Name(_)) {
+                    target_names(target, out);
+                }
+            }
+        }
+        Stmt::AugAssign(assign) => target_names(&assign.target, out),
+        Stmt::Expr(expr) => {
+            out.extend(method_receiver(&expr.value).map(str::to_string));
+        }
+        // A function changes a module name only through `global`.
+        Stmt::FunctionDef(def) => global_names(&def.body, out),
+        Stmt::ClassDef(_) | Stmt::Import(_) | Stmt::ImportFrom(_) | Stmt::AnnAssign(_) => {}
+        // Anything bound inside a block (a loop, a condition, a try) depends on how it ran.
+        other => {
+            for name in super::statements::assigned_names(other) {
+                out.insert(name);
+            }
+            global_names(std::slice::from_ref(other), out);
+        }
+    }
+}
+
+/// The names of `global` statements anywhere in `stmts`.
+fn global_names(stmts: &[Stmt], out: &mut HashSet<String>) {
+    let mut nested = Vec::new();
+    for stmt in stmts {
+        match stmt {
+            Stmt::Global(global) => out.extend(global.names.iter().map(|n| n.to_string())),
+            Stmt::FunctionDef(def) => nested.push(&def.body),
+            Stmt::If(s) => {
+                global_names(&s.body, out);
+                s.elif_else_clauses
+                    .iter()
+                    .for_each(|c| global_names(&c.body, out));
+            }
+            Stmt::For(s) => global_names(&s.body, out),
+            Stmt::While(s) => global_names(&s.body, out),
+            Stmt::With(s) => global_names(&s.body, out),
+            Stmt::Try(s) => {
+                global_names(&s.body, out);
+                global_names(&s.finalbody, out);
+            }
+            _ => {}
+        }
+    }
+    for body in nested {
+        global_names(body, out);
+    }
+}
+
+/// The names an assignment target binds.
+pub(super) fn target_names(expr: &Expr, out: &mut impl Extend<String>) {
+    match expr {
+        Expr::Name(name) => out.extend([name.id.to_string()]),
+        Expr::Tuple(tuple) => tuple.elts.iter().for_each(|e| target_names(e, out)),
+        Expr::List(list) => list.elts.iter().for_each(|e| target_names(e, out)),
+        Expr::Starred(starred) => target_names(&starred.value, out),
+        // `NAME[key] = ...` and `NAME.attr = ...` change NAME's value.
+        Expr::Subscript(subscript) => target_names(&subscript.value, out),
+        Expr::Attribute(attribute) => target_names(&attribute.value, out),
+        _ => {}
+    }
+}
+
+/// `NAME` in a statement `NAME.method(...)`, which may change the value NAME holds.
+pub(super) fn method_receiver(expr: &Expr) -> Option<&str> {
+    let Expr::Call(call) = expr else { return None };
+    let Expr::Attribute(attribute) = &*call.func else {
+        return None;
+    };
+    match &*attribute.value {
+        Expr::Name(name) => Some(name.id.as_str()),
+        _ => None,
+    }
+}
+
+/// Python's `left <op> right` on literal values, where it is plain arithmetic or text.
+fn binary(op: ast::Operator, left: Value, right: Value) -> Option<Value> {
+    use ast::Operator::{Add, Mod, Mult, Sub};
+    match (op, left, right) {
+        (Add, Value::Str(a), Value::Str(b)) => Some(Value::Str(a + &b)),
+        (Add, Value::Seq(mut a), Value::Seq(b)) => {
+            a.extend(b);
+            Some(Value::Seq(a))
+        }
+        (Mod, Value::Str(template), args) => percent_format(&template, &args).map(Value::Str),
+        (Add, Value::Int(a), Value::Int(b)) => a.checked_add(b).map(Value::Int),
+        (Sub, Value::Int(a), Value::Int(b)) => a.checked_sub(b).map(Value::Int),
+        (Mult, Value::Int(a), Value::Int(b)) => a.checked_mul(b).map(Value::Int),
+        (Mod, Value::Int(a), Value::Int(b)) if b > 0 => Some(Value::Int(a.rem_euclid(b))),
+        _ => None,
+    }
+}
+
+/// `container[key]` for a literal list, tuple or dict and a literal key.
+fn subscript_of(container: Value, key: Value) -> Option<Value> {
+    match (container, key) {
+        (Value::Seq(items), Value::Int(index)) => {
+            let len = i64::try_from(items.len()).ok()?;
+            let at = if index < 0 { len + index } else { index };
+            usize::try_from(at)
+                .ok()
+                .and_then(|at| items.get(at).cloned())
+        }
+        (Value::Dict(pairs), key) => pairs.into_iter().find(|(k, _)| *k == key).map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+/// Python's `str(value)` for the values whose text is certain.
+fn python_str(value: &Value) -> Option<String> {
+    match value {
+        Value::Str(text) | Value::Final(text) => Some(text.clone()),
+        Value::Int(number) => Some(number.to_string()),
+        Value::Bool(flag) => Some(if *flag { "True" } else { "False" }.to_string()),
+        Value::None => Some("None".to_string()),
+        // Python writes whole floats with `.0` and switches to exponents outside this range.
+        Value::Float(number)
+            if number.is_finite()
+                && (number.abs() >= 1e-4 || *number == 0.0)
+                && number.abs() < 1e16 =>
+        {
+            Some(if number.fract() == 0.0 {
+                format!("{number:.1}")
+            } else {
+                number.to_string()
+            })
+        }
+        _ => None,
+    }
+}
+
+/// `template % args` with `%s`, `%d`, `%i`, `%(name)s` and `%%`, as Python formats them.
+fn percent_format(template: &str, args: &Value) -> Option<String> {
+    let positional: Vec<&Value> = match args {
+        Value::Seq(items) => items.iter().collect(),
+        Value::Dict(_) => Vec::new(),
+        single => vec![single],
+    };
+    let mut next = positional.into_iter();
+    let mut out = String::new();
+    let mut chars = template.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut spec = chars.next()?;
+        let value = if spec == '(' {
+            let key: String = chars.by_ref().take_while(|c| *c != ')').collect();
+            spec = chars.next()?;
+            let Value::Dict(pairs) = args else {
+                return None;
+            };
+            pairs
+                .iter()
+                .find(|(k, _)| *k == Value::Str(key.clone()))
+                .map(|(_, v)| v)?
+        } else if spec == '%' {
+            out.push('%');
+            continue;
+        } else {
+            next.next()?
+        };
+        match (spec, value) {
+            ('s', value) => out.push_str(&python_str(value)?),
+            ('d' | 'i', Value::Int(number)) => out.push_str(&number.to_string()),
+            _ => return None,
+        }
+    }
+    // Python refuses arguments left over.
+    match (args, next.next()) {
+        (Value::Dict(_), _) | (_, None) => Some(out),
+        _ => None,
+    }
+}
+
+/// `template.format(*args, **kwargs)` with `{}`, `{0}`, `{name}`, `{{` and `}}`, no format
+/// specs or conversions.
+fn str_format(template: &str, args: &[Value], kwargs: &[(String, Value)]) -> Option<String> {
+    let mut out = String::new();
+    let mut automatic = 0;
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let field: String = chars.by_ref().take_while(|c| *c != '}').collect();
+                let value = if field.is_empty() {
+                    automatic += 1;
+                    args.get(automatic - 1)?
+                } else if let Ok(index) = field.parse::<usize>() {
+                    args.get(index)?
+                } else if field.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    kwargs.iter().find(|(k, _)| *k == field).map(|(_, v)| v)?
+                } else {
+                    return None;
+                };
+                out.push_str(&python_str(value)?);
+            }
+            '}' => return None,
+            other => out.push(other),
+        }
+    }
+    Some(out)
 }
 
 /// The first line of a snippet, shortened, for one-line messages.
@@ -615,8 +989,9 @@ mod tests {
 
     #[test]
     fn what_is_not_literal_is_named() {
-        let err = eval("x = 1", "f'{x}'").unwrap_err();
-        assert!(err.contains("f-string"), "{err}");
+        assert_eq!(eval("x = 1", "f'{x}'"), Ok(Value::Str("1".into())));
+        let err = eval("x = 1", "f'{x:>4}'").unwrap_err();
+        assert!(err.contains("in an f-string"), "{err}");
         let err = eval("", "undefined_name").unwrap_err();
         assert!(err.contains("`undefined_name` is not defined"), "{err}");
         let err = eval("a = b\nb = a", "a").unwrap_err();

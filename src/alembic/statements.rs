@@ -7,7 +7,8 @@
 use super::emit::OpTable;
 use super::operations::{batch_call, method_call, op_call, Translation};
 use super::python::{
-    ast, string_constant, BatchTable, Call, Callee, Expr, Module, Scope, Stmt, Value,
+    ast, method_receiver, string_constant, target_names, BatchTable, Call, Callee, Expr, Module,
+    Scope, Stmt, Value,
 };
 use super::sqla::sqla_name;
 
@@ -82,6 +83,28 @@ impl<'m> Walker<'_, 'm> {
             },
             Stmt::Assign(assign) => match assign.targets.as_slice() {
                 [Expr::Name(name)] => self.assign(stmt, name.id.as_str(), &assign.value),
+                _ => self.placeholder(
+                    stmt,
+                    "an assignment to something other than one name".into(),
+                ),
+            },
+            Stmt::AugAssign(assign) => match &*assign.target {
+                Expr::Name(name) => {
+                    match self.scope.eval_augmented(
+                        self.module,
+                        name.id.as_str(),
+                        assign.op,
+                        &assign.value,
+                    ) {
+                        Ok(value) if inert(&value) => {
+                            self.scope.bind_value(name.id.as_str(), value)
+                        }
+                        Ok(value) => {
+                            self.placeholder(stmt, format!("`{}` is {}", name.id, value.describe()))
+                        }
+                        Err(reason) => self.placeholder(stmt, reason),
+                    }
+                }
                 _ => self.placeholder(
                     stmt,
                     "an assignment to something other than one name".into(),
@@ -235,6 +258,11 @@ impl<'m> Walker<'_, 'm> {
         for name in assigned_names(stmt) {
             self.scope.forget(&name);
         }
+        if let Stmt::Expr(expr) = stmt {
+            if let Some(name) = method_receiver(&expr.value) {
+                self.scope.forget_mutated(name);
+            }
+        }
         let first_line = self.module.line(stmt);
         let last_line = self.module.last_line(stmt);
         let reason = format!("line {first_line}: {reason}");
@@ -364,15 +392,9 @@ fn is_autocommit_block(module: &Module, scope: &Scope, expr: &Expr) -> bool {
 }
 
 /// Names a statement assigns, anywhere inside it.
-fn assigned_names(stmt: &Stmt) -> Vec<String> {
+pub(super) fn assigned_names(stmt: &Stmt) -> Vec<String> {
     fn targets(expr: &Expr, out: &mut Vec<String>) {
-        match expr {
-            Expr::Name(name) => out.push(name.id.to_string()),
-            Expr::Tuple(tuple) => tuple.elts.iter().for_each(|e| targets(e, out)),
-            Expr::List(list) => list.elts.iter().for_each(|e| targets(e, out)),
-            Expr::Starred(starred) => targets(&starred.value, out),
-            _ => {}
-        }
+        target_names(expr, out);
     }
     fn walk(stmt: &Stmt, out: &mut Vec<String>) {
         let block = |stmts: &[Stmt], out: &mut Vec<String>| stmts.iter().for_each(|s| walk(s, out));

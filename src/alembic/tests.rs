@@ -291,13 +291,13 @@ fn batch_op_f_was_not_read_although_op_f_is() {
 #[test]
 fn python_becomes_one_placeholder_per_run_of_statements() {
     let tables = tables_of(
-        "op.add_column('t', sa.Column('x', sa.Integer()))\nconn = op.get_bind()\nfor row in conn.execute(sa.text('SELECT id FROM t')):\n    conn.execute(sa.text('UPDATE t SET x = 1 WHERE id = :id'), {'id': row.id})\nop.execute(f\"UPDATE t SET x = {1}\")\nop.drop_column('t', 'y')\nhelper(op)\nif True:\n    op.drop_table('t')\nconn.execute('x')",
+        "op.add_column('t', sa.Column('x', sa.Integer()))\nconn = op.get_bind()\nfor row in conn.execute(sa.text('SELECT id FROM t')):\n    conn.execute(sa.text('UPDATE t SET x = 1 WHERE id = :id'), {'id': row.id})\nop.execute(f\"UPDATE t SET x = {now()}\")\nop.drop_column('t', 'y')\nhelper(op)\nif True:\n    op.drop_table('t')\nconn.execute('x')",
     );
     assert_eq!(tables.len(), 4, "{tables:#?}");
     assert!(tables[0].starts_with("op = \"add_column\""));
     assert_eq!(
         tables[1],
-        "PLACEHOLDER 20-23: line 20: op.get_bind() hands the database connection to Python code; line 21: a loop, which runs Python rmig does not read; line 23: `f\"UPDATE t SET x = {1}\"` is an f-string, built at run time"
+        "PLACEHOLDER 20-23: line 20: op.get_bind() hands the database connection to Python code; line 21: a loop, which runs Python rmig does not read; line 23: `now` is not defined in the script"
     );
     assert!(tables[2].starts_with("op = \"drop_column\""));
     assert_eq!(
@@ -899,10 +899,7 @@ fn python_3_12_syntax_aborted_the_import() {
         "from alembic import op\nT = {\"name\": \"users\"}\ntype Ids = list[int]\nrevision = 'c3'\ndown_revision = 'b2'\ndef upgrade():\n    op.execute(f\"DROP TABLE {T[\"name\"]}\")\n    op.execute('SELECT 1')\ndef downgrade[X]():\n    pass\n",
     );
     assert_eq!(script.header.revision, "c3");
-    assert_eq!(
-        placeholder_reasons(&script.upgrade),
-        ["line 7: `f\"DROP TABLE {T[\"name\"]}\"` is an f-string, built at run time"]
-    );
+    assert_eq!(placeholder_reasons(&script.upgrade), Vec::<String>::new());
     assert_eq!(script.upgrade.items.len(), 2);
 }
 
@@ -1008,4 +1005,52 @@ fn a_header_value_the_parser_had_to_recover_is_not_trusted() {
             "{text:?}: {error}"
         );
     }
+}
+
+#[test]
+fn module_constants_and_simple_expressions_are_read() {
+    let module = "TABLE = 'user_' + 'events'\nCOLS = ['a', 'b']\nTYPES = {'a': 'x', 'b': 'y'}\nPREFIX = 'ix_%s' % TABLE\nLIMIT = 10 * 2 + 1\nSCHEMAS = ('app',) + ('audit',)\n\n";
+    let tables = tables_with(
+        module,
+        "name = '{}_{}'.format(TABLE, COLS[1])\nop.create_index(name, TABLE, COLS + ['c'])\nop.execute(f\"UPDATE {TABLE} SET a = '{TYPES['a']}' WHERE n < {LIMIT}\")\nop.execute(', '.join(COLS))\nop.execute((PREFIX + ' %(t)s %%') % {'t': SCHEMAS[-1]})",
+    );
+    assert_eq!(
+        tables,
+        [
+            "op = \"create_index\"\nindex_name = \"user_events_b\"\ntable_name = \"user_events\"\ncolumns = [\"a\", \"b\", \"c\"]\n",
+            "op = \"execute\"\nsqltext = \"UPDATE user_events SET a = 'x' WHERE n < 21\"\n",
+            "op = \"execute\"\nsqltext = \"a, b\"\n",
+            "op = \"execute\"\nsqltext = \"ix_user_events audit %\"\n",
+        ]
+    );
+}
+
+#[test]
+fn a_name_changed_by_code_the_evaluator_cannot_follow_is_unknown_from_then_on() {
+    // Module level: the last plain assignment is what a function sees, unless something
+    // else changes the name.
+    let module =
+        "A = 'first'\nA = 'last'\nB = ['x']\nB.append('y')\nC = 'c'\nif FLAG:\n    C = 'd'\n";
+    let tables = tables_with(
+        module,
+        "op.drop_table(A)\nop.drop_table(B[0])\nop.drop_table(C)",
+    );
+    assert_eq!(
+        tables,
+        [
+            "op = \"drop_table\"\ntable_name = \"last\"\n",
+            "PLACEHOLDER 27-28: line 27: `B` is changed by code rmig cannot follow at module level; line 28: `C` is changed by code rmig cannot follow at module level",
+        ]
+    );
+    // In a function: a mutation or an assignment by code forgets the value.
+    let tables = tables_of(
+        "cols = ['a']\ncols.extend(other)\nop.create_index('ix', 't', cols)\nt = 'x'\nt = compute()\nop.drop_table(t)\nn = 1\nn += 1\nop.execute(f'SELECT {n}')",
+    );
+    assert_eq!(
+        tables,
+        [
+            "PLACEHOLDER 20-24: line 20: `cols.extend` is not a literal value rmig can read; line 21: `cols` is set by code rmig cannot translate; line 23: `compute` is not defined in the script; line 24: `t` is set by code rmig cannot translate",
+            "op = \"execute\"\nsqltext = \"SELECT 2\"\n",
+        ]
+    );
 }
