@@ -315,6 +315,7 @@ pub(super) fn short_name(name: &str) -> &str {
 
 /// Names in force where an expression is evaluated: imports, module-level assignments, and
 /// the assignments a function body made so far.
+#[derive(Clone)]
 pub(super) struct Scope<'m> {
     imports: HashMap<String, String>,
     module: HashMap<String, &'m Expr>,

@@ -7,10 +7,14 @@
 use super::emit::OpTable;
 use super::operations::{batch_call, method_call, op_call, Translation};
 use super::python::{
-    ast, method_receiver, string_constant, target_names, BatchTable, Call, Callee, Expr, Module,
-    Scope, Stmt, Value,
+    ast, method_receiver, one_line, string_constant, target_names, BatchTable, Call, Callee, Expr,
+    Module, Scope, Stmt, Value,
 };
 use super::sqla::sqla_name;
+
+/// How many iterations a loop may be unrolled into before it stays a placeholder: a literal
+/// list that long is data, not a schema change.
+const MAX_UNROLLED_ITERATIONS: usize = 1000;
 
 /// One entry of a translated body.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +121,11 @@ impl<'m> Walker<'_, 'm> {
             // `async with` falls through to a placeholder, as in a plain `def` it cannot run.
             Stmt::With(with) if !with.is_async => self.with(stmt, with),
             Stmt::Return(ret) if ret.value.is_none() => self.returned = true,
+            Stmt::For(for_loop) if !for_loop.is_async => self.for_loop(stmt, for_loop),
+            Stmt::While(_) => self.placeholder(
+                stmt,
+                "a `while` loop, which runs Python rmig does not read".into(),
+            ),
             other => {
                 let kind = match other {
                     Stmt::For(_) | Stmt::While(_) => "a loop",
@@ -190,6 +199,91 @@ impl<'m> Walker<'_, 'm> {
                 self.scope.forget(name);
             }
         }
+    }
+
+    /// `for target in <literal list>:` unrolled, each iteration's body translated with the
+    /// target bound; the whole loop is one placeholder unless every iteration translates.
+    fn for_loop(&mut self, stmt: &'m Stmt, for_loop: &'m ast::StmtFor) {
+        if breaks_or_continues(&for_loop.body) {
+            return self.placeholder(
+                stmt,
+                "a loop with `break` or `continue`, which runs Python rmig does not read".into(),
+            );
+        }
+        let iterable = one_line(self.module.text(&*for_loop.iter));
+        let items = match self.scope.eval(self.module, &for_loop.iter) {
+            Ok(Value::Seq(items)) => items,
+            Ok(other) => {
+                return self.placeholder(
+                    stmt,
+                    format!(
+                        "a loop over `{iterable}`, which is {}, not a list or tuple",
+                        other.describe()
+                    ),
+                )
+            }
+            Err(reason) => {
+                return self.placeholder(stmt, format!("a loop over `{iterable}`: {reason}"))
+            }
+        };
+        if items.len() > MAX_UNROLLED_ITERATIONS {
+            return self.placeholder(
+                stmt,
+                format!(
+                    "a loop over {} items (rmig unrolls at most {MAX_UNROLLED_ITERATIONS})",
+                    items.len()
+                ),
+            );
+        }
+        let before = self.scope.clone();
+        let mut unrolled = Walker {
+            module: self.module,
+            scope: &mut *self.scope,
+            body: Body::default(),
+            returned: false,
+        };
+        let mut failure = None;
+        for item in items {
+            if let Err(reason) = bind_target(unrolled.scope, &for_loop.target, item) {
+                failure = Some(reason);
+                break;
+            }
+            unrolled.block(&for_loop.body);
+            if unrolled.returned {
+                break;
+            }
+        }
+        let returned = unrolled.returned;
+        let body = unrolled.body;
+        let mut reasons: Vec<String> = Vec::new();
+        for item in &body.items {
+            if let Item::Placeholder(placeholder) = item {
+                for reason in &placeholder.reasons {
+                    if !reasons.contains(reason) {
+                        reasons.push(reason.clone());
+                    }
+                }
+            }
+        }
+        if let Some(reason) = failure {
+            reasons.push(reason);
+        }
+        if !reasons.is_empty() {
+            *self.scope = before;
+            return self.placeholder(
+                stmt,
+                format!(
+                    "a loop whose body rmig cannot translate ({})",
+                    reasons.join("; ")
+                ),
+            );
+        }
+        self.body.items.extend(body.items);
+        self.body.notes.extend(body.notes);
+        self.body.autocommit |= body.autocommit;
+        self.returned = returned;
+        // Without `break`, a loop's `else` always runs after it.
+        self.block(&for_loop.orelse);
     }
 
     fn with(&mut self, stmt: &'m Stmt, with: &'m ast::StmtWith) {
@@ -317,6 +411,54 @@ fn inert(value: &Value) -> bool {
         }
         Value::Batch(_) | Value::BatchMethod(..) | Value::Method(..) => false,
     }
+}
+
+/// Binds a loop's target to one item: a name, or names unpacking a tuple of as many values.
+fn bind_target(scope: &mut Scope, target: &Expr, item: Value) -> Result<(), String> {
+    match (target, item) {
+        (Expr::Name(name), item) => {
+            scope.bind_value(name.id.as_str(), item);
+            Ok(())
+        }
+        (
+            Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::List(ast::ExprList { elts, .. }),
+            Value::Seq(items),
+        ) if elts.len() == items.len() => elts
+            .iter()
+            .zip(items)
+            .try_for_each(|(target, item)| bind_target(scope, target, item)),
+        (_, item) => Err(format!(
+            "the loop cannot unpack {} into its target",
+            item.describe()
+        )),
+    }
+}
+
+/// Whether `break` or `continue` of this loop appears in `stmts` (nested loops' own bodies
+/// excepted).
+fn breaks_or_continues(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|stmt| match stmt {
+        Stmt::Break(_) | Stmt::Continue(_) => true,
+        Stmt::If(s) => {
+            breaks_or_continues(&s.body)
+                || s.elif_else_clauses
+                    .iter()
+                    .any(|clause| breaks_or_continues(&clause.body))
+        }
+        Stmt::With(s) => breaks_or_continues(&s.body),
+        Stmt::Try(s) => {
+            breaks_or_continues(&s.body)
+                || breaks_or_continues(&s.orelse)
+                || breaks_or_continues(&s.finalbody)
+                || s.handlers.iter().any(|handler| {
+                    let ast::ExceptHandler::ExceptHandler(handler) = handler;
+                    breaks_or_continues(&handler.body)
+                })
+        }
+        Stmt::For(s) => breaks_or_continues(&s.orelse),
+        Stmt::While(s) => breaks_or_continues(&s.orelse),
+        _ => false,
+    })
 }
 
 /// `op.batch_alter_table(table_name, schema=None, recreate="auto", ...)`.

@@ -297,7 +297,7 @@ fn python_becomes_one_placeholder_per_run_of_statements() {
     assert!(tables[0].starts_with("op = \"add_column\""));
     assert_eq!(
         tables[1],
-        "PLACEHOLDER 20-23: line 20: op.get_bind() hands the database connection to Python code; line 21: a loop, which runs Python rmig does not read; line 23: `now` is not defined in the script"
+        "PLACEHOLDER 20-23: line 20: op.get_bind() hands the database connection to Python code; line 21: a loop over `conn.execute(sa.text('SELECT id FROM t'))`: `conn` is set by code rmig cannot translate; line 23: `now` is not defined in the script"
     );
     assert!(tables[2].starts_with("op = \"drop_column\""));
     assert_eq!(
@@ -1051,6 +1051,39 @@ fn a_name_changed_by_code_the_evaluator_cannot_follow_is_unknown_from_then_on() 
         [
             "PLACEHOLDER 20-24: line 20: `cols.extend` is not a literal value rmig can read; line 21: `cols` is set by code rmig cannot translate; line 23: `compute` is not defined in the script; line 24: `t` is set by code rmig cannot translate",
             "op = \"execute\"\nsqltext = \"SELECT 2\"\n",
+        ]
+    );
+}
+
+#[test]
+fn loops_over_literal_lists_are_unrolled() {
+    let tables = tables_with(
+        "TABLES = ('a', 'b')\nRENAMES = {'x': 'y'}\n",
+        "for t in TABLES:\n    op.add_column(t, sa.Column('n', sa.Integer()))\nfor table, col in [('c', 'p'), ('d', 'q')]:\n    ix = f'ix_{table}_{col}'\n    op.create_index(ix, table, [col])\nfor old, new in RENAMES.items():\n    op.rename_table(old, new)\nop.drop_table(t)",
+    );
+    assert_eq!(
+        tables,
+        [
+            "op = \"add_column\"\ntable_name = \"a\"\ncolumn = { name = \"n\", type = \"integer\" }\n",
+            "op = \"add_column\"\ntable_name = \"b\"\ncolumn = { name = \"n\", type = \"integer\" }\n",
+            "op = \"create_index\"\nindex_name = \"ix_c_p\"\ntable_name = \"c\"\ncolumns = [\"p\"]\n",
+            "op = \"create_index\"\nindex_name = \"ix_d_q\"\ntable_name = \"d\"\ncolumns = [\"q\"]\n",
+            "op = \"rename_table\"\nold_table_name = \"x\"\nnew_table_name = \"y\"\n",
+            // The loop variable keeps its last value, as in Python.
+            "op = \"drop_table\"\ntable_name = \"b\"\n",
+        ]
+    );
+}
+
+#[test]
+fn a_loop_rmig_cannot_unroll_is_one_placeholder_naming_why() {
+    let tables = tables_of(
+        "for t in tables():\n    op.drop_table(t)\nfor t in ['a', 'b']:\n    if t == 'a':\n        continue\n    op.drop_table(t)\nfor t in ['a']:\n    op.drop_table(t)\n    helper(t)\nwhile True:\n    break",
+    );
+    assert_eq!(
+        tables,
+        [
+            "PLACEHOLDER 19-29: line 19: a loop over `tables()`: `tables` is not defined in the script; line 21: a loop with `break` or `continue`, which runs Python rmig does not read; line 25: a loop whose body rmig cannot translate (line 27: `helper` is not defined in the script); line 28: a `while` loop, which runs Python rmig does not read",
         ]
     );
 }
