@@ -11,10 +11,11 @@
 //!
 //! The parts: `project` (alembic.ini, env.py, version locations), `python` (parser and literal
 //! evaluator), `script` (one revision script), `statements` (a function body), `operations`
-//! (`op.*` calls), `sqla` (SQLAlchemy columns, types and constraints), `bind` (Python argument
+//! (`op.*` calls), `connection` (SQL run through `op.get_bind()`), `sqla` (SQLAlchemy columns, types and constraints), `bind` (Python argument
 //! binding), `emit` (the TOML written).
 
 mod bind;
+mod connection;
 mod emit;
 mod naming;
 mod operations;

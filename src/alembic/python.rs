@@ -304,6 +304,20 @@ impl Value {
     }
 }
 
+/// `op.get_bind()`: the connection Alembic migrates through.
+pub(super) fn connection() -> Value {
+    Value::Call(Box::new(Call {
+        callee: Callee::Name("alembic.op.get_bind".into()),
+        args: Vec::new(),
+        kwargs: Vec::new(),
+    }))
+}
+
+/// Whether `value` is the migration's connection (`op.get_bind()`, `op.get_context().bind`).
+pub(super) fn is_connection(value: &Value) -> bool {
+    matches!(value, Value::Call(call) if call.name() == Some("alembic.op.get_bind") && call.args.is_empty() && call.kwargs.is_empty())
+}
+
 /// `sqlalchemy.dialects.postgresql.JSONB` -> `postgresql.JSONB`, the way scripts spell it.
 pub(super) fn short_name(name: &str) -> &str {
     let mut dots = name.rmatch_indices('.');
@@ -420,7 +434,8 @@ impl<'m> Scope<'m> {
     /// A method was called on `name` by code that is not translated (`cols.append(x)`): a
     /// value it held may have changed. Imports are modules and keep their meaning.
     pub(super) fn forget_mutated(&mut self, name: &str) {
-        if self.locals.contains_key(name) || self.module.contains_key(name) {
+        let connection = self.locals.get(name).is_some_and(is_connection);
+        if !connection && (self.locals.contains_key(name) || self.module.contains_key(name)) {
             self.forget(name);
         }
     }
@@ -503,6 +518,19 @@ impl<'m> Scope<'m> {
             Expr::Attribute(attribute) => match self.eval_at(module, &attribute.value, depth)? {
                 Value::Ref(base) => Ok(Value::Ref(format!("{base}.{}", attribute.attr))),
                 Value::Batch(batch) => Ok(Value::BatchMethod(batch, attribute.attr.to_string())),
+                // The migration context's connection is the one `op.get_bind()` returns.
+                Value::Call(call)
+                    if matches!(
+                        call.name(),
+                        Some("alembic.op.get_context" | "alembic.context.get_context")
+                    ) && matches!(attribute.attr.as_str(), "bind" | "connection") =>
+                {
+                    Ok(connection())
+                }
+                // A method of the connection (`execute`), for the caller to read or refuse.
+                bind @ Value::Call(_) if is_connection(&bind) => {
+                    Ok(Value::Method(Box::new(bind), attribute.attr.to_string()))
+                }
                 // A method of a SQLAlchemy object (an enum type's `create`), kept for the
                 // caller to read or refuse; other objects' attributes are Python's.
                 called @ Value::Call(_)

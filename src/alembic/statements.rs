@@ -1,14 +1,16 @@
 //! The body of `upgrade()` or `downgrade()`, statement by statement: `op.*` calls with literal
 //! arguments become operations; `with op.batch_alter_table(...)` blocks are read through;
-//! assignments of literals and SQLAlchemy objects are remembered for later statements; and
-//! every other statement (loops, conditions, helpers, `op.get_bind()`, Python data
-//! migrations) becomes a placeholder. Consecutive untranslatable statements share one.
+//! assignments of literals, SQLAlchemy objects and the connection are remembered for later
+//! statements; loops over literal lists are unrolled; SQL run through the connection is
+//! `execute`; and every other statement (conditions, helpers, Python data migrations)
+//! becomes a placeholder naming why. Consecutive untranslatable statements share one.
 
+use super::connection::{connection_call, sql_of};
 use super::emit::OpTable;
 use super::operations::{batch_call, method_call, op_call, Translation};
 use super::python::{
-    ast, method_receiver, one_line, string_constant, target_names, BatchTable, Call, Callee, Expr,
-    Module, Scope, Stmt, Value,
+    ast, is_connection, method_receiver, one_line, string_constant, target_names, BatchTable, Call,
+    Callee, Expr, Module, Scope, Stmt, Value,
 };
 use super::sqla::sqla_name;
 
@@ -183,18 +185,19 @@ impl<'m> Walker<'_, 'm> {
                     }
                 }
             }
-            Ok(found) if inert(&found) => self.scope.bind_value(name, found),
-            Ok(found) => {
-                let reason = match found.qualified_name() {
-                    Some("alembic.op.get_bind") => {
-                        "op.get_bind() hands the database connection to Python code".to_string()
-                    }
-                    _ => format!("`{name} = {}` runs Python code", found.describe()),
-                };
-                self.placeholder(stmt, reason);
-                self.scope.forget(name);
+            // The connection itself: what the script then runs through it is read call by call.
+            Ok(found) if inert(&found) || is_connection(&found) => {
+                self.scope.bind_value(name, found)
             }
-            Err(reason) => {
+            found => {
+                let statement = one_line(self.module.text(stmt));
+                let reason = match found {
+                    _ if uses_connection(self.module, self.scope, value) => {
+                        data_access(&statement, value)
+                    }
+                    Ok(found) => format!("`{name} = {}` runs Python code", found.describe()),
+                    Err(reason) => reason,
+                };
                 self.placeholder(stmt, reason);
                 self.scope.forget(name);
             }
@@ -211,6 +214,12 @@ impl<'m> Walker<'_, 'm> {
             );
         }
         let iterable = one_line(self.module.text(&*for_loop.iter));
+        if uses_connection(self.module, self.scope, &for_loop.iter) {
+            return self.placeholder(
+                stmt,
+                format!("a loop over `{iterable}`, which reads the database into Python through op.get_bind(): data access rmig cannot translate"),
+            );
+        }
         let items = match self.scope.eval(self.module, &for_loop.iter) {
             Ok(Value::Seq(items)) => items,
             Ok(other) => {
@@ -380,6 +389,12 @@ impl<'m> Walker<'_, 'm> {
 
 fn translate_call(call: &Call) -> Result<Translation, String> {
     match &call.callee {
+        Callee::Name(name) if name == "alembic.op.execute" => {
+            op_call("execute", &with_sql_inlined(call)?)
+        }
+        Callee::Method(receiver, method) if is_connection(receiver) => {
+            connection_call(method, call)
+        }
         Callee::Name(name) => match name.strip_prefix("alembic.op.") {
             Some(op) => op_call(op, call),
             None => Err(format!(
@@ -389,6 +404,72 @@ fn translate_call(call: &Call) -> Result<Translation, String> {
         },
         Callee::Batch(batch, method) => batch_call(batch, method, call),
         Callee::Method(receiver, method) => method_call(receiver, method, call),
+    }
+}
+
+/// `op.execute(sa.text(...).bindparams(...))` with the parameters written into the SQL.
+fn with_sql_inlined(call: &Call) -> Result<Call, String> {
+    let mut call = call.clone();
+    let statement = call.args.first_mut().or_else(|| {
+        call.kwargs
+            .iter_mut()
+            .find(|(key, _)| key == "sqltext")
+            .map(|(_, value)| value)
+    });
+    if let Some(statement) = statement {
+        if matches!(statement, Value::Call(inner) if matches!(&inner.callee, Callee::Method(_, method) if method == "bindparams"))
+        {
+            *statement = Value::Str(sql_of(statement)?);
+        }
+    }
+    Ok(call)
+}
+
+/// Whether `expr` uses the migration's connection anywhere (`op.get_bind()`, a name bound to
+/// it, `Session(bind=...)`).
+fn uses_connection(module: &Module, scope: &Scope, expr: &Expr) -> bool {
+    if matches!(expr, Expr::Name(_) | Expr::Call(_) | Expr::Attribute(_))
+        && scope
+            .eval(module, expr)
+            .is_ok_and(|value| is_connection(&value))
+    {
+        return true;
+    }
+    match expr {
+        Expr::Call(call) => {
+            uses_connection(module, scope, &call.func)
+                || call
+                    .arguments
+                    .args
+                    .iter()
+                    .any(|arg| uses_connection(module, scope, arg))
+                || call
+                    .arguments
+                    .keywords
+                    .iter()
+                    .any(|keyword| uses_connection(module, scope, &keyword.value))
+        }
+        Expr::Attribute(attribute) => uses_connection(module, scope, &attribute.value),
+        Expr::Subscript(subscript) => uses_connection(module, scope, &subscript.value),
+        _ => false,
+    }
+}
+
+/// Why an assignment that uses the connection stays Python: it opens an ORM session, or it
+/// reads rows back.
+fn data_access(statement: &str, value: &Expr) -> String {
+    let opens_session = matches!(value, Expr::Call(call) if {
+        let callee = match &*call.func {
+            Expr::Name(name) => name.id.as_str(),
+            Expr::Attribute(attribute) => attribute.attr.as_str(),
+            _ => "",
+        };
+        callee.contains("Session") || callee == "sessionmaker"
+    });
+    if opens_session {
+        format!("`{statement}` opens an ORM session on the migration's connection: data access rmig cannot translate")
+    } else {
+        format!("`{statement}` reads the database into Python through op.get_bind(): data access rmig cannot translate")
     }
 }
 

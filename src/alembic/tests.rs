@@ -293,17 +293,19 @@ fn python_becomes_one_placeholder_per_run_of_statements() {
     let tables = tables_of(
         "op.add_column('t', sa.Column('x', sa.Integer()))\nconn = op.get_bind()\nfor row in conn.execute(sa.text('SELECT id FROM t')):\n    conn.execute(sa.text('UPDATE t SET x = 1 WHERE id = :id'), {'id': row.id})\nop.execute(f\"UPDATE t SET x = {now()}\")\nop.drop_column('t', 'y')\nhelper(op)\nif True:\n    op.drop_table('t')\nconn.execute('x')",
     );
-    assert_eq!(tables.len(), 4, "{tables:#?}");
+    assert_eq!(tables.len(), 5, "{tables:#?}");
     assert!(tables[0].starts_with("op = \"add_column\""));
     assert_eq!(
         tables[1],
-        "PLACEHOLDER 20-23: line 20: op.get_bind() hands the database connection to Python code; line 21: a loop over `conn.execute(sa.text('SELECT id FROM t'))`: `conn` is set by code rmig cannot translate; line 23: `now` is not defined in the script"
+        "PLACEHOLDER 21-23: line 21: a loop over `conn.execute(sa.text('SELECT id FROM t'))`, which reads the database into Python through op.get_bind(): data access rmig cannot translate; line 23: `now` is not defined in the script"
     );
     assert!(tables[2].starts_with("op = \"drop_column\""));
     assert_eq!(
         tables[3],
-        "PLACEHOLDER 25-28: line 25: `helper` is not defined in the script; line 26: a condition, which runs Python rmig does not read; line 28: `conn` is set by code rmig cannot translate"
+        "PLACEHOLDER 25-27: line 25: `helper` is not defined in the script; line 26: a condition, which runs Python rmig does not read"
     );
+    // The connection is known after all that: SQL through it is an operation.
+    assert_eq!(tables[4], "op = \"execute\"\nsqltext = \"x\"\n");
 }
 
 #[test]
@@ -776,8 +778,12 @@ fn enum_types_made_on_their_own_are_create_enum_and_drop_enum() {
         tables[0].starts_with("PLACEHOLDER") && tables[0].contains("`engine` is not defined"),
         "{tables:?}"
     );
+    // The migration context's connection is op.get_bind()'s.
     let tables = tables_of("sa.Enum('a', name='e').create(op.get_context().bind)");
-    assert!(tables[0].starts_with("PLACEHOLDER"), "{tables:?}");
+    assert_eq!(
+        tables,
+        ["op = \"create_enum\"\nenum_name = \"e\"\nvalues = [\"a\"]\n"]
+    );
 }
 
 #[test]
@@ -1084,6 +1090,40 @@ fn a_loop_rmig_cannot_unroll_is_one_placeholder_naming_why() {
         tables,
         [
             "PLACEHOLDER 19-29: line 19: a loop over `tables()`: `tables` is not defined in the script; line 21: a loop with `break` or `continue`, which runs Python rmig does not read; line 25: a loop whose body rmig cannot translate (line 27: `helper` is not defined in the script); line 28: a `while` loop, which runs Python rmig does not read",
+        ]
+    );
+}
+
+#[test]
+fn sql_run_through_the_connection_is_execute() {
+    let tables = tables_with(
+        "from alembic import context\nfrom sqlalchemy import text\nfrom sqlalchemy.orm import Session\nT = 'users'\n",
+        "conn = op.get_bind()\nconn.execute(sa.text(f'UPDATE {T} SET a = 1'))\nconn.execute('UPDATE t SET b = 2')\nop.get_bind().execute(text('DELETE FROM t WHERE x'))\nconn.exec_driver_sql('SELECT 1')\nbind = op.get_context().bind\nbind.execute(sa.text(\"UPDATE t SET c = :v, d = CAST(:n AS text), h = now()::text WHERE e = 'a\\\\:b' AND f = :v\").bindparams(v=\"it's\", n=3))\nop.execute(text('UPDATE t SET g = :g').bindparams(g=None))\ncontext.get_context().connection.execute(text('SELECT 2'))",
+    );
+    assert_eq!(
+        tables,
+        [
+            "op = \"execute\"\nsqltext = \"UPDATE users SET a = 1\"\n",
+            "op = \"execute\"\nsqltext = \"UPDATE t SET b = 2\"\n",
+            "op = \"execute\"\nsqltext = \"DELETE FROM t WHERE x\"\n",
+            "op = \"execute\"\nsqltext = \"SELECT 1\"\n",
+            "op = \"execute\"\nsqltext = \"UPDATE t SET c = 'it''s', d = CAST(3 AS text), h = now()::text WHERE e = 'a:b' AND f = 'it''s'\"\n",
+            "op = \"execute\"\nsqltext = \"UPDATE t SET g = NULL\"\n",
+            "op = \"execute\"\nsqltext = \"SELECT 2\"\n",
+        ]
+    );
+}
+
+#[test]
+fn reading_data_through_the_connection_is_a_placeholder_saying_so() {
+    let tables = tables_with(
+        "from sqlalchemy.orm import Session\n",
+        "conn = op.get_bind()\nrows = conn.execute(sa.text('SELECT id FROM t')).fetchall()\nsession = Session(bind=op.get_bind())\nconn.execute(sa.text('UPDATE t SET a = :a').bindparams(a=1.5))\nconn.execute(sa.text('UPDATE t SET a = :a'), {'b': 1})\nconn.execute(sa.text('SELECT :a::int').bindparams(a=1))",
+    );
+    assert_eq!(
+        tables,
+        [
+            "PLACEHOLDER 21-25: line 21: `rows = conn.execute(sa.text('SELECT id FROM t')).fetchall()` reads the database into Python through op.get_bind(): data access rmig cannot translate; line 22: `session = Session(bind=op.get_bind())` opens an ORM session on the migration's connection: data access rmig cannot translate; line 23: bindparams value 1.5 for `a` is not a string, integer or None rmig can write into the SQL; line 24: the SQL's parameter `a` is not given; line 25: text(...).bindparams(...) gives `a`, which the SQL has no parameter for",
         ]
     );
 }
