@@ -88,6 +88,10 @@ pub struct ImportReport {
     pub revisions: Vec<String>,
     pub placeholders: Vec<PlaceholderReport>,
     pub notes: Vec<String>,
+    /// `op.*` and batch calls in `upgrade()`/`downgrade()` as written (a loop's once).
+    pub op_calls: usize,
+    /// Those of them outside every placeholder.
+    pub converted_calls: usize,
 }
 
 /// One placeholder written in place of Python rmig cannot translate.
@@ -125,10 +129,19 @@ impl fmt::Display for ImportReport {
             self.config.display(),
             self.revisions_dir.display()
         )?;
+        if self.op_calls > 0 {
+            write!(
+                f,
+                "{} of {} op.* calls converted ({:.1}%); ",
+                self.converted_calls,
+                self.op_calls,
+                100.0 * self.converted_calls as f64 / self.op_calls as f64
+            )?;
+        }
         if self.placeholders.is_empty() {
             writeln!(
                 f,
-                "Every upgrade and downgrade was translated; no placeholders."
+                "every upgrade and downgrade was translated; no placeholders."
             )?;
         } else {
             writeln!(
@@ -216,6 +229,7 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
 
     let mut outputs = Vec::with_capacity(files.len());
     let mut placeholders = Vec::new();
+    let (mut op_calls, mut converted_calls) = (0, 0);
     let mut loaded = Vec::with_capacity(files.len());
     let mut unreadable = Vec::new();
     for (file, name) in files.iter().zip(&names) {
@@ -238,6 +252,12 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
                     .iter()
                     .map(|note| format!("{display} ({function}): {note}")),
             );
+            op_calls += body.op_call_lines.len();
+            converted_calls += body
+                .op_call_lines
+                .iter()
+                .filter(|line| !in_placeholder(body, **line))
+                .count();
             lists.push(entries(
                 body,
                 &display,
@@ -335,7 +355,16 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
         revisions: ids,
         placeholders,
         notes,
+        op_calls,
+        converted_calls,
     })
+}
+
+/// Whether `line` lies in one of the body's placeholders.
+fn in_placeholder(body: &Body, line: usize) -> bool {
+    body.items.iter().any(
+        |item| matches!(item, Item::Placeholder(p) if (p.first_line..=p.last_line).contains(&line)),
+    )
 }
 
 /// The entries of one list, names settled as Alembic settles them, placeholders made and

@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use ruff_python_ast::Number;
-pub(super) use ruff_python_ast::{self as ast, Expr, Stmt};
+pub(super) use ruff_python_ast::{self as ast, visitor, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 
 /// How deep names may refer to names before the evaluator gives up (`a = b`, `b = a`).

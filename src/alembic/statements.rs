@@ -44,6 +44,9 @@ pub(super) struct Body {
     /// transaction.
     pub(super) autocommit: bool,
     pub(super) notes: Vec<String>,
+    /// The line of each `op.*` or batch call as written (an unrolled loop's once), for the
+    /// report's conversion figure.
+    pub(super) op_call_lines: Vec<usize>,
 }
 
 /// Translates the statements of one function.
@@ -55,7 +58,75 @@ pub(super) fn translate<'m>(module: &'m Module, scope: &mut Scope<'m>, stmts: &'
         returned: false,
     };
     walker.block(stmts);
-    walker.body
+    let mut body = walker.body;
+    body.op_call_lines = op_call_lines(module, scope, stmts);
+    body
+}
+
+/// `op.*` and batch calls that change the database, by line, as written: helpers that make a
+/// value (`op.f`, `op.get_bind`, `op.get_context`, `op.inline_literal`) and
+/// `op.batch_alter_table` itself are not counted.
+fn op_call_lines(module: &Module, scope: &Scope, stmts: &[Stmt]) -> Vec<usize> {
+    use super::python::visitor::{self, Visitor};
+
+    struct Calls<'s> {
+        module: &'s Module,
+        scope: &'s Scope<'s>,
+        batch_names: Vec<String>,
+        lines: Vec<usize>,
+    }
+    impl<'a> Visitor<'a> for Calls<'_> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if let Stmt::With(with) = stmt {
+                for item in &with.items {
+                    if let (Some(Expr::Name(name)), Expr::Call(call)) =
+                        (item.optional_vars.as_deref(), &item.context_expr)
+                    {
+                        if is_op_method(self.module, self.scope, &call.func, "batch_alter_table") {
+                            self.batch_names.push(name.id.to_string());
+                        }
+                    }
+                }
+            }
+            visitor::walk_stmt(self, stmt);
+        }
+
+        fn visit_expr(&mut self, expr: &'a Expr) {
+            if let Expr::Call(call) = expr {
+                if let Expr::Attribute(attribute) = &*call.func {
+                    let method = attribute.attr.as_str();
+                    let on_op = is_op_method(self.module, self.scope, &call.func, method);
+                    let on_batch = matches!(&*attribute.value, Expr::Name(name) if self.batch_names.iter().any(|b| b == name.id.as_str()));
+                    let makes_a_value = matches!(
+                        method,
+                        "f" | "get_bind" | "get_context" | "inline_literal" | "batch_alter_table"
+                    );
+                    if (on_op || on_batch) && !makes_a_value {
+                        self.lines.push(self.module.line(expr));
+                    }
+                }
+            }
+            visitor::walk_expr(self, expr);
+        }
+    }
+    let mut calls = Calls {
+        module,
+        scope,
+        batch_names: Vec::new(),
+        lines: Vec::new(),
+    };
+    calls.visit_body(stmts);
+    calls.lines
+}
+
+/// Whether `func` is `op.<method>` (under whatever name the script imports `op`).
+fn is_op_method(module: &Module, scope: &Scope, func: &Expr, method: &str) -> bool {
+    let Expr::Attribute(attribute) = func else {
+        return false;
+    };
+    attribute.attr.as_str() == method
+        && matches!(&*attribute.value, Expr::Name(_))
+        && matches!(scope.eval(module, &attribute.value), Ok(Value::Ref(name)) if name == "alembic.op")
 }
 
 struct Walker<'a, 'm> {

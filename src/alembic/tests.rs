@@ -1127,3 +1127,19 @@ fn reading_data_through_the_connection_is_a_placeholder_saying_so() {
         ]
     );
 }
+
+#[test]
+fn the_report_states_how_many_op_calls_were_converted() {
+    let script = "revision = 'aaa1'\ndown_revision = None\nfrom alembic import op as alembic_op\nimport sqlalchemy as sa\ndef upgrade():\n    alembic_op.add_column('t', sa.Column('n', sa.Integer()))\n    for t in ['a', 'b']:\n        alembic_op.drop_table(t)\n    helper()\n    if flag:\n        alembic_op.drop_table('x')\n    with alembic_op.batch_alter_table('t') as batch:\n        batch.drop_constraint(batch.f('uq_t'))\n    alembic_op.execute(compute(alembic_op.get_bind()))\ndef downgrade():\n    alembic_op.execute('SELECT 1')\n";
+    let source = project("", &[("migrations/versions", &[("aaa1_one.py", script)])]);
+    let into = tempfile::tempdir().unwrap();
+    let report = import(source.path(), into.path(), false).unwrap();
+    // Counted as written: the loop's call once, batch.f and get_bind not at all; the
+    // condition's call and the last execute sit in placeholders.
+    assert_eq!((report.converted_calls, report.op_calls), (4, 6));
+    let text = report.to_string();
+    assert!(
+        text.contains("4 of 6 op.* calls converted (66.7%); 2 placeholders to replace by hand"),
+        "{text}"
+    );
+}
