@@ -195,6 +195,18 @@ impl<'m> Walker<'_, 'm> {
             Stmt::With(with) if !with.is_async => self.with(stmt, with),
             Stmt::Return(ret) if ret.value.is_none() => self.returned = true,
             Stmt::For(for_loop) if !for_loop.is_async => self.for_loop(stmt, for_loop),
+            Stmt::If(condition) => {
+                let test = one_line(self.module.text(&*condition.test));
+                let on_dialect = ["dialect", ".engine.name"]
+                    .iter()
+                    .any(|part| test.contains(part));
+                let reason = if on_dialect {
+                    format!("a condition on the database's dialect (`{test}`): rmig has no per-dialect operations, so keep the branch for the database you run")
+                } else {
+                    format!("a condition on `{test}`, which runs Python rmig does not read")
+                };
+                self.placeholder(stmt, reason)
+            }
             Stmt::While(_) => self.placeholder(
                 stmt,
                 "a `while` loop, which runs Python rmig does not read".into(),
@@ -202,7 +214,7 @@ impl<'m> Walker<'_, 'm> {
             other => {
                 let kind = match other {
                     Stmt::For(_) | Stmt::While(_) => "a loop",
-                    Stmt::If(_) | Stmt::Match(_) => "a condition",
+                    Stmt::Match(_) => "a condition",
                     Stmt::Try(_) => "a try block",
                     Stmt::FunctionDef(_) | Stmt::ClassDef(_) => "a definition",
                     Stmt::Import(_) | Stmt::ImportFrom(_) => "an import inside the function",

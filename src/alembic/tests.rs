@@ -302,7 +302,7 @@ fn python_becomes_one_placeholder_per_run_of_statements() {
     assert!(tables[2].starts_with("op = \"drop_column\""));
     assert_eq!(
         tables[3],
-        "PLACEHOLDER 25-27: line 25: `helper` is not defined in the script; line 26: a condition, which runs Python rmig does not read"
+        "PLACEHOLDER 25-27: line 25: `helper` is not defined in the script; line 26: a condition on `True`, which runs Python rmig does not read"
     );
     // The connection is known after all that: SQL through it is an operation.
     assert_eq!(tables[4], "op = \"execute\"\nsqltext = \"x\"\n");
@@ -1141,5 +1141,20 @@ fn the_report_states_how_many_op_calls_were_converted() {
     assert!(
         text.contains("4 of 6 op.* calls converted (66.7%); 2 placeholders to replace by hand"),
         "{text}"
+    );
+}
+
+#[test]
+fn a_condition_is_a_placeholder_naming_its_test() {
+    let tables = tables_of(
+        "if op.get_bind().dialect.name == 'postgresql':\n    op.execute('SELECT 1')\nop.drop_table('a')\nif context.is_offline_mode():\n    pass",
+    );
+    assert_eq!(
+        tables,
+        [
+            "PLACEHOLDER 19-20: line 19: a condition on the database's dialect (`op.get_bind().dialect.name == 'postgresql'`): rmig has no per-dialect operations, so keep the branch for the database you run",
+            "op = \"drop_table\"\ntable_name = \"a\"\n",
+            "PLACEHOLDER 22-23: line 22: a condition on `context.is_offline_mode()`, which runs Python rmig does not read",
+        ]
     );
 }
