@@ -432,10 +432,18 @@ impl<'m> Scope<'m> {
     }
 
     /// A method was called on `name` by code that is not translated (`cols.append(x)`): a
-    /// value it held may have changed. Imports are modules and keep their meaning.
+    /// list or dict it held may have changed. Other values (a batch table, the connection,
+    /// a SQLAlchemy object, an import) are not changed by their methods in a way the
+    /// importer reads.
     pub(super) fn forget_mutated(&mut self, name: &str) {
-        let connection = self.locals.get(name).is_some_and(is_connection);
-        if !connection && (self.locals.contains_key(name) || self.module.contains_key(name)) {
+        let mutable = match self.locals.get(name) {
+            Some(value) => matches!(value, Value::Seq(_) | Value::Dict(_)),
+            None => matches!(
+                self.module.get(name),
+                Some(Expr::List(_) | Expr::Dict(_) | Expr::Set(_))
+            ),
+        };
+        if mutable {
             self.forget(name);
         }
     }

@@ -1158,3 +1158,15 @@ fn a_condition_is_a_placeholder_naming_its_test() {
         ]
     );
 }
+
+#[test]
+fn a_batch_call_left_as_a_placeholder_made_every_later_batch_call_one() {
+    let tables = tables_of(
+        "with op.batch_alter_table('t') as batch_op:\n    batch_op.alter_column('a', type_=MyType())\n    batch_op.drop_column('b')",
+    );
+    assert_eq!(tables.len(), 2, "{tables:#?}");
+    assert_eq!(
+        tables[1],
+        "op = \"drop_column\"\ntable_name = \"t\"\ncolumn_name = \"b\"\n"
+    );
+}
