@@ -1132,7 +1132,7 @@ fn imported_example_project_matches_alembic_schema() {
     assert!(report.contains("Imported 8 Alembic revisions"), "{report}");
     assert!(
         report.contains("1 placeholder to replace by hand")
-            && report.contains("versions/4d5e6f708192_backfill_user_names.py:27-33 (upgrade of 4d5e6f708192): line 27: op.get_bind()"),
+            && report.contains("versions/4d5e6f708192_backfill_user_names.py:28-33 (upgrade of 4d5e6f708192): line 28: `rows = conn.execute("),
         "{report}"
     );
 
