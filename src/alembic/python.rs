@@ -605,10 +605,24 @@ impl<'m> Scope<'m> {
         exprs: &[Expr],
         depth: usize,
     ) -> Result<Vec<Value>, String> {
-        exprs
-            .iter()
-            .map(|expr| self.eval_at(module, expr, depth))
-            .collect()
+        let mut values = Vec::with_capacity(exprs.len());
+        for expr in exprs {
+            match expr {
+                // `*NAME` of a sequence the script spells out: its items, in place.
+                Expr::Starred(starred) => match self.eval_at(module, &starred.value, depth)? {
+                    Value::Seq(items) => values.extend(items),
+                    other => {
+                        return Err(format!(
+                            "`{}` unpacks {}, not a list or tuple",
+                            one_line(module.text(expr)),
+                            other.describe()
+                        ))
+                    }
+                },
+                _ => values.push(self.eval_at(module, expr, depth)?),
+            }
+        }
+        Ok(values)
     }
 
     fn eval_name(&self, module: &Module, name: &str, depth: usize) -> Result<Value, String> {

@@ -1170,3 +1170,22 @@ fn a_batch_call_left_as_a_placeholder_made_every_later_batch_call_one() {
         "op = \"drop_column\"\ntable_name = \"t\"\ncolumn_name = \"b\"\n"
     );
 }
+
+/// `sa.Enum(*STATUSES, name=...)` over a module constant, as real projects write enums: a
+/// `*` of a known sequence was a placeholder ("unpacks a sequence at run time").
+#[test]
+fn a_star_of_a_known_sequence_was_a_placeholder() {
+    let tables = tables_with(
+        "STATUSES = ('draft', 'sent')\nEXTRA = ['void']\n",
+        "op.create_table('invoices', sa.Column('status', sa.Enum(*STATUSES, *EXTRA, 'paid', name='invoice_status')))",
+    );
+    assert!(
+        !tables[0].starts_with("PLACEHOLDER")
+            && tables
+                .concat()
+                .contains("values = [\"draft\", \"sent\", \"void\", \"paid\"]"),
+        "{tables:?}"
+    );
+    let unknown = tables_of("op.add_column('t', sa.Column('s', sa.Enum(*states(), name='s')))");
+    assert!(unknown[0].starts_with("PLACEHOLDER"), "{unknown:?}");
+}
