@@ -74,9 +74,50 @@ pub(super) enum EnumTypes {
     Existing,
 }
 
+/// `T.with_variant(V, "mysql", ...)`: `T`, when every variant is for a database rmig does not
+/// run (the variant changes nothing on PostgreSQL and SQLite). A variant for one of them would
+/// need a column type per database, which rmig's columns do not have.
+fn without_foreign_variants(value: &Value) -> Result<Option<&Value>, String> {
+    let Value::Call(call) = value else {
+        return Ok(None);
+    };
+    let super::python::Callee::Method(base, method) = &call.callee else {
+        return Ok(None);
+    };
+    if method != "with_variant" {
+        return Ok(None);
+    }
+    let dialects = match call.args.as_slice() {
+        [_variant, dialects @ ..] if !dialects.is_empty() => dialects,
+        _ => return Err(format!("{} names no database", value.describe())),
+    };
+    for dialect in dialects {
+        match dialect {
+            Value::Str(name) if name == "postgresql" || name == "sqlite" => {
+                return Err(format!(
+                    "{} gives a variant for {name}: rmig's columns have one type on every database",
+                    value.describe()
+                ))
+            }
+            Value::Str(_) => {}
+            other => {
+                return Err(format!(
+                    "{}'s database {} is not a string",
+                    value.describe(),
+                    other.describe()
+                ))
+            }
+        }
+    }
+    Ok(Some(base))
+}
+
 /// `sa.Integer`, `sa.String(50)`, `postgresql.JSONB()`, `sa.Enum("a", "b", name="mood")`,
 /// `sqlalchemy_utils.UUIDType(binary=False)`, ...
 pub(super) fn column_type(value: &Value, enum_types: EnumTypes) -> Result<TypeOut, String> {
+    if let Some(base) = without_foreign_variants(value)? {
+        return column_type(base, enum_types);
+    }
     if let Some(type_) = sqlalchemy_utils_type(value, enum_types)? {
         return Ok(type_);
     }

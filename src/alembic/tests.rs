@@ -1189,3 +1189,27 @@ fn a_star_of_a_known_sequence_was_a_placeholder() {
     let unknown = tables_of("op.add_column('t', sa.Column('s', sa.Enum(*states(), name='s')))");
     assert!(unknown[0].starts_with("PLACEHOLDER"), "{unknown:?}");
 }
+
+/// `T.with_variant(V, "mysql")`, as Airflow writes its wide columns: T on the databases rmig
+/// runs. A variant for PostgreSQL or SQLite would need a column type per database, which
+/// rmig's columns do not have, so it stays a placeholder saying so.
+#[test]
+fn a_type_with_a_variant_for_another_database_was_not_a_sqlalchemy_type() {
+    let module = "from sqlalchemy.dialects import mysql, postgresql\n";
+    let tables = tables_with(
+        module,
+        "op.add_column('t', sa.Column('c', sa.String(length=1500).with_variant(mysql.MEDIUMTEXT(), 'mysql', 'mariadb')))",
+    );
+    assert_eq!(
+        tables,
+        ["op = \"add_column\"\ntable_name = \"t\"\ncolumn = { name = \"c\", type = \"varchar(1500)\" }\n"]
+    );
+    let tables = tables_with(
+        module,
+        "op.add_column('t', sa.Column('c', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')))",
+    );
+    assert!(
+        tables[0].starts_with("PLACEHOLDER") && tables[0].contains("a variant for postgresql"),
+        "{tables:?}"
+    );
+}
