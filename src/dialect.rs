@@ -11,6 +11,9 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// Every dialect rmig speaks, in a fixed order: what "every other dialect" means.
+    pub const ALL: [Dialect; 2] = [Dialect::Postgresql, Dialect::Sqlite];
+
     /// Alembic prints BEGIN/COMMIT in `--sql` output only where DDL is transactional in its
     /// view; it counts SQLite as not, so its SQLite scripts have none.
     pub fn offline_transactions(self) -> bool {

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use crate::dialect::Dialect;
 use crate::graph::RevisionMap;
 use crate::ops::reverse::IrreversibleOperation;
+use crate::ops::running_on;
 use crate::ops::sql::{render, RenderError, Statement};
 use crate::plan::{Direction, Plan, StampStep, Step, VersionChange};
 use crate::version_table::VersionTable;
@@ -215,7 +216,7 @@ fn for_each_statement(
                 })?
         }
     };
-    for (index, op) in operations.iter().enumerate() {
+    for (index, op) in running_on(&operations, Some(dialect)) {
         let statements = render(op, dialect).map_err(|source| ScriptError::Render {
             path: revision.path.clone(),
             revision: revision.id.clone(),

@@ -42,7 +42,7 @@ fn check_loader_input(data: &[u8]) {
             Ok(revision) => {
                 let _ = revision.downgrade_ops();
                 for op in &revision.upgrade {
-                    let _ = op.describe();
+                    let _ = op.op.describe();
                 }
             }
             Err(error) => {

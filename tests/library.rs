@@ -339,7 +339,7 @@ fn typed_statement_ran_as_a_batch(url: &str) {
     use rmig::exec::{migrate, RunOptions, Silent};
     use rmig::graph::RevisionMap;
     use rmig::guard::Allowances;
-    use rmig::ops::Operation;
+    use rmig::ops::ScopedOperation;
     use rmig::plan::Direction;
     use rmig::revision::Revision;
 
@@ -348,7 +348,7 @@ fn typed_statement_ran_as_a_batch(url: &str) {
         .batch("CREATE TABLE users (id integer); INSERT INTO users VALUES (1), (2)")
         .unwrap();
     let mut revision = Revision::new("a1", &[]);
-    revision.upgrade = vec![toml::from_str::<Operation>(
+    revision.upgrade = vec![toml::from_str::<ScopedOperation>(
         "op = \"create_index\"\nindex_name = \"ix_users_id\"\ntable_name = \"users\"\ncolumns = [\"id\"]\nwhere = \"id > 0; DELETE FROM users\"",
     )
     .unwrap()];

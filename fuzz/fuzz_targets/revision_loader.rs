@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
                 // What later commands do with a loaded revision must not panic either.
                 let _ = revision.downgrade_ops();
                 for op in &revision.upgrade {
-                    let _ = op.describe();
+                    let _ = op.op.describe();
                 }
             }
             Err(error) => {

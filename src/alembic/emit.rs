@@ -2,7 +2,7 @@
 //! signatures list them, `op` first), and the layout of a revision file and of `rmig.toml`.
 //! Strings go through the `toml` crate's own quoting.
 
-use crate::ops::Operation;
+use crate::ops::{Operation, ScopedOperation};
 
 /// A TOML value whose tables keep their key order.
 #[derive(Debug, Clone, PartialEq)]
@@ -126,10 +126,12 @@ impl OpTable {
         text
     }
 
-    /// Reads the table back as rmig's typed operation: the check that every translation is
-    /// one the revision loader accepts.
+    /// Reads the table back as rmig's typed operation (its `dialect` key, if set, read too):
+    /// the check that every translation is one the revision loader accepts.
     pub(super) fn to_operation(&self) -> Result<Operation, String> {
-        toml::from_str(&self.body()).map_err(|error| error.message().to_string())
+        toml::from_str::<ScopedOperation>(&self.body())
+            .map(|scoped| scoped.op)
+            .map_err(|error| error.message().to_string())
     }
 }
 

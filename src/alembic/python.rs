@@ -219,6 +219,11 @@ pub(super) enum Value {
     BatchMethod(BatchTable, String),
     /// A method of a value built by a call, before it is called: `sa.Enum(...).create`.
     Method(Box<Value>, String),
+    /// The database's dialect or engine (`op.get_bind().dialect`, `op.get_context().dialect`,
+    /// `bind.engine`), known only when the migration runs.
+    Dialect,
+    /// Its name (`.dialect.name`, `.engine.name`): what a condition on the dialect compares.
+    DialectName,
 }
 
 /// The table a batch block alters.
@@ -291,6 +296,8 @@ impl Value {
             Value::Batch(_) => "batch_op".into(),
             Value::BatchMethod(_, method) => format!("batch_op.{method}"),
             Value::Method(receiver, method) => format!("{}.{method}", receiver.describe()),
+            Value::Dialect => "the database's dialect".into(),
+            Value::DialectName => "the database's dialect name".into(),
         }
     }
 
@@ -526,6 +533,22 @@ impl<'m> Scope<'m> {
             Expr::Attribute(attribute) => match self.eval_at(module, &attribute.value, depth)? {
                 Value::Ref(base) => Ok(Value::Ref(format!("{base}.{}", attribute.attr))),
                 Value::Batch(batch) => Ok(Value::BatchMethod(batch, attribute.attr.to_string())),
+                // The dialect, from the connection, its engine or the migration context.
+                source @ Value::Call(_)
+                    if matches!(attribute.attr.as_str(), "dialect" | "engine")
+                        && (is_connection(&source)
+                            || matches!(
+                                source.qualified_name(),
+                                Some("alembic.op.get_context" | "alembic.context.get_context")
+                            )) =>
+                {
+                    Ok(Value::Dialect)
+                }
+                Value::Dialect => match attribute.attr.as_str() {
+                    "dialect" => Ok(Value::Dialect),
+                    "name" => Ok(Value::DialectName),
+                    _ => Err(not_literal()),
+                },
                 // The migration context's connection is the one `op.get_bind()` returns.
                 Value::Call(call)
                     if matches!(

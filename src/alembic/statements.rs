@@ -2,17 +2,19 @@
 //! arguments become operations; `with op.batch_alter_table(...)` blocks are read through;
 //! assignments of literals, SQLAlchemy objects and the connection are remembered for later
 //! statements; loops over literal lists are unrolled; SQL run through the connection is
-//! `execute`; and every other statement (conditions, helpers, Python data migrations)
-//! becomes a placeholder naming why. Consecutive untranslatable statements share one.
+//! `execute`; conditions on the database's dialect become each branch's operations for the
+//! dialects it runs on; and every other statement (other conditions, helpers, Python data
+//! migrations) becomes a placeholder naming why. Consecutive untranslatable statements share one.
 
 use super::connection::{connection_call, sql_of};
-use super::emit::OpTable;
+use super::emit::{OpTable, Toml};
 use super::operations::{batch_call, method_call, op_call, Translation};
 use super::python::{
     ast, is_connection, method_receiver, one_line, string_constant, target_names, BatchTable, Call,
     Callee, Expr, Module, Scope, Stmt, Value,
 };
 use super::sqla::sqla_name;
+use crate::dialect::Dialect;
 
 /// How many iterations a loop may be unrolled into before it stays a placeholder: a literal
 /// list that long is data, not a schema change.
@@ -56,6 +58,7 @@ pub(super) fn translate<'m>(module: &'m Module, scope: &mut Scope<'m>, stmts: &'
         scope,
         body: Body::default(),
         returned: false,
+        dialects: Dialect::ALL.to_vec(),
     };
     walker.block(stmts);
     let mut body = walker.body;
@@ -135,6 +138,9 @@ struct Walker<'a, 'm> {
     body: Body,
     /// A bare `return` was reached: what follows never runs.
     returned: bool,
+    /// The dialects the statements now read run on: every one, or those the enclosing
+    /// conditions on the dialect pick (never empty while statements are read).
+    dialects: Vec<Dialect>,
 }
 
 impl<'m> Walker<'_, 'm> {
@@ -195,18 +201,7 @@ impl<'m> Walker<'_, 'm> {
             Stmt::With(with) if !with.is_async => self.with(stmt, with),
             Stmt::Return(ret) if ret.value.is_none() => self.returned = true,
             Stmt::For(for_loop) if !for_loop.is_async => self.for_loop(stmt, for_loop),
-            Stmt::If(condition) => {
-                let test = one_line(self.module.text(&*condition.test));
-                let on_dialect = ["dialect", ".engine.name"]
-                    .iter()
-                    .any(|part| test.contains(part));
-                let reason = if on_dialect {
-                    format!("a condition on the database's dialect (`{test}`): rmig has no per-dialect operations, so keep the branch for the database you run")
-                } else {
-                    format!("a condition on `{test}`, which runs Python rmig does not read")
-                };
-                self.placeholder(stmt, reason)
-            }
+            Stmt::If(condition) => self.condition(stmt, condition),
             Stmt::While(_) => self.placeholder(
                 stmt,
                 "a `while` loop, which runs Python rmig does not read".into(),
@@ -333,6 +328,7 @@ impl<'m> Walker<'_, 'm> {
             scope: &mut *self.scope,
             body: Body::default(),
             returned: false,
+            dialects: self.dialects.clone(),
         };
         let mut failure = None;
         for item in items {
@@ -376,6 +372,79 @@ impl<'m> Walker<'_, 'm> {
         self.returned = returned;
         // Without `break`, a loop's `else` always runs after it.
         self.block(&for_loop.orelse);
+    }
+
+    /// `if`/`elif`/`else` on the database's dialect: each branch is read for the dialects it
+    /// runs on (those its test picks of the ones no earlier test took, within the enclosing
+    /// branch's), and what follows for those whose branch did not `return`. A test on anything
+    /// else keeps the whole statement a placeholder naming it. Names a branch sets are
+    /// unknown after the statement, since which branch ran is known only at run time.
+    fn condition(&mut self, stmt: &'m Stmt, condition: &'m ast::StmtIf) {
+        let clauses = condition
+            .elif_else_clauses
+            .iter()
+            .map(|clause| (clause.test.as_ref(), &clause.body, self.module.line(clause)));
+        let mut branches = Vec::with_capacity(1 + condition.elif_else_clauses.len());
+        for (test, body, line) in std::iter::once((
+            Some(&*condition.test),
+            &condition.body,
+            self.module.line(stmt),
+        ))
+        .chain(clauses)
+        {
+            let (tested, head) = match test {
+                None => (Dialect::ALL.to_vec(), "else".to_string()),
+                Some(test) => {
+                    let text = one_line(self.module.text(test));
+                    match dialects_where(self.module, self.scope, test) {
+                        Some(tested) => (tested, text),
+                        None => {
+                            return self.placeholder(
+                                stmt,
+                                format!(
+                                    "a condition on `{text}`, which runs Python rmig does not read"
+                                ),
+                            )
+                        }
+                    }
+                }
+            };
+            branches.push((tested, head, body, line));
+        }
+        let before = self.scope.clone();
+        let enclosing = std::mem::take(&mut self.dialects);
+        let mut untested = enclosing.clone();
+        let mut going_on = Vec::new();
+        for (tested, head, body, line) in branches {
+            let (runs, rest) = untested.iter().partition(|d| tested.contains(d));
+            untested = rest;
+            if runs.is_empty() {
+                self.body.notes.push(format!(
+                    "line {line}: the branch `{head}` is left out: it runs on no dialect rmig knows{}",
+                    if enclosing.len() < Dialect::ALL.len() { " within the enclosing condition" } else { "" }
+                ));
+                continue;
+            }
+            self.dialects = runs;
+            self.block(body);
+            if !self.returned {
+                going_on.append(&mut self.dialects);
+            }
+            self.returned = false;
+            *self.scope = before.clone();
+        }
+        going_on.extend(untested);
+        self.dialects = enclosing
+            .into_iter()
+            .filter(|d| going_on.contains(d))
+            .collect();
+        self.returned = self.dialects.is_empty();
+        for name in assigned_names(stmt) {
+            self.scope.forget(&name);
+        }
+        for name in mutated_names(stmt) {
+            self.scope.forget_mutated(name);
+        }
     }
 
     fn with(&mut self, stmt: &'m Stmt, with: &'m ast::StmtWith) {
@@ -429,6 +498,17 @@ impl<'m> Walker<'_, 'm> {
             );
         }
         let line = self.module.line(stmt);
+        let mut ops = translation.ops;
+        if self.dialects.len() < Dialect::ALL.len() {
+            let names: Vec<String> = self.dialects.iter().map(Dialect::to_string).collect();
+            let key = match names.as_slice() {
+                [one] => Toml::str(one),
+                _ => Toml::strings(&names),
+            };
+            for op in &mut ops {
+                op.set("dialect", key.clone());
+            }
+        }
         self.body.notes.extend(
             translation
                 .notes
@@ -437,7 +517,7 @@ impl<'m> Walker<'_, 'm> {
         );
         self.body
             .items
-            .extend(translation.ops.into_iter().map(|op| Item::Op { line, op }));
+            .extend(ops.into_iter().map(|op| Item::Op { line, op }));
     }
 
     fn placeholder(&mut self, stmt: &'m Stmt, reason: String) {
@@ -567,7 +647,7 @@ fn inert(value: &Value) -> bool {
         | Value::Final(_) => true,
         Value::Seq(items) => items.iter().all(inert),
         Value::Dict(pairs) => pairs.iter().all(|(k, v)| inert(k) && inert(v)),
-        Value::Ref(_) => true,
+        Value::Ref(_) | Value::Dialect | Value::DialectName => true,
         Value::Call(call) => {
             sqla_name(value).is_some()
                 && call.args.iter().all(inert)
@@ -575,6 +655,91 @@ fn inert(value: &Value) -> bool {
         }
         Value::Batch(_) | Value::BatchMethod(..) | Value::Method(..) => false,
     }
+}
+
+/// The dialects rmig knows for which `test` is true, when it compares the database's dialect
+/// name with literal strings (`==`, `!=`, `in`, `not in`, and `and`, `or`, `not` of such
+/// comparisons); `None` when it tests anything else. A name rmig does not run on (`mysql`)
+/// picks no dialect.
+fn dialects_where(module: &Module, scope: &Scope, test: &Expr) -> Option<Vec<Dialect>> {
+    let complement = |picked: Vec<Dialect>| -> Vec<Dialect> {
+        Dialect::ALL
+            .into_iter()
+            .filter(|d| !picked.contains(d))
+            .collect()
+    };
+    match test {
+        Expr::UnaryOp(unary) if matches!(unary.op, ast::UnaryOp::Not) => {
+            dialects_where(module, scope, &unary.operand).map(complement)
+        }
+        Expr::BoolOp(boolean) => {
+            let mut sets = boolean
+                .values
+                .iter()
+                .map(|value| dialects_where(module, scope, value));
+            let first = sets.next()??;
+            sets.try_fold(first, |acc, set| {
+                let set = set?;
+                Some(match boolean.op {
+                    ast::BoolOp::And => acc.into_iter().filter(|d| set.contains(d)).collect(),
+                    ast::BoolOp::Or => Dialect::ALL
+                        .into_iter()
+                        .filter(|d| acc.contains(d) || set.contains(d))
+                        .collect(),
+                })
+            })
+        }
+        Expr::Compare(compare) => {
+            let ([op], [right]) = (&*compare.ops, &*compare.comparators) else {
+                return None;
+            };
+            let (left, right) = (
+                scope.eval(module, &compare.left).ok()?,
+                scope.eval(module, right).ok()?,
+            );
+            let (names, negated) = match (op, left, right) {
+                (ast::CmpOp::Eq | ast::CmpOp::NotEq, Value::DialectName, Value::Str(name))
+                | (ast::CmpOp::Eq | ast::CmpOp::NotEq, Value::Str(name), Value::DialectName) => {
+                    (vec![name], matches!(op, ast::CmpOp::NotEq))
+                }
+                (ast::CmpOp::In | ast::CmpOp::NotIn, Value::DialectName, Value::Seq(items)) => {
+                    let names = items
+                        .into_iter()
+                        .map(|item| match item {
+                            Value::Str(name) => Some(name),
+                            _ => None,
+                        })
+                        .collect::<Option<Vec<String>>>()?;
+                    (names, matches!(op, ast::CmpOp::NotIn))
+                }
+                _ => return None,
+            };
+            let picked: Vec<Dialect> = Dialect::ALL
+                .into_iter()
+                .filter(|d| names.contains(&d.to_string()))
+                .collect();
+            Some(if negated { complement(picked) } else { picked })
+        }
+        _ => None,
+    }
+}
+
+/// Names whose list or dict a method call anywhere in `stmt` may change (`names.append(...)`).
+fn mutated_names(stmt: &Stmt) -> Vec<&str> {
+    use super::python::visitor::{self, Visitor};
+
+    struct Receivers<'a>(Vec<&'a str>);
+    impl<'a> Visitor<'a> for Receivers<'a> {
+        fn visit_stmt(&mut self, stmt: &'a Stmt) {
+            if let Stmt::Expr(expr) = stmt {
+                self.0.extend(method_receiver(&expr.value));
+            }
+            visitor::walk_stmt(self, stmt);
+        }
+    }
+    let mut receivers = Receivers(Vec::new());
+    receivers.visit_stmt(stmt);
+    receivers.0
 }
 
 /// Binds a loop's target to one item: a name, or names unpacking a tuple of as many values.

@@ -1144,18 +1144,91 @@ fn the_report_states_how_many_op_calls_were_converted() {
     );
 }
 
+/// The `dialect` key a translated table ends with, if any.
+fn dialect_key(table: &str) -> Option<&str> {
+    table
+        .lines()
+        .find_map(|line| line.strip_prefix("dialect = "))
+}
+
 #[test]
-fn a_condition_is_a_placeholder_naming_its_test() {
-    let tables = tables_of(
-        "if op.get_bind().dialect.name == 'postgresql':\n    op.execute('SELECT 1')\nop.drop_table('a')\nif context.is_offline_mode():\n    pass",
+fn a_condition_on_the_dialect_was_a_placeholder() {
+    let script = upgrade_of(
+        "op.add_column('t', sa.Column('a', sa.Integer()))\nif op.get_context().dialect.name == 'postgresql':\n    op.create_index('ix_pg', 't', ['a'], postgresql_using='hash')\nelif op.get_bind().engine.name in ('sqlite', 'mysql'):\n    op.create_index('ix_lite', 't', ['a'])\nelse:\n    raise NotImplementedError('no index here')",
     );
+    let tables: Vec<String> = script
+        .upgrade
+        .items
+        .iter()
+        .map(|item| match item {
+            Item::Op { op, .. } => op.body(),
+            Item::Placeholder(p) => panic!("placeholder: {:?}", p.reasons),
+        })
+        .collect();
+    let keys: Vec<Option<&str>> = tables.iter().map(|t| dialect_key(t)).collect();
+    assert_eq!(
+        keys,
+        [None, Some("\"postgresql\""), Some("\"sqlite\"")],
+        "{tables:#?}"
+    );
+    assert!(tables[1].contains("index_name = \"ix_pg\""), "{tables:#?}");
+    assert!(
+        tables[2].contains("index_name = \"ix_lite\""),
+        "{tables:#?}"
+    );
+    // The `else` is for no database rmig runs: left out, and said so.
+    assert_eq!(
+        script.upgrade.notes,
+        ["line 24: the branch `else` is left out: it runs on no dialect rmig knows"]
+    );
+}
+
+#[test]
+fn dialect_names_bound_to_variables_nested_conditions_and_returns_are_followed() {
+    let tables = tables_with(
+        "from alembic import context\n",
+        "bind = op.get_bind()\ndialect_name = bind.dialect.name\nif dialect_name != 'sqlite':\n    op.execute('SELECT 1')\n    if context.get_context().dialect.name not in ['postgresql']:\n        op.execute('SELECT 2')\nif bind.dialect.name == 'sqlite' or dialect_name == 'postgresql':\n    op.execute('SELECT 3')\nif not dialect_name == 'postgresql':\n    op.execute('SELECT 4')\n    return\nop.execute('SELECT 5')",
+    );
+    let summary: Vec<(String, Option<&str>)> = tables
+        .iter()
+        .map(|table| {
+            let sql = table
+                .lines()
+                .find_map(|line| line.strip_prefix("sqltext = "))
+                .unwrap_or(table)
+                .to_string();
+            (sql, dialect_key(table))
+        })
+        .collect();
+    let pg = Some("\"postgresql\"");
+    assert_eq!(
+        summary,
+        [
+            ("\"SELECT 1\"".to_string(), pg),
+            // SELECT 2 runs on no dialect but those the outer test left out: not written.
+            ("\"SELECT 3\"".to_string(), None),
+            ("\"SELECT 4\"".to_string(), Some("\"sqlite\"")),
+            // After `return` on SQLite, the rest is PostgreSQL's.
+            ("\"SELECT 5\"".to_string(), pg),
+        ],
+        "{tables:#?}"
+    );
+}
+
+#[test]
+fn a_condition_on_anything_else_is_a_placeholder_naming_its_test() {
+    let tables = tables_with(
+        "FLAG = True\nfrom alembic import context\n",
+        "name = op.get_bind().dialect.name\nif name == 'postgresql' and FLAG:\n    op.execute('SELECT 1')\nop.drop_table('a')\nif context.is_offline_mode():\n    pass\nif name == 'postgresql':\n    kind = 'hash'\nelse:\n    kind = 'btree'\nop.create_index('ix', 't', ['a'], postgresql_using=kind)",
+    );
+    // A name each branch sets differently is unknown after the condition, never one branch's.
     assert_eq!(
         tables,
         [
-            "PLACEHOLDER 19-20: line 19: a condition on the database's dialect (`op.get_bind().dialect.name == 'postgresql'`): rmig has no per-dialect operations, so keep the branch for the database you run",
+            "PLACEHOLDER 22-23: line 22: a condition on `name == 'postgresql' and FLAG`, which runs Python rmig does not read",
             "op = \"drop_table\"\ntable_name = \"a\"\n",
-            "PLACEHOLDER 22-23: line 22: a condition on `context.is_offline_mode()`, which runs Python rmig does not read",
-        ]
+            "PLACEHOLDER 25-31: line 25: a condition on `context.is_offline_mode()`, which runs Python rmig does not read; line 31: `kind` is set by code rmig cannot translate",
+        ],
     );
 }
 

@@ -27,6 +27,7 @@ use serde::Serialize;
 use crate::config::Settings;
 use crate::db::{Backend, DbError};
 use crate::error::Error;
+use crate::ops::{Operation, ScopedOperation};
 use crate::revision::RevisionDraft;
 
 pub use crate::guard::matcher::RenameDecider;
@@ -164,8 +165,11 @@ pub fn generated_revision(draft: &RevisionDraft, diff: &Diff) -> Result<String, 
     let path = draft.file_path(Path::new(""), &crate::revision::FileNaming::default());
     let revision = crate::revision::parse_revision(&path, &text)
         .map_err(|error| AutogenError::Unreadable(error.to_string()))?;
-    if revision.upgrade != diff.upgrade_ops()
-        || revision.downgrade.as_deref() != Some(diff.downgrade_ops().as_slice())
+    let ops = |list: &[ScopedOperation]| -> Vec<Operation> {
+        list.iter().map(|scoped| scoped.op.clone()).collect()
+    };
+    if ops(&revision.upgrade) != diff.upgrade_ops()
+        || revision.downgrade.as_deref().map(ops) != Some(diff.downgrade_ops())
     {
         return Err(AutogenError::Unreadable(
             "its operations differ from the detected changes".to_string(),

@@ -667,8 +667,14 @@ columns = [ { name = "id", type = "bigint", identity = true, primary_key = true 
     let revision = crate::revision::parse_revision(Path::new("x.toml"), &text).unwrap();
     assert_eq!(revision.id, "ae1027a6acf");
     assert_eq!(revision.down_revisions, vec!["1975ea83b712"]);
-    assert_eq!(revision.upgrade, found.upgrade_ops());
-    assert_eq!(revision.downgrade, Some(found.downgrade_ops()));
+    let ops = |list: &[crate::ops::ScopedOperation]| -> Vec<Operation> {
+        list.iter().map(|scoped| scoped.op.clone()).collect()
+    };
+    assert_eq!(ops(&revision.upgrade), found.upgrade_ops());
+    assert_eq!(
+        revision.downgrade.as_deref().map(ops),
+        Some(found.downgrade_ops())
+    );
 }
 
 #[test]

@@ -20,7 +20,7 @@ use crate::guard::{
 use crate::offline::{self, ScriptError};
 use crate::ops::reverse::IrreversibleOperation;
 use crate::ops::sql::{render, RenderError, Statement};
-use crate::ops::{Column, ColumnType, Operation};
+use crate::ops::{running_on, Column, ColumnType, Operation, ScopedOperation};
 use crate::plan::{self, Direction, Plan, PlanError, StampStep, Step, VersionChange};
 use crate::version_table::VersionTable;
 
@@ -718,7 +718,8 @@ fn run_checked(
                 backend.commit()?;
                 in_transaction = false;
             }
-            let operations = step_operations(map, step, &label)?;
+            let listed = step_operations(map, step, &label)?;
+            let operations: Vec<(usize, &Operation)> = running_on(&listed, Some(dialect)).collect();
             if let (false, Some(audit_table)) = (revision.transactional, audit_table) {
                 let mut warn = |message: String| {
                     progress.warning(&message);
@@ -917,16 +918,17 @@ fn commit_failed(steps: &[StepLabel], source: DbError) -> ExecError {
 /// applied (from its audit row).
 fn partial_attempt_warning(
     label: &StepLabel,
-    operations: &[Operation],
+    operations: &[(usize, &Operation)],
     attempt: &history::PartialAttempt,
     table: &str,
 ) -> String {
     let count = attempt.operations_applied;
     let same_way = attempt.direction == direction_name(label.direction);
     let ran = match operations.get(..count) {
-        Some(ran) if same_way => {
-            operation_list(1, &ran.iter().map(Operation::describe).collect::<Vec<_>>())
-        }
+        Some(ran) if same_way => operation_list(
+            1,
+            &ran.iter().map(|(_, op)| op.describe()).collect::<Vec<_>>(),
+        ),
         _ => operation_range(count),
     };
     format!(
@@ -959,12 +961,13 @@ fn rolled_back_if_moved(
     Ok(true)
 }
 
-/// The operations a step runs: the upgrade list, or the downgrade list as written or derived.
+/// The operations a step's list holds (the upgrade list, or the downgrade list as written or
+/// derived), for every dialect: [`running_on`] picks those the database runs.
 fn step_operations<'m>(
     map: &'m RevisionMap,
     step: &Step,
     label: &StepLabel,
-) -> Result<Cow<'m, [Operation]>, ExecError> {
+) -> Result<Cow<'m, [ScopedOperation]>, ExecError> {
     let revision = map.revision(step.revision);
     match step.direction {
         Direction::Upgrade => Ok(Cow::Borrowed(&revision.upgrade)),
@@ -1094,7 +1097,7 @@ fn run_operations(
     map: &RevisionMap,
     step: &Step,
     label: &StepLabel,
-    operations: &[Operation],
+    operations: &[(usize, &Operation)],
     in_transaction: &mut bool,
     verification: &Verification,
 ) -> Result<(), ExecError> {
@@ -1102,7 +1105,7 @@ fn run_operations(
     let mut counted_empty = Vec::new();
     let mut marked = false;
     let mut last_verified = None;
-    for (index, op) in operations.iter().enumerate() {
+    for (position, &(index, op)) in operations.iter().enumerate() {
         // Watched from the start of the first verified step, before its first operation,
         // so that what the run creates is never taken for data from before it.
         if verification.guard.verified {
@@ -1152,16 +1155,17 @@ fn run_operations(
                     let _ = backend.rollback();
                     *in_transaction = false;
                 }
-                if !map.revision(step.revision).transactional && index > 0 {
-                    let describe =
-                        |ops: &[Operation]| ops.iter().map(Operation::describe).collect();
+                if !map.revision(step.revision).transactional && position > 0 {
+                    let describe = |ops: &[(usize, &Operation)]| {
+                        ops.iter().map(|(_, op)| op.describe()).collect()
+                    };
                     return Err(ExecError::PartlyApplied {
                         step: Box::new(label.clone()),
                         failed_op: op_name,
                         source,
                         operations: Box::new(SplitOperations {
-                            ran: describe(&operations[..index]),
-                            not_run: describe(&operations[index + 1..]),
+                            ran: describe(&operations[..position]),
+                            not_run: describe(&operations[position + 1..]),
                         }),
                         at: Vec::new(),
                     });

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 use crate::dialect::Dialect;
-use crate::ops::Operation;
+use crate::ops::{running_on, Operation};
 use crate::plan::Direction;
 use crate::revision::Revision;
 
@@ -37,25 +37,30 @@ pub(crate) struct OpList<'r> {
 }
 
 impl<'r> OpList<'r> {
-    /// The list `revision` runs in `direction`.
-    pub fn new(revision: &'r Revision, direction: Direction) -> OpList<'r> {
+    /// The list `revision` runs in `direction` on `dialect` (every operation when no
+    /// dialect is known): an operation for other dialects is not looked at.
+    pub fn new(
+        revision: &'r Revision,
+        direction: Direction,
+        dialect: Option<Dialect>,
+    ) -> OpList<'r> {
         let upgrade = || -> Vec<(usize, Cow<'r, Operation>)> {
-            revision
-                .upgrade
-                .iter()
-                .map(Cow::Borrowed)
-                .enumerate()
+            running_on(&revision.upgrade, dialect)
+                .map(|(index, op)| (index, Cow::Borrowed(op)))
                 .collect()
         };
         let downgrade = || -> (Vec<(usize, Cow<'r, Operation>)>, bool) {
             match &revision.downgrade {
                 Some(written) => (
-                    written.iter().map(Cow::Borrowed).enumerate().collect(),
+                    running_on(written, dialect)
+                        .map(|(index, op)| (index, Cow::Borrowed(op)))
+                        .collect(),
                     false,
                 ),
                 None => (
-                    derived_downgrade(&revision.upgrade)
+                    derived_downgrade(revision.upgrade.iter().map(|scoped| &scoped.op))
                         .into_iter()
+                        .filter(|derived| revision.upgrade[derived.reverses].runs_on(dialect))
                         .map(|derived| (derived.reverses, Cow::Owned(derived.op)))
                         .collect(),
                     true,

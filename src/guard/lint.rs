@@ -44,7 +44,7 @@ pub fn lint(map: &RevisionMap, dialect: Option<Dialect>) -> LintReport {
         for direction in [Direction::Upgrade, Direction::Downgrade] {
             findings.extend(
                 analyse(
-                    &[OpList::new(revision, direction)],
+                    &[OpList::new(revision, direction, dialect)],
                     dialect,
                     &mut NothingLive,
                 )

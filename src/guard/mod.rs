@@ -202,7 +202,7 @@ pub fn check_reading(
     let lists: Vec<OpList> = plan
         .steps
         .iter()
-        .map(|step| OpList::new(map.revision(step.revision), step.direction))
+        .map(|step| OpList::new(map.revision(step.revision), step.direction, mode.dialect))
         .collect();
     let analysis = analyse(&lists, mode.dialect, live);
     let allowed = &allowances.allow_data_loss;

@@ -20,9 +20,13 @@ pub(crate) struct DerivedOp {
 }
 
 /// The derived downgrade of `upgrade`: the reverse of each operation, last first.
-pub(crate) fn derived_downgrade(upgrade: &[Operation]) -> Vec<DerivedOp> {
+pub(crate) fn derived_downgrade<'a, I>(upgrade: I) -> Vec<DerivedOp>
+where
+    I: IntoIterator<Item = &'a Operation>,
+    I::IntoIter: DoubleEndedIterator + ExactSizeIterator,
+{
     upgrade
-        .iter()
+        .into_iter()
         .enumerate()
         .rev()
         .filter_map(|(index, op)| {

@@ -1924,7 +1924,7 @@ confirm_data_loss = "v_only"
     };
     let checked = check(&map, upgrade_plan(&map, &[]), &allow(&[]), online).unwrap();
     let step = checked.step_guard(0);
-    let op = &map.revision(0).upgrade[0];
+    let op = &map.revision(0).upgrade[0].op;
     let dropped = Observed {
         object: DataObject::column(None, "t", "x"),
         effect: ObservedEffect::ColumnDropped,

@@ -12,6 +12,7 @@ pub mod fragment;
 pub mod names;
 pub mod naming_convention;
 pub mod reverse;
+pub mod scope;
 pub mod sql;
 
 #[cfg(test)]
@@ -31,6 +32,7 @@ pub use constraint::{
 };
 use fragment::FragmentError;
 use names::NamesError;
+pub use scope::{running_on, ScopedOperation};
 
 /// One operation of a revision, tagged by `op` with Alembic's function name.
 ///
@@ -675,6 +677,9 @@ pub enum InvalidOperation {
     /// A missing name the naming convention cannot give (`naming_convention`).
     #[error(transparent)]
     Naming(#[from] naming_convention::NamingConventionError),
+    /// A `dialect` key that contradicts the operation (`scope`).
+    #[error("{0}")]
+    Dialects(String),
 }
 
 impl Operation {

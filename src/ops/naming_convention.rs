@@ -22,7 +22,7 @@ use std::fmt;
 
 use md5::{Digest, Md5};
 
-use super::{Column, CreateUniqueConstraint, Operation, TableConstraint};
+use super::{Column, CreateUniqueConstraint, Operation, ScopedOperation, TableConstraint};
 
 /// The longest name a convention gives, in characters (PostgreSQL's `max_identifier_length`,
 /// which SQLAlchemy counts in characters).
@@ -421,20 +421,26 @@ pub struct UnnamedOperation {
 /// the names nothing can give). Applied when a revision is loaded, so the guard, `--sql`, the
 /// executor and derived downgrades all see the same names. A column's `unique` under a `uq`
 /// convention becomes a named constraint: in `create_table` a table constraint, after
-/// `add_column` a `create_unique_constraint` (as Alembic issues it).
+/// `add_column` a `create_unique_constraint` (as Alembic issues it), for the same dialects.
 pub fn name_operations(
-    ops: &mut Vec<Operation>,
+    ops: &mut Vec<ScopedOperation>,
     convention: &NamingConvention,
 ) -> Result<(), UnnamedOperation> {
     let mut added = Vec::new();
-    for (index, op) in ops.iter_mut().enumerate() {
-        match name_operation(op, convention) {
-            Ok(Some(after)) => added.push((index + 1, after)),
+    for (index, scoped) in ops.iter_mut().enumerate() {
+        match name_operation(&mut scoped.op, convention) {
+            Ok(Some(after)) => added.push((
+                index + 1,
+                ScopedOperation {
+                    op: after,
+                    dialects: scoped.dialects.clone(),
+                },
+            )),
             Ok(None) => {}
             Err(error) => {
                 return Err(UnnamedOperation {
                     index: index + 1,
-                    op: op.describe(),
+                    op: scoped.op.describe(),
                     error,
                 })
             }
@@ -841,11 +847,11 @@ column = { name = "email", type = "text", unique = true }
 "#;
         #[derive(serde::Deserialize)]
         struct Ops {
-            ops: Vec<Operation>,
+            ops: Vec<ScopedOperation>,
         }
         let mut ops = toml::from_str::<Ops>(toml).unwrap().ops;
         name_operations(&mut ops, &naming).unwrap();
-        let Operation::CreateTable(create) = &ops[0] else {
+        let Operation::CreateTable(create) = &ops[0].op else {
             panic!("{ops:?}")
         };
         let named: Vec<(Option<&str>, &[String])> = create
@@ -880,7 +886,7 @@ column = { name = "email", type = "text", unique = true }
                 .as_deref(),
             Some("fk_child_parent_id_parent")
         );
-        let described: Vec<String> = ops[1..].iter().map(Operation::describe).collect();
+        let described: Vec<String> = ops[1..].iter().map(|scoped| scoped.op.describe()).collect();
         assert_eq!(
             described,
             [

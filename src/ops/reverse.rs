@@ -11,6 +11,7 @@
 #[cfg(test)]
 mod tests;
 
+use super::scope::ScopedOperation;
 use super::{
     AddColumn, AlterColumn, ConstraintKind, CreateEnum, CreateIndex, CreateTable,
     CreateTableComment, DropColumn, DropConstraint, DropEnum, DropIndex, DropTable,
@@ -33,9 +34,13 @@ pub struct IrreversibleOperation {
 }
 
 /// The downgrade of `upgrade`: the reverse of each operation, in reverse order.
-pub fn derive_downgrade(upgrade: &[Operation]) -> Result<Vec<Operation>, IrreversibleOperation> {
+pub fn derive_downgrade<'a, I>(upgrade: I) -> Result<Vec<Operation>, IrreversibleOperation>
+where
+    I: IntoIterator<Item = &'a Operation>,
+    I::IntoIter: DoubleEndedIterator + ExactSizeIterator,
+{
     upgrade
-        .iter()
+        .into_iter()
         .enumerate()
         .rev()
         .map(|(index, op)| {
@@ -47,6 +52,22 @@ pub fn derive_downgrade(upgrade: &[Operation]) -> Result<Vec<Operation>, Irrever
             })
         })
         .collect()
+}
+
+/// [`derive_downgrade`] of a revision's list: the reverse of an operation for some dialects
+/// only is for the same dialects.
+pub fn derive_scoped_downgrade(
+    upgrade: &[ScopedOperation],
+) -> Result<Vec<ScopedOperation>, IrreversibleOperation> {
+    let reversed = derive_downgrade(upgrade.iter().map(|scoped| &scoped.op))?;
+    Ok(reversed
+        .into_iter()
+        .zip(upgrade.iter().rev())
+        .map(|(op, undone)| ScopedOperation {
+            op,
+            dialects: undone.dialects.clone(),
+        })
+        .collect())
 }
 
 /// The operation that undoes `op`, or why there is none.

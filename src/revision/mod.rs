@@ -27,8 +27,8 @@ use serde::Deserialize;
 
 use self::cache::{FileStamp, FolderCache, Fresh, Recorded};
 use crate::ops::naming_convention::{name_operations, NamingConvention};
-use crate::ops::reverse::{derive_downgrade, IrreversibleOperation};
-use crate::ops::{InvalidOperation, Operation};
+use crate::ops::reverse::{derive_scoped_downgrade, IrreversibleOperation};
+use crate::ops::{InvalidOperation, ScopedOperation};
 
 /// File endings rmig reads as revisions, in the order their format is tried.
 pub const REVISION_EXTENSIONS: [&str; 3] = ["toml", "yaml", "yml"];
@@ -57,8 +57,9 @@ pub struct Revision {
     pub message: Option<String>,
     pub create_date: Option<String>,
     pub transactional: bool,
-    pub upgrade: Vec<Operation>,
-    pub downgrade: Option<Vec<Operation>>,
+    /// Each operation with the dialects it runs on ([`crate::ops::running_on`] picks them).
+    pub upgrade: Vec<ScopedOperation>,
+    pub downgrade: Option<Vec<ScopedOperation>>,
     /// The file it was read from (empty for revisions built in memory).
     pub path: PathBuf,
     /// SHA-256 of the file's canonical text (`None` for revisions built in memory).
@@ -99,10 +100,10 @@ impl Revision {
     /// The `downgrade` list as written, else the reverse of the upgrade (`ops::reverse`). For a
     /// revision read from a file this never fails: the loader refuses a revision without a
     /// downgrade whose upgrade cannot be reversed.
-    pub fn downgrade_ops(&self) -> Result<Cow<'_, [Operation]>, IrreversibleOperation> {
+    pub fn downgrade_ops(&self) -> Result<Cow<'_, [ScopedOperation]>, IrreversibleOperation> {
         match &self.downgrade {
             Some(written) => Ok(Cow::Borrowed(written)),
-            None => derive_downgrade(&self.upgrade).map(Cow::Owned),
+            None => derive_scoped_downgrade(&self.upgrade).map(Cow::Owned),
         }
     }
 }
@@ -223,9 +224,9 @@ struct RevisionDocument {
     #[serde(default = "default_transactional")]
     transactional: bool,
     #[serde(default)]
-    upgrade: Vec<Operation>,
+    upgrade: Vec<ScopedOperation>,
     #[serde(default)]
-    downgrade: Option<Vec<Operation>>,
+    downgrade: Option<Vec<ScopedOperation>>,
 }
 
 fn default_transactional() -> bool {
@@ -905,14 +906,17 @@ fn parse_revision_with_checksum(
         (true, document.downgrade.as_ref()),
     ];
     for (downgrade, ops) in lists {
-        for (index, op) in ops.into_iter().flatten().enumerate() {
-            op.check()
+        for (index, scoped) in ops.into_iter().flatten().enumerate() {
+            scoped
+                .op
+                .check()
+                .and_then(|()| scoped.check_dialects().map_err(InvalidOperation::Dialects))
                 .map_err(|source| RevisionFileError::InvalidOperation {
                     path: path.to_path_buf(),
                     id: document.revision.clone(),
                     downgrade,
                     index: index + 1,
-                    op: op.describe(),
+                    op: scoped.op.describe(),
                     source: Box::new(source),
                 })?;
         }
@@ -920,7 +924,7 @@ fn parse_revision_with_checksum(
     // A revision without `downgrade` is downgraded by reversing its upgrade; one that cannot
     // be reversed is refused now, not when a downgrade reaches it.
     if document.downgrade.is_none() {
-        if let Err(source) = derive_downgrade(&document.upgrade) {
+        if let Err(source) = derive_scoped_downgrade(&document.upgrade) {
             return Err(RevisionFileError::NoDowngrade {
                 path: path.to_path_buf(),
                 id: document.revision,
@@ -1129,6 +1133,7 @@ fn strip_yaml_location(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::Dialect;
 
     fn parse(name: &str, text: &str) -> Result<Revision, RevisionFileError> {
         parse_revision(Path::new(name), text)
@@ -1173,7 +1178,7 @@ new_table_name = "member_profiles"
         assert_eq!(revision.branch_labels, vec!["profiles"]);
         assert!(revision.transactional);
         assert_eq!(revision.upgrade.len(), 1);
-        assert_eq!(revision.upgrade[0].name(), "rename_table");
+        assert_eq!(revision.upgrade[0].op.name(), "rename_table");
         assert_eq!(revision.downgrade, None);
     }
 
@@ -1279,7 +1284,7 @@ new_table_name = "member_profiles"
             .upgrade
             .iter()
             .chain(revision.downgrade_ops().unwrap().iter())
-            .map(Operation::describe)
+            .map(|scoped| scoped.op.describe())
             .collect();
         // A written name is final, even under a template with %(constraint_name)s.
         assert_eq!(
@@ -1293,6 +1298,56 @@ new_table_name = "member_profiles"
                 "drop_index ix_orders_placed_at on orders",
             ]
         );
+    }
+
+    #[test]
+    fn operations_for_some_dialects_load_from_toml_and_yaml_and_an_unknown_dialect_names_the_file()
+    {
+        let toml_text = "revision = \"a1\"\ndowngrade = []\n\n[[upgrade]]\nop = \"add_column\"\ntable_name = \"t\"\ncolumn = { name = \"email\", type = \"text\", unique = true }\ndialect = \"postgresql\"\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"PRAGMA optimize\"\ndialect = [\"sqlite\"]\n";
+        let yaml_text = "revision: a1\ndowngrade: []\nupgrade:\n  - op: add_column\n    table_name: t\n    column: { name: email, type: text, unique: true }\n    dialect: postgresql\n  - op: execute\n    sqltext: PRAGMA optimize\n    dialect: [sqlite]\n";
+        let naming = NamingConvention::parse([(
+            "uq".to_string(),
+            "uq_%(table_name)s_%(column_0_name)s".to_string(),
+        )])
+        .unwrap();
+        let from_toml = parse_revision_with(Path::new("a1_x.toml"), toml_text, &naming).unwrap();
+        let from_yaml = parse_revision_with(Path::new("a1_x.yaml"), yaml_text, &naming).unwrap();
+        assert_eq!(from_toml.upgrade, from_yaml.upgrade);
+        // The unique constraint the convention adds after add_column is for the same dialect.
+        let dialects: Vec<(&str, Option<Vec<Dialect>>)> = from_toml
+            .upgrade
+            .iter()
+            .map(|scoped| (scoped.op.name(), scoped.dialects.clone()))
+            .collect();
+        let (pg, lite) = (Some(vec![Dialect::Postgresql]), Some(vec![Dialect::Sqlite]));
+        assert_eq!(
+            dialects,
+            [
+                ("add_column", pg.clone()),
+                ("create_unique_constraint", pg),
+                ("execute", lite)
+            ]
+        );
+
+        for (name, text) in [
+            (
+                "a1_x.toml",
+                toml_text.replace("[\"sqlite\"]", "[\"sqlite\", \"mysqll\"]"),
+            ),
+            (
+                "a1_x.yaml",
+                yaml_text.replace("[sqlite]", "[sqlite, mysqll]"),
+            ),
+        ] {
+            let message = parse(name, &text).unwrap_err().to_string();
+            assert!(message.starts_with(&format!("{name}:")), "{message}");
+            assert!(
+                message.contains(
+                    "unknown dialect `mysqll` in `dialect`; rmig knows postgresql and sqlite"
+                ),
+                "{message}"
+            );
+        }
     }
 
     #[test]
@@ -1324,7 +1379,7 @@ new_table_name = "member_profiles"
             .downgrade_ops()
             .unwrap()
             .iter()
-            .map(Operation::name)
+            .map(|scoped| scoped.op.name())
             .collect();
         assert_eq!(names, ["drop_column", "rename_table"]);
     }
