@@ -334,8 +334,8 @@ fn history_table(
 
 impl Settings {
     /// The tables and schemas rmig names in the database are names it can use (the rules of
-    /// `identifier`): SQLite made a table named `""`, and a schema on SQLite failed only in the
-    /// database (issue 15).
+    /// `identifier`, for `dialect`): SQLite made a table named `""`, and a schema on SQLite
+    /// failed only in the database (issue 15).
     /// `history_table_schema` is the key as written (the table's schema has a default).
     fn check_names(
         &self,
@@ -343,10 +343,13 @@ impl Settings {
         history_table_schema: Option<&String>,
     ) -> Result<(), ConfigError> {
         let path = || self.config_path.clone().unwrap_or_default();
+        let max_length = dialect.name_rules().max_length;
         let check = |key: &'static str, name: &str| {
-            identifier::check(|| key.to_string(), name).map_err(|source| ConfigError::Name {
-                path: path(),
-                source,
+            identifier::check(|| key.to_string(), name, max_length).map_err(|source| {
+                ConfigError::Name {
+                    path: path(),
+                    source,
+                }
             })
         };
         check("version_table", &self.version_table.name)?;
@@ -369,12 +372,15 @@ impl Settings {
             check("history_table_schema", schema)?;
         }
         for (index, schema) in self.reflect_schemas.iter().enumerate() {
-            identifier::check(|| format!("reflect_schemas[{}]", index + 1), schema).map_err(
-                |source| ConfigError::Name {
-                    path: path(),
-                    source,
-                },
-            )?;
+            identifier::check(
+                || format!("reflect_schemas[{}]", index + 1),
+                schema,
+                max_length,
+            )
+            .map_err(|source| ConfigError::Name {
+                path: path(),
+                source,
+            })?;
         }
         // SQLite's one database is `main` (Alembic writes `main.alembic_version` for it).
         let sqlite_schema = |key: &'static str, schema: Option<&String>| match schema {

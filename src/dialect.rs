@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::identifier::{MaxNameLength, NameRules};
+
 /// A database family, picked from the URL's scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -40,6 +42,36 @@ impl Dialect {
 }
 
 impl Dialect {
+    /// How long a name may be here: the longest the database keeps whole, and where
+    /// SQLAlchemy's dialect cuts a naming convention's name (`max_identifier_length`).
+    pub fn name_rules(self) -> NameRules {
+        match self {
+            Dialect::Postgresql => NameRules {
+                max_length: MaxNameLength::Bytes {
+                    max: 63,
+                    database: self.product_name(),
+                },
+                convention_cut: 63,
+            },
+            // SQLite keeps names whole; SQLAlchemy's SQLite dialect keeps the default
+            // `max_identifier_length` of 9999. MySQL and MariaDB, when rmig runs on them, refuse
+            // names over 64 characters: a limit in characters, with SQLAlchemy's
+            // `max_index_name_length` and `max_constraint_name_length` of 64 as the cut.
+            Dialect::Sqlite => NameRules {
+                max_length: MaxNameLength::Unlimited,
+                convention_cut: 9999,
+            },
+        }
+    }
+
+    /// The database's own name, for messages.
+    pub fn product_name(self) -> &'static str {
+        match self {
+            Dialect::Postgresql => "PostgreSQL",
+            Dialect::Sqlite => "SQLite",
+        }
+    }
+
     /// A table name quoted for this dialect, schema-qualified when a schema is given.
     pub fn qualified_name(self, schema: Option<&str>, name: &str) -> String {
         match schema {

@@ -31,12 +31,16 @@ impl Project {
         Project::load_with(settings, LoadDepth::Operations)
     }
 
+    /// Revisions are read for the database of the URL in force (the default URL is SQLite's),
+    /// whether or not the command connects: its name rules decide how long a name may be and
+    /// where the naming convention cuts one.
     fn load_with(settings: Settings, depth: LoadDepth) -> Result<Project, Error> {
+        let rules = settings.dialect()?.name_rules();
         let revisions = revision::load_dirs(
             &settings.version_locations,
             settings.recursive_version_locations,
             depth,
-            &settings.naming_convention,
+            settings.naming_convention.for_database(rules),
         )?;
         let map = RevisionMap::new(revisions)?;
         Ok(Project { settings, map })

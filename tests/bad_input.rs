@@ -159,8 +159,21 @@ fn identifiers_over_63_bytes_failed_mid_run() {
             format!("op = \"rename_sequence\"\nold_sequence_name = \"s\"\nnew_sequence_name = \"{name}\"\nschema = \"app\""),
             format!("op = \"add_column\"\ntable_name = \"t\"\nschema = \"{name}\"\ncolumn = {{ name = \"c\", type = \"integer\" }}"),
         ] {
-            let project = Project::sqlite(&[("a1_x.toml", &one_op(&op))]);
-            refused(&project, &["upgrade", "head"], &["a1_x.toml", name, "64 bytes", "63"]);
+            // PostgreSQL cuts such names; nothing listens at this URL, as the refusal comes first.
+            let project = Project::new(
+                "postgresql://u@127.0.0.1:1/none",
+                &[("a1_x.toml", &one_op(&op))],
+            );
+            refused(
+                &project,
+                &["upgrade", "head"],
+                &["a1_x.toml", name, "64 bytes", "PostgreSQL keeps only the first 63"],
+            );
+            // SQLite keeps them whole: the same revision reads there (given a downgrade, which
+            // `drop_constraint` cannot derive).
+            let text = format!("revision = \"a1\"\ndowngrade = []\n\n[[upgrade]]\n{op}\n");
+            let project = Project::sqlite(&[("a1_x.toml", &text)]);
+            project.ok(&["heads"]);
         }
     }
 }
@@ -220,15 +233,29 @@ fn empty_version_and_history_tables_were_accepted() {
         &["upgrade", "head"],
         &["rmig.toml", "version_table", "whitespace"],
     );
+    // Too long for PostgreSQL (nothing listens at this URL: the refusal comes first); SQLite
+    // keeps the name whole.
     let long = "v".repeat(64);
-    let project = with_config(
-        &format!("version_table = \"{long}\"\n"),
+    let project = Project::new(
+        "postgresql://u@127.0.0.1:1/none",
         &[("a1_x.toml", ONE_TABLE)],
     );
+    let config = project.path().join("rmig.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}version_table = \"{long}\"\n")).unwrap();
     refused(
         &project,
         &["upgrade", "head"],
         &["rmig.toml", "version_table", "64 bytes"],
+    );
+    let project = with_config(
+        &format!("version_table = \"{long}\"\n"),
+        &[("a1_x.toml", ONE_TABLE)],
+    );
+    project.ok(&["upgrade", "head"]);
+    assert_eq!(
+        project.sqlite_rows(&format!("SELECT version_num FROM {long}")),
+        ["a1"]
     );
 }
 

@@ -1,23 +1,26 @@
 //! Naming-convention names against the real SQLAlchemy (2.1.9, from the virtual environment
 //! `make test` creates in .venv/): every template below, for every kind it applies to and every
 //! subject (tables with and without a schema, one to three columns, names long enough to be
-//! cut, non-ASCII names), named by rmig and by SQLAlchemy's compiler for PostgreSQL, the latter
-//! cut to the 63 bytes PostgreSQL keeps.
+//! cut, non-ASCII names), named by rmig and by SQLAlchemy's compiler for PostgreSQL (the latter
+//! cut to the 63 bytes PostgreSQL keeps) and for SQLite (which keeps every name whole, and
+//! whose SQLAlchemy dialect cuts at 9999 characters).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use rmig::dialect::Dialect;
 use rmig::ops::naming_convention::{ConventionKind, NamingConvention, Subject};
 
 /// Builds each case's constraint or index in a MetaData with the case's convention and prints
-/// the name SQLAlchemy renders for PostgreSQL, one JSON string per line.
+/// the name SQLAlchemy renders for the case's dialect, one JSON string per line.
 const SQLALCHEMY_NAMES: &str = r#"
 import json, sys
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects import postgresql, sqlite
 
-preparer = postgresql.dialect().identifier_preparer
+preparers = {"postgresql": postgresql.dialect().identifier_preparer,
+             "sqlite": sqlite.dialect().identifier_preparer}
 for line in sys.stdin:
     case = json.loads(line)
     metadata = sa.MetaData(naming_convention={case["key"]: case["template"]})
@@ -44,8 +47,10 @@ for line in sys.stdin:
     else:
         const = sa.ForeignKeyConstraint(case["columns"], [referred.c[c] for c in case["referred_columns"]], name=name)
         table.append_constraint(const)
-    rendered = preparer.format_constraint(const, _alembic_quote=False)
-    print(json.dumps(rendered.encode("utf-8")[:63].decode("utf-8", "ignore")), flush=True)
+    rendered = preparers[case["dialect"]].format_constraint(const, _alembic_quote=False)
+    if case["dialect"] == "postgresql":
+        rendered = rendered.encode("utf-8")[:63].decode("utf-8", "ignore")
+    print(json.dumps(rendered), flush=True)
 "#;
 
 fn python() -> PathBuf {
@@ -61,6 +66,7 @@ fn python() -> PathBuf {
 }
 
 struct Case {
+    dialect: Dialect,
     kind: ConventionKind,
     template: &'static str,
     table: String,
@@ -85,7 +91,9 @@ const TEMPLATES: [&str; 9] = [
 
 fn cases() -> Vec<Case> {
     let long = "a_column_whose_name_alone_takes_up_most_of_the_63_allowed";
-    let subjects: [(&str, Option<&str>, &[&str]); 5] = [
+    // Past SQLAlchemy's 9999 characters for SQLite.
+    let longer = long.repeat(180);
+    let subjects: [(&str, Option<&str>, &[&str]); 6] = [
         ("orders", None, &["id"]),
         ("orders", Some("sales"), &["code", "customer_id"]),
         (
@@ -94,6 +102,7 @@ fn cases() -> Vec<Case> {
             &["a", "b", "c"],
         ),
         ("events", None, &[long, "at"]),
+        ("archive", None, &[&longer]),
         ("bücher", Some("ärchiv"), &["tïtel", "jahr"]),
     ];
     let kinds = [
@@ -127,18 +136,21 @@ fn cases() -> Vec<Case> {
                 } else {
                     (String::new(), Vec::new())
                 };
-                cases.push(Case {
-                    kind,
-                    template,
-                    table: table.to_string(),
-                    schema: schema.map(str::to_string),
-                    columns,
-                    referred_table,
-                    referred_columns,
-                    name: template
-                        .contains("constraint_name")
-                        .then(|| "written_name".to_string()),
-                });
+                for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+                    cases.push(Case {
+                        dialect,
+                        kind,
+                        template,
+                        table: table.to_string(),
+                        schema: schema.map(str::to_string),
+                        columns: columns.clone(),
+                        referred_table: referred_table.clone(),
+                        referred_columns: referred_columns.clone(),
+                        name: template
+                            .contains("constraint_name")
+                            .then(|| "written_name".to_string()),
+                    });
+                }
             }
         }
     }
@@ -159,6 +171,7 @@ fn convention_names_are_sqlalchemys() {
     for case in &cases {
         input.push_str(
             &serde_json::json!({
+                "dialect": case.dialect.to_string(),
                 "key": case.kind.key(),
                 "template": case.template,
                 "table": case.table,
@@ -172,13 +185,12 @@ fn convention_names_are_sqlalchemys() {
         );
         input.push('\n');
     }
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    // Written from another thread: the answers (SQLite's run to 10,000 characters) fill the
+    // pipe before the questions are all asked.
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
     let output = child.wait_with_output().unwrap();
+    writer.join().unwrap();
     assert!(
         output.status.success(),
         "SQLAlchemy failed: {}",
@@ -190,7 +202,9 @@ fn convention_names_are_sqlalchemys() {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     assert_eq!(expected.len(), cases.len());
-    let mut cut = 0;
+    // Names cut on each database: PostgreSQL's end within a few bytes of 63; SQLite's are
+    // SQLAlchemy's 9991 characters, `_` and four hex digits.
+    let (mut cut_on_postgresql, mut cut_on_sqlite) = (0, 0);
     for (case, expected) in cases.iter().zip(&expected) {
         let convention =
             NamingConvention::parse([(case.kind.key().to_string(), case.template.to_string())])
@@ -203,21 +217,32 @@ fn convention_names_are_sqlalchemys() {
             referred_columns: &case.referred_columns,
             name: case.name.as_deref(),
         };
-        let name = convention.name(case.kind, &subject).unwrap().unwrap();
+        let name = convention
+            .for_database(case.dialect.name_rules())
+            .name(case.kind, &subject)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             &name,
             expected,
-            "{} {:?} on {}.{:?}",
+            "{} {} {:?} on {}.{:?}",
+            case.dialect,
             case.kind.key(),
             case.template,
             case.table,
             case.columns
         );
-        cut += usize::from(name.len() >= 60);
+        match case.dialect {
+            Dialect::Postgresql => cut_on_postgresql += usize::from(name.len() >= 60),
+            Dialect::Sqlite => cut_on_sqlite += usize::from(name.chars().count() == 9996),
+        }
     }
     println!(
-        "naming conventions: {} names equal to SQLAlchemy's, {cut} of them 60 bytes or longer (cut)",
+        "naming conventions: {} names equal to SQLAlchemy's, {cut_on_postgresql} cut on PostgreSQL, {cut_on_sqlite} on SQLite",
         cases.len()
     );
-    assert!(cut > 0, "no case is long enough to be cut");
+    assert!(
+        cut_on_postgresql > 0 && cut_on_sqlite > 0,
+        "no case is long enough to be cut on each database"
+    );
 }

@@ -4,7 +4,6 @@
 
 use super::emit::Toml;
 use super::python::{Call, Value};
-use crate::ops::naming_convention::truncate;
 
 /// Keyword prefixes of dialects rmig does not run on: such options do nothing on PostgreSQL
 /// or SQLite under Alembic either, so they are dropped.
@@ -105,13 +104,13 @@ impl Bound {
         }
     }
 
-    /// A constraint's or index's name as Alembic reads it: `op.f("x")` is final (cut to
-    /// PostgreSQL's length as SQLAlchemy cuts a `conv` name), a plain string may still go
-    /// through the naming convention (`naming::resolve_names`).
+    /// A constraint's or index's name as Alembic reads it: `op.f("x")` is final (but cut to
+    /// the database's length as SQLAlchemy cuts a `conv` name), a plain string may still go
+    /// through the naming convention; `naming::resolve_names` settles both.
     pub(super) fn opt_name(&self, param: &str) -> Result<Option<Toml>, String> {
         match self.given(param) {
             None => Ok(None),
-            Some(Value::Final(name)) => Ok(Some(Toml::Str(truncate(name)))),
+            Some(Value::Final(name)) => Ok(Some(Toml::Final(name.clone()))),
             Some(Value::Str(name)) => Ok(Some(Toml::Name(name.clone()))),
             Some(other) => Err(self.wrong(param, "a string literal", other)),
         }

@@ -12,6 +12,9 @@ pub(super) enum Toml {
     /// naming-convention template that uses `%(constraint_name)s` (`naming::resolve_names`
     /// settles it before the file is written); written as the string it holds.
     Name(String),
+    /// An `op.f` name: final, but cut as SQLAlchemy cuts it on the database
+    /// (`naming::resolve_names` settles it before the file is written).
+    Final(String),
     Int(i64),
     Float(f64),
     Bool(bool),
@@ -31,7 +34,7 @@ impl Toml {
     /// The value on one line (strings with line breaks excepted).
     pub(super) fn inline(&self) -> String {
         match self {
-            Toml::Str(text) | Toml::Name(text) => quote(text),
+            Toml::Str(text) | Toml::Name(text) | Toml::Final(text) => quote(text),
             Toml::Int(number) => number.to_string(),
             Toml::Float(number) => toml::Value::Float(*number).to_string(),
             Toml::Bool(flag) => flag.to_string(),

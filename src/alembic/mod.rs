@@ -31,7 +31,10 @@ use std::path::{Path, PathBuf};
 use emit::{ConfigOut, Entry, OpTable, Toml};
 use project::EnvNaming;
 
+use crate::dialect::Dialect;
+use crate::identifier::{MaxNameLength, NameRules};
 use crate::ops::naming_convention::NamingConvention;
+use naming::Settling;
 use statements::{Body, Item, Placeholder};
 
 pub use crate::ops::PLACEHOLDER_MARKER;
@@ -211,6 +214,24 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
             )
         }
     };
+    // Names SQLAlchemy cuts (`op.f`, templates) are written as Alembic gives them on the
+    // database of alembic.ini's URL, which rmig.toml gets; without one, PostgreSQL's cut,
+    // which loads on every database, and a note on each name SQLite would keep otherwise.
+    let url_dialect = project
+        .url
+        .as_deref()
+        .and_then(|url| crate::config::dialect_of_url(url).ok());
+    let rules = url_dialect.unwrap_or(Dialect::Postgresql).name_rules();
+    let mut settling = Settling {
+        naming: naming.for_database(rules),
+        by_database: Vec::new(),
+    };
+    // The importer does not know where the revisions will run, so it holds names to no
+    // database's length: each run checks them when it loads them, for its database.
+    let any_length = naming.for_database(NameRules {
+        max_length: MaxNameLength::Unlimited,
+        ..rules
+    });
     let (names, renamed) = output_names(&files);
     if renamed {
         notes.push("file names got a number in front so that rmig loads them in Alembic's order (version locations one after another)".into());
@@ -263,14 +284,14 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
                 &display,
                 function,
                 &revision,
-                &naming,
+                &mut settling,
                 &mut placeholders,
             )?);
         }
         let text = emit::revision_file(&display, &script.header, &lists[0], &lists[1]);
         let path = revisions_dir.join(name);
         let parsed =
-            crate::revision::parse_revision_with(&path, &text, &naming).map_err(|error| {
+            crate::revision::parse_revision_with(&path, &text, any_length).map_err(|error| {
                 ImportError::Invalid {
                     file: display.clone(),
                     message: error.to_string(),
@@ -290,10 +311,15 @@ pub fn import(src: &Path, into: &Path, force: bool) -> Result<ImportReport, Impo
         message: error.to_string(),
     })?;
 
-    let url_ok = project
-        .url
-        .as_deref()
-        .is_some_and(|url| crate::config::dialect_of_url(url).is_ok());
+    settling.by_database.sort();
+    settling.by_database.dedup();
+    if url_dialect.is_none() && !settling.by_database.is_empty() {
+        notes.push(format!(
+            "alembic.ini names no database rmig runs on, so the names SQLAlchemy cuts at the database's length (`op.f`, naming-convention templates) are written as on PostgreSQL, where Alembic gives them differently by database: {}; set sqlalchemy.url and import again to write SQLite's",
+            settling.by_database.join("; ")
+        ));
+    }
+    let url_ok = url_dialect.is_some();
     if let (Some(url), false) = (&project.url, url_ok) {
         notes.push(format!(
             "sqlalchemy.url '{}' is not a PostgreSQL or SQLite URL; rmig.toml has it as a comment",
@@ -374,7 +400,7 @@ fn entries(
     display: &str,
     function: &'static str,
     revision: &str,
-    naming: &NamingConvention,
+    naming: &mut Settling<'_>,
     placeholders: &mut Vec<PlaceholderReport>,
 ) -> Result<Vec<Entry>, ImportError> {
     body.items

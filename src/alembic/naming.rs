@@ -7,12 +7,29 @@
 //! as Alembic computes them. Names Alembic leaves to the convention (`None`) stay absent: the
 //! convention, written into rmig.toml, names them when the revision loads
 //! (`crate::ops::naming_convention`), so there is one implementation of the rules.
+//!
+//! SQLAlchemy cuts an `op.f` name or a template's name longer than the dialect's
+//! `max_identifier_length` (63 characters on PostgreSQL, 9999 on SQLite), so such a name is
+//! Alembic's on one database only: it is written as Alembic gives it on the database the
+//! import is for, and reported when that database was assumed.
 
 use super::emit::{OpTable, Toml};
-use crate::ops::naming_convention::{ConventionKind, NamingConvention, Subject};
+use crate::dialect::Dialect;
+use crate::ops::naming_convention::{truncate, ConventionKind, Naming, Subject};
 
-/// Replaces every [`Toml::Name`] of `op` by the name Alembic gives it.
-pub(super) fn resolve_names(op: &mut OpTable, naming: &NamingConvention) -> Result<(), String> {
+/// What an import settles names with, and what it found.
+pub(super) struct Settling<'a> {
+    /// env.py's convention, for the database the import is for.
+    pub(super) naming: Naming<'a>,
+    /// Names Alembic gives differently by database, as `'<name>' on <database>` pairs.
+    pub(super) by_database: Vec<String>,
+}
+
+/// The databases whose names an import compares.
+const DIALECTS: [Dialect; 2] = [Dialect::Postgresql, Dialect::Sqlite];
+
+/// Replaces every [`Toml::Name`] and [`Toml::Final`] of `op` by the name Alembic gives it.
+pub(super) fn resolve_names(op: &mut OpTable, naming: &mut Settling<'_>) -> Result<(), String> {
     let fields = &op.fields;
     let text = |key: &str| string(fields, key).unwrap_or_default();
     let list = |key: &str| strings(fields, key);
@@ -104,7 +121,7 @@ fn resolve_table_constraint(
     item: &mut Toml,
     table: &str,
     schema: Option<&str>,
-    naming: &NamingConvention,
+    naming: &mut Settling<'_>,
 ) -> Result<(), String> {
     let Toml::Table(fields) = item else {
         return Ok(());
@@ -142,7 +159,7 @@ fn resolve_column(
     column: &mut Toml,
     table: &str,
     schema: Option<&str>,
-    naming: &NamingConvention,
+    naming: &mut Settling<'_>,
 ) -> Result<(), String> {
     let Toml::Table(fields) = column else {
         return Ok(());
@@ -168,36 +185,64 @@ fn resolve_column(
     Ok(())
 }
 
-/// A written name as Alembic leaves it: through the template when it uses
-/// `%(constraint_name)s`, else as written.
+/// A written name as Alembic leaves it: an `op.f` name cut to the database's length; a plain
+/// one through the template when it uses `%(constraint_name)s`, else as written.
 fn settle(
     value: &mut Toml,
     kind: Option<ConventionKind>,
     subject: Subject<'_>,
-    naming: &NamingConvention,
+    naming: &mut Settling<'_>,
 ) -> Result<(), String> {
-    let Toml::Name(written) = value else {
+    let named = |database: Naming<'_>| -> Result<Option<String>, String> {
+        match &*value {
+            Toml::Final(name) => Ok(Some(truncate(name, database.rules))),
+            Toml::Name(written) => {
+                let renamed = match kind {
+                    Some(kind) if database.convention.renames_written(kind) => database
+                        .name(
+                            kind,
+                            &Subject {
+                                name: Some(written),
+                                ..subject
+                            },
+                        )
+                        .map_err(|error| error.to_string())?,
+                    _ => None,
+                };
+                Ok(Some(renamed.unwrap_or_else(|| written.clone())))
+            }
+            _ => Ok(None),
+        }
+    };
+    let Some(name) = named(naming.naming)? else {
         return Ok(());
     };
-    let renamed = match kind {
-        Some(kind) if naming.renames_written(kind) => naming
-            .name(
-                kind,
-                &Subject {
-                    name: Some(written),
-                    ..subject
-                },
-            )
-            .map_err(|error| error.to_string())?,
-        _ => None,
-    };
-    *value = Toml::Str(renamed.unwrap_or_else(|| written.clone()));
+    let mut by_database = Vec::with_capacity(DIALECTS.len());
+    for dialect in DIALECTS {
+        let there = naming.naming.convention.for_database(dialect.name_rules());
+        by_database.push((dialect, named(there)?.unwrap_or_default()));
+    }
+    if by_database
+        .iter()
+        .any(|(_, there)| *there != by_database[0].1)
+    {
+        naming.by_database.push(
+            by_database
+                .iter()
+                .map(|(dialect, there)| format!("'{there}' on {}", dialect.product_name()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    *value = Toml::Str(name);
     Ok(())
 }
 
 fn string(fields: &[(String, Toml)], key: &str) -> Option<String> {
     fields.iter().find_map(|(field, value)| match value {
-        Toml::Str(text) | Toml::Name(text) if field == key => Some(text.clone()),
+        Toml::Str(text) | Toml::Name(text) | Toml::Final(text) if field == key => {
+            Some(text.clone())
+        }
         _ => None,
     })
 }

@@ -1286,3 +1286,50 @@ fn a_type_with_a_variant_for_another_database_was_not_a_sqlalchemy_type() {
         "{tables:?}"
     );
 }
+
+#[test]
+fn an_op_f_name_is_cut_as_sqlalchemy_cuts_it_on_the_ini_urls_database() {
+    let whole = format!("ix_{}", "abcdefghij".repeat(7));
+    // SQLAlchemy 2.1.9 on PostgreSQL, asked once with the pinned venv.
+    let on_postgresql = "ix_abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijab_3dad";
+    let script = format!("from alembic import op\nrevision = 'aaa1'\ndown_revision = None\ndef upgrade():\n    op.create_index(op.f('{whole}'), 't', ['c'])\ndef downgrade():\n    op.drop_index(op.f('{whole}'), table_name='t')\n");
+    let source = project(
+        "",
+        &[("migrations/versions", &[("aaa1_index.py", &script)])],
+    );
+    let ini = source.path().join("alembic.ini");
+    let postgresql_ini = std::fs::read_to_string(&ini).unwrap();
+    for (url, written, noted) in [
+        (
+            "postgresql+psycopg2://app:secret@db/app",
+            on_postgresql,
+            false,
+        ),
+        ("sqlite:///app.db", whole.as_str(), false),
+        // No database rmig runs on: PostgreSQL's cut, which loads everywhere, and a note.
+        ("driver://user:pass@localhost/dbname", on_postgresql, true),
+    ] {
+        std::fs::write(
+            &ini,
+            postgresql_ini.replace("postgresql+psycopg2://app:secret@db/app", url),
+        )
+        .unwrap();
+        let into = tempfile::tempdir().unwrap();
+        let report = import(source.path(), into.path(), false)
+            .unwrap()
+            .to_string();
+        let text = std::fs::read_to_string(into.path().join("revisions/aaa1_index.toml")).unwrap();
+        assert_eq!(
+            text.matches(&format!("index_name = \"{written}\"")).count(),
+            2,
+            "{url}: {text}"
+        );
+        assert_eq!(
+            report.contains(&format!(
+                "'{on_postgresql}' on PostgreSQL, '{whole}' on SQLite"
+            )),
+            noted,
+            "{url}: {report}"
+        );
+    }
+}

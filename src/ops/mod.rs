@@ -24,6 +24,7 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use crate::identifier::MaxNameLength;
 pub(crate) use column::normalize_type_text;
 use column::TypeSpelling;
 pub use column::{Column, ColumnForeignKey, ColumnType, Identity};
@@ -670,8 +671,8 @@ pub enum InvalidOperation {
     /// pasted into.
     #[error(transparent)]
     Fragment(#[from] FragmentError),
-    /// A name that is empty, too long for PostgreSQL or padded with whitespace, or an empty
-    /// list of names.
+    /// A name that is empty, longer than the database keeps or padded with whitespace, or an
+    /// empty list of names.
     #[error(transparent)]
     Names(#[from] NamesError),
     /// A missing name the naming convention cannot give (`naming_convention`).
@@ -684,10 +685,10 @@ pub enum InvalidOperation {
 
 impl Operation {
     /// What the file format cannot check: every name the operation gives the database is one
-    /// the databases take (`names`), and every SQL fragment is one expression or type
-    /// (`fragment`).
-    pub fn check(&self) -> Result<(), InvalidOperation> {
-        names::check_names(self)?;
+    /// the database takes, no longer than `max_length` (`names`), and every SQL fragment is
+    /// one expression or type (`fragment`).
+    pub fn check(&self, max_length: MaxNameLength) -> Result<(), InvalidOperation> {
+        names::check_names(self, max_length)?;
         Ok(fragment::check_fragments(self)?)
     }
 

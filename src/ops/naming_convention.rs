@@ -7,11 +7,12 @@
 //! `%(column_I_name)s` / `_label` / `_key` (column I, empty when there is none), their
 //! `column_0N_*` (all columns run together) and `column_0_N_*` (joined by `_`) forms, and
 //! `%(referred_column_I_name)s` with its N forms; `%%` is a percent sign. A name longer than
-//! PostgreSQL's 63 characters is cut as SQLAlchemy cuts a convention's name (the compiler's
-//! `_truncate_and_render_maxlen_name`): its first 55 characters, `_`, and the last four hex
-//! digits of the MD5 of the whole name. rmig applies that limit on every database, as it
-//! refuses longer written names on every database (`crate::identifier`), so a revision names
-//! the same objects everywhere; SQLAlchemy on SQLite would keep such a name whole.
+//! the dialect's `max_identifier_length` (PostgreSQL 63 characters, SQLite SQLAlchemy's default
+//! 9999) is cut as SQLAlchemy cuts a convention's name (the compiler's
+//! `_truncate_and_render_maxlen_name`): its first `max - 8` characters, `_`, and the last four
+//! hex digits of the MD5 of the whole name. So names are those Alembic gives on the database
+//! the revisions are read for ([`Naming`]): one history can name an index differently on
+//! PostgreSQL and on SQLite, as it does under Alembic.
 //!
 //! In rmig a written name is final; a convention only fills in a missing one
 //! ([`name_operations`]). `rmig import-alembic` also runs Alembic's plain string names through
@@ -23,13 +24,7 @@ use std::fmt;
 use md5::{Digest, Md5};
 
 use super::{Column, CreateUniqueConstraint, Operation, ScopedOperation, TableConstraint};
-
-/// The longest name a convention gives, in characters (PostgreSQL's `max_identifier_length`,
-/// which SQLAlchemy counts in characters).
-pub const MAX_CONVENTION_NAME_CHARS: usize = 63;
-
-/// PostgreSQL keeps at most this many bytes of a name, cut at a character boundary.
-const MAX_NAME_BYTES: usize = crate::identifier::MAX_BYTES;
+use crate::identifier::{MaxNameLength, NameRules};
 
 /// What a convention names, by SQLAlchemy's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -214,14 +209,33 @@ impl NamingConvention {
             .is_some_and(|template| template.parts.contains(&Part::Token(Token::ConstraintName)))
     }
 
-    /// The name the convention gives `subject`, cut to [`MAX_CONVENTION_NAME_CHARS`]; `None`
-    /// when there is no template for `kind`.
+    /// The convention as applied for a database with `rules`.
+    pub fn for_database(&self, rules: NameRules) -> Naming<'_> {
+        Naming {
+            convention: self,
+            rules,
+        }
+    }
+}
+
+/// A naming convention applied for one database: its names cut where that database's
+/// SQLAlchemy dialect cuts them, and written names checked against what the database keeps.
+/// What revisions are read with.
+#[derive(Debug, Clone, Copy)]
+pub struct Naming<'a> {
+    pub convention: &'a NamingConvention,
+    pub rules: NameRules,
+}
+
+impl Naming<'_> {
+    /// The name the convention gives `subject`, cut by [`truncate`]; `None` when there is no
+    /// template for `kind`.
     pub fn name(
         &self,
         kind: ConventionKind,
         subject: &Subject<'_>,
     ) -> Result<Option<String>, NamingConventionError> {
-        let Some(template) = self.templates.get(&kind) else {
+        let Some(template) = self.convention.templates.get(&kind) else {
             return Ok(None);
         };
         let mut name = String::new();
@@ -243,7 +257,7 @@ impl NamingConvention {
                 }
             }
         }
-        Ok(Some(truncate(&name)))
+        Ok(Some(truncate(&name, self.rules)))
     }
 }
 
@@ -280,23 +294,27 @@ fn render_token(token: Token, subject: &Subject<'_>) -> Option<String> {
     })
 }
 
-/// SQLAlchemy's cut of a convention's name longer than 63 characters, then PostgreSQL's own
-/// cut to 63 bytes (at a character boundary) of what is still longer in bytes, so the name is
-/// the one PostgreSQL keeps for a database SQLAlchemy built.
-pub fn truncate(name: &str) -> String {
-    let mut name = if name.chars().count() > MAX_CONVENTION_NAME_CHARS {
+/// SQLAlchemy's cut of a convention's (or `op.f`'s) name longer than the dialect's
+/// `max_identifier_length` (`rules.convention_cut` characters), then the database's own cut
+/// (PostgreSQL's to 63 bytes, at a character boundary) of what is still too long, so the name
+/// is the one the database keeps for a schema SQLAlchemy built.
+pub fn truncate(name: &str, rules: NameRules) -> String {
+    let cut = rules.convention_cut;
+    let mut name = if name.chars().count() > cut {
         let digest = hex(&Md5::digest(name.as_bytes()));
-        let head: String = name.chars().take(MAX_CONVENTION_NAME_CHARS - 8).collect();
+        let head: String = name.chars().take(cut - 8).collect();
         format!("{head}_{}", &digest[digest.len() - 4..])
     } else {
         name.to_string()
     };
-    if name.len() > MAX_NAME_BYTES {
-        let mut end = MAX_NAME_BYTES;
-        while !name.is_char_boundary(end) {
-            end -= 1;
+    if let MaxNameLength::Bytes { max, .. } = rules.max_length {
+        if name.len() > max {
+            let mut end = max;
+            while !name.is_char_boundary(end) {
+                end -= 1;
+            }
+            name.truncate(end);
         }
-        name.truncate(end);
     }
     name
 }
@@ -424,7 +442,7 @@ pub struct UnnamedOperation {
 /// `add_column` a `create_unique_constraint` (as Alembic issues it), for the same dialects.
 pub fn name_operations(
     ops: &mut Vec<ScopedOperation>,
-    convention: &NamingConvention,
+    convention: &Naming<'_>,
 ) -> Result<(), UnnamedOperation> {
     let mut added = Vec::new();
     for (index, scoped) in ops.iter_mut().enumerate() {
@@ -456,7 +474,7 @@ pub fn name_operations(
 /// Names what `op` creates; the operation that must follow it, if naming needs one.
 fn name_operation(
     op: &mut Operation,
-    convention: &NamingConvention,
+    convention: &Naming<'_>,
 ) -> Result<Option<Operation>, NamingConventionError> {
     let subject = Subject::unnamed;
     match op {
@@ -576,7 +594,7 @@ fn name_table(
     schema: Option<&str>,
     columns: &mut [Column],
     constraints: &mut Vec<TableConstraint>,
-    convention: &NamingConvention,
+    convention: &Naming<'_>,
 ) -> Result<(), NamingConventionError> {
     let subject = |columns| Subject::unnamed(table, schema, columns);
     for constraint in constraints.iter_mut() {
@@ -660,7 +678,7 @@ fn name_column_foreign_key(
     table: &str,
     schema: Option<&str>,
     column: &mut Column,
-    convention: &NamingConvention,
+    convention: &Naming<'_>,
 ) -> Result<(), NamingConventionError> {
     let Some(foreign_key) = &mut column.foreign_key else {
         return Ok(());
@@ -684,6 +702,11 @@ fn name_column_foreign_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dialect::Dialect;
+
+    fn postgresql() -> NameRules {
+        Dialect::Postgresql.name_rules()
+    }
 
     fn convention(entries: &[(&str, &str)]) -> NamingConvention {
         NamingConvention::parse(
@@ -716,7 +739,13 @@ mod tests {
         let (xy, y) = (strings(&["x", "y"]), strings(&["y"]));
         let long = vec!["very_long_column_name_".repeat(3), "x".to_string()];
         let in_s = |columns| Subject::unnamed("child", Some("s"), columns);
-        let name = |kind, subject: &Subject<'_>| naming.name(kind, subject).unwrap().unwrap();
+        let name = |kind, subject: &Subject<'_>| {
+            naming
+                .for_database(postgresql())
+                .name(kind, subject)
+                .unwrap()
+                .unwrap()
+        };
         assert_eq!(name(ConventionKind::PrimaryKey, &in_s(&xy)), "pk_child_y");
         assert_eq!(name(ConventionKind::Unique, &in_s(&xy)), "uq_child_x_y");
         assert_eq!(name(ConventionKind::Index, &in_s(&y)), "ix_s_child_y");
@@ -744,24 +773,34 @@ mod tests {
     }
 
     #[test]
-    fn long_names_are_cut_by_characters_then_to_what_postgresql_keeps() {
+    fn long_names_are_cut_by_characters_then_to_what_postgresql_keeps_and_sqlite_keeps_them_whole()
+    {
         let naming = convention(&[(
             "uq",
             "uq_%(column_0N_label)s_%(column_0_key)s_%(column_5_name)s_100%%",
         )]);
         let columns = vec!["é".repeat(40), "b".to_string()];
-        let name = naming
-            .name(
-                ConventionKind::Unique,
-                &Subject::unnamed("tëst", None, &columns),
-            )
-            .unwrap()
-            .unwrap();
+        let name_on = |dialect: Dialect| {
+            naming
+                .for_database(dialect.name_rules())
+                .name(
+                    ConventionKind::Unique,
+                    &Subject::unnamed("tëst", None, &columns),
+                )
+                .unwrap()
+                .unwrap()
+        };
         // SQLAlchemy: 'uq_tëst_' + 'é' * 40 + 'tëst_b__9287' (60 characters, 102 bytes), which
         // PostgreSQL keeps to its first 63 bytes.
+        let name = name_on(Dialect::Postgresql);
         assert_eq!(name, format!("uq_tëst_{}", "é".repeat(27)));
-        assert!(name.len() <= MAX_NAME_BYTES);
-        assert_eq!(truncate("short"), "short");
+        assert_eq!(name.len(), 63);
+        // SQLAlchemy's SQLite dialect cuts at 9999 characters, and SQLite keeps every byte.
+        assert_eq!(
+            name_on(Dialect::Sqlite),
+            format!("uq_tëst_{}tëst_b_{}__100%", "é".repeat(40), "é".repeat(40))
+        );
+        assert_eq!(truncate("short", postgresql()), "short");
     }
 
     #[test]
@@ -773,12 +812,14 @@ mod tests {
         let none: Vec<String> = Vec::new();
         assert_eq!(
             naming
+                .for_database(postgresql())
                 .name(ConventionKind::Unique, &Subject::unnamed("t", None, &none))
                 .unwrap()
                 .as_deref(),
             Some("uq_")
         );
         let error = naming
+            .for_database(postgresql())
             .name(ConventionKind::Check, &Subject::unnamed("t", None, &none))
             .unwrap_err();
         assert!(matches!(
@@ -787,6 +828,7 @@ mod tests {
         ));
         assert_eq!(
             naming
+                .for_database(postgresql())
                 .name(ConventionKind::Index, &Subject::unnamed("t", None, &none))
                 .unwrap(),
             None
@@ -850,7 +892,7 @@ column = { name = "email", type = "text", unique = true }
             ops: Vec<ScopedOperation>,
         }
         let mut ops = toml::from_str::<Ops>(toml).unwrap().ops;
-        name_operations(&mut ops, &naming).unwrap();
+        name_operations(&mut ops, &naming.for_database(postgresql())).unwrap();
         let Operation::CreateTable(create) = &ops[0].op else {
             panic!("{ops:?}")
         };

@@ -1,5 +1,10 @@
 use super::*;
 
+/// The length limit the tests below check names against.
+fn postgresql() -> MaxNameLength {
+    crate::dialect::Dialect::Postgresql.name_rules().max_length
+}
+
 /// The part of a revision file these tests need.
 #[derive(Debug, Deserialize)]
 struct Doc {
@@ -336,7 +341,7 @@ upgrade:
             "rename_sequence user_profiles_id_seq -> member_profiles_id_seq",
         ]
     );
-    assert!(operations.iter().all(|op| op.check().is_ok()));
+    assert!(operations.iter().all(|op| op.check(postgresql()).is_ok()));
 }
 
 #[test]
@@ -390,7 +395,7 @@ fn an_empty_name_in_a_rename_is_refused_naming_its_key() {
     ] {
         let op = one_toml(&format!("[[upgrade]]\n{toml_text}\n"));
         assert_eq!(
-            op.check().map_err(|e| e.to_string()),
+            op.check(postgresql()).map_err(|e| e.to_string()),
             Err(format!("`{key}` is empty; write the name it stands for")),
             "{toml_text}"
         );
@@ -1222,7 +1227,7 @@ fn an_index_expression_must_be_one_expression_and_its_options_names() {
         one_toml(&format!(
             "[[upgrade]]\nop = \"create_index\"\nindex_name = \"ix\"\ntable_name = \"t\"\ncolumns = {columns}\n{options}"
         ))
-        .check()
+        .check(postgresql())
         .map_err(|error| error.to_string())
     };
     assert_eq!(
@@ -1284,7 +1289,7 @@ enum_name = "mood"
     );
     assert_eq!(operations[0].describe(), "create_enum app.mood");
     let empty = one_toml("[[upgrade]]\nop = \"create_enum\"\nenum_name = \"mood\"\nvalues = []")
-        .check()
+        .check(postgresql())
         .unwrap_err()
         .to_string();
     assert!(empty.contains("`values` is empty"), "{empty}");

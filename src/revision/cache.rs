@@ -11,8 +11,9 @@
 //! Where: one file per revision folder under `$RMIG_CACHE_DIR`, else `$XDG_CACHE_HOME/rmig`,
 //! else `~/.cache/rmig`, named by a hash of the folder's full path: outside the project, so
 //! nothing shows in version control or in a binary that embeds the folder. `RMIG_NO_CACHE`
-//! (any value) turns it off. A cache that is missing, unreadable, from another rmig version
-//! or for another folder is ignored and rewritten; failing to write it is not an error. The
+//! (any value) turns it off. A cache that is missing, unreadable, from another rmig version,
+//! for another folder or recorded for another database's name rules or another naming
+//! convention (a recorded header skips the checks those decide) is ignored and rewritten; failing to write it is not an error. The
 //! cache is trusted as the revision files are (its text is what runs), so it belongs in a
 //! folder only its user can write, which the default is.
 
@@ -25,13 +26,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Revision;
+use crate::ops::naming_convention::Naming;
 
 /// Folders with fewer revision files are read without a cache: reading a few hundred small
 /// files takes a few milliseconds, and small projects (and tests) stay free of cache files.
 pub const MIN_FILES_TO_CACHE: usize = 256;
 
 /// Bumped when the layout below changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// A file changed less than this long ago is not recorded. Its times have a coarse
 /// granularity, so a second edit of the same size within it could leave the recorded status
@@ -114,6 +116,7 @@ struct CacheFile<'a> {
     format: u32,
     rmig_version: &'a str,
     folder: &'a str,
+    read_with: &'a str,
     #[serde(borrow)]
     entries: Vec<Entry<'a>>,
 }
@@ -174,6 +177,9 @@ pub fn default_root() -> Option<PathBuf> {
 pub struct FolderCache {
     path: PathBuf,
     folder: String,
+    /// What the files were read with: the naming convention and name rules, as `Debug`
+    /// prints them.
+    read_with: String,
     bytes: Vec<u8>,
 }
 
@@ -204,9 +210,10 @@ pub struct Fresh<'a> {
 }
 
 impl FolderCache {
-    /// The cache of `folder` kept under `root` ([`default_root`]); its content is read now
-    /// (empty when there is none yet). `None` when the folder's path cannot name a cache.
-    pub fn open(folder: &Path, root: &Path) -> Option<FolderCache> {
+    /// The cache of `folder` kept under `root` ([`default_root`]), for files read with
+    /// `naming`; its content is read now (empty when there is none yet). `None` when the
+    /// folder's path cannot name a cache.
+    pub fn open(folder: &Path, root: &Path, naming: Naming<'_>) -> Option<FolderCache> {
         let folder = std::fs::canonicalize(folder).ok()?.to_str()?.to_string();
         let digest = Sha256::digest(folder.as_bytes());
         let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
@@ -215,12 +222,13 @@ impl FolderCache {
         Some(FolderCache {
             path,
             folder,
+            read_with: format!("{naming:?}"),
             bytes,
         })
     }
 
-    /// The entries recorded for this folder by this version of rmig (none when the file is
-    /// missing, damaged or another's).
+    /// The entries recorded for this folder by this version of rmig, read as now (none when
+    /// the file is missing, damaged or another's).
     pub fn recorded(&self) -> Recorded<'_> {
         let entries = postcard::from_bytes::<CacheFile<'_>>(&self.bytes)
             .ok()
@@ -228,6 +236,7 @@ impl FolderCache {
                 file.format == FORMAT
                     && file.rmig_version == env!("CARGO_PKG_VERSION")
                     && file.folder == self.folder
+                    && file.read_with == self.read_with
             })
             .map(|file| file.entries)
             .unwrap_or_default();
@@ -275,6 +284,7 @@ impl FolderCache {
             format: FORMAT,
             rmig_version: env!("CARGO_PKG_VERSION"),
             folder: &self.folder,
+            read_with: &self.read_with,
             entries,
         };
         let Ok(bytes) = postcard::to_allocvec(&file) else {
@@ -302,7 +312,8 @@ mod tests {
 
     use super::super::{load_dir_cached, LoadDepth, Revision};
     use super::MIN_FILES_TO_CACHE;
-    use crate::ops::naming_convention::NamingConvention;
+    use crate::dialect::Dialect;
+    use crate::ops::naming_convention::{Naming, NamingConvention};
 
     /// A chain of revisions, each creating one table: `r0000` ... (file `r0000_t.toml`).
     fn chain(dir: &Path, count: usize) {
@@ -319,12 +330,19 @@ mod tests {
         }
     }
 
+    /// No naming convention, names checked for `dialect`.
+    fn on(dialect: Dialect) -> Naming<'static> {
+        static NONE: std::sync::LazyLock<NamingConvention> =
+            std::sync::LazyLock::new(NamingConvention::default);
+        NONE.for_database(dialect.name_rules())
+    }
+
     fn uncached(dir: &Path, depth: LoadDepth) -> Vec<Revision> {
-        load_dir_cached(dir, depth, &NamingConvention::default(), None).unwrap()
+        load_dir_cached(dir, depth, on(Dialect::Sqlite), None).unwrap()
     }
 
     fn cached(dir: &Path, root: &Path, depth: LoadDepth) -> Vec<Revision> {
-        load_dir_cached(dir, depth, &NamingConvention::default(), Some(root)).unwrap()
+        load_dir_cached(dir, depth, on(Dialect::Sqlite), Some(root)).unwrap()
     }
 
     /// The revisions without their operations, as the graph commands get them.
@@ -407,24 +425,41 @@ mod tests {
             MIN_FILES_TO_CACHE - 1
         );
         std::fs::write(dir.path().join("r0001_t.toml"), "revision = [").unwrap();
-        let fresh_error = load_dir_cached(
+        let fresh_error =
+            load_dir_cached(dir.path(), LoadDepth::Operations, on(Dialect::Sqlite), None)
+                .unwrap_err()
+                .to_string();
+        for depth in [LoadDepth::Graph, LoadDepth::Operations] {
+            let error = load_dir_cached(dir.path(), depth, on(Dialect::Sqlite), Some(root.path()))
+                .unwrap_err();
+            assert_eq!(error.to_string(), fresh_error);
+        }
+    }
+
+    #[test]
+    fn a_cache_recorded_for_sqlite_does_not_vouch_for_a_long_name_on_postgresql() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        chain(dir.path(), MIN_FILES_TO_CACHE);
+        let long = "t".repeat(70);
+        let first = dir.path().join("r0000_t.toml");
+        let text = std::fs::read_to_string(&first).unwrap();
+        std::fs::write(&first, text.replace("t0000", &long)).unwrap();
+        std::thread::sleep(Duration::from_millis(2_100));
+        cached(dir.path(), root.path(), LoadDepth::Operations);
+        assert_eq!(cache_files(root.path()), 1);
+        let error = load_dir_cached(
             dir.path(),
-            LoadDepth::Operations,
-            &NamingConvention::default(),
-            None,
+            LoadDepth::Graph,
+            on(Dialect::Postgresql),
+            Some(root.path()),
         )
         .unwrap_err()
         .to_string();
-        for depth in [LoadDepth::Graph, LoadDepth::Operations] {
-            let error = load_dir_cached(
-                dir.path(),
-                depth,
-                &NamingConvention::default(),
-                Some(root.path()),
-            )
-            .unwrap_err();
-            assert_eq!(error.to_string(), fresh_error);
-        }
+        assert!(
+            error.contains(&long) && error.contains("70 bytes"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -26,7 +26,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use self::cache::{FileStamp, FolderCache, Fresh, Recorded};
-use crate::ops::naming_convention::{name_operations, NamingConvention};
+use crate::dialect::Dialect;
+use crate::ops::naming_convention::{name_operations, Naming, NamingConvention};
 use crate::ops::reverse::{derive_scoped_downgrade, IrreversibleOperation};
 use crate::ops::{InvalidOperation, ScopedOperation};
 
@@ -288,15 +289,27 @@ pub enum LoadDepth {
     Graph,
 }
 
-/// Reads every revision file in `dir` with its operations and no naming convention; see
-/// [`load_dir_with`].
+/// Reads every revision file in `dir` with its operations, no naming convention and the
+/// [`portable`] name rules; see [`load_dir_with`].
 pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, RevisionFileError> {
-    load_dir_with(dir, LoadDepth::Operations, &NamingConvention::default())
+    load_dir_with(
+        dir,
+        LoadDepth::Operations,
+        NamingConvention::default().for_database(portable()),
+    )
+}
+
+/// The name rules revisions are read with when the database they will run on is not known
+/// (the library's `Migrator::from_dir` and `from_embedded`): PostgreSQL's, the strictest, so
+/// that what loads runs on every database rmig speaks.
+fn portable() -> crate::identifier::NameRules {
+    Dialect::Postgresql.name_rules()
 }
 
 /// Reads every revision file in `dir`, in file-name order (Alembic's load order, which breaks
-/// ties when planning). `naming` names the constraints and indexes operations create without
-/// a name ([`name_operations`]).
+/// ties when planning), for the database `naming` is for: its convention names the
+/// constraints and indexes operations create without a name ([`name_operations`]), and names
+/// are checked against what that database keeps.
 ///
 /// Performance (issue 8; 10,000 files): the folder listing gives each entry's type, so a
 /// file costs one `open`, one `fstat` and its reads (was three `stat`s by path besides), and
@@ -307,7 +320,7 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Revision>, RevisionFileError> {
 pub fn load_dir_with(
     dir: &Path,
     depth: LoadDepth,
-    naming: &NamingConvention,
+    naming: Naming<'_>,
 ) -> Result<Vec<Revision>, RevisionFileError> {
     load_dir_cached(dir, depth, naming, cache::default_root().as_deref())
 }
@@ -320,7 +333,7 @@ pub fn load_dirs(
     folders: &[PathBuf],
     recursive: bool,
     depth: LoadDepth,
-    naming: &NamingConvention,
+    naming: Naming<'_>,
 ) -> Result<Vec<Revision>, RevisionFileError> {
     let mut walked: Vec<PathBuf> = Vec::new();
     for folder in folders {
@@ -392,7 +405,7 @@ fn is_alembic_script(path: &Path) -> bool {
 fn load_dir_cached(
     dir: &Path,
     depth: LoadDepth,
-    naming: &NamingConvention,
+    naming: Naming<'_>,
     cache_root: Option<&Path>,
 ) -> Result<Vec<Revision>, RevisionFileError> {
     let entries = std::fs::read_dir(dir).map_err(|source| RevisionFileError::ReadDir {
@@ -466,7 +479,7 @@ fn load_dir_cached(
 
     let cache = cache_root
         .filter(|_| files.len() >= cache::MIN_FILES_TO_CACHE)
-        .and_then(|root| FolderCache::open(dir, root));
+        .and_then(|root| FolderCache::open(dir, root, naming));
     let recorded = cache.as_ref().map(FolderCache::recorded);
     let parsed = parse_files(&files, |(name, path)| {
         load_file(name, path, recorded.as_ref(), depth, naming)
@@ -564,7 +577,7 @@ fn load_file<'c>(
     path: &Path,
     recorded: Option<&Recorded<'c>>,
     depth: LoadDepth,
-    naming: &NamingConvention,
+    naming: Naming<'_>,
 ) -> Result<Loaded<'c>, RevisionFileError> {
     let Some(recorded) = recorded else {
         let (text, _) = read_revision_file(path)?;
@@ -756,16 +769,21 @@ fn read_revision_file(path: &Path) -> Result<(String, Metadata), RevisionFileErr
 }
 
 /// Parses one revision file's text; `path` picks the format and names the file in errors.
-/// No naming convention: see [`parse_revision_with`].
+/// No naming convention and the [`portable`] name rules: see [`parse_revision_with`].
 pub fn parse_revision(path: &Path, text: &str) -> Result<Revision, RevisionFileError> {
-    parse_revision_with(path, text, &NamingConvention::default())
+    parse_revision_with(
+        path,
+        text,
+        NamingConvention::default().for_database(portable()),
+    )
 }
 
-/// [`parse_revision`] under rmig.toml's naming convention.
+/// [`parse_revision`] for the database `naming` is for: under rmig.toml's naming convention,
+/// names checked against what that database keeps.
 pub fn parse_revision_with(
     path: &Path,
     text: &str,
-    naming: &NamingConvention,
+    naming: Naming<'_>,
 ) -> Result<Revision, RevisionFileError> {
     parse_revision_with_checksum(path, text, naming, None)
 }
@@ -775,7 +793,7 @@ pub fn parse_revision_with(
 fn parse_revision_with_checksum(
     path: &Path,
     text: &str,
-    naming: &NamingConvention,
+    naming: Naming<'_>,
     known_checksum: Option<&str>,
 ) -> Result<Revision, RevisionFileError> {
     // A UTF-8 byte-order mark is not part of the document (YAML read one as a second
@@ -887,7 +905,7 @@ fn parse_revision_with_checksum(
     ];
     for (downgrade, ops) in lists {
         if let Some(ops) = ops {
-            name_operations(ops, naming).map_err(|unnamed| {
+            name_operations(ops, &naming).map_err(|unnamed| {
                 RevisionFileError::InvalidOperation {
                     path: path.to_path_buf(),
                     id: document.revision.clone(),
@@ -909,7 +927,7 @@ fn parse_revision_with_checksum(
         for (index, scoped) in ops.into_iter().flatten().enumerate() {
             scoped
                 .op
-                .check()
+                .check(naming.rules.max_length)
                 .and_then(|()| scoped.check_dialects().map_err(InvalidOperation::Dialects))
                 .map_err(|source| RevisionFileError::InvalidOperation {
                     path: path.to_path_buf(),
@@ -1279,7 +1297,12 @@ new_table_name = "member_profiles"
             ),
         ])
         .unwrap();
-        let revision = parse_revision_with(Path::new("a1_x.toml"), text, &naming).unwrap();
+        let revision = parse_revision_with(
+            Path::new("a1_x.toml"),
+            text,
+            naming.for_database(Dialect::Postgresql.name_rules()),
+        )
+        .unwrap();
         let names: Vec<String> = revision
             .upgrade
             .iter()
@@ -1310,8 +1333,18 @@ new_table_name = "member_profiles"
             "uq_%(table_name)s_%(column_0_name)s".to_string(),
         )])
         .unwrap();
-        let from_toml = parse_revision_with(Path::new("a1_x.toml"), toml_text, &naming).unwrap();
-        let from_yaml = parse_revision_with(Path::new("a1_x.yaml"), yaml_text, &naming).unwrap();
+        let from_toml = parse_revision_with(
+            Path::new("a1_x.toml"),
+            toml_text,
+            naming.for_database(Dialect::Postgresql.name_rules()),
+        )
+        .unwrap();
+        let from_yaml = parse_revision_with(
+            Path::new("a1_x.yaml"),
+            yaml_text,
+            naming.for_database(Dialect::Postgresql.name_rules()),
+        )
+        .unwrap();
         assert_eq!(from_toml.upgrade, from_yaml.upgrade);
         // The unique constraint the convention adds after add_column is for the same dialect.
         let dialects: Vec<(&str, Option<Vec<Dialect>>)> = from_toml

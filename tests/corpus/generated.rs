@@ -22,6 +22,11 @@ pub struct Generated {
 
 const CONFIG: &str = "script_location = \"revisions\"\nurl = \"sqlite:///test.db\"\n";
 
+/// A project on PostgreSQL, for names only PostgreSQL refuses (longer than the 63 bytes it
+/// keeps; SQLite keeps them); nothing listens there, as every case fails before connecting.
+const POSTGRESQL_CONFIG: &str =
+    "script_location = \"revisions\"\nurl = \"postgresql://u@127.0.0.1:1/none\"\n";
+
 /// A good revision with one operation that names things (a create_table the others can act on
 /// is not needed: every case fails before any database work).
 fn revision(op: &str) -> String {
@@ -107,14 +112,15 @@ const NAMED: [(&str, &str); 44] = [
     ("op = \"bulk_insert\"\ntable_name = \"t\"\nrows = [{ id = 1 }, { \"{N}\" = 2 }]", "rows[2]"),
 ];
 
-/// Bad names, what the message says of each, and a word for the case name.
-fn bad_names() -> Vec<(String, &'static str, &'static str)> {
+/// Bad names, what the message says of each, a word for the case name, and the config of a
+/// database that refuses them.
+fn bad_names() -> Vec<(String, &'static str, &'static str, &'static str)> {
     vec![
-        (String::new(), "empty", "empty"),
-        ("n".repeat(64), "64 bytes", "long"),
-        ("é".repeat(40), "80 bytes", "long_utf8"),
-        (" lead".to_string(), "whitespace", "leading_space"),
-        ("trail\\t".to_string(), "whitespace", "trailing_tab"),
+        (String::new(), "empty", "empty", CONFIG),
+        ("n".repeat(64), "64 bytes", "long", POSTGRESQL_CONFIG),
+        ("é".repeat(40), "80 bytes", "long_utf8", POSTGRESQL_CONFIG),
+        (" lead".to_string(), "whitespace", "leading_space", CONFIG),
+        ("trail\\t".to_string(), "whitespace", "trailing_tab", CONFIG),
     ]
 }
 
@@ -145,7 +151,7 @@ pub fn cases() -> Vec<Generated> {
     // Names an operation gives the database.
     for (index, (template, key)) in NAMED.iter().enumerate() {
         let op_name = template.split('"').nth(1).unwrap_or("op");
-        for (name, says, word) in bad_names() {
+        for (name, says, word, config) in bad_names() {
             if name.is_empty() && template.contains("foreign_key = ") {
                 continue; // `.id` is refused as a path, with its own message
             }
@@ -157,7 +163,7 @@ pub fn cases() -> Vec<Generated> {
                     vec!["a1_x.toml".into(), format!("`{key}`"), says.into()],
                     &[&["heads"], &["upgrade", "head"]],
                 ),
-                entries: project(text, CONFIG.to_string()),
+                entries: project(text, config.to_string()),
             });
         }
     }
@@ -264,7 +270,7 @@ pub fn cases() -> Vec<Generated> {
         "version_table_schema",
         "history_table_schema",
     ] {
-        for (name, says, word) in bad_names() {
+        for (name, says, word, config) in bad_names() {
             out.push(Generated {
                 name: format!("gen_config_{key}_{word}"),
                 case: case(
@@ -272,7 +278,7 @@ pub fn cases() -> Vec<Generated> {
                     vec!["rmig.toml".into(), format!("`{key}`"), says.into()],
                     &[&["heads"], &["upgrade", "head"]],
                 ),
-                entries: project(good_revision(), format!("{CONFIG}{key} = \"{name}\"\n")),
+                entries: project(good_revision(), format!("{config}{key} = \"{name}\"\n")),
             });
         }
     }
