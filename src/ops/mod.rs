@@ -23,9 +23,9 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
-pub(crate) use column::normalize_type_text;
 use column::TypeSpelling;
-pub use column::{Column, ColumnForeignKey, ColumnType, Identity};
+pub(crate) use column::{normalize_type_text, TypeTable};
+pub use column::{Column, ColumnForeignKey, ColumnType, Identity, TYPE_NAMES};
 pub use constraint::{
     ConstraintKind, ForeignKeyMatch, Initially, ReferentialAction, TableConstraint,
 };
