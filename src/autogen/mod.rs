@@ -43,7 +43,7 @@ pub use render::revision_toml;
 /// What went wrong autogenerating or comparing; each says what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum AutogenError {
-    #[error("there is no target schema file at {}; write one or point `target_schema` in rmig.toml at it", path.display())]
+    #[error("there is no target schema file at {}; write one (docs/schema.md in rmig's repository gives its format) or point `target_schema` in rmig.toml at it", path.display())]
     NoTargetSchema { path: PathBuf },
     #[error("cannot read target schema file {}: {source}", path.display())]
     ReadSchema {
