@@ -79,7 +79,7 @@ pub enum ConfigError {
 /// `rmig.toml` as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ConfigFile {
+pub(crate) struct ConfigFile {
     script_location: Option<String>,
     url: Option<String>,
     version_table: Option<String>,

@@ -1,5 +1,5 @@
 //! The library's error: every module's error in one type, and the exit status each maps to
-//! (the README, "Commands").
+//! (docs/exit-codes.md).
 
 use std::path::PathBuf;
 

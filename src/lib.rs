@@ -31,6 +31,7 @@ pub mod offline;
 pub mod ops;
 pub mod plan;
 pub mod project;
+pub mod reference;
 pub mod render;
 pub mod revision;
 pub mod term;

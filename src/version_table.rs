@@ -1,4 +1,4 @@
-//! The `alembic_version` table, exactly as Alembic creates and changes it (the README, "Migrating from Alembic").
+//! The `alembic_version` table, exactly as Alembic creates and changes it (docs/alembic.md).
 //!
 //! `--sql` output renders literal revision ids, as Alembic does (ids are validated identifiers,
 //! so a literal can never carry a quote); online, the same statements bind the ids as

@@ -164,7 +164,7 @@ fn defect_8_alembic_autogenerate_proposes_nothing_about_rmig_tables_on_postgres(
     project.ok(&["upgrade", "head"]);
     let url = postgres_sqlalchemy_url(&db.url);
     assert_eq!(proposals(&url, false, false), Vec::<String>::new());
-    // With `include_schemas=True` Alembic reads every schema, rmig's too: the hook README.md
+    // With `include_schemas=True` Alembic reads every schema, rmig's too: the hook docs/history-table.md
     // gives keeps it out.
     assert_eq!(
         proposals(&url, true, false),
@@ -178,7 +178,7 @@ fn on_sqlite_the_readme_hook_keeps_rmig_history_out_of_alembic_autogenerate() {
     let project = Project::sqlite(&[("a1000000_accounts.toml", ACCOUNTS)]);
     project.ok(&["upgrade", "head"]);
     let url = sqlite_sqlalchemy_url(&project);
-    // A SQLite database has no schema to keep it in (see README.md, "Alembic beside rmig").
+    // A SQLite database has no schema to keep it in (see docs/history-table.md).
     assert_eq!(
         proposals(&url, false, false),
         vec!["remove_table rmig_history".to_string()]

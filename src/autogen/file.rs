@@ -20,7 +20,7 @@ use super::AutogenError;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SchemaDocument {
+pub(crate) struct SchemaDocument {
     #[serde(default)]
     table: Vec<TableEntry>,
     #[serde(default, rename = "enum")]
@@ -29,7 +29,7 @@ struct SchemaDocument {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TableEntry {
+pub(crate) struct TableEntry {
     name: String,
     schema: Option<String>,
     renamed_from: Option<String>,
@@ -75,7 +75,7 @@ impl<'de> Deserialize<'de> for ColumnEntry {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct IndexEntry {
+pub(crate) struct IndexEntry {
     name: String,
     columns: Vec<String>,
     #[serde(default)]
@@ -86,7 +86,7 @@ struct IndexEntry {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct EnumEntry {
+pub(crate) struct EnumEntry {
     name: String,
     values: Vec<String>,
     schema: Option<String>,

@@ -33,6 +33,7 @@ use crate::revision::RevisionDraft;
 pub use crate::guard::matcher::RenameDecider;
 pub use diff::{diff, Change, Detected, Diff, RenameReason};
 pub use file::{load as load_target_schema, parse as parse_target_schema};
+pub(crate) use file::{EnumEntry, IndexEntry, SchemaDocument, TableEntry};
 pub(crate) use model::sqlite_type;
 pub use model::{
     Check, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, TableColumn, Unique,
@@ -43,7 +44,7 @@ pub use render::revision_toml;
 /// What went wrong autogenerating or comparing; each says what to do about it.
 #[derive(Debug, thiserror::Error)]
 pub enum AutogenError {
-    #[error("there is no target schema file at {}; write one or point `target_schema` in rmig.toml at it", path.display())]
+    #[error("there is no target schema file at {}; write one (docs/schema.md in rmig's repository gives its format) or point `target_schema` in rmig.toml at it", path.display())]
     NoTargetSchema { path: PathBuf },
     #[error("cannot read target schema file {}: {source}", path.display())]
     ReadSchema {

@@ -274,7 +274,10 @@ pub(super) fn heads(
     };
     if args.json {
         let heads: Vec<RevisionJson> = heads.iter().map(|&h| RevisionJson::of(map, h)).collect();
-        return print_json(out, &serde_json::json!({ "heads": heads }));
+        return print_json(
+            out,
+            &serde_json::json!({ "version": super::JSON_VERSION, "heads": heads }),
+        );
     }
     for &head in heads {
         if args.verbose {
@@ -309,7 +312,10 @@ pub(super) fn branches(
                 serde_json::json!({ "revision": RevisionJson::of(map, p), "branches_into": next })
             })
             .collect();
-        return print_json(out, &serde_json::json!({ "branch_points": points }));
+        return print_json(
+            out,
+            &serde_json::json!({ "version": super::JSON_VERSION, "branch_points": points }),
+        );
     }
     let parts = LineParts {
         branches: true,
@@ -389,7 +395,10 @@ pub(super) fn history(
                 value
             })
             .collect();
-        return print_json(out, &serde_json::json!({ "revisions": revisions }));
+        return print_json(
+            out,
+            &serde_json::json!({ "version": super::JSON_VERSION, "revisions": revisions }),
+        );
     }
     if args.graph {
         let entry = |revision: RevIdx| {
@@ -447,7 +456,10 @@ pub(super) fn show(
             .iter()
             .map(|&r| RevisionJson::of(map, r))
             .collect();
-        return print_json(out, &serde_json::json!({ "revisions": revisions }));
+        return print_json(
+            out,
+            &serde_json::json!({ "version": super::JSON_VERSION, "revisions": revisions }),
+        );
     }
     for revision in revisions {
         writeln!(out, "{}", log_entry(map, revision))?;

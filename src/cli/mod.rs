@@ -19,6 +19,10 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::Overrides;
 use crate::error::Error;
 
+/// The `"version"` every `--json` document carries (docs/json.md): raised when a field changes
+/// meaning or goes away, so scripts can tell which layout they read. New fields keep it.
+pub const JSON_VERSION: u32 = 1;
+
 /// rmig: Alembic-compatible database migrations that never drop data unasked.
 #[derive(Debug, Parser)]
 #[command(name = "rmig", version, about)]

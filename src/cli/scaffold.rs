@@ -85,7 +85,7 @@ pub(super) fn init(dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
     };
     std::fs::create_dir_all(&revisions).map_err(write_error(&revisions))?;
     let text = format!(
-        "# rmig configuration; the README describes each key.\nscript_location = \"{DEFAULT_SCRIPT_LOCATION}\"\n# Overridden by --url, RMIG_URL or DATABASE_URL.\nurl = \"sqlite:///rmig.db\"\n"
+        "# rmig configuration; docs/configuration.md in rmig's repository describes each key.\nscript_location = \"{DEFAULT_SCRIPT_LOCATION}\"\n# Overridden by --url, RMIG_URL or DATABASE_URL.\nurl = \"sqlite:///rmig.db\"\n"
     );
     std::fs::write(&config, text).map_err(write_error(&config))?;
     writeln!(

@@ -62,6 +62,7 @@ pub(super) fn database_heads(
 
 #[derive(Serialize)]
 struct CurrentJson<'a> {
+    version: u32,
     url: String,
     heads: &'a [String],
 }
@@ -87,6 +88,7 @@ pub(super) fn current(
     }
     if args.json {
         let json = CurrentJson {
+            version: super::JSON_VERSION,
             url: project.settings.redacted_url(),
             heads: &heads,
         };
@@ -115,6 +117,7 @@ pub(super) fn current(
 
 #[derive(Serialize)]
 struct CheckJson<'a> {
+    version: u32,
     current: &'a [String],
     pending: Vec<&'a str>,
     up_to_date: bool,
@@ -161,6 +164,7 @@ pub(super) fn check(
     let drifted = drift.as_ref().is_some_and(|diff| !diff.is_empty());
     if args.json {
         let json = CheckJson {
+            version: super::JSON_VERSION,
             current: &heads,
             up_to_date: pending.is_empty(),
             pending,
@@ -232,10 +236,22 @@ pub(super) fn check(
     })
 }
 
+/// `check --lint --json`: the guard's report with the document's version.
+#[derive(Serialize)]
+struct LintJson<'a> {
+    version: u32,
+    #[serde(flatten)]
+    report: &'a guard::LintReport,
+}
+
 fn lint(project: &Project, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
     let report = guard::lint(&project.map, project.settings.dialect().ok());
     if json {
-        serde_json::to_writer_pretty(&mut *out, &report).map_err(std::io::Error::from)?;
+        let json = LintJson {
+            version: super::JSON_VERSION,
+            report: &report,
+        };
+        serde_json::to_writer_pretty(&mut *out, &json).map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
         writeln!(out, "{report}")?;

@@ -21,8 +21,7 @@ use crate::ops::ScalarValue;
 /// On PostgreSQL the table lives in a schema of its own (`rmig`) unless the version table
 /// has one: Alembic's autogenerate reads only the default schema, so an application's
 /// metadata never meets the table there (issue 16, defect 8). A SQLite database has no
-/// schema, so the table stays in the one file, written in each step's transaction (README,
-/// "Alembic beside rmig").
+/// schema, so the table stays in the one file, written in each step's transaction (docs/history-table.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryTable {
     pub name: String,

@@ -300,7 +300,7 @@ fn heads_text(heads: &[String]) -> String {
 }
 
 impl ExecError {
-    /// The process exit status (the README, "Commands").
+    /// The process exit status (docs/exit-codes.md).
     pub fn exit_code(&self) -> i32 {
         match self {
             ExecError::Guard(error) => error.exit_code(),

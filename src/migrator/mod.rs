@@ -92,7 +92,7 @@ pub enum MigrateError {
 }
 
 impl MigrateError {
-    /// The exit status `rmig` gives for the same failure (the README, "Commands").
+    /// The exit status `rmig` gives for the same failure (docs/exit-codes.md).
     pub fn exit_code(&self) -> i32 {
         match self {
             MigrateError::Load(error) => error.exit_code(),

@@ -180,6 +180,32 @@ impl fmt::Display for ColumnType {
     }
 }
 
+/// Every type name `type` takes (in any case), arguments aside: `ColumnType::parse` refuses a
+/// name missing here, so a name it reads is always one the reference documents.
+pub const TYPE_NAMES: &[&str] = &[
+    "integer",
+    "bigint",
+    "smallint",
+    "text",
+    "varchar",
+    "string",
+    "boolean",
+    "numeric",
+    "real",
+    "double",
+    "double precision",
+    "date",
+    "timestamp",
+    "timestamp without time zone",
+    "timestamptz",
+    "timestamp with time zone",
+    "uuid",
+    "json",
+    "jsonb",
+    "bytea",
+    "blob",
+];
+
 const VOCABULARY_HINT: &str = "the known types are integer, bigint, smallint, text, varchar(n), \
     string(n), boolean, numeric(p,s), real, double, date, timestamp, timestamptz, uuid, json, \
     jsonb, bytea, blob, enum and arrays such as integer[]; use `sql_type` for anything else";
@@ -195,6 +221,12 @@ impl ColumnType {
         let (base, arguments) = split_arguments(&lowered)
             .ok_or_else(|| format!("cannot read column type `{spelled}`; {VOCABULARY_HINT}"))?;
         let base = base.split_whitespace().collect::<Vec<_>>().join(" ");
+        // `enum` and `array` are read below only to say how to write them.
+        if !TYPE_NAMES.contains(&base.as_str()) && base != "enum" && base != "array" {
+            return Err(format!(
+                "unknown column type `{spelled}`; {VOCABULARY_HINT}"
+            ));
+        }
         let no_arguments = |type_: ColumnType| {
             if arguments.is_empty() {
                 Ok(type_)
@@ -411,7 +443,7 @@ impl<'de> Visitor<'de> for TypeSpellingVisitor {
 /// The table forms of a type, for what a single name cannot say.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TypeTable {
+pub(crate) struct TypeTable {
     #[serde(rename = "enum")]
     enum_name: Option<String>,
     values: Option<Vec<String>>,

@@ -1,7 +1,8 @@
 //! Operations: the typed, declarative form of Alembic's `op.*` calls that make up a revision's
 //! `upgrade` and `downgrade` lists. Pure data and pure functions: no I/O happens here.
 //!
-//! Op names and field names are Alembic's (the README, "The file format"). Every table rejects keys it does
+//! Op names and field names are Alembic's (docs/operations.md, which tests/docs_reference.rs keeps
+//! complete). Every table rejects keys it does
 //! not know, so a typo is an error naming the key instead of a silently ignored setting.
 
 mod column;
@@ -25,9 +26,9 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
 use crate::identifier::MaxNameLength;
-pub(crate) use column::normalize_type_text;
 use column::TypeSpelling;
-pub use column::{Column, ColumnForeignKey, ColumnType, Identity};
+pub(crate) use column::{normalize_type_text, TypeTable};
+pub use column::{Column, ColumnForeignKey, ColumnType, Identity, TYPE_NAMES};
 pub use constraint::{
     ConstraintKind, ForeignKeyMatch, Initially, ReferentialAction, TableConstraint,
 };

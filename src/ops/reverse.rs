@@ -1,5 +1,5 @@
 //! Derived downgrades: when a revision writes no `downgrade`, rmig runs the reverse of each
-//! upgrade operation, last first (the README, "The file format"). Pure: operations in, operations out.
+//! upgrade operation, last first (docs/operations.md, "Reverse" of each). Pure: operations in, operations out.
 //!
 //! An operation is reversible when it carries what its reverse needs: `drop_table` its
 //! `columns`, `drop_column` its `existing_column`, `alter_column` the `existing_*` value of

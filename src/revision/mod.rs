@@ -1,6 +1,6 @@
 //! Revision files: reading the `script_location` folder into typed revisions.
 //!
-//! Owns the file format (the README, "The file format"; TOML and YAML carry the same keys), id rules,
+//! Owns the file format (the README, "The file format", and docs/operations.md; TOML and YAML carry the same keys), id rules,
 //! and every error that points at a file: malformed documents, unknown keys and ops, invalid or
 //! duplicate ids. Relations between revisions (missing parents, cycles) are the graph's concern.
 

@@ -350,7 +350,7 @@ impl RevisionDraft {
             "create_date = {}\n",
             quote(&self.create_date_text())
         ));
-        text.push_str("\n# Operations, one [[upgrade]] table each; see the README, \"The file format\".\nupgrade = []\n");
+        text.push_str("\n# Operations, one [[upgrade]] table each; docs/operations.md in rmig's repository lists every operation.\nupgrade = []\n");
         text
     }
 }
