@@ -1110,15 +1110,13 @@ fn replace_placeholder(path: &Path, sql: &str) {
     std::fs::write(path, toml::to_string(&document).unwrap()).unwrap();
 }
 
-/// The example imported, its one placeholder replaced, upgraded by rmig on one database and by
-/// Alembic on another: the same schema and data, at the heads and back at base.
-#[test]
-fn imported_example_project_matches_alembic_schema() {
-    let mut alembic = Alembic::start();
+/// `rmig import-alembic SRC --into` a new folder, which must succeed: the folder, and the
+/// report it printed.
+fn import_alembic(src: &Path) -> (tempfile::TempDir, String) {
     let into = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_rmig"))
         .arg("import-alembic")
-        .arg(example_project())
+        .arg(src)
         .arg("--into")
         .arg(into.path())
         .output()
@@ -1129,6 +1127,65 @@ fn imported_example_project_matches_alembic_schema() {
         "{report}{}",
         String::from_utf8_lossy(&output.stderr)
     );
+    (into, report)
+}
+
+/// Two new PostgreSQL databases: one Alembic migrates from its project's `ini`, the other rmig
+/// from the imported project in `into`, moved to the same targets and compared with pg_dump.
+struct SideBySide<'a> {
+    alembic: &'a mut Alembic,
+    ini: PathBuf,
+    into: PathBuf,
+    alembic_url: String,
+    rmig_url: String,
+    _databases: (TestDatabase, TestDatabase),
+}
+
+impl<'a> SideBySide<'a> {
+    fn new(alembic: &'a mut Alembic, ini: PathBuf, into: &Path) -> SideBySide<'a> {
+        let databases = (TestDatabase::new(), TestDatabase::new());
+        SideBySide {
+            alembic,
+            ini,
+            into: into.to_path_buf(),
+            alembic_url: format!("{}?sslmode=disable", databases.0.url),
+            rmig_url: format!("{}?sslmode=disable", databases.1.url),
+            _databases: databases,
+        }
+    }
+
+    /// `upgrade` or `downgrade` to `target` on both (rmig's downgrade allowed to drop).
+    fn run(&mut self, cmd: &str, target: &str) {
+        self.alembic
+            .request(serde_json::json!({
+                "cmd": cmd,
+                "revision": target,
+                "ini": self.ini,
+                "url": sqlalchemy_url(&self.alembic_url),
+            }))
+            .unwrap_or_else(|e| panic!("alembic {cmd} {target}: {e}"));
+        let mut args = vec![cmd, target];
+        if cmd == "downgrade" {
+            args.extend(["--allow-data-loss", "all"]);
+        }
+        rmig(&self.into, &self.rmig_url, &args).unwrap();
+    }
+
+    /// `pg_dump WHAT` of Alembic's database and of rmig's.
+    fn dumps(&self, what: &str) -> (String, String) {
+        (
+            pg_dump(&self.alembic_url, what),
+            pg_dump(&self.rmig_url, what),
+        )
+    }
+}
+
+/// The example imported, its one placeholder replaced, upgraded by rmig on one database and by
+/// Alembic on another: the same schema and data, at the heads and back at base.
+#[test]
+fn imported_example_project_matches_alembic_schema() {
+    let mut alembic = Alembic::start();
+    let (into, report) = import_alembic(&example_project());
     assert!(report.contains("Imported 8 Alembic revisions"), "{report}");
     assert!(
         report.contains("1 placeholder to replace by hand")
@@ -1136,17 +1193,17 @@ fn imported_example_project_matches_alembic_schema() {
         "{report}"
     );
 
-    let (by_alembic, by_rmig) = (TestDatabase::new(), TestDatabase::new());
-    let (alembic_url, rmig_url) = (
-        format!("{}?sslmode=disable", by_alembic.url),
-        format!("{}?sslmode=disable", by_rmig.url),
+    let mut side = SideBySide::new(
+        &mut alembic,
+        example_project().join("alembic.ini"),
+        into.path(),
     );
     // The placeholder is refused until a person replaces it, whatever is allowed: bad input.
     for args in [
         &["upgrade", "heads"][..],
         &["upgrade", "heads", "--allow-data-loss=all"],
     ] {
-        let refused = rmig(into.path(), &rmig_url, args).unwrap_err();
+        let refused = rmig(into.path(), &side.rmig_url, args).unwrap_err();
         assert!(
             refused.starts_with("exit 2") && refused.contains("4d5e6f708192"),
             "{refused}"
@@ -1159,37 +1216,16 @@ fn imported_example_project_matches_alembic_schema() {
         "UPDATE users SET name = split_part(email, '@', 1) WHERE name IS NULL",
     );
 
-    let ini = example_project().join("alembic.ini");
-    let mut alembic_run = |cmd: &str, revision: &str| {
-        alembic
-            .request(serde_json::json!({
-                "cmd": cmd,
-                "revision": revision,
-                "ini": ini,
-                "url": sqlalchemy_url(&alembic_url),
-            }))
-            .unwrap_or_else(|e| panic!("alembic {cmd} {revision}: {e}"))
-    };
-    alembic_run("upgrade", "heads");
-    rmig(into.path(), &rmig_url, &["upgrade", "heads"]).unwrap();
+    side.run("upgrade", "heads");
     for what in ["--schema-only", "--data-only"] {
-        let (expected, actual) = (pg_dump(&alembic_url, what), pg_dump(&rmig_url, what));
+        let (expected, actual) = side.dumps(what);
         assert!(expected.contains("CREATE TABLE public.audit_log") || what == "--data-only");
         assert_eq!(expected, actual, "pg_dump {what} after upgrade heads");
     }
 
-    alembic_run("downgrade", "base");
-    rmig(
-        into.path(),
-        &rmig_url,
-        &["downgrade", "base", "--allow-data-loss", "all"],
-    )
-    .unwrap();
-    assert_eq!(
-        pg_dump(&alembic_url, "--schema-only"),
-        pg_dump(&rmig_url, "--schema-only"),
-        "pg_dump after downgrade base"
-    );
+    side.run("downgrade", "base");
+    let (expected, actual) = side.dumps("--schema-only");
+    assert_eq!(expected, actual, "pg_dump after downgrade base");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1644,20 +1680,7 @@ fn check_heads_agrees_with_alembic() {
 fn imported_types_and_indexes_match_alembic_schema() {
     let mut alembic = Alembic::start();
     let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/alembic_types_project");
-    let into = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_rmig"))
-        .arg("import-alembic")
-        .arg(&project)
-        .arg("--into")
-        .arg(into.path())
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(
-        output.status.success(),
-        "{report}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (into, report) = import_alembic(&project);
     assert!(report.contains("no placeholders"), "{report}");
     insta::assert_snapshot!(
         "imported_types_and_indexes_upgrade_sql",
@@ -1669,25 +1692,9 @@ fn imported_types_and_indexes_match_alembic_schema() {
         .unwrap()
     );
 
-    let (by_alembic, by_rmig) = (TestDatabase::new(), TestDatabase::new());
-    let (alembic_url, rmig_url) = (
-        format!("{}?sslmode=disable", by_alembic.url),
-        format!("{}?sslmode=disable", by_rmig.url),
-    );
-    let ini = project.join("alembic.ini");
-    let mut alembic_run = |cmd: &str, revision: &str| {
-        alembic
-            .request(serde_json::json!({
-                "cmd": cmd,
-                "revision": revision,
-                "ini": ini,
-                "url": sqlalchemy_url(&alembic_url),
-            }))
-            .unwrap_or_else(|e| panic!("alembic {cmd} {revision}: {e}"))
-    };
-    alembic_run("upgrade", "heads");
-    rmig(into.path(), &rmig_url, &["upgrade", "heads"]).unwrap();
-    let expected = pg_dump(&alembic_url, "--schema-only");
+    let mut side = SideBySide::new(&mut alembic, project.join("alembic.ini"), into.path());
+    side.run("upgrade", "heads");
+    let (expected, actual) = side.dumps("--schema-only");
     for made in [
         "CREATE TYPE public.mood AS ENUM",
         "CREATE TYPE public.priority AS ENUM",
@@ -1698,23 +1705,10 @@ fn imported_types_and_indexes_match_alembic_schema() {
     ] {
         assert!(expected.contains(made), "{made}\n{expected}");
     }
-    assert_eq!(
-        expected,
-        pg_dump(&rmig_url, "--schema-only"),
-        "after upgrade heads"
-    );
+    assert_eq!(expected, actual, "after upgrade heads");
 
-    alembic_run("downgrade", "base");
-    rmig(
-        into.path(),
-        &rmig_url,
-        &["downgrade", "base", "--allow-data-loss", "all"],
-    )
-    .unwrap();
-    let (expected, actual) = (
-        pg_dump(&alembic_url, "--schema-only"),
-        pg_dump(&rmig_url, "--schema-only"),
-    );
+    side.run("downgrade", "base");
+    let (expected, actual) = side.dumps("--schema-only");
     assert!(!expected.contains("CREATE TYPE"), "{expected}");
     assert_eq!(expected, actual, "after downgrade base");
 }
@@ -1727,66 +1721,28 @@ fn imported_types_and_indexes_match_alembic_schema() {
 fn imported_statically_known_python_matches_alembic() {
     let mut alembic = Alembic::start();
     let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/alembic_flow_project");
-    let into = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_rmig"))
-        .arg("import-alembic")
-        .arg(&project)
-        .arg("--into")
-        .arg(into.path())
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(
-        output.status.success(),
-        "{report}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (into, report) = import_alembic(&project);
     assert!(
         report.contains("9 of 9 op.* calls converted (100.0%); every upgrade and downgrade was translated; no placeholders."),
         "{report}"
     );
 
-    let (by_alembic, by_rmig) = (TestDatabase::new(), TestDatabase::new());
-    let (alembic_url, rmig_url) = (
-        format!("{}?sslmode=disable", by_alembic.url),
-        format!("{}?sslmode=disable", by_rmig.url),
-    );
-    let ini = project.join("alembic.ini");
-    let mut alembic_run = |cmd: &str, revision: &str| {
-        alembic
-            .request(serde_json::json!({
-                "cmd": cmd,
-                "revision": revision,
-                "ini": ini,
-                "url": sqlalchemy_url(&alembic_url),
-            }))
-            .unwrap_or_else(|e| panic!("alembic {cmd} {revision}: {e}"))
-    };
-    alembic_run("upgrade", "heads");
-    rmig(into.path(), &rmig_url, &["upgrade", "heads"]).unwrap();
-    let expected = pg_dump(&alembic_url, "--schema-only");
+    let mut side = SideBySide::new(&mut alembic, project.join("alembic.ini"), into.path());
+    side.run("upgrade", "heads");
+    let (expected, actual) = side.dumps("--schema-only");
     for made in [
         "CREATE INDEX ix_app_audit_action ON public.app_audit",
         "CONSTRAINT ck_app_tenant_plan CHECK",
     ] {
         assert!(expected.contains(made), "{made}\n{expected}");
     }
-    assert_eq!(expected, pg_dump(&rmig_url, "--schema-only"));
-    let rows = pg_dump(&alembic_url, "--data-only");
+    assert_eq!(expected, actual);
+    let (rows, actual_rows) = side.dumps("--data-only");
     assert!(rows.contains("O'Brien & Co\tfree"), "{rows}");
-    assert_eq!(rows, pg_dump(&rmig_url, "--data-only"));
+    assert_eq!(rows, actual_rows);
 
-    alembic_run("downgrade", "base");
-    rmig(
-        into.path(),
-        &rmig_url,
-        &["downgrade", "base", "--allow-data-loss", "all"],
-    )
-    .unwrap();
-    let (expected, actual) = (
-        pg_dump(&alembic_url, "--schema-only"),
-        pg_dump(&rmig_url, "--schema-only"),
-    );
+    side.run("downgrade", "base");
+    let (expected, actual) = side.dumps("--schema-only");
     assert!(!expected.contains("app_tenant"), "{expected}");
     assert_eq!(expected, actual, "after downgrade base");
 }
@@ -1802,20 +1758,7 @@ fn imported_statically_known_python_matches_alembic() {
 fn a_realistic_project_imports_whole_and_builds_alembics_schema() {
     let mut alembic = Alembic::start();
     let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/alembic_realistic_project");
-    let into = tempfile::tempdir().unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_rmig"))
-        .arg("import-alembic")
-        .arg(project.join("alembic.ini"))
-        .arg("--into")
-        .arg(into.path())
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(
-        output.status.success(),
-        "{report}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let (into, report) = import_alembic(&project.join("alembic.ini"));
     assert!(report.contains("no placeholders"), "{report}");
     assert!(report.contains("Imported 5 Alembic revisions"), "{report}");
     let revisions: String = std::fs::read_dir(into.path().join("revisions"))
@@ -1856,25 +1799,9 @@ fn a_realistic_project_imports_whole_and_builds_alembics_schema() {
         "3c4d5e6f7a01 (billing, core) (head)\n"
     );
 
-    let (by_alembic, by_rmig) = (TestDatabase::new(), TestDatabase::new());
-    let (alembic_url, rmig_url) = (
-        format!("{}?sslmode=disable", by_alembic.url),
-        format!("{}?sslmode=disable", by_rmig.url),
-    );
-    let ini = project.join("alembic.ini");
-    let mut alembic_run = |cmd: &str, revision: &str| {
-        alembic
-            .request(serde_json::json!({
-                "cmd": cmd,
-                "revision": revision,
-                "ini": ini,
-                "url": sqlalchemy_url(&alembic_url),
-            }))
-            .unwrap_or_else(|e| panic!("alembic {cmd} {revision}: {e}"))
-    };
-    alembic_run("upgrade", "heads");
-    rmig(into.path(), &rmig_url, &["upgrade", "heads"]).unwrap();
-    let expected = pg_dump(&alembic_url, "--schema-only");
+    let mut side = SideBySide::new(&mut alembic, project.join("alembic.ini"), into.path());
+    side.run("upgrade", "heads");
+    let (expected, actual) = side.dumps("--schema-only");
     for made in [
         "CREATE TYPE public.account_role AS ENUM",
         "USING gin (profile jsonb_path_ops)",
@@ -1885,27 +1812,11 @@ fn a_realistic_project_imports_whole_and_builds_alembics_schema() {
     ] {
         assert!(expected.contains(made), "{made}\n{expected}");
     }
-    assert_eq!(
-        expected,
-        pg_dump(&rmig_url, "--schema-only"),
-        "after upgrade heads"
-    );
-    assert_eq!(
-        pg_dump(&alembic_url, "--data-only"),
-        pg_dump(&rmig_url, "--data-only"),
-        "rows after upgrade heads"
-    );
+    assert_eq!(expected, actual, "after upgrade heads");
+    let (expected_rows, actual_rows) = side.dumps("--data-only");
+    assert_eq!(expected_rows, actual_rows, "rows after upgrade heads");
 
-    alembic_run("downgrade", "base");
-    rmig(
-        into.path(),
-        &rmig_url,
-        &["downgrade", "base", "--allow-data-loss", "all"],
-    )
-    .unwrap();
-    assert_eq!(
-        pg_dump(&alembic_url, "--schema-only"),
-        pg_dump(&rmig_url, "--schema-only"),
-        "after downgrade base"
-    );
+    side.run("downgrade", "base");
+    let (expected, actual) = side.dumps("--schema-only");
+    assert_eq!(expected, actual, "after downgrade base");
 }
