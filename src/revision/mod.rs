@@ -1038,7 +1038,17 @@ fn describe_parse_error(
     let set_here = line
         .filter(|_| format == FileFormat::Toml)
         .and_then(|line| key_set_on_line(text, line));
-    match (line.and_then(|line| enclosing_key(text, line)), set_here) {
+    let table = line.and_then(|line| enclosing_key(text, line));
+    // Revisions rmig wrote before its template left the key out hold `upgrade = []`, and
+    // appending `[[upgrade]]` tables, as every example does, sets the key a second time.
+    if let (FileFormat::Toml, Some(list @ ("upgrade" | "downgrade"))) = (format, table.as_deref()) {
+        if message.starts_with("duplicate key") {
+            return format!(
+                "invalid {format} in `{list}`: {message}: the file sets `{list} = [...]` and also has `[[{list}]]` tables; remove the `{list} = [...]` line"
+            );
+        }
+    }
+    match (table, set_here) {
         (Some(table), Some(key)) if table != key => {
             format!("invalid {format} in `{table}`, key `{key}`: {message}")
         }
@@ -1155,6 +1165,20 @@ mod tests {
 
     fn parse(name: &str, text: &str) -> Result<Revision, RevisionFileError> {
         parse_revision(Path::new(name), text)
+    }
+
+    #[test]
+    fn an_upgrade_list_and_appended_upgrade_tables_gave_no_hint() {
+        let error = parse(
+            "a1_x.toml",
+            "revision = \"a1\"\nupgrade = []\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"SELECT 1\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.contains("remove the `upgrade = [...]` line"),
+            "{error}"
+        );
     }
 
     /// Optuna's history spells its ids like versions (`v0.9.0.a`); Alembic takes them, and

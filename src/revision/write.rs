@@ -350,7 +350,17 @@ impl RevisionDraft {
             "create_date = {}\n",
             quote(&self.create_date_text())
         ));
-        text.push_str("\n# Operations, one [[upgrade]] table each; docs/operations.md in rmig's repository lists every operation.\nupgrade = []\n");
+        // No `upgrade = []`: the operations a person appends as `[[upgrade]]` tables would
+        // set the key twice. An absent `upgrade` is an empty one.
+        text.push_str(concat!(
+            "\n# Operations, one [[upgrade]] table each (docs/operations.md in rmig's repository\n",
+            "# lists every operation); without any, the revision changes nothing. For example:\n",
+            "#\n",
+            "# [[upgrade]]\n",
+            "# op = \"add_column\"\n",
+            "# table_name = \"accounts\"\n",
+            "# column = { name = \"nickname\", type = \"text\", nullable = true }\n",
+        ));
         text
     }
 }
@@ -408,6 +418,26 @@ mod tests {
         assert_eq!(revision.depends_on, draft.depends_on);
         assert_eq!(revision.message, draft.message);
         assert!(revision.upgrade.is_empty());
+    }
+
+    /// Every example appends `[[upgrade]]` tables to a new revision, which then held
+    /// `upgrade = []` too: TOML's "duplicate key" with no hint.
+    #[test]
+    fn a_new_revision_with_an_appended_upgrade_table_was_a_duplicate_key() {
+        let draft = RevisionDraft {
+            id: "ae1027a6acf".into(),
+            down_revisions: Vec::new(),
+            branch_labels: Vec::new(),
+            depends_on: Vec::new(),
+            message: Some("add nickname".into()),
+            create_date: DateTime::parse_from_rfc3339("2026-03-07T09:05:02+01:00").unwrap(),
+        };
+        let text = format!(
+            "{}\n[[upgrade]]\nop = \"add_column\"\ntable_name = \"accounts\"\ncolumn = {{ name = \"nickname\", type = \"text\" }}\n",
+            draft.to_toml()
+        );
+        let revision = parse_revision(Path::new("ae1027a6acf_add_nickname.toml"), &text).unwrap();
+        assert_eq!(revision.upgrade.len(), 1);
     }
 
     /// Each expected name is what Python's `%` gives for the same template and values.
