@@ -391,7 +391,19 @@ impl SqliteTarget {
         let (_, rest) = url
             .split_once("://")
             .ok_or_else(|| bad("it has no scheme".to_string()))?;
-        let rest = rest.split('?').next().unwrap_or("");
+        let (rest, query) = rest.split_once('?').unwrap_or((rest, ""));
+        // SQLAlchemy hands these to the driver (`mode=ro`, `timeout`, `uri=true`); rmig opens
+        // the file one way, so a parameter it would ignore is refused rather than dropped.
+        if let Some(parameter) = query.split('&').find(|p| !p.is_empty()) {
+            // Only a parameter's name is shown: what follows `=`, or a bare value, may be a secret.
+            let named = parameter
+                .split_once('=')
+                .map(|(name, _)| format!("`{name}`"))
+                .unwrap_or_else(|| "its parameter".to_string());
+            return Err(bad(format!(
+                "rmig's SQLite connection takes no parameters, and {named} would be ignored; remove the part from `?` on (rmig opens the file read-write, with its own busy timeout)"
+            )));
+        }
         match rest.strip_prefix('/') {
             None if rest.is_empty() => Ok(SqliteTarget::Memory),
             None => Err(bad(
@@ -572,5 +584,23 @@ mod tests {
             SqliteTarget::parse("sqlite:///sub/dir/app.db").unwrap(),
             SqliteTarget::File("sub/dir/app.db".into())
         );
+    }
+
+    /// `?mode=ro`, `?timeout=30`, `?uri=true` were dropped without a word, so a user meaning
+    /// a read-only or differently opened database got an ordinary read-write one.
+    #[test]
+    fn sqlite_url_parameters_were_dropped_silently() {
+        for url in [
+            "sqlite:///app.db?mode=ro",
+            "sqlite:///app.db?timeout=30",
+            "sqlite://?cache=shared",
+        ] {
+            let error = SqliteTarget::parse(url).unwrap_err().to_string();
+            let name = url.rsplit('?').next().unwrap().split('=').next().unwrap();
+            assert!(
+                error.contains(&format!("`{name}`")) && error.contains("takes no parameters"),
+                "{url}: {error}"
+            );
+        }
     }
 }
