@@ -992,33 +992,40 @@ pub fn is_create_date(text: &str) -> bool {
 /// take labels' alphabet and `.` besides, which the syntax leaves free and real histories use
 /// (`v0.9.0.a`).
 pub fn check_revision_id(id: &str) -> Result<(), &'static str> {
-    if id.is_empty() {
-        return Err("it is empty");
-    }
-    if !id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-    {
-        return Err("use only letters, digits, '_' and '.' (Alembic's syntax gives '@', '-', '+' and ':' a meaning)");
-    }
-    if RESERVED_NAMES.contains(&id) {
-        return Err("'head', 'heads', 'base' and 'current' are words of the revision syntax");
-    }
+    check_symbol(
+        id,
+        &['_', '.'],
+        "use only letters, digits, '_' and '.' (Alembic's syntax gives '@', '-', '+' and ':' a meaning)",
+    )?;
     if id.len() > MAX_REVISION_ID_LEN {
         return Err("it is longer than the 32 characters alembic_version.version_num holds");
     }
     Ok(())
 }
 
-/// Branch labels share the id alphabet, so that `label@head` and `rev+2` parse unambiguously.
+/// Branch labels keep to letters, digits and `_`, so that `label@head` and `rev+2` parse
+/// unambiguously.
 pub fn check_branch_label(label: &str) -> Result<(), &'static str> {
-    if label.is_empty() {
+    check_symbol(
+        label,
+        &['_'],
+        "use only letters, digits and '_' (Alembic's syntax gives '@', '-', '+' and ':' a meaning)",
+    )
+}
+
+/// What ids and labels share: not empty, ASCII letters and digits plus `extra`, and none of
+/// the revision syntax's words.
+fn check_symbol(text: &str, extra: &[char], alphabet: &'static str) -> Result<(), &'static str> {
+    if text.is_empty() {
         return Err("it is empty");
     }
-    if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err("use only letters, digits and '_' (Alembic's syntax gives '@', '-', '+' and ':' a meaning)");
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || extra.contains(&c))
+    {
+        return Err(alphabet);
     }
-    if RESERVED_NAMES.contains(&label) {
+    if RESERVED_NAMES.contains(&text) {
         return Err("'head', 'heads', 'base' and 'current' are words of the revision syntax");
     }
     Ok(())
