@@ -3,8 +3,8 @@
 //!
 //! The config file: `-c FILE`, else `./rmig.toml`, else the file `ALEMBIC_CONFIG` names (as
 //! Alembic takes it when `-c` is not given), else `./alembic.ini`. Precedence for the database
-//! URL: `--url`, then `RMIG_URL`, then `DATABASE_URL`, then the file's `url`, then
-//! `sqlite:///rmig.db`. With no config file at all rmig runs on the defaults, so a fresh
+//! URL: `--url`, then `RMIG_URL`, then `DATABASE_URL`, then the file's `url`, then the libpq
+//! environment when PGHOST, PGHOSTADDR or PGDATABASE is set, then `sqlite:///rmig.db`. With no config file at all rmig runs on the defaults, so a fresh
 //! checkout works without set-up.
 //!
 //! Revisions are read from `script_location`, or from every folder `version_locations` names
@@ -16,7 +16,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::alembic_ini::{AlembicIni, AlembicIniError};
-use crate::db::redact_url;
+use crate::db::{redact_url, SERVER_VARIABLES};
 use crate::dialect::Dialect;
 use crate::duration::{self, DurationError};
 use crate::exec::HistoryTable;
@@ -143,6 +143,8 @@ pub struct Settings {
     pub recursive_version_locations: bool,
     /// Set from flag, environment or file; `None` means the SQLite default.
     url: Option<String>,
+    /// Where `url` came from, for saying where a run goes.
+    pub url_source: UrlSource,
     pub version_table: VersionTable,
     /// rmig's audit table (`rmig_history`), in the `rmig` schema on PostgreSQL (or the
     /// version table's, or `history_table_schema`); `None` with `history_table = false`.
@@ -175,6 +177,40 @@ impl Settings {
 
     pub fn dialect(&self) -> Result<Dialect, ConfigError> {
         dialect_of_url(self.url())
+    }
+}
+
+/// The URL a run takes when only the libpq environment names a server: every part of it
+/// comes from the `PG*` variables (src/db/libpq.rs).
+const LIBPQ_ENVIRONMENT_URL: &str = "postgresql://";
+
+/// Where the database URL in force came from, highest precedence first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlSource {
+    Flag,
+    RmigUrl,
+    DatabaseUrl,
+    ConfigFile(PathBuf),
+    /// No URL anywhere, but these of PGHOST, PGHOSTADDR and PGDATABASE are set.
+    LibpqEnvironment(Vec<&'static str>),
+    Default,
+}
+
+impl std::fmt::Display for UrlSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UrlSource::Flag => f.write_str("--url"),
+            UrlSource::RmigUrl => f.write_str("RMIG_URL"),
+            UrlSource::DatabaseUrl => f.write_str("DATABASE_URL"),
+            UrlSource::ConfigFile(path) if is_alembic_ini(path) => {
+                write!(f, "`sqlalchemy.url` in {}", path.display())
+            }
+            UrlSource::ConfigFile(path) => write!(f, "`url` in {}", path.display()),
+            UrlSource::LibpqEnvironment(variables) => {
+                write!(f, "the libpq environment: {}", variables.join(", "))
+            }
+            UrlSource::Default => f.write_str("rmig's default, as no URL is configured"),
+        }
     }
 }
 
@@ -253,12 +289,23 @@ fn load_with_env(
         Some(folders) if !folders.is_empty() => folders,
         _ => vec![locations.script_location.clone()],
     };
-    let url = overrides
-        .url
-        .clone()
-        .or_else(|| env("RMIG_URL"))
-        .or_else(|| env("DATABASE_URL"))
-        .or(file.url);
+    let libpq_variables: Vec<&'static str> = SERVER_VARIABLES
+        .into_iter()
+        .filter(|name| env(name).is_some())
+        .collect();
+    let (url, url_source) = match (overrides.url.clone(), env("RMIG_URL"), env("DATABASE_URL")) {
+        (Some(url), _, _) => (Some(url), UrlSource::Flag),
+        (None, Some(url), _) => (Some(url), UrlSource::RmigUrl),
+        (None, None, Some(url)) => (Some(url), UrlSource::DatabaseUrl),
+        (None, None, None) => match file.url {
+            Some(url) => (Some(url), UrlSource::ConfigFile(config_path())),
+            None if !libpq_variables.is_empty() => (
+                Some(LIBPQ_ENVIRONMENT_URL.to_string()),
+                UrlSource::LibpqEnvironment(libpq_variables),
+            ),
+            None => (None, UrlSource::Default),
+        },
+    };
     let timeout = |key: &'static str, value: Option<String>| {
         value
             .map(|value| {
@@ -284,6 +331,7 @@ fn load_with_env(
         version_locations,
         recursive_version_locations: file.recursive_version_locations.unwrap_or(false),
         url,
+        url_source,
         version_table: VersionTable {
             name: file
                 .version_table

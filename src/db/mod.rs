@@ -4,6 +4,7 @@
 //! version rows, and takes the run lock. Everything Alembic-specific (which rows change, in
 //! what order) stays in the planner and the executor, so a new database is one small file.
 
+mod libpq;
 mod pg_session;
 mod postgres;
 mod sqlite;
@@ -13,6 +14,7 @@ mod watch;
 
 use std::time::Duration;
 
+pub use self::libpq::{PARAMETER_VARIABLES, SERVER_VARIABLES};
 pub use self::postgres::PostgresBackend;
 pub use self::sqlite::SqliteBackend;
 pub use self::url::{redact_url, ConnectOptions, PostgresUrl, SqliteTarget, TlsMode};
@@ -182,7 +184,7 @@ pub trait Backend {
 /// is bad input before any database work.
 #[derive(Debug, Clone)]
 pub enum DatabaseUrl {
-    Postgres(PostgresUrl),
+    Postgres(Box<PostgresUrl>),
     Sqlite(SqliteTarget),
 }
 
@@ -194,16 +196,29 @@ impl DatabaseUrl {
             reason: "use postgresql://..., postgres://... or sqlite:///path.db".to_string(),
         })?;
         Ok(match dialect {
-            Dialect::Postgresql => DatabaseUrl::Postgres(PostgresUrl::parse(url)?),
+            Dialect::Postgresql => DatabaseUrl::Postgres(Box::new(PostgresUrl::parse(url)?)),
             Dialect::Sqlite => DatabaseUrl::Sqlite(SqliteTarget::parse(url)?),
+        })
+    }
+
+    /// The database a connection reaches, no password: for PostgreSQL the first host's
+    /// user, server and database with the environment's parts filled in.
+    pub fn target(&self) -> String {
+        match self {
+            DatabaseUrl::Postgres(url) => url.target(),
+            DatabaseUrl::Sqlite(target) => target.to_string(),
+        }
+    }
+
+    pub fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn Backend>, DbError> {
+        Ok(match self {
+            DatabaseUrl::Postgres(url) => Box::new(PostgresBackend::connect(url, options)?),
+            DatabaseUrl::Sqlite(target) => Box::new(SqliteBackend::open(target, options)?),
         })
     }
 }
 
 /// Connects to the database a URL names (SQLAlchemy's forms included).
 pub fn connect(url: &str, options: &ConnectOptions) -> Result<Box<dyn Backend>, DbError> {
-    Ok(match DatabaseUrl::parse(url)? {
-        DatabaseUrl::Postgres(url) => Box::new(PostgresBackend::connect(&url, options)?),
-        DatabaseUrl::Sqlite(target) => Box::new(SqliteBackend::open(&target, options)?),
-    })
+    DatabaseUrl::parse(url)?.connect(options)
 }

@@ -120,25 +120,36 @@ const DEFAULT_KEEPALIVES_RETRIES: u32 = 3;
 const DEFAULT_LOCK_TIMEOUT: &str = "5s";
 
 impl PostgresBackend {
-    /// One connection attempt to the host(s) `driver_url` names.
+    /// One connection attempt to one host of the URL's list. libpq never uses TLS on a
+    /// Unix socket, whatever `sslmode` says, so neither does rmig: the driver would ask the
+    /// server for TLS there and fail (or, with OpenSSL, refuse the socket path as a TLS
+    /// server name).
     fn connect_one(
-        driver_url: &str,
+        target: &tokio_postgres::Config,
         url: &PostgresUrl,
     ) -> Result<(Session, tokio_postgres::Config), DbError> {
-        let connect_error = |reason: String| DbError::Connect {
-            url: url.display.clone(),
-            reason,
+        let connect_error = |reason: String| {
+            let reason = match &url.password_file_note {
+                Some(note) => format!("{reason} ({note})"),
+                None => reason,
+            };
+            DbError::Connect {
+                url: url.display.clone(),
+                reason,
+            }
         };
-        let mut config: tokio_postgres::Config =
-            driver_url
-                .parse()
-                .map_err(|e: tokio_postgres::Error| DbError::BadUrl {
-                    url: url.display.clone(),
-                    reason: e.to_string(),
-                })?;
+        let mut config = target.clone();
         let connect_limit = network_defaults(&mut config, url);
-        match url.tls {
+        let socket = config
+            .get_hosts()
+            .iter()
+            .all(|host| matches!(host, tokio_postgres::config::Host::Unix(_)));
+        match url.tls.mode {
             TlsMode::Disable => {
+                config.ssl_mode(SslMode::Disable);
+                Session::connect(&config, NoTls, connect_limit)
+            }
+            _ if socket && config.get_hostaddrs().is_empty() => {
                 config.ssl_mode(SslMode::Disable);
                 Session::connect(&config, NoTls, connect_limit)
             }
@@ -148,8 +159,8 @@ impl PostgresBackend {
                 } else {
                     SslMode::Require
                 });
-                let connector = MakeOpensslConnect::new(mode)
-                    .map_err(|e| connect_error(format!("TLS set-up failed: {e}")))?;
+                let connector =
+                    MakeOpensslConnect::new(&url.tls).map_err(|e| connect_error(e.to_string()))?;
                 Session::connect(&config, connector, connect_limit)
             }
         }
@@ -166,16 +177,12 @@ impl PostgresBackend {
             reason,
         };
         // Each host of a list in turn, as libpq does; the last one's failure is reported.
-        let (first, rest) = url
-            .per_host
-            .split_first()
-            .map_or((&url.driver_url, &[][..]), |(first, rest)| (first, rest));
-        let mut result = Self::connect_one(first, url);
-        for driver_url in rest {
+        let mut result = Err(connect_error("the URL names no host".to_string()));
+        for target in &url.targets {
+            result = Self::connect_one(target, url);
             if result.is_ok() {
                 break;
             }
-            result = Self::connect_one(driver_url, url);
         }
         let (session, config) = result?;
         let mut backend = PostgresBackend {
@@ -431,16 +438,10 @@ fn reply_bound(
 }
 
 /// Keepalives and the TCP user timeout where the URL does not set them, and the connect
-/// timeout's per-address share (the driver's): returns the bound on the whole connection,
-/// `connect_timeout` (0: none, as libpq reads it) for each host the URL names.
+/// timeout's per-address share (the driver's): returns the bound on the whole connection
+/// to one host, `connect_timeout` (0: none, as libpq reads it).
 fn network_defaults(config: &mut tokio_postgres::Config, url: &PostgresUrl) -> Option<Duration> {
-    let sets = |key: &str| {
-        url.driver_url.split_once('?').is_some_and(|(_, query)| {
-            query
-                .split('&')
-                .any(|pair| pair.split('=').next() == Some(key))
-        })
-    };
+    let sets = |key: &str| url.sets(key);
     if !sets("keepalives_idle") {
         config.keepalives_idle(DEFAULT_KEEPALIVES_IDLE);
     }
@@ -463,7 +464,7 @@ fn network_defaults(config: &mut tokio_postgres::Config, url: &PostgresUrl) -> O
         None => DEFAULT_CONNECT_TIMEOUT,
     };
     config.connect_timeout(limit);
-    Some(limit.saturating_mul(config.get_hosts().len().max(1) as u32))
+    Some(limit)
 }
 
 /// The server's own words (`ERROR: relation "x" does not exist`), else the driver's, else
@@ -882,7 +883,7 @@ mod tests {
 
     fn configured(url: &str) -> (tokio_postgres::Config, Option<Duration>) {
         let url = PostgresUrl::parse(url).unwrap();
-        let mut config: tokio_postgres::Config = url.driver_url.parse().unwrap();
+        let mut config = url.targets[0].clone();
         let limit = network_defaults(&mut config, &url);
         (config, limit)
     }
@@ -907,7 +908,11 @@ mod tests {
         let (config, limit) = configured(
             "postgres://u@h1,h2/d?connect_timeout=3&keepalives_idle=60&keepalives_retries=5",
         );
-        assert_eq!(limit, Some(Duration::from_secs(6)), "3 s for each host");
+        assert_eq!(
+            limit,
+            Some(Duration::from_secs(3)),
+            "3 s for each host, tried alone"
+        );
         assert_eq!(
             config.get_tcp_user_timeout(),
             Some(&Duration::from_secs(85))

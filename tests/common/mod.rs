@@ -12,6 +12,7 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 pub mod guard;
+pub mod own_server;
 pub mod proxy;
 
 pub const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -56,6 +57,11 @@ impl Project {
     pub fn rmig(&self, args: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("rmig").unwrap();
         // Revision caches (large folders only) stay in the project, not in the user's home.
+        // The libpq variables of the machine running the tests would change where a run
+        // goes (tests/libpq.rs sets them where it means to).
+        for (variable, _) in rmig::db::PARAMETER_VARIABLES {
+            cmd.env_remove(variable);
+        }
         cmd.current_dir(self.path())
             .env_remove("RMIG_URL")
             .env_remove("DATABASE_URL")
