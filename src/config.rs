@@ -19,7 +19,7 @@ use crate::alembic_ini::{AlembicIni, AlembicIniError};
 use crate::db::{redact_url, SERVER_VARIABLES};
 use crate::dialect::Dialect;
 use crate::duration::{self, DurationError};
-use crate::exec::HistoryTable;
+use crate::exec::{HistoryTable, LockRetryPolicy};
 use crate::identifier::{self, NameError};
 use crate::ops::naming_convention::{NamingConvention, NamingConventionError};
 use crate::revision::{FileNaming, FileTemplate, FileTemplateError, DEFAULT_SLUG_LENGTH};
@@ -92,6 +92,8 @@ pub(crate) struct ConfigFile {
     version_locations: Option<Vec<String>>,
     recursive_version_locations: Option<bool>,
     lock_timeout: Option<String>,
+    lock_retries: Option<u32>,
+    lock_retry_limit: Option<String>,
     statement_timeout: Option<String>,
     target_schema: Option<String>,
     reflect_schemas: Option<Vec<String>>,
@@ -155,6 +157,9 @@ pub struct Settings {
     /// `lock_timeout` and `statement_timeout` as read (each checked when the file is loaded).
     pub lock_timeout: Option<Duration>,
     pub statement_timeout: Option<Duration>,
+    /// How a step that timed out waiting for a lock runs again (`lock_retries`,
+    /// `lock_retry_limit`).
+    pub lock_retry: LockRetryPolicy,
     pub target_schema: PathBuf,
     /// PostgreSQL schemas that autogenerate and `check` compare with the target schema, besides
     /// the connection's default schema and any schema the target file names (`public` unless
@@ -319,6 +324,13 @@ fn load_with_env(
     };
     let lock_timeout = timeout("lock_timeout", file.lock_timeout)?;
     let statement_timeout = timeout("statement_timeout", file.statement_timeout)?;
+    let mut lock_retry = LockRetryPolicy::default();
+    if let Some(retries) = file.lock_retries {
+        lock_retry.retries = retries;
+    }
+    if let Some(limit) = timeout("lock_retry_limit", file.lock_retry_limit)? {
+        lock_retry.limit = limit;
+    }
     let history_table_schema = file.history_table_schema.clone();
     let naming_convention = NamingConvention::parse(file.naming_convention.unwrap_or_default())
         .map_err(|source| ConfigError::NamingConvention {
@@ -350,6 +362,7 @@ fn load_with_env(
         },
         lock_timeout,
         statement_timeout,
+        lock_retry,
         target_schema: base.join(file.target_schema.as_deref().unwrap_or("schema.toml")),
         reflect_schemas: file
             .reflect_schemas

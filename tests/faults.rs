@@ -151,6 +151,11 @@ fn lock_timeout_stops_the_step_and_rolls_it_back() {
     let db = TestDatabase::new();
     let files = files("ALTER TABLE t1 ADD COLUMN y integer");
     let project = Project::new(&db.url, &as_refs(&files));
+    // Without retries (tests/lock_safety.rs has them): the first lock timeout ends the run.
+    let config = project.path().join("rmig.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("lock_retries = 0\n");
+    std::fs::write(&config, text).unwrap();
     project.ok(&["upgrade", "a1000000"]);
 
     let mut holder = db.client();
@@ -344,16 +349,16 @@ fn migration_sessions_get_a_lock_timeout_and_server_side_keepalives() {
     let defaults = session_settings(&db, |project| {
         project.ok(&["upgrade", "head"]);
     });
-    assert_eq!(defaults, "5s 0 10 5 3 25000 1s 0 0");
+    assert_eq!(defaults, "150ms 0 10 5 3 25000 1s 0 0");
     let bounded = session_settings(&db, |project| {
         project.ok(&["upgrade", "head", "--statement-timeout", "3s"]);
     });
-    assert_eq!(bounded, "5s 3s 10 5 3 25000 1s 13s 13s");
+    assert_eq!(bounded, "150ms 3s 10 5 3 25000 1s 13s 13s");
     let from_url = session_settings(&db, |project| {
         let url = format!("{}?keepalives_idle=30&reply_timeout=4", db.url);
         project.ok(&["--url", &url, "upgrade", "head"]);
     });
-    assert_eq!(from_url, "5s 0 30 5 3 45000 1s 4s 4s");
+    assert_eq!(from_url, "150ms 0 30 5 3 45000 1s 4s 4s");
     // A lock_timeout the database or role sets is kept.
     db.client()
         .batch_execute(&format!(

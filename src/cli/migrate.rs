@@ -58,6 +58,7 @@ impl ConnectionArgs {
         let mut run = RunOptions::new(settings.version_table.clone());
         run.history = settings.history_table.clone();
         run.lock_timeout = lock_timeout.unwrap_or(DEFAULT_RUN_LOCK_WAIT);
+        run.lock_retry = settings.lock_retry;
         Ok((db::connect(settings.url(), &options)?, run))
     }
 }
@@ -426,6 +427,13 @@ impl Progress for LinePrinter<'_> {
             Some(bar) => bar.suspend(|| eprintln!("{line}")),
             None => eprintln!("{line}"),
         }
+    }
+
+    fn lock_retry(&mut self, step: &StepLabel, reason: &str, retry: u32, of: u32, pause: Duration) {
+        self.warning(&format!(
+            "{step} was rolled back after waiting lock_timeout for a lock ({reason}); retry {retry} of at most {of} in {}",
+            format_elapsed(pause)
+        ));
     }
 
     fn step_finished(&mut self, step: &StepLabel, elapsed: Duration) {

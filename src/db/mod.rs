@@ -32,7 +32,13 @@ pub enum DbError {
     #[error("cannot connect to {url}: {reason}")]
     Connect { url: String, reason: String },
     #[error("`{}` failed: {message}", sql_for_message(sql))]
-    Statement { sql: String, message: String },
+    Statement {
+        sql: String,
+        message: String,
+        /// It gave up waiting for another session's lock (`lock_timeout`, PostgreSQL's
+        /// SQLSTATE 55P03): what it did was rolled back, and running it again may succeed.
+        lock_timed_out: bool,
+    },
     #[error("another rmig run holds the migration lock on {table}; gave up after {:.1} s (raise --lock-timeout or wait for it to finish)", waited.as_secs_f64())]
     LockTimeout { table: String, waited: Duration },
     /// A table rmig would write to exists but is not the one rmig made (a configured name
@@ -45,6 +51,19 @@ pub enum DbError {
     },
     #[error("{0}")]
     Other(String),
+}
+
+impl DbError {
+    /// Whether a statement gave up waiting for another session's lock.
+    pub fn is_lock_timeout(&self) -> bool {
+        matches!(
+            self,
+            DbError::Statement {
+                lock_timed_out: true,
+                ..
+            }
+        )
+    }
 }
 
 /// SQL as an error quotes it: on one line (the message is one line), cut after 200

@@ -115,9 +115,10 @@ const DEFAULT_KEEPALIVES_RETRIES: u32 = 3;
 
 /// The `lock_timeout` of a migration session when neither `--lock-timeout` nor the database's
 /// or role's settings give one: a statement queued behind another's lock makes every query
-/// of the application on that table queue behind it, so it gives up soon (the step rolls
-/// back, exit 1) rather than stall the application.
-const DEFAULT_LOCK_TIMEOUT: &str = "5s";
+/// of the application on that table queue behind it, so it gives up within a fraction of
+/// a second, the step rolls back, and the executor runs it again after a pause
+/// (src/exec/retry.rs), leaving the table to the application in between.
+const DEFAULT_LOCK_TIMEOUT: &str = "150ms";
 
 impl PostgresBackend {
     /// One connection attempt to one host of the URL's list. libpq never uses TLS on a
@@ -510,9 +511,14 @@ fn describe_connect_error(error: &SessionError) -> String {
 }
 
 fn statement_error(sql: &str, error: &SessionError) -> DbError {
+    let code = match error {
+        SessionError::Driver(error) => error.code(),
+        _ => None,
+    };
     DbError::Statement {
         sql: sql.to_string(),
         message: server_message(error),
+        lock_timed_out: code == Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE),
     }
 }
 

@@ -221,6 +221,8 @@ fn statement_error(sql: &str, error: rusqlite::Error) -> DbError {
     DbError::Statement {
         sql: sql.to_string(),
         message: error.to_string(),
+        // SQLite's busy timeout is the run lock's concern, not a statement's.
+        lock_timed_out: false,
     }
 }
 

@@ -4,9 +4,11 @@
 //! whole run in one, or outside any for `transactional = false` revisions), under the run
 //! lock. Before a step changes anything it checks that the version rows are still what the
 //! plan started from; if another process moved them, the run plans again from the new rows,
-//! so concurrent deploys apply each revision once.
+//! so concurrent deploys apply each revision once. A step that gives up waiting for another
+//! session's lock was rolled back whole and runs again after a pause (src/exec/retry.rs).
 
 mod batch;
+mod retry;
 
 use std::borrow::Cow;
 use std::time::{Duration, Instant};
@@ -28,6 +30,11 @@ mod history;
 
 use history::{AuditRow, Failure};
 pub use history::{EditedRevision, HistoryTable};
+use retry::LockRetries;
+pub use retry::{
+    LockRetryPolicy, DEFAULT_LIMIT as DEFAULT_LOCK_RETRY_LIMIT,
+    DEFAULT_RETRIES as DEFAULT_LOCK_RETRIES,
+};
 
 /// How many times a run re-plans after other processes moved the version rows under it.
 const MAX_REPLANS: usize = 64;
@@ -51,6 +58,8 @@ pub struct RunOptions {
     pub transaction_mode: TransactionMode,
     /// How long to wait for another run's lock.
     pub lock_timeout: Duration,
+    /// How a step that timed out waiting for a lock is run again.
+    pub lock_retry: LockRetryPolicy,
     /// Refuse to run when an applied revision's file was edited since.
     pub strict: bool,
 }
@@ -63,6 +72,7 @@ impl RunOptions {
             version_table,
             transaction_mode: TransactionMode::PerMigration,
             lock_timeout: Duration::from_secs(300),
+            lock_retry: LockRetryPolicy::default(),
             strict: false,
         }
     }
@@ -127,6 +137,17 @@ pub trait Progress {
     /// a revision left half applied by an earlier attempt, a failed attempt that could not be
     /// recorded. Also kept in [`RunSummary::warnings`] when the run succeeds.
     fn warning(&mut self, _message: &str) {}
+    /// A step gave up waiting for a lock and was rolled back (`reason`: the statement and the
+    /// database's message); it runs again after `pause`, as retry `retry` of at most `of`.
+    fn lock_retry(
+        &mut self,
+        _step: &StepLabel,
+        _reason: &str,
+        _retry: u32,
+        _of: u32,
+        _pause: Duration,
+    ) {
+    }
 }
 
 /// Progress that goes nowhere.
@@ -189,7 +210,7 @@ pub enum ExecError {
         step: Box<StepLabel>,
         /// `operation N (description)`.
         failed_op: String,
-        source: DbError,
+        source: Box<DbError>,
         operations: Box<SplitOperations>,
         /// The version rows, read back.
         at: Vec<String>,
@@ -232,6 +253,14 @@ pub enum ExecError {
     KeptChanging,
     #[error("the version table changed while this run waited (another process migrated); a relative target like '{0}' is not re-planned, so run it again")]
     MovedUnderRelativeTarget(String),
+    /// A step kept timing out waiting for another session's lock, and the retries ran out.
+    #[error("{last}; gave up after {attempts} attempts in {:.1} s, each rolled back after waiting lock_timeout for a lock another session holds; run again when the table is less busy, or raise lock_timeout, lock_retries or lock_retry_limit", elapsed.as_secs_f64())]
+    LockRetriesExhausted {
+        /// The last attempt's failure, with where the database was left.
+        last: Box<ExecError>,
+        attempts: u32,
+        elapsed: Duration,
+    },
 }
 
 /// `operation 1 (a)`, `operations 1 (a) and 2 (b)`, `operations 1 (a), 2 (b) and 3 (c)`,
@@ -353,6 +382,7 @@ pub fn migrate(
         offline::check_plan(map, &plan, backend.dialect()).map_err(Box::new)?;
         ensure_tables(backend, options)?;
         let mut summary = RunSummary::default();
+        let mut retries = LockRetries::default();
         for attempt in 0..MAX_REPLANS {
             let heads = current_heads(backend, &options.version_table)?;
             if let (0, Some(history)) = (attempt, &options.history) {
@@ -372,12 +402,38 @@ pub fn migrate(
             if attempt == 0 {
                 progress.planned(checked.plan().steps.len());
             }
-            match run_checked(backend, map, &checked, options, progress, &mut summary)? {
-                Outcome::Done => {
-                    summary.heads = current_heads(backend, &options.version_table)?;
-                    return Ok(summary);
+            // A step that timed out on a lock runs again from where the plan stopped, without
+            // planning again: the steps before it are committed, and a relative target
+            // (`+2`) still means what it meant.
+            let mut from = 0;
+            loop {
+                let run = RunState {
+                    from,
+                    retries: &mut retries,
+                };
+                match run_checked(backend, map, &checked, run, options, progress, &mut summary)? {
+                    Outcome::Done => {
+                        summary.heads = current_heads(backend, &options.version_table)?;
+                        return Ok(summary);
+                    }
+                    Outcome::RowsMoved => break,
+                    Outcome::LockTimedOut {
+                        position,
+                        step,
+                        reason,
+                        pause,
+                    } => {
+                        progress.lock_retry(
+                            &step,
+                            &reason,
+                            retries.done,
+                            options.lock_retry.retries,
+                            pause,
+                        );
+                        std::thread::sleep(pause);
+                        from = position;
+                    }
                 }
-                Outcome::RowsMoved => continue,
             }
         }
         Err(ExecError::KeptChanging)
@@ -622,6 +678,21 @@ enum Outcome {
     Done,
     /// The version rows were not what the plan started from: plan again.
     RowsMoved,
+    /// The step at `position` gave up waiting for a lock and was rolled back whole; the
+    /// steps before it are committed. Run the plan again from it after `pause`.
+    LockTimedOut {
+        position: usize,
+        step: StepLabel,
+        reason: String,
+        pause: Duration,
+    },
+}
+
+/// Where a run of a checked plan starts, and the retries spent so far.
+struct RunState<'a> {
+    /// The first step to run; the ones before it are applied.
+    from: usize,
+    retries: &'a mut LockRetries,
 }
 
 /// Runs a checked plan; stops at the first failure, leaving earlier steps committed (per
@@ -630,6 +701,7 @@ fn run_checked(
     backend: &mut dyn Backend,
     map: &RevisionMap,
     checked: &CheckedPlan,
+    run: RunState<'_>,
     options: &RunOptions,
     progress: &mut dyn Progress,
     summary: &mut RunSummary,
@@ -640,6 +712,9 @@ fn run_checked(
     let select_rows = table.select_sql(dialect);
     let single = options.transaction_mode == TransactionMode::Single;
     let mut rows = plan.start_heads.clone();
+    for step in &plan.steps[..run.from] {
+        apply_to_rows(&mut rows, &step.version_changes);
+    }
     let mut in_transaction = false;
     let mut applied_in_transaction = Vec::new();
 
@@ -677,9 +752,15 @@ fn run_checked(
     // under way, if any.
     let mut starts: Vec<(String, Instant)> = Vec::new();
     let mut unfinished: Option<StepLabel> = None;
+    // The step under way, and whether a part of it is committed (a `transactional = false`
+    // revision's operations), after which running it again is no longer safe.
+    let mut position_under_way = run.from;
+    let mut committed_part = false;
 
     let result = (|| -> Result<Outcome, ExecError> {
-        for (position, step) in plan.steps.iter().enumerate() {
+        for (position, step) in plan.steps.iter().enumerate().skip(run.from) {
+            position_under_way = position;
+            committed_part = false;
             let label = StepLabel::of(map, step);
             let revision = map.revision(step.revision);
             let started = Instant::now();
@@ -753,6 +834,7 @@ fn run_checked(
                 &mut in_transaction,
                 &verification,
             )?;
+            committed_part = !revision.transactional;
             if !in_transaction {
                 backend.begin()?;
                 in_transaction = true;
@@ -837,6 +919,36 @@ fn run_checked(
             if in_transaction {
                 let _ = backend.rollback();
             }
+            // A step that timed out on a lock left nothing behind: run it again, unless the
+            // retries are spent (then the error says so).
+            let timed_out = match (&unfinished, committed_part, lock_timeout_in(&error)) {
+                (Some(step), false, true) => Some(step.clone()),
+                _ => None,
+            };
+            if let Some(step) = &timed_out {
+                let retries = &mut *run.retries;
+                if retries.revision.as_deref() != Some(step.revision.as_str()) {
+                    *retries = LockRetries {
+                        revision: Some(step.revision.clone()),
+                        started: starts.last().map(|(_, started)| *started),
+                        done: 0,
+                    };
+                }
+                let elapsed = retries.started.map_or(Duration::ZERO, |s| s.elapsed());
+                if let Some(pause) =
+                    options
+                        .lock_retry
+                        .pause(retries.done + 1, elapsed, fastrand::f64())
+                {
+                    retries.done += 1;
+                    return Ok(Outcome::LockTimedOut {
+                        position: position_under_way,
+                        step: step.clone(),
+                        reason: error.to_string(),
+                        pause,
+                    });
+                }
+            }
             let read_back = current_heads(backend, table);
             let connected = read_back.is_ok();
             match &mut error {
@@ -849,6 +961,14 @@ fn run_checked(
                 }
                 ExecError::CommitFailed { at, .. } => *at = read_back.ok(),
                 _ => {}
+            }
+            if let (Some(_), true) = (&timed_out, run.retries.done > 0) {
+                let elapsed = run.retries.started.map_or(Duration::ZERO, |s| s.elapsed());
+                error = ExecError::LockRetriesExhausted {
+                    last: Box::new(error),
+                    attempts: run.retries.done + 1,
+                    elapsed,
+                };
             }
             // Every failed step gets its audit row (issue 15), written after the rollback in
             // a transaction of its own. Not when the version rows could not even be read: the
@@ -894,6 +1014,15 @@ fn run_checked(
             }
             Err(error)
         }
+    }
+}
+
+/// Whether a step's failure is a statement that gave up waiting for a lock: nothing of the
+/// step stays, so it may run again.
+fn lock_timeout_in(error: &ExecError) -> bool {
+    match error {
+        ExecError::Db(source) | ExecError::StepFailed { source, .. } => source.is_lock_timeout(),
+        _ => false,
     }
 }
 
@@ -1162,7 +1291,7 @@ fn run_operations(
                     return Err(ExecError::PartlyApplied {
                         step: Box::new(label.clone()),
                         failed_op: op_name,
-                        source,
+                        source: Box::new(source),
                         operations: Box::new(SplitOperations {
                             ran: describe(&operations[..position]),
                             not_run: describe(&operations[position + 1..]),

@@ -42,8 +42,8 @@ use crate::db::{self, redact_url, Backend, ConnectOptions, DbError};
 use crate::duration;
 use crate::error::{Error, EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::exec::{
-    self, EditedRevision, ExecError, HistoryTable, Progress, RunOptions, Silent, StepLabel,
-    TransactionMode,
+    self, EditedRevision, ExecError, HistoryTable, LockRetryPolicy, Progress, RunOptions, Silent,
+    StepLabel, TransactionMode,
 };
 use crate::graph::RevisionMap;
 use crate::guard::{AllowanceError, Allowances, GuardError, GuardReport};
@@ -206,6 +206,7 @@ pub struct Migrator {
     allowances: Allowances,
     transaction_mode: TransactionMode,
     lock_wait: Duration,
+    lock_retry: LockRetryPolicy,
     connect: ConnectOptions,
 }
 
@@ -246,6 +247,7 @@ impl Migrator {
         if let Some(timeout) = settings.statement_timeout {
             migrator = migrator.statement_timeout(timeout);
         }
+        migrator.lock_retry = settings.lock_retry;
         Ok(migrator)
     }
 
@@ -297,6 +299,7 @@ impl Migrator {
             allowances: Allowances::default(),
             transaction_mode: TransactionMode::PerMigration,
             lock_wait: DEFAULT_LOCK_WAIT,
+            lock_retry: LockRetryPolicy::default(),
             connect: ConnectOptions::default(),
         }
     }
@@ -356,6 +359,16 @@ impl Migrator {
         let timeout = duration::clamp(timeout);
         self.lock_wait = timeout;
         self.connect.lock_timeout = Some(format!("{}ms", timeout.as_millis()));
+        self
+    }
+
+    /// How often, and for how long, a step that gave up waiting for another session's lock
+    /// (and was rolled back) runs again: `retries` attempts after the first (0: never), none
+    /// starting more than `limit` after the first (rmig.toml's `lock_retries` and
+    /// `lock_retry_limit`; 10 within 2 minutes by default).
+    pub fn lock_retries(mut self, retries: u32, limit: Duration) -> Migrator {
+        self.lock_retry.retries = retries;
+        self.lock_retry.limit = limit;
         self
     }
 
@@ -468,6 +481,7 @@ impl Migrator {
         let mut options = RunOptions::new(self.version_table.clone());
         options.transaction_mode = self.transaction_mode;
         options.lock_timeout = self.lock_wait;
+        options.lock_retry = self.lock_retry;
         options.strict = self.strict;
         if let Some(table) = &self.history_table {
             options.history.clone_from(table);
