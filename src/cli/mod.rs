@@ -164,16 +164,11 @@ fn usage_sentence(rendered: &str) -> String {
 /// what a person needs to read before deciding on a data loss.
 pub fn error_line(error: &Error) -> String {
     let text = error.to_string();
-    let keep_lines = error.exit_code() == crate::error::EXIT_BLOCKED;
-    let mut line = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() && !(keep_lines && c == '\n') {
-            line.extend(c.escape_debug());
-        } else {
-            line.push(c);
-        }
+    if error.exit_code() == crate::error::EXIT_BLOCKED {
+        crate::term::printable_lines(&text).into_owned()
+    } else {
+        crate::term::printable(&text).into_owned()
     }
-    line
 }
 
 /// Refuses an empty revision argument of `command`, which the revision syntax would read as
