@@ -1,4 +1,6 @@
-//! Terminal manners: `-q`, `-v`, no colour off a terminal, completions and man pages.
+//! Terminal manners: `-q`, `-v`, no colour off a terminal, completions and man pages, what
+//! goes to stdout and what to stderr, and control characters from files and the database
+//! shown escaped.
 
 mod common;
 
@@ -199,7 +201,7 @@ fn progress_went_to_stdout() {
 
 /// `$EDITOR "$(rmig revision -m x)"` opened `Generating revisions/..._x.toml ...  done`: the
 /// commands that write files printed their narration where a script reads the path it wants.
-/// Now stdout is the path of what they wrote, one a line, and the narration goes to stderr.
+/// Their stdout is the path of what they wrote, one a line; the narration goes to stderr.
 #[test]
 fn created_paths_came_with_narration() {
     let root = Project::sqlite(&[]);
@@ -270,4 +272,158 @@ fn created_paths_came_with_narration() {
         stderr.starts_with("Imported 1 Alembic revision from alembic.ini"),
         "{stderr}"
     );
+}
+
+/// Fails when a command's stdout or stderr holds a control character other than the newline:
+/// the escape character, BEL, CR, DEL, or a C1 character such as U+009B (CSI).
+#[track_caller]
+fn assert_printable(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{what}: {text:?}"
+    );
+}
+
+/// Runs `args`; both streams must be free of control characters. Returns the exit code.
+#[track_caller]
+fn printable_run(project: &Project, args: &[&str]) -> i32 {
+    let output = project.run(args);
+    assert_printable(&format!("stdout of {args:?}"), &output.stdout);
+    assert_printable(&format!("stderr of {args:?}"), &output.stderr);
+    output.status.code().unwrap_or(-1)
+}
+
+/// The same hostile text everywhere a revision file can put text: the escape character, CR,
+/// BEL and C1's CSI (`\e[` in one byte on 8-bit terminals).
+const HOSTILE: &str = "\\u001b[31m\\r\\u0007\\u009b";
+
+/// A revision's message (and file name) holding escape sequences reached the terminal in
+/// the places that printed them raw: `Path:` of `show` and `-v` listings, the graph's labels,
+/// the guard's names in `check --lint`.
+#[test]
+fn control_characters_from_revision_files_reached_the_terminal() {
+    let hostile_file = "a1_\u{1b}[31m\r\u{7}\u{9b}.toml";
+    let a1 = format!(
+        "revision = \"a1\"\nmessage = \"red{HOSTILE}\"\n\n[[upgrade]]\nop = \"create_table\"\ntable_name = \"t{HOSTILE}\"\ncolumns = [{{ name = \"id\", type = \"integer\" }}]\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"SELECT 'lit{HOSTILE}'\"\n\n[[downgrade]]\nop = \"drop_table\"\ntable_name = \"t{HOSTILE}\"\nconfirm_data_loss = \"t{HOSTILE}\"\n"
+    );
+    let b2 = format!(
+        "revision = \"b2\"\ndown_revision = \"a1\"\nmessage = \"drop{HOSTILE}\"\n\n[[upgrade]]\nop = \"drop_table\"\ntable_name = \"t{HOSTILE}\"\nconfirm_data_loss = \"t{HOSTILE}\"\n\n[[downgrade]]\nop = \"create_table\"\ntable_name = \"t{HOSTILE}\"\ncolumns = [{{ name = \"id\", type = \"integer\" }}]\n"
+    );
+    let project = Project::sqlite(&[(hostile_file, &a1), ("b2_drop.toml", &b2)]);
+    for args in [
+        &["upgrade", "a1"][..],
+        &["-v", "upgrade", "head"],
+        &["history"],
+        &["history", "-v", "-i"],
+        &["history", "--graph"],
+        &["show", "a1"],
+        &["show", "heads"],
+        &["heads", "-v"],
+        &["current"],
+        &["current", "-v"],
+        &["branches", "-v"],
+        &["graph"],
+        &["graph", "--format", "dot"],
+        &["check"],
+        &["check", "--lint"],
+        &["downgrade", "a1"],
+    ] {
+        assert_eq!(printable_run(&project, args), 0, "{args:?}");
+    }
+    // An applied revision edited since: `check` and `upgrade` name its file.
+    let a1_path = project.path().join("revisions").join(hostile_file);
+    std::fs::write(&a1_path, format!("{a1}# edited\n")).unwrap();
+    assert_eq!(printable_run(&project, &["check"]), 4);
+    let check = String::from_utf8(project.run(&["check"]).stdout).unwrap();
+    assert!(
+        check.contains("Edited: revision a1 (revisions/a1_\\u{1b}"),
+        "{check}"
+    );
+    assert_eq!(printable_run(&project, &["upgrade", "head"]), 0);
+    let lint = project.ok(&["check", "--lint"]);
+    assert!(lint.contains("t\\u{1b}[31m\\r\\u{7}\\u{9b}"), "{lint}");
+    let shown = project.ok(&["show", "a1"]);
+    assert!(
+        shown.contains("Path: ") && shown.contains("a1_\\u{1b}[31m\\r\\u{7}\\u{9b}.toml"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("    red\\u{1b}[31m\\r\\u{7}\\u{9b}\n"),
+        "{shown}"
+    );
+
+    // JSON escapes them as JSON does (C0; serde leaves C1 as it is), and the value read back
+    // is the message as written.
+    let json = project.ok(&["show", "a1", "--json"]);
+    assert!(
+        json.contains(r#""message": "red\u001b[31m\r\u0007"#),
+        "{json}"
+    );
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        value["revisions"][0]["message"],
+        "red\u{1b}[31m\r\u{7}\u{9b}"
+    );
+    // A script carries the SQL as written, a string literal's bytes included.
+    let script = project.ok(&["upgrade", "a1", "--sql"]);
+    assert!(
+        script.contains("SELECT 'lit\u{1b}[31m\r\u{7}\u{9b}'"),
+        "{script:?}"
+    );
+
+    // An error quoting a branch label: the file is refused, and the message is printable.
+    let labelled = format!("revision = \"c3\"\nbranch_labels = [\"x{HOSTILE}\"]\n");
+    let project = Project::sqlite(&[("c3_label.toml", &labelled)]);
+    assert_eq!(printable_run(&project, &["heads"]), 2);
+}
+
+/// Text from the config and the database reached the terminal raw: the URL `current -v` and
+/// `upgrade -v` name, the `--url-file` table's databases, a version row written by hand, a
+/// table name the drift lists.
+#[test]
+fn control_characters_from_config_and_the_database_reached_the_terminal() {
+    let files = [sql_revision(
+        "q1",
+        &[],
+        "CREATE TABLE q1 (x int)",
+        "DROP TABLE q1",
+    )];
+    let project = Project::new(&format!("sqlite:///db{HOSTILE}.db"), &as_refs(&files));
+    for args in [
+        &["-v", "upgrade", "head"][..],
+        &["current", "-v"],
+        &["upgrade", "head"],
+    ] {
+        assert_eq!(printable_run(&project, args), 0, "{args:?}");
+    }
+
+    let urls = project.path().join("urls.txt");
+    std::fs::write(&urls, "sqlite:///one\u{1b}]0;pwned\u{7}.db\n").unwrap();
+    let url_file = urls.to_str().unwrap();
+    assert_eq!(
+        printable_run(&project, &["upgrade", "head", "--url-file", url_file]),
+        0
+    );
+
+    let database = std::fs::read_dir(project.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.to_string_lossy().contains("db\u{1b}"))
+        .expect("the database file");
+    let connection = rusqlite::Connection::open(&database).unwrap();
+    connection
+        .execute_batch("CREATE TABLE \"drifted\u{1b}[2J\" (x int); INSERT INTO alembic_version VALUES ('\u{1b}]0;pwned\u{7}')")
+        .unwrap();
+    std::fs::write(project.path().join("schema.toml"), "[[table]]\nname = \"q1\"\ncolumns = [{ name = \"x\", type = \"integer\", nullable = true }]\n").unwrap();
+    // The row is no revision: refused, quoting it escaped.
+    assert_eq!(printable_run(&project, &["current"]), 2);
+    let json = project.ok(&["current", "--json"]);
+    assert!(json.contains(r#""\u001b]0;pwned\u0007""#), "{json}");
+    connection
+        .execute_batch("DELETE FROM alembic_version WHERE version_num <> 'q1'")
+        .unwrap();
+    assert_eq!(printable_run(&project, &["check"]), 4);
+    let (_, stderr) = project.streams(&["revision", "--autogenerate", "-m", "x"]);
+    assert!(stderr.contains("drifted\\u{1b}[2J"), "{stderr}");
 }
