@@ -149,12 +149,13 @@ def is_op_attribute(func, names):
 
 
 class Report:
-    """What `rmig import-alembic` printed: revisions imported and placeholders by file."""
+    """What `rmig import-alembic` reported (on stderr): revisions imported and placeholders by
+    file."""
 
-    def __init__(self, stdout):
+    def __init__(self, report):
         self.imported = None
         self.placeholders = []
-        for line in stdout.splitlines():
+        for line in report.splitlines():
             if match := IMPORTED_LINE.match(line):
                 self.imported = int(match.group(1))
             elif match := PLACEHOLDER_LINE.match(line):
@@ -271,7 +272,7 @@ def main():
         unparsed += [f"{s.path}: {s.parse_error}" for s in scripts if s.parse_error]
         status = int(read(into + ".status").strip() or -1)
         stderr_lines = read(into + ".stderr").strip().splitlines()
-        report = Report(read(into + ".stdout"))
+        report = Report(read(into + ".stderr"))
         operations = [(s.path, f, line) for s in scripts for f, line in s.operations]
         converted = [op for op in operations if status == 0 and not report.covers(*op)]
         written = written_operations(into)

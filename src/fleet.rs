@@ -20,7 +20,7 @@ use crate::exec::{Silent, StepLabel};
 use crate::guard::GuardReport;
 use crate::migrator::{MigrateError, Migrator};
 use crate::plan::Direction;
-use crate::term::{paint, Color};
+use crate::term::{paint, printable, Color};
 
 /// What happened to one database.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,7 +66,7 @@ impl DatabaseResult {
         let (word, color_of_word, detail) = describe(&self.outcome);
         format!(
             "{}: {}{detail}",
-            self.database,
+            printable(&self.database),
             paint(&word, color_of_word, color)
         )
     }
@@ -133,20 +133,24 @@ impl FleetReport {
     /// The summary table: one line per database, then the counts. With `color`, results are
     /// coloured (green applied, dim current, yellow blocked, red failed).
     pub fn table(&self, color: bool) -> String {
-        let width = self
+        // A URL file is text like any other: its lines are shown printable.
+        let databases: Vec<_> = self
             .results
             .iter()
-            .map(|r| r.database.chars().count())
+            .map(|r| printable(&r.database))
+            .collect();
+        let width = databases
+            .iter()
+            .map(|database| database.chars().count())
             .chain(["DATABASE".len()])
             .max()
             .unwrap_or(0);
         let mut text = format!("{:width$}  RESULT\n", "DATABASE");
-        for result in &self.results {
+        for (result, database) in self.results.iter().zip(&databases) {
             let (word, color_of_word, detail) = describe(&result.outcome);
             let _ = writeln!(
                 text,
-                "{:width$}  {}{detail}",
-                result.database,
+                "{database:width$}  {}{detail}",
                 paint(&word, color_of_word, color),
             );
         }
@@ -165,7 +169,8 @@ impl FleetReport {
     }
 }
 
-/// The result word, its colour, and the rest of the line.
+/// The result word, its colour, and the rest of the line, shown printable: it quotes the
+/// database (version rows, the server's message) and the revision files (the guard's names).
 fn describe(outcome: &Outcome) -> (String, Color, String) {
     let at = |heads: &[String]| {
         if heads.is_empty() {
@@ -174,7 +179,7 @@ fn describe(outcome: &Outcome) -> (String, Color, String) {
             heads.join(", ")
         }
     };
-    match outcome {
+    let (word, color, detail) = match outcome {
         Outcome::Applied { steps, heads } => (
             format!("applied {}", steps.len()),
             Color::Green,
@@ -194,7 +199,8 @@ fn describe(outcome: &Outcome) -> (String, Color, String) {
             )
         }
         Outcome::Failed { reason, .. } => ("failed".to_string(), Color::Red, format!(": {reason}")),
-    }
+    };
+    (word, color, printable(&detail).into_owned())
 }
 
 /// Newlines and runs of spaces folded, so each database stays on one line of the table.

@@ -12,7 +12,9 @@ fn main() -> ExitCode {
         }
     };
     let stdout = std::io::stdout();
-    match rmig::cli::run(cli, &mut stdout.lock()) {
+    // Standard error is not held locked for the run: other threads write there too (the
+    // panic message of a `--url-file` worker).
+    match rmig::cli::run(cli, &mut stdout.lock(), &mut std::io::stderr()) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
             rmig::cli::print_error(&error);

@@ -1019,7 +1019,7 @@ fn check_import_matches(projects: &Projects, revs: &[Rev]) {
         "import-alembic failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let report = String::from_utf8_lossy(&output.stdout);
+    let report = String::from_utf8_lossy(&output.stderr);
     assert!(report.contains("no placeholders"), "{report}");
     let imported = rmig::revision::load_dir(&into.join("revisions")).unwrap();
     let written = rmig::revision::load_dir(&projects.rmig.join("revisions")).unwrap();
@@ -1111,7 +1111,7 @@ fn replace_placeholder(path: &Path, sql: &str) {
 }
 
 /// `rmig import-alembic SRC --into` a new folder, which must succeed: the folder, and the
-/// report it printed.
+/// report it told on stderr.
 fn import_alembic(src: &Path) -> (tempfile::TempDir, String) {
     let into = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_rmig"))
@@ -1121,12 +1121,8 @@ fn import_alembic(src: &Path) -> (tempfile::TempDir, String) {
         .arg(into.path())
         .output()
         .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(
-        output.status.success(),
-        "{report}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let report = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(output.status.success(), "{report}");
     (into, report)
 }
 
@@ -1372,11 +1368,10 @@ fn imported_naming_convention_gives_alembics_constraint_and_index_names() {
         .arg(into.path())
         .output()
         .unwrap();
-    let report = String::from_utf8_lossy(&output.stdout).to_string();
+    let report = String::from_utf8_lossy(&output.stderr).to_string();
     assert!(
         output.status.success() && report.contains("no placeholders"),
-        "{report}{}",
-        String::from_utf8_lossy(&output.stderr)
+        "{report}"
     );
     let config = std::fs::read_to_string(into.path().join("rmig.toml")).unwrap();
     assert!(
@@ -1536,11 +1531,25 @@ fn ensure_version_creates_alembics_table() {
         })
     };
 
+    // What `ensure-version` told on stderr; it prints nothing on stdout.
+    let ensure_version = |url: &str| -> String {
+        let output = Command::new(env!("CARGO_BIN_EXE_rmig"))
+            .current_dir(&projects.rmig)
+            .args(["--url", url, "ensure-version"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        assert!(
+            output.status.success() && output.stdout.is_empty(),
+            "{stderr}"
+        );
+        stderr
+    };
     let (by_alembic, by_rmig) = (TestDatabase::new(), TestDatabase::new());
     alembic
         .request(request(&sqlalchemy_url(&by_alembic.url), false))
         .unwrap();
-    let created = rmig(&projects.rmig, &by_rmig.url, &["ensure-version"]).unwrap();
+    let created = ensure_version(&by_rmig.url);
     assert_eq!(created, "Created the version table alembic_version.\n");
     assert_eq!(
         pg_dump(&by_rmig.url, "--schema-only"),
@@ -1553,7 +1562,7 @@ fn ensure_version_creates_alembics_table() {
     // A table Alembic made is left as it is, and so is rmig's own on a second run.
     for url in [&by_alembic.url, &by_rmig.url] {
         assert_eq!(
-            rmig(&projects.rmig, url, &["ensure_version"]).unwrap(),
+            ensure_version(url),
             "The version table alembic_version exists; nothing to do.\n"
         );
     }
@@ -1563,7 +1572,7 @@ fn ensure_version_creates_alembics_table() {
     alembic
         .request(request(&sqlite_url("alembic.db"), false))
         .unwrap();
-    rmig(&projects.rmig, &sqlite_url("rmig.db"), &["ensure-version"]).unwrap();
+    ensure_version(&sqlite_url("rmig.db"));
     let schema = |name: &str| -> Vec<String> {
         let connection = rusqlite::Connection::open(files.path().join(name)).unwrap();
         let mut statement = connection

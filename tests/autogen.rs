@@ -48,14 +48,16 @@ fn write_schema(project: &Project, text: &str) {
     std::fs::write(project.path().join("schema.toml"), text).unwrap();
 }
 
-/// Runs `revision --autogenerate`; returns its stdout and the file it wrote.
+/// Runs `revision --autogenerate`; returns what it told on stderr and the file it wrote, whose
+/// path is all it prints on stdout.
 fn autogenerate(project: &Project, message: &str) -> (String, String) {
     let before = revision_files(project);
-    let stdout = project.ok(&["revision", "--autogenerate", "-m", message]);
+    let (stdout, log) = project.streams(&["revision", "--autogenerate", "-m", message]);
     let after = revision_files(project);
     let new: Vec<&PathBuf> = after.iter().filter(|p| !before.contains(p)).collect();
-    assert_eq!(new.len(), 1, "one new revision file: {stdout}");
-    (stdout, std::fs::read_to_string(new[0]).unwrap())
+    assert_eq!(new.len(), 1, "one new revision file: {stdout}{log}");
+    assert_eq!(project.path().join(stdout.trim_end()), *new[0], "{stdout}");
+    (log, std::fs::read_to_string(new[0]).unwrap())
 }
 
 fn revision_files(project: &Project) -> Vec<PathBuf> {
@@ -82,11 +84,8 @@ fn assert_no_drift(project: &Project) {
     let (code, output) = check(project, &[]);
     assert_eq!(code, 0, "{output}");
     assert!(output.contains("No drift"), "{output}");
-    let (stdout, _) = autogenerate_dry(project);
-    assert!(
-        stdout.contains("No changes in schema detected."),
-        "{stdout}"
-    );
+    let (log, _) = autogenerate_dry(project);
+    assert!(log.contains("No changes in schema detected."), "{log}");
 }
 
 /// Autogenerates a revision expected to be empty, then removes it again.
@@ -128,12 +127,12 @@ fn postgres_seed_rename_is_written_as_rename_table_and_keeps_every_row() {
     let db = TestDatabase::new();
     let project = seeded(&db.url);
     write_schema(&project, MEMBER_PROFILES);
-    let (stdout, revision) = autogenerate(&project, "rename user_profiles to member_profiles");
+    let (log, revision) = autogenerate(&project, "rename user_profiles to member_profiles");
     assert!(
-        stdout.contains(
+        log.contains(
             "Detected renamed table user_profiles -> member_profiles (detected: same columns, names share a word)"
         ),
-        "{stdout}"
+        "{log}"
     );
     assert!(revision.contains("op = \"rename_table\""), "{revision}");
     assert!(
@@ -193,8 +192,8 @@ columns = [
 ]
 "#,
     );
-    let (stdout, revision) = autogenerate(&project, "explicit");
-    assert!(stdout.contains("(renamed_from)"), "{stdout}");
+    let (log, revision) = autogenerate(&project, "explicit");
+    assert!(log.contains("(renamed_from)"), "{log}");
     assert!(revision.contains("op = \"rename_table\""), "{revision}");
     assert!(
         revision.contains("new_column_name = \"about\""),
@@ -226,15 +225,12 @@ columns = [
 ]
 "#,
     );
-    let (stdout, revision) = autogenerate(&project, "audit");
+    let (log, revision) = autogenerate(&project, "audit");
     assert!(
-        stdout.contains("Detected dropped table user_profiles"),
-        "{stdout}"
+        log.contains("Detected dropped table user_profiles"),
+        "{log}"
     );
-    assert!(
-        stdout.contains("Detected added table audit_events"),
-        "{stdout}"
-    );
+    assert!(log.contains("Detected added table audit_events"), "{log}");
     assert!(!revision.contains("op = \"rename_table\""), "{revision}");
     assert!(!revision.contains("confirm_data_loss ="), "{revision}");
 
@@ -285,11 +281,8 @@ fn postgres_two_candidates_are_not_guessed_and_the_guard_blocks_them() {
     let db = TestDatabase::new();
     let project = seeded(&db.url);
     write_schema(&project, TWO_CANDIDATES);
-    let (stdout, revision) = autogenerate(&project, "ambiguous");
-    assert!(
-        stdout.contains("Detected ambiguous table rename"),
-        "{stdout}"
-    );
+    let (log, revision) = autogenerate(&project, "ambiguous");
+    assert!(log.contains("Detected ambiguous table rename"), "{log}");
     assert!(revision.contains("# AMBIGUOUS, NOT GUESSED"), "{revision}");
     assert!(
         revision.contains("#   user_profiles -> member_profiles (same columns")
@@ -325,16 +318,21 @@ fn interactive_without_a_terminal_asks_nothing_and_leaves_the_ambiguity() {
         .write_stdin("y\ny\n")
         .output()
         .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(output.status.success(), "{stdout}");
-    assert!(stdout.contains("standard input is not one"), "{stdout}");
-    assert!(!stdout.contains("Did you rename"), "{stdout}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "rmig: warning: --interactive asks only on a terminal; standard input is not one"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Did you rename"), "{stderr}");
     // The new file, found by difference: ids are random, so it need not sort last.
     let new: Vec<PathBuf> = revision_files(&project)
         .into_iter()
         .filter(|path| !before.contains(path))
         .collect();
-    assert_eq!(new.len(), 1, "{stdout}");
+    assert_eq!(new.len(), 1, "{stderr}");
     let revision = std::fs::read_to_string(&new[0]).unwrap();
     assert!(revision.contains("# AMBIGUOUS, NOT GUESSED"), "{revision}");
 }
@@ -368,10 +366,10 @@ fn postgres_a_column_rename_keeps_its_values() {
         .batch_execute("INSERT INTO people (name, age) VALUES ('Ada', 36), ('Alan', 41)")
         .unwrap();
     write_schema(&project, &PEOPLE_V1.replace("\"name\"", "\"full_name\""));
-    let (stdout, revision) = autogenerate(&project, "rename column");
+    let (log, revision) = autogenerate(&project, "rename column");
     assert!(
-        stdout.contains("Detected renamed column people.name -> full_name"),
-        "{stdout}"
+        log.contains("Detected renamed column people.name -> full_name"),
+        "{log}"
     );
     assert!(
         revision.contains("new_column_name = \"full_name\""),
@@ -428,14 +426,14 @@ columns = [
 ]
 "#,
     );
-    let (stdout, revision) = autogenerate(&project, "widen");
+    let (log, revision) = autogenerate(&project, "widen");
     assert!(
-        stdout.contains("altered column people.name: type varchar(50) -> varchar(200), now NOT NULL, default 'anonymous', comment"),
-        "{stdout}"
+        log.contains("altered column people.name: type varchar(50) -> varchar(200), now NOT NULL, default 'anonymous', comment"),
+        "{log}"
     );
     assert!(
-        stdout.contains("altered column people.age: type integer -> bigint"),
-        "{stdout}"
+        log.contains("altered column people.age: type integer -> bigint"),
+        "{log}"
     );
     assert!(
         revision.contains("existing_type = \"varchar(50)\""),
@@ -477,11 +475,10 @@ fn sqlite_type_nullability_and_default_changes_apply_and_leave_no_drift() {
             )
             .replace("\"age\", type = \"integer\"", "\"age\", type = \"bigint\""),
     );
-    let (stdout, revision) = autogenerate(&project, "widen");
+    let (log, revision) = autogenerate(&project, "widen");
     assert!(
-        stdout
-            .contains("altered column people.name: type varchar(50) -> varchar(200), now NOT NULL"),
-        "{stdout}"
+        log.contains("altered column people.name: type varchar(50) -> varchar(200), now NOT NULL"),
+        "{log}"
     );
     assert!(
         revision.contains("existing_type = \"varchar(50)\""),
@@ -538,12 +535,9 @@ name = "vets"
 columns = [ { name = "id", type = "integer", primary_key = true }, { name = "name", type = "text" } ]
 "#,
     );
-    let (stdout, revision) = autogenerate(&project, "pets");
-    assert!(stdout.contains("added unique (name) on people"), "{stdout}");
-    assert!(
-        stdout.contains("added index ix_people_age on people"),
-        "{stdout}"
-    );
+    let (log, revision) = autogenerate(&project, "pets");
+    assert!(log.contains("added unique (name) on people"), "{log}");
+    assert!(log.contains("added index ix_people_age on people"), "{log}");
     // vets is created before pets, whose key references it.
     let vets = revision.find("table_name = \"vets\"").unwrap();
     let pets = revision.find("table_name = \"pets\"").unwrap();
@@ -565,14 +559,14 @@ columns = [ { name = "id", type = "integer", primary_key = true }, { name = "nam
             "",
         );
     write_schema(&project, &changed);
-    let (stdout, _) = autogenerate(&project, "loosen");
+    let (log, _) = autogenerate(&project, "loosen");
     assert!(
-        stdout.contains("dropped index ix_people_age on people"),
-        "{stdout}"
+        log.contains("dropped index ix_people_age on people"),
+        "{log}"
     );
     assert!(
-        stdout.contains("dropped foreign key (vet_id) -> vets(id) on pets"),
-        "{stdout}"
+        log.contains("dropped foreign key (vet_id) -> vets(id) on pets"),
+        "{log}"
     );
     project.ok(&["upgrade", "head"]);
     assert_no_drift(&project);
@@ -620,15 +614,9 @@ columns = [ { name = "id", type = "integer", primary_key = true }, { name = "bor
             "indexes = [ { name = \"ix_pets_owner\", columns = [\"owner_id\", \"kind\"] } ]",
         );
     write_schema(&project, &changed);
-    let (stdout, _) = autogenerate(&project, "index");
-    assert!(
-        stdout.contains("dropped index ix_pets_kind on pets"),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("added index ix_pets_owner on pets"),
-        "{stdout}"
-    );
+    let (log, _) = autogenerate(&project, "index");
+    assert!(log.contains("dropped index ix_pets_kind on pets"), "{log}");
+    assert!(log.contains("added index ix_pets_owner on pets"), "{log}");
     project.ok(&["upgrade", "head"]);
     assert_no_drift(&project);
 }
@@ -659,8 +647,8 @@ columns = [
 ]
 "#,
     );
-    let (stdout, revision) = autogenerate(&project, "moods");
-    assert!(stdout.contains("added enum type mood"), "{stdout}");
+    let (log, revision) = autogenerate(&project, "moods");
+    assert!(log.contains("added enum type mood"), "{log}");
     assert_eq!(revision.matches("CREATE TYPE").count(), 1, "{revision}");
     project.ok(&["upgrade", "head"]);
     assert_no_drift(&project);
@@ -673,10 +661,10 @@ columns = [
         .unwrap()
         .replace("[\"happy\", \"sad\"]", "[\"happy\", \"meh\", \"sad\"]");
     write_schema(&project, &extended);
-    let (stdout, _) = autogenerate(&project, "meh");
+    let (log, _) = autogenerate(&project, "meh");
     assert!(
-        stdout.contains("added value(s) meh to enum type mood"),
-        "{stdout}"
+        log.contains("added value(s) meh to enum type mood"),
+        "{log}"
     );
     project.ok(&["upgrade", "head"]);
     assert_eq!(
@@ -813,8 +801,8 @@ fn postgres_a_yaml_schema_in_another_schema_round_trips() {
         "table:\n  - name: invoices\n    schema: billing\n    columns:\n      - { name: id, type: bigint, primary_key: true }\n      - { name: total, type: \"numeric(12,2)\", nullable: false, server_default: \"0\" }\n      - { name: issued, type: date }\n",
     )
     .unwrap();
-    let (stdout, _) = autogenerate(&project, "invoices");
-    assert!(stdout.contains("added table billing.invoices"), "{stdout}");
+    let (log, _) = autogenerate(&project, "invoices");
+    assert!(log.contains("added table billing.invoices"), "{log}");
     project.ok(&["upgrade", "head"]);
     assert!(db.has_table("billing.invoices"));
     assert_no_drift(&project);

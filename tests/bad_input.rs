@@ -590,10 +590,11 @@ fn one_unreadable_alembic_script_aborted_the_whole_import() {
             &script("d4", "'c3'", "", "op.execute('SELECT 1'"),
         ),
     ]);
-    let stdout = project.ok(&["import-alembic", "alembic/alembic.ini", "--force"]);
+    let (written, report) = project.streams(&["import-alembic", "alembic/alembic.ini", "--force"]);
+    assert_eq!(written, "./rmig.toml\n./revisions\n");
     assert!(
-        stdout.starts_with("Imported 4 Alembic revisions"),
-        "{stdout}"
+        report.starts_with("Imported 4 Alembic revisions"),
+        "{report}"
     );
     for expected in [
         "migrations/versions/b2_label.py:5 (upgrade of b2): line 5: `branch_labels` is [cli.EXPAND_BRANCH]",
@@ -601,10 +602,10 @@ fn one_unreadable_alembic_script_aborted_the_whole_import() {
         "migrations/versions/d4_broken.py:6-7 (upgrade of d4): line 7: the script does not parse",
         "migrations/versions/d4_broken.py:8-9 (downgrade of d4): line 7: the script does not parse",
     ] {
-        assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
+        assert!(report.contains(expected), "no {expected:?} in:\n{report}");
     }
     // The PEP 701 f-string is read, its parts being known.
-    assert!(!stdout.contains("c3_fstring.py"), "{stdout}");
+    assert!(!report.contains("c3_fstring.py"), "{report}");
     let history = project.ok(&["history"]);
     assert!(history.contains("c3 -> d4 (head)"), "{history}");
     // The placeholders are refused before anything runs.

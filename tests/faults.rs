@@ -51,17 +51,25 @@ fn sleeping_backend(db: &TestDatabase) -> i32 {
     }
 }
 
-/// A failed run: exit 1 and exactly one clear line on stderr, which is returned.
+/// A failed run: exit 1, and on stderr the steps that finished (`Running ...`) then exactly
+/// one clear line, the error, which is returned.
 #[track_caller]
 fn assert_clean_failure(output: &Output) -> String {
     let stderr = String::from_utf8_lossy(&output.stderr).to_string();
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr.lines().count(), 1, "not one line: {stderr:?}");
-    assert!(stderr.starts_with("rmig: error: "), "{stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    let Some((error, steps)) = lines.split_last() else {
+        panic!("no error on stderr");
+    };
+    assert!(
+        steps.iter().all(|line| line.starts_with("Running ")),
+        "not one error line after the steps: {stderr:?}"
+    );
+    assert!(error.starts_with("rmig: error: "), "{stderr}");
     for forbidden in ["panicked", "RUST_BACKTRACE", "Error {", "Os {", "\\n"] {
         assert!(!stderr.contains(forbidden), "{forbidden:?} in: {stderr}");
     }
-    stderr
+    error.to_string()
 }
 
 /// a1 applied and nothing of b2 or c3: the failed step left nothing behind.
@@ -228,7 +236,7 @@ fn second_run_gives_up_on_the_migration_lock_after_lock_timeout() {
         vec!["c3000000"]
     );
     // The second run, rerun once the first is done, finds nothing to do.
-    let rerun = project.ok(&["upgrade", "head", "--lock-timeout", "300ms"]);
+    let (_, rerun) = project.streams(&["upgrade", "head", "--lock-timeout", "300ms"]);
     assert!(rerun.contains("Nothing to do"), "{rerun}");
     assert_eq!(
         db.count("SELECT count(*) FROM alembic_version"),

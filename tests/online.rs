@@ -388,9 +388,9 @@ fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) {
 fn second_run_is_a_no_op() {
     let files = branch_and_merge_files();
     let project = Project::sqlite(&as_refs(&files));
-    let first = project.ok(&["upgrade", "heads"]);
+    let (_, first) = project.streams(&["upgrade", "heads"]);
     assert_eq!(first.lines().count(), 6, "{first}");
-    let second = project.ok(&["upgrade", "heads"]);
+    let (_, second) = project.streams(&["upgrade", "heads"]);
     assert_eq!(
         second,
         "Nothing to do: the database is already at d1000000.\n"

@@ -1611,8 +1611,8 @@ fn run_case(case: &Case, dialect: Dialect, revision_text: &RefCell<Option<String
         .collect();
 
     write_schema(&project, case.after);
-    let (stdout, text) = autogenerate(&project, "v2");
-    *revision_text.borrow_mut() = Some(format!("(autogenerate said:)\n{stdout}\n{text}"));
+    let (log, text) = autogenerate(&project, "v2");
+    *revision_text.borrow_mut() = Some(format!("(autogenerate said:)\n{log}\n{text}"));
     let revision = Revision::parse(&text);
 
     // What the revision says, then what running it does.
@@ -2020,16 +2020,18 @@ fn write_schema(project: &Project, text: &str) {
     std::fs::write(project.path().join("schema.toml"), text).unwrap();
 }
 
-/// Runs `revision --autogenerate`; returns its stdout and the file it wrote.
+/// Runs `revision --autogenerate`; returns what it told on stderr and the file it wrote, whose
+/// path is all it prints on stdout.
 fn autogenerate(project: &Project, message: &str) -> (String, String) {
     let before = revision_files(project);
-    let stdout = project.ok(&["revision", "--autogenerate", "-m", message]);
+    let (stdout, log) = project.streams(&["revision", "--autogenerate", "-m", message]);
     let new: Vec<PathBuf> = revision_files(project)
         .into_iter()
         .filter(|path| !before.contains(path))
         .collect();
-    assert_eq!(new.len(), 1, "one new revision file: {stdout}");
-    (stdout, std::fs::read_to_string(&new[0]).unwrap())
+    assert_eq!(new.len(), 1, "one new revision file: {stdout}{log}");
+    assert_eq!(project.path().join(stdout.trim_end()), new[0], "{stdout}");
+    (log, std::fs::read_to_string(&new[0]).unwrap())
 }
 
 fn revision_files(project: &Project) -> Vec<PathBuf> {
@@ -2057,15 +2059,15 @@ fn assert_no_drift(project: &Project) {
     assert_eq!(code, 0, "`rmig check` after the upgrade: {output}");
     assert!(output.contains("No drift"), "`rmig check`: {output}");
     let before = revision_files(project);
-    let (stdout, _) = autogenerate(project, "nothing");
+    let (log, _) = autogenerate(project, "nothing");
     for file in revision_files(project) {
         if !before.contains(&file) {
             std::fs::remove_file(file).unwrap();
         }
     }
     assert!(
-        stdout.contains("No changes in schema detected."),
-        "autogenerate after the upgrade: {stdout}"
+        log.contains("No changes in schema detected."),
+        "autogenerate after the upgrade: {log}"
     );
 }
 

@@ -1,4 +1,6 @@
-//! Terminal manners: `-q`, `-v`, no colour off a terminal, completions and man pages.
+//! Terminal manners: `-q`, `-v`, no colour off a terminal, completions and man pages, what
+//! goes to stdout and what to stderr, and control characters from files and the database
+//! shown escaped.
 
 mod common;
 
@@ -15,11 +17,12 @@ fn project() -> Project {
 #[test]
 fn quiet_prints_nothing_but_keeps_scripts_and_listings() {
     let project = project();
-    assert_eq!(project.ok(&["-q", "upgrade", "q1"]), "");
-    assert_eq!(project.ok(&["upgrade", "head", "--quiet"]), "");
+    let silent = (String::new(), String::new());
+    assert_eq!(project.streams(&["-q", "upgrade", "q1"]), silent);
+    assert_eq!(project.streams(&["upgrade", "head", "--quiet"]), silent);
     assert_eq!(
-        project.ok(&["-q", "upgrade", "head"]),
-        "",
+        project.streams(&["-q", "upgrade", "head"]),
+        silent,
         "not even `Nothing to do`"
     );
     assert_eq!(project.heads(), ["q2"]);
@@ -37,12 +40,12 @@ fn quiet_prints_nothing_but_keeps_scripts_and_listings() {
 #[test]
 fn verbose_is_global_and_keeps_alembic_meanings() {
     let project = project();
-    let out = project.ok(&["-v", "upgrade", "head"]);
+    let (_, log) = project.streams(&["-v", "upgrade", "head"]);
     assert!(
-        out.starts_with("upgrade sqlite:///test.db to head\n"),
-        "{out}"
+        log.starts_with("upgrade sqlite:///test.db to head\n"),
+        "{log}"
     );
-    assert!(out.contains("2 step(s) in "), "{out}");
+    assert!(log.contains("2 step(s) in "), "{log}");
     // `-v` after the command, as Alembic users type it.
     assert!(project.ok(&["current", "-v"]).contains("Rev: q2 (head)"));
     assert!(project
@@ -60,11 +63,11 @@ fn no_colour_off_a_terminal_even_when_forced_elsewhere() {
         .env_remove("NO_COLOR")
         .output()
         .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(stdout.contains("... done in"), "{stdout}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("... done in"), "{stderr}");
     assert!(
-        !stdout.contains('\u{1b}'),
-        "a pipe gets no escape codes: {stdout:?}"
+        !stderr.contains('\u{1b}'),
+        "a pipe gets no escape codes: {stderr:?}"
     );
     let output = project.rmig(&["upgrade", "nope"]).output().unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
@@ -133,4 +136,294 @@ fn colour_on_a_terminal_unless_no_color() {
     );
     let error = on_a_terminal(&project, "upgrade nope", false);
     assert!(error.contains("\u{1b}[1;31merror:\u{1b}[0m"), "{error:?}");
+}
+
+/// `rmig upgrade head > out.txt` filled out.txt with step lines: progress went to stdout,
+/// where pipes and scripts read what a command exists to print. Alembic logs it to stderr.
+#[test]
+fn progress_went_to_stdout() {
+    let project = project();
+    let (stdout, stderr) = project.streams(&["upgrade", "q1"]);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("Running upgrade  -> q1, q1 ... done in "),
+        "{stderr}"
+    );
+    let (stdout, stderr) = project.streams(&["-v", "upgrade", "head"]);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("upgrade sqlite:///test.db to head\nRunning upgrade q1 -> q2, q2")
+            && stderr.contains("1 step(s) in "),
+        "{stderr}"
+    );
+    let (stdout, stderr) = project.streams(&["upgrade", "head"]);
+    assert_eq!(stdout, "");
+    assert_eq!(stderr, "Nothing to do: the database is already at q2.\n");
+    let (stdout, stderr) = project.streams(&["downgrade", "q1"]);
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.starts_with("Running downgrade q2 -> q1, q2"),
+        "{stderr}"
+    );
+    let (stdout, stderr) = project.streams(&["stamp", "head"]);
+    assert_eq!(stdout, "");
+    assert_eq!(stderr, "Stamped: the database is now at q2.\n");
+    assert_eq!(
+        project.streams(&["-q", "stamp", "q1"]),
+        (String::new(), String::new())
+    );
+
+    // The script alone on stdout, nothing on stderr.
+    let (script, stderr) = project.streams(&["upgrade", "q1:q2", "--sql"]);
+    assert_eq!(stderr, "");
+    assert!(script.contains("CREATE TABLE q2 (x int);"), "{script}");
+    assert!(
+        script
+            .lines()
+            .all(|line| !line.starts_with("Running") && !line.starts_with("Nothing")),
+        "{script}"
+    );
+
+    let fresh = Project::sqlite(&[]);
+    let (stdout, stderr) = fresh.streams(&["ensure-version"]);
+    assert_eq!(stdout, "");
+    assert_eq!(stderr, "Created the version table alembic_version.\n");
+    let (stdout, stderr) = fresh.streams(&["ensure-version"]);
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "The version table alembic_version exists; nothing to do.\n"
+    );
+    let (stdout, stderr) = fresh.streams(&["man", "--dir", "man"]);
+    assert_eq!(stdout, "");
+    assert_eq!(stderr, "Wrote man pages to man\n");
+}
+
+/// `$EDITOR "$(rmig revision -m x)"` opened `Generating revisions/..._x.toml ...  done`: the
+/// commands that write files printed their narration where a script reads the path it wants.
+/// Their stdout is the path of what they wrote, one a line; the narration goes to stderr.
+#[test]
+fn created_paths_came_with_narration() {
+    let root = Project::sqlite(&[]);
+    let (stdout, stderr) = root.streams(&["init", "shop"]);
+    assert_eq!(stdout, "shop/rmig.toml\nshop/revisions\n");
+    assert_eq!(stderr, "");
+
+    let shop = root.path().join("shop");
+    let in_shop = |args: &[&str]| {
+        let output = root.rmig(args).current_dir(&shop).output().unwrap();
+        assert!(output.status.success(), "rmig {args:?}: {output:?}");
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(lines.len(), 1, "one path: {stdout:?}");
+        assert!(shop.join(lines[0]).is_file(), "{stdout:?}");
+        (
+            lines[0].to_string(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    let (path, stderr) = in_shop(&["revision", "-m", "add users", "--rev-id", "a1"]);
+    assert!(path.ends_with("a1_add_users.toml"), "{path}");
+    assert_eq!(stderr, "");
+    in_shop(&["revision", "-m", "side", "--head", "base", "--rev-id", "b1"]);
+    let (path, stderr) = in_shop(&["merge", "heads", "-m", "join", "--rev-id", "c1"]);
+    assert!(path.ends_with("c1_join.toml"), "{path}");
+    assert_eq!(stderr, "");
+
+    // Autogenerate: what it detected is narration.
+    std::fs::write(
+        shop.join("schema.toml"),
+        "[[table]]\nname = \"users\"\ncolumns = [{ name = \"id\", type = \"integer\", primary_key = true }]\n",
+    )
+    .unwrap();
+    let upgrade = root
+        .rmig(&["upgrade", "head"])
+        .current_dir(&shop)
+        .output()
+        .unwrap();
+    assert!(upgrade.status.success(), "{upgrade:?}");
+    let (path, stderr) = in_shop(&[
+        "revision",
+        "--autogenerate",
+        "-m",
+        "users table",
+        "--rev-id",
+        "d1",
+    ]);
+    assert!(path.ends_with("d1_users_table.toml"), "{path}");
+    assert!(stderr.contains("Detected added table users"), "{stderr}");
+
+    // import-alembic: the project it wrote, and its report on stderr.
+    let versions = root.path().join("alembic/versions");
+    std::fs::create_dir_all(&versions).unwrap();
+    std::fs::write(
+        root.path().join("alembic.ini"),
+        "[alembic]\nscript_location = alembic\n",
+    )
+    .unwrap();
+    std::fs::write(
+        versions.join("e1_first.py"),
+        "from alembic import op\nrevision = 'e1'\ndown_revision = None\ndef upgrade():\n    op.execute('SELECT 1')\ndef downgrade():\n    pass\n",
+    )
+    .unwrap();
+    let (stdout, stderr) = root.streams(&["import-alembic", "alembic.ini", "--into", "imported"]);
+    assert_eq!(stdout, "imported/rmig.toml\nimported/revisions\n");
+    assert!(
+        stderr.starts_with("Imported 1 Alembic revision from alembic.ini"),
+        "{stderr}"
+    );
+}
+
+/// Fails when a command's stdout or stderr holds a control character other than the newline:
+/// the escape character, BEL, CR, DEL, or a C1 character such as U+009B (CSI).
+#[track_caller]
+fn assert_printable(what: &str, bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes);
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "{what}: {text:?}"
+    );
+}
+
+/// Runs `args`; both streams must be free of control characters. Returns the exit code.
+#[track_caller]
+fn printable_run(project: &Project, args: &[&str]) -> i32 {
+    let output = project.run(args);
+    assert_printable(&format!("stdout of {args:?}"), &output.stdout);
+    assert_printable(&format!("stderr of {args:?}"), &output.stderr);
+    output.status.code().unwrap_or(-1)
+}
+
+/// The same hostile text everywhere a revision file can put text: the escape character, CR,
+/// BEL and C1's CSI (`\e[` in one byte on 8-bit terminals).
+const HOSTILE: &str = "\\u001b[31m\\r\\u0007\\u009b";
+
+/// A revision's message (and file name) holding escape sequences reached the terminal in
+/// the places that printed them raw: `Path:` of `show` and `-v` listings, the graph's labels,
+/// the guard's names in `check --lint`.
+#[test]
+fn control_characters_from_revision_files_reached_the_terminal() {
+    let hostile_file = "a1_\u{1b}[31m\r\u{7}\u{9b}.toml";
+    let a1 = format!(
+        "revision = \"a1\"\nmessage = \"red{HOSTILE}\"\n\n[[upgrade]]\nop = \"create_table\"\ntable_name = \"t{HOSTILE}\"\ncolumns = [{{ name = \"id\", type = \"integer\" }}]\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"SELECT 'lit{HOSTILE}'\"\n\n[[downgrade]]\nop = \"drop_table\"\ntable_name = \"t{HOSTILE}\"\nconfirm_data_loss = \"t{HOSTILE}\"\n"
+    );
+    let b2 = format!(
+        "revision = \"b2\"\ndown_revision = \"a1\"\nmessage = \"drop{HOSTILE}\"\n\n[[upgrade]]\nop = \"drop_table\"\ntable_name = \"t{HOSTILE}\"\nconfirm_data_loss = \"t{HOSTILE}\"\n\n[[downgrade]]\nop = \"create_table\"\ntable_name = \"t{HOSTILE}\"\ncolumns = [{{ name = \"id\", type = \"integer\" }}]\n"
+    );
+    let project = Project::sqlite(&[(hostile_file, &a1), ("b2_drop.toml", &b2)]);
+    for args in [
+        &["upgrade", "a1"][..],
+        &["-v", "upgrade", "head"],
+        &["history"],
+        &["history", "-v", "-i"],
+        &["history", "--graph"],
+        &["show", "a1"],
+        &["show", "heads"],
+        &["heads", "-v"],
+        &["current"],
+        &["current", "-v"],
+        &["branches", "-v"],
+        &["graph"],
+        &["graph", "--format", "dot"],
+        &["check"],
+        &["check", "--lint"],
+        &["downgrade", "a1"],
+    ] {
+        assert_eq!(printable_run(&project, args), 0, "{args:?}");
+    }
+    // An applied revision edited since: `check` and `upgrade` name its file.
+    let a1_path = project.path().join("revisions").join(hostile_file);
+    std::fs::write(&a1_path, format!("{a1}# edited\n")).unwrap();
+    assert_eq!(printable_run(&project, &["check"]), 4);
+    let check = String::from_utf8(project.run(&["check"]).stdout).unwrap();
+    assert!(
+        check.contains("Edited: revision a1 (revisions/a1_\\u{1b}"),
+        "{check}"
+    );
+    assert_eq!(printable_run(&project, &["upgrade", "head"]), 0);
+    let lint = project.ok(&["check", "--lint"]);
+    assert!(lint.contains("t\\u{1b}[31m\\r\\u{7}\\u{9b}"), "{lint}");
+    let shown = project.ok(&["show", "a1"]);
+    assert!(
+        shown.contains("Path: ") && shown.contains("a1_\\u{1b}[31m\\r\\u{7}\\u{9b}.toml"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("    red\\u{1b}[31m\\r\\u{7}\\u{9b}\n"),
+        "{shown}"
+    );
+
+    // JSON escapes them as JSON does (C0; serde leaves C1 as it is), and the value read back
+    // is the message as written.
+    let json = project.ok(&["show", "a1", "--json"]);
+    assert!(
+        json.contains(r#""message": "red\u001b[31m\r\u0007"#),
+        "{json}"
+    );
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        value["revisions"][0]["message"],
+        "red\u{1b}[31m\r\u{7}\u{9b}"
+    );
+    // A script carries the SQL as written, a string literal's bytes included.
+    let script = project.ok(&["upgrade", "a1", "--sql"]);
+    assert!(
+        script.contains("SELECT 'lit\u{1b}[31m\r\u{7}\u{9b}'"),
+        "{script:?}"
+    );
+
+    // An error quoting a branch label: the file is refused, and the message is printable.
+    let labelled = format!("revision = \"c3\"\nbranch_labels = [\"x{HOSTILE}\"]\n");
+    let project = Project::sqlite(&[("c3_label.toml", &labelled)]);
+    assert_eq!(printable_run(&project, &["heads"]), 2);
+}
+
+/// Text from the config and the database reached the terminal raw: the URL `current -v` and
+/// `upgrade -v` name, the `--url-file` table's databases, a version row written by hand, a
+/// table name the drift lists.
+#[test]
+fn control_characters_from_config_and_the_database_reached_the_terminal() {
+    let files = [sql_revision(
+        "q1",
+        &[],
+        "CREATE TABLE q1 (x int)",
+        "DROP TABLE q1",
+    )];
+    let project = Project::new(&format!("sqlite:///db{HOSTILE}.db"), &as_refs(&files));
+    for args in [
+        &["-v", "upgrade", "head"][..],
+        &["current", "-v"],
+        &["upgrade", "head"],
+    ] {
+        assert_eq!(printable_run(&project, args), 0, "{args:?}");
+    }
+
+    let urls = project.path().join("urls.txt");
+    std::fs::write(&urls, "sqlite:///one\u{1b}]0;pwned\u{7}.db\n").unwrap();
+    let url_file = urls.to_str().unwrap();
+    assert_eq!(
+        printable_run(&project, &["upgrade", "head", "--url-file", url_file]),
+        0
+    );
+
+    let database = std::fs::read_dir(project.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.to_string_lossy().contains("db\u{1b}"))
+        .expect("the database file");
+    let connection = rusqlite::Connection::open(&database).unwrap();
+    connection
+        .execute_batch("CREATE TABLE \"drifted\u{1b}[2J\" (x int); INSERT INTO alembic_version VALUES ('\u{1b}]0;pwned\u{7}')")
+        .unwrap();
+    std::fs::write(project.path().join("schema.toml"), "[[table]]\nname = \"q1\"\ncolumns = [{ name = \"x\", type = \"integer\", nullable = true }]\n").unwrap();
+    // The row is no revision: refused, quoting it escaped.
+    assert_eq!(printable_run(&project, &["current"]), 2);
+    let json = project.ok(&["current", "--json"]);
+    assert!(json.contains(r#""\u001b]0;pwned\u0007""#), "{json}");
+    connection
+        .execute_batch("DELETE FROM alembic_version WHERE version_num <> 'q1'")
+        .unwrap();
+    assert_eq!(printable_run(&project, &["check"]), 4);
+    let (_, stderr) = project.streams(&["revision", "--autogenerate", "-m", "x"]);
+    assert!(stderr.contains("drifted\\u{1b}[2J"), "{stderr}");
 }

@@ -213,6 +213,8 @@ pub struct TerminalDecider<'a, R: BufRead> {
 
 impl<R: BufRead> RenameDecider for TerminalDecider<'_, R> {
     fn confirm(&mut self, question: &str) -> bool {
+        // The question names tables and columns of the database.
+        let question = crate::term::printable(question);
         if write!(self.out, "{question} [y/N] ")
             .and_then(|_| self.out.flush())
             .is_err()

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, CommandFactory};
 
-use super::Cli;
+use super::{Cli, Log};
 use crate::error::Error;
 
 #[derive(Debug, Args)]
@@ -29,7 +29,7 @@ pub(super) fn completions(args: CompletionsArgs, out: &mut dyn Write) -> Result<
     Ok(())
 }
 
-pub(super) fn man(args: ManArgs, out: &mut dyn Write) -> Result<(), Error> {
+pub(super) fn man(args: ManArgs, out: &mut dyn Write, log: &mut Log) -> Result<(), Error> {
     let command = Cli::command();
     match args.dir {
         Some(dir) => {
@@ -41,7 +41,12 @@ pub(super) fn man(args: ManArgs, out: &mut dyn Write) -> Result<(), Error> {
                 path: dir.clone(),
                 source,
             })?;
-            writeln!(out, "Wrote man pages to {}", dir.display())?;
+            let dir = dir.display().to_string();
+            writeln!(
+                log.progress(),
+                "Wrote man pages to {}",
+                crate::term::printable(&dir)
+            )?;
         }
         None => clap_mangen::Man::new(command).render(out)?,
     }

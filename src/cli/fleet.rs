@@ -13,13 +13,16 @@ use crate::plan::Direction;
 use crate::project::Project;
 use crate::term::{color_enabled, Stream};
 
-/// Migrates every database of the URL file; prints a line to stderr as each finishes (not
-/// with `-q`) and the summary table on `out`. Returns the run's exit status.
+use super::Log;
+
+/// Migrates every database of the URL file; tells each as it finishes on `log` and prints the
+/// summary table on `out`. Returns the run's exit status.
 pub(super) fn run(
     overrides: &Overrides,
     direction: Direction,
     args: MigrateArgs,
     out: &mut dyn Write,
+    log: &mut Log,
 ) -> Result<u8, Error> {
     let Some(path) = &args.url_file else {
         return Err(Error::Usage("--url-file names no file".to_string()));
@@ -71,12 +74,13 @@ pub(super) fn run(
     }
 
     let total = urls.len();
-    let quiet = args.quiet;
     let stderr_color = color_enabled(Stream::Stderr);
+    // Called from the worker threads, one at a time.
+    let log = std::sync::Mutex::new(log);
     let on_done = |result: &DatabaseResult, done: usize| {
-        if !quiet {
-            eprintln!("[{done}/{total}] {}", result.summary(stderr_color));
-        }
+        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+        let line = result.summary(stderr_color);
+        writeln!(log.progress(), "[{done}/{total}] {line}").ok();
     };
     let report = fleet::run(
         &migrator,

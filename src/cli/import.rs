@@ -1,5 +1,6 @@
-//! `import-alembic`: writes an Alembic project's history as rmig revisions and prints what is
-//! left for a person to do.
+//! `import-alembic`: writes an Alembic project's history as rmig revisions, prints the
+//! project's rmig.toml and revision folder, and tells on the log what is left for a person to
+//! do.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,6 +9,8 @@ use clap::Args;
 
 use crate::alembic::{self, ImportError};
 use crate::error::Error;
+
+use super::{print_written, Log};
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -22,12 +25,20 @@ pub struct ImportArgs {
     force: bool,
 }
 
-pub(super) fn import_alembic(args: ImportArgs, out: &mut dyn Write) -> Result<(), Error> {
+pub(super) fn import_alembic(
+    args: ImportArgs,
+    out: &mut dyn Write,
+    log: &mut Log,
+) -> Result<(), Error> {
     let report =
         alembic::import(&args.src, &args.into, args.force).map_err(|error| match error {
             ImportError::Write { path, source } => Error::Write { path, source },
             other => Error::Usage(other.to_string()),
         })?;
-    write!(out, "{report}")?;
+    print_written(out, &report.config)?;
+    print_written(out, &report.revisions_dir)?;
+    // Quotes the Alembic scripts: their file names, ids and Python.
+    let report = report.to_string();
+    write!(log.progress(), "{}", crate::term::printable_lines(&report))?;
     Ok(())
 }

@@ -11,6 +11,7 @@ use crate::error::Error;
 use crate::graph::{RevIdx, RevisionMap};
 use crate::plan::walk_range;
 use crate::project::Project;
+use crate::term::printable;
 
 #[derive(Debug, Args)]
 pub struct HeadsArgs {
@@ -162,7 +163,7 @@ fn line(map: &RevisionMap, index: RevIdx, parts: LineParts) -> String {
     if parts.doc {
         text.push_str(&format!(
             ", {}",
-            crate::term::printable(revision.message.as_deref().unwrap_or("empty message"))
+            printable(revision.message.as_deref().unwrap_or("empty message"))
         ));
     }
     text
@@ -239,10 +240,11 @@ fn log_entry_marked(map: &RevisionMap, index: RevIdx, current: bool) -> String {
         let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
         entry.push_str(&format!("Branch names: {}\n", labels.join(", ")));
     }
-    entry.push_str(&format!("Path: {}\n\n", revision.path.display()));
+    let path = revision.path.display().to_string();
+    entry.push_str(&format!("Path: {}\n\n", printable(&path)));
     entry.push_str(&format!(
         "    {}\n\n",
-        crate::term::printable(revision.message.as_deref().unwrap_or("empty message"))
+        printable(revision.message.as_deref().unwrap_or("empty message"))
     ));
     entry.push_str(&format!("    Revision ID: {}\n", revision.id));
     entry.push_str(&format!(

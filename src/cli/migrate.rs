@@ -17,6 +17,9 @@ use crate::guard::{self, Allowances};
 use crate::offline::{check_plan, render_script, ScriptOptions};
 use crate::plan::{self, Direction};
 use crate::project::Project;
+use crate::term::printable;
+
+use super::Log;
 
 /// How long a run waits for another run's lock when nothing else is configured.
 const DEFAULT_RUN_LOCK_WAIT: Duration = Duration::from_secs(300);
@@ -112,9 +115,6 @@ pub struct MigrateArgs {
     /// With --url-file: how many databases to migrate at the same time.
     #[arg(long, value_name = "N", default_value_t = 4, requires = "url_file")]
     pub(super) jobs: usize,
-    /// The global `-q`.
-    #[arg(skip)]
-    pub(super) quiet: bool,
     /// The global `-v`.
     #[arg(skip)]
     pub(super) verbose: bool,
@@ -154,11 +154,14 @@ pub struct EnsureVersionArgs {
     connection: ConnectionArgs,
 }
 
+/// `upgrade` and `downgrade`: the script on `out` with `--sql`, else the run, telling each
+/// step on `log`.
 pub(super) fn run(
     overrides: &Overrides,
     direction: Direction,
     args: MigrateArgs,
     out: &mut dyn Write,
+    log: &mut Log,
 ) -> Result<(), Error> {
     let project = Project::load(overrides)?;
     let allowances = Allowances {
@@ -186,16 +189,17 @@ pub(super) fn run(
         options.transaction_mode = TransactionMode::Single;
     }
     options.strict = args.strict;
-    // `-q`: no step lines, no progress bar, no "Nothing to do".
-    let mut sink = std::io::sink();
-    let out: &mut dyn Write = if args.quiet { &mut sink } else { out };
     if args.verbose {
         let url = project.settings.redacted_url();
-        writeln!(out, "{direction} {url} to {}", args.revision)?;
+        writeln!(
+            log.progress(),
+            "{direction} {} to {}",
+            printable(&url),
+            printable(&args.revision)
+        )?;
     }
     let started = std::time::Instant::now();
-    let mut progress = LinePrinter::new(out);
-    progress.bar_allowed = !args.quiet;
+    let mut progress = LinePrinter::new(log);
     let summary = exec::migrate(
         backend.as_mut(),
         &project.map,
@@ -207,25 +211,34 @@ pub(super) fn run(
     )?;
     progress.finish();
     for edited in &summary.edited {
-        eprintln!("rmig: warning: {edited}");
+        log.warning(&edited.to_string())?;
     }
     if summary.applied.is_empty() {
-        let at = if summary.heads.is_empty() {
-            "base".to_string()
-        } else {
-            summary.heads.join(", ")
-        };
-        writeln!(out, "Nothing to do: the database is already at {at}.")?;
+        let at = version_rows(&summary.heads);
+        writeln!(
+            log.progress(),
+            "Nothing to do: the database is already at {at}."
+        )?;
     } else if args.verbose {
-        let at = summary.heads.join(", ");
+        let at = version_rows(&summary.heads);
         let elapsed = format_elapsed(started.elapsed());
         let count = summary.applied.len();
         writeln!(
-            out,
+            log.progress(),
             "{count} step(s) in {elapsed}; the database is at {at}."
         )?;
     }
     Ok(())
+}
+
+/// The version rows as messages name them (`base` for none): text from the database, shown
+/// printable.
+fn version_rows(heads: &[String]) -> String {
+    if heads.is_empty() {
+        "base".to_string()
+    } else {
+        printable(&heads.join(", ")).into_owned()
+    }
 }
 
 fn print_script(
@@ -286,6 +299,7 @@ pub(super) fn stamp(
     overrides: &Overrides,
     args: StampArgs,
     out: &mut dyn Write,
+    log: &mut Log,
 ) -> Result<(), Error> {
     let project = Project::load(overrides)?;
     super::no_empty_revision("stamp", &args.revisions)?;
@@ -314,12 +328,8 @@ pub(super) fn stamp(
         args.purge,
         &options,
     )?;
-    let at = if heads.is_empty() {
-        "base".to_string()
-    } else {
-        heads.join(", ")
-    };
-    writeln!(out, "Stamped: the database is now at {at}.")?;
+    let at = version_rows(&heads);
+    writeln!(log.progress(), "Stamped: the database is now at {at}.")?;
     Ok(())
 }
 
@@ -329,6 +339,7 @@ pub(super) fn ensure_version(
     overrides: &Overrides,
     args: EnsureVersionArgs,
     out: &mut dyn Write,
+    log: &mut Log,
 ) -> Result<(), Error> {
     let settings = crate::config::load(overrides)?;
     args.connection.check()?;
@@ -339,10 +350,14 @@ pub(super) fn ensure_version(
     }
     let (mut backend, options) = args.connection.connect(&settings)?;
     let table = options.version_table.qualified_name(backend.dialect());
+    let table = printable(&table);
     if exec::ensure_version_table(backend.as_mut(), &options)? {
-        writeln!(out, "Created the version table {table}.")?;
+        writeln!(log.progress(), "Created the version table {table}.")?;
     } else {
-        writeln!(out, "The version table {table} exists; nothing to do.")?;
+        writeln!(
+            log.progress(),
+            "The version table {table} exists; nothing to do."
+        )?;
     }
     Ok(())
 }
@@ -376,23 +391,21 @@ fn split_stamp_range(revisions: &[String]) -> Result<(Option<String>, Vec<String
     Ok((start, targets))
 }
 
-/// Prints one line per step as it finishes; on a terminal, long runs also get a progress bar.
-struct LinePrinter<'a> {
-    out: &'a mut dyn Write,
+/// Prints one line per step as it finishes, on the log; on a terminal, long runs also get a
+/// progress bar (not under `-q`).
+struct LinePrinter<'a, 'log> {
+    log: &'a mut Log<'log>,
     bar: Option<ProgressBar>,
-    /// False under `-q`.
-    bar_allowed: bool,
     /// `done` in green, on a terminal without NO_COLOR.
     color: bool,
 }
 
-impl<'a> LinePrinter<'a> {
-    fn new(out: &'a mut dyn Write) -> LinePrinter<'a> {
+impl<'a, 'log> LinePrinter<'a, 'log> {
+    fn new(log: &'a mut Log<'log>) -> LinePrinter<'a, 'log> {
         LinePrinter {
-            out,
+            log,
             bar: None,
-            bar_allowed: true,
-            color: crate::term::color_enabled(crate::term::Stream::Stdout),
+            color: crate::term::color_enabled(crate::term::Stream::Stderr),
         }
     }
 
@@ -403,9 +416,9 @@ impl<'a> LinePrinter<'a> {
     }
 }
 
-impl Progress for LinePrinter<'_> {
+impl Progress for LinePrinter<'_, '_> {
     fn planned(&mut self, steps: usize) {
-        if self.bar_allowed && steps > PROGRESS_BAR_MIN_STEPS && std::io::stderr().is_terminal() {
+        if !self.log.quiet && steps > PROGRESS_BAR_MIN_STEPS && std::io::stderr().is_terminal() {
             let bar = ProgressBar::new(steps as u64);
             if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {elapsed} {msg}")
             {
@@ -422,11 +435,10 @@ impl Progress for LinePrinter<'_> {
     }
 
     fn warning(&mut self, message: &str) {
-        let line = format!("rmig: warning: {message}");
         match &self.bar {
-            Some(bar) => bar.suspend(|| eprintln!("{line}")),
-            None => eprintln!("{line}"),
-        }
+            Some(bar) => bar.suspend(|| self.log.warning(message)).ok(),
+            None => self.log.warning(message).ok(),
+        };
     }
 
     fn lock_retry(&mut self, step: &StepLabel, reason: &str, retry: u32, of: u32, pause: Duration) {
@@ -441,11 +453,11 @@ impl Progress for LinePrinter<'_> {
         let line = format!("Running {step} ... {done} in {}", format_elapsed(elapsed));
         match &self.bar {
             Some(bar) => {
-                bar.suspend(|| writeln!(self.out, "{line}")).ok();
+                bar.suspend(|| writeln!(self.log.progress(), "{line}")).ok();
                 bar.inc(1);
             }
             None => {
-                writeln!(self.out, "{line}").ok();
+                writeln!(self.log.progress(), "{line}").ok();
             }
         }
     }

@@ -1,5 +1,7 @@
 //! The command line: clap definitions whose doc comments are the help text, and one function
-//! per command. Commands print to the writer they are given, so tests can capture them.
+//! per command. Commands print what they exist to print to the output writer they are given
+//! (standard output) and what they say besides to a `Log` (standard error), so tests can
+//! capture both.
 
 mod docs;
 mod edit;
@@ -164,16 +166,11 @@ fn usage_sentence(rendered: &str) -> String {
 /// what a person needs to read before deciding on a data loss.
 pub fn error_line(error: &Error) -> String {
     let text = error.to_string();
-    let keep_lines = error.exit_code() == crate::error::EXIT_BLOCKED;
-    let mut line = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() && !(keep_lines && c == '\n') {
-            line.extend(c.escape_debug());
-        } else {
-            line.push(c);
-        }
+    if error.exit_code() == crate::error::EXIT_BLOCKED {
+        crate::term::printable_lines(&text).into_owned()
+    } else {
+        crate::term::printable(&text).into_owned()
     }
-    line
 }
 
 /// Refuses an empty revision argument of `command`, which the revision syntax would read as
@@ -188,11 +185,9 @@ fn no_empty_revision(command: &str, revisions: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
-/// Runs one command; returns the exit status for a run that did not fail (`check` returns 4
-/// when revisions are pending).
 /// Runs a listing command with its output buffered: standard output flushes every line,
-/// and `history` of 10,000 revisions was 10,000 `write` calls (issue 8). Commands that
-/// report progress keep writing line by line, so a deploy log shows each step as it ends.
+/// and `history` of 10,000 revisions was 10,000 `write` calls (issue 8). Progress goes to
+/// standard error, unbuffered, so a deploy log shows each step as it ends.
 fn buffered(
     out: &mut dyn Write,
     command: impl FnOnce(&mut dyn Write) -> Result<(), Error>,
@@ -203,51 +198,114 @@ fn buffered(
     Ok(())
 }
 
-pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, Error> {
+/// Where a command says what it is doing, apart from what it exists to print: standard
+/// error, where Alembic logs too, so that `rmig upgrade head --sql > x.sql` holds only SQL and
+/// `$EDITOR "$(rmig revision -m x)"` gets only the path. Progress (step lines, `Nothing to
+/// do`, what autogenerate detected) is silenced by `-q`; warnings and questions are not.
+struct Log<'a> {
+    stderr: &'a mut (dyn Write + Send),
+    quiet: bool,
+    silenced: std::io::Sink,
+}
+
+impl<'a> Log<'a> {
+    fn new(stderr: &'a mut (dyn Write + Send), quiet: bool) -> Log<'a> {
+        Log {
+            stderr,
+            quiet,
+            silenced: std::io::sink(),
+        }
+    }
+
+    /// Where progress goes: standard error, or nowhere under `-q`.
+    fn progress(&mut self) -> &mut (dyn Write + Send) {
+        if self.quiet {
+            &mut self.silenced
+        } else {
+            &mut *self.stderr
+        }
+    }
+
+    /// `rmig: warning: <message>`, also under `-q`; the message may quote files or the
+    /// database, so it is shown printable.
+    fn warning(&mut self, message: &str) -> std::io::Result<()> {
+        let message = crate::term::printable(message);
+        writeln!(self.stderr, "rmig: warning: {message}")
+    }
+
+    /// Standard error even under `-q`: a question asked on the terminal must be seen.
+    fn prompt(&mut self) -> &mut dyn Write {
+        &mut *self.stderr
+    }
+}
+
+/// Prints the path of a file or folder a command wrote, alone on its line: what a script
+/// captures (`$EDITOR "$(rmig revision -m x)"`). Shown printable, as any text from a config
+/// file: a path with a control character in it cannot be captured whole anyway.
+fn print_written(out: &mut dyn Write, path: &std::path::Path) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}",
+        crate::term::printable(&path.display().to_string())
+    )
+}
+
+/// Runs one command, its output on `out` and what it says besides on `err` (standard output
+/// and standard error); returns the exit status for a run that did not fail (`check` returns 4
+/// when revisions are pending).
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut (dyn Write + Send)) -> Result<u8, Error> {
     let overrides = cli.global.overrides();
     let (quiet, verbose) = (cli.global.quiet, cli.global.verbose > 0);
+    let log = &mut Log::new(err, quiet);
     let mut command = cli.command;
-    // `-q` and `-v` are global flags; the commands that use them read them from their args.
+    // `-v` is a global flag; the commands that use it read it from their args.
     match &mut command {
         Command::Current(args) => args.verbose |= verbose,
         Command::Heads(args) => args.verbose |= verbose,
         Command::Branches(args) => args.verbose |= verbose,
         Command::History(args) => args.verbose |= verbose,
-        Command::Upgrade(args) | Command::Downgrade(args) => {
-            args.quiet = quiet;
-            args.verbose = verbose;
-        }
+        Command::Upgrade(args) | Command::Downgrade(args) => args.verbose = verbose,
         _ => {}
     }
     match command {
         Command::Upgrade(args) if args.url_file.is_some() => {
-            return fleet::run(&overrides, crate::plan::Direction::Upgrade, args, out)
+            return fleet::run(&overrides, crate::plan::Direction::Upgrade, args, out, log)
         }
         Command::Downgrade(args) if args.url_file.is_some() => {
-            return fleet::run(&overrides, crate::plan::Direction::Downgrade, args, out)
+            return fleet::run(
+                &overrides,
+                crate::plan::Direction::Downgrade,
+                args,
+                out,
+                log,
+            )
         }
         Command::Check(args) => return status::check(&overrides, args, out),
         Command::Init { dir } => scaffold::init(&dir, out),
-        Command::Revision(args) => scaffold::revision(&overrides, args, out),
+        Command::Revision(args) => scaffold::revision(&overrides, args, out, log),
         Command::Merge(args) => scaffold::merge(&overrides, args, out),
         Command::Upgrade(args) => {
-            migrate::run(&overrides, crate::plan::Direction::Upgrade, args, out)
+            migrate::run(&overrides, crate::plan::Direction::Upgrade, args, out, log)
         }
-        Command::Downgrade(args) => {
-            migrate::run(&overrides, crate::plan::Direction::Downgrade, args, out)
-        }
-        Command::Stamp(args) => migrate::stamp(&overrides, args, out),
-        Command::EnsureVersion(args) => migrate::ensure_version(&overrides, args, out),
+        Command::Downgrade(args) => migrate::run(
+            &overrides,
+            crate::plan::Direction::Downgrade,
+            args,
+            out,
+            log,
+        ),
+        Command::Stamp(args) => migrate::stamp(&overrides, args, out, log),
+        Command::EnsureVersion(args) => migrate::ensure_version(&overrides, args, out, log),
         Command::Current(args) => status::current(&overrides, args, out),
         Command::Heads(args) => buffered(out, |out| listing::heads(&overrides, args, out)),
         Command::Branches(args) => buffered(out, |out| listing::branches(&overrides, args, out)),
         Command::History(args) => buffered(out, |out| listing::history(&overrides, args, out)),
         Command::Show(args) => buffered(out, |out| listing::show(&overrides, args, out)),
         Command::Edit(args) => edit::edit(&overrides, args),
-        Command::ImportAlembic(args) => import::import_alembic(args, out),
+        Command::ImportAlembic(args) => import::import_alembic(args, out, log),
         Command::Graph(args) => graph::graph(&overrides, args, out),
         Command::Completions(args) => docs::completions(args, out),
-        Command::Man(args) => docs::man(args, out),
+        Command::Man(args) => docs::man(args, out, log),
     }?;
     Ok(0)
 }

@@ -1,4 +1,5 @@
-//! Commands that write files: `init`, `revision`, `merge`.
+//! Commands that write files: `init`, `revision`, `merge`. Each prints the paths it wrote on
+//! standard output, one a line, and nothing else there.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -13,6 +14,9 @@ use crate::exec::current_heads;
 use crate::graph::{GraphError, RevIdx};
 use crate::project::Project;
 use crate::revision::{check_branch_label, check_revision_id, new_revision_id, RevisionDraft};
+use crate::term::printable;
+
+use super::{print_written, Log};
 
 #[derive(Debug, Args)]
 pub struct RevisionArgs {
@@ -88,12 +92,8 @@ pub(super) fn init(dir: &Path, out: &mut dyn Write) -> Result<(), Error> {
         "# rmig configuration; docs/configuration.md in rmig's repository describes each key.\nscript_location = \"{DEFAULT_SCRIPT_LOCATION}\"\n# Overridden by --url, RMIG_URL or DATABASE_URL.\nurl = \"sqlite:///rmig.db\"\n"
     );
     std::fs::write(&config, text).map_err(write_error(&config))?;
-    writeln!(
-        out,
-        "Created {} and {}/",
-        config.display(),
-        revisions.display()
-    )?;
+    print_written(out, &config)?;
+    print_written(out, &revisions)?;
     Ok(())
 }
 
@@ -101,6 +101,7 @@ pub(super) fn revision(
     overrides: &Overrides,
     args: RevisionArgs,
     out: &mut dyn Write,
+    log: &mut Log,
 ) -> Result<(), Error> {
     let project = Project::load(overrides)?;
     let heads = parents_for(
@@ -123,7 +124,7 @@ pub(super) fn revision(
     }
     let dir = revision_folder(&project, &heads, args.version_path.as_deref())?;
     let diff = if args.autogenerate {
-        Some(autogenerate(&project, &heads, &args, out)?)
+        Some(autogenerate(&project, &heads, &args, log)?)
     } else {
         None
     };
@@ -143,12 +144,12 @@ pub(super) fn revision(
 }
 
 /// Compares the database, which must be at the new revision's parents, with the target schema,
-/// and prints what it detected.
+/// and tells what it detected.
 fn autogenerate(
     project: &Project,
     parents: &[RevIdx],
     args: &RevisionArgs,
-    out: &mut dyn Write,
+    log: &mut Log,
 ) -> Result<autogen::Diff, Error> {
     let (mut backend, options) = args.connection.connect(&project.settings)?;
     let database = current_heads(backend.as_mut(), &options.version_table)?;
@@ -160,29 +161,29 @@ fn autogenerate(
     let diff = if args.interactive && std::io::stdin().is_terminal() {
         let mut decider = autogen::TerminalDecider {
             input: std::io::stdin().lock(),
-            out: &mut *out,
+            out: log.prompt(),
         };
         autogen::compare(backend.as_mut(), &project.settings, Some(&mut decider))?
     } else {
         if args.interactive {
-            writeln!(
-                out,
-                "--interactive asks only on a terminal; standard input is not one, so ambiguous renames are left in the revision for review."
+            log.warning(
+                "--interactive asks only on a terminal; standard input is not one, so ambiguous renames are left in the revision for review.",
             )?;
         }
         autogen::compare(backend.as_mut(), &project.settings, None)?
     };
     if diff.is_empty() {
-        writeln!(out, "No changes in schema detected.")?;
+        writeln!(log.progress(), "No changes in schema detected.")?;
     }
+    // Table, column and index names from the database.
     for line in autogen::summary_lines(&diff) {
-        writeln!(out, "Detected {line}")?;
+        writeln!(log.progress(), "Detected {}", printable(&line))?;
     }
     let unsettled = diff.unsettled_renames();
     if unsettled > 0 {
-        eprintln!(
-            "rmig: warning: {unsettled} possible rename(s) not guessed; the revision's comments name the candidates, and the guard blocks their drops until someone decides."
-        );
+        log.warning(&format!(
+            "{unsettled} possible rename(s) not guessed; the revision's comments name the candidates, and the guard blocks their drops until someone decides."
+        ))?;
     }
     Ok(diff)
 }
@@ -366,6 +367,6 @@ fn write_revision(
         path: path.clone(),
         source,
     })?;
-    writeln!(out, "Generating {} ...  done", path.display())?;
+    print_written(out, &path)?;
     Ok(())
 }

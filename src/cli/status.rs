@@ -14,6 +14,7 @@ use crate::exec::{EditedRevision, ExecError};
 use crate::guard;
 use crate::plan;
 use crate::project::Project;
+use crate::term::{printable, printable_lines};
 
 #[derive(Debug, Args)]
 pub struct CurrentArgs {
@@ -98,11 +99,8 @@ pub(super) fn current(
     }
     let map = &project.map;
     if args.verbose {
-        writeln!(
-            out,
-            "Current revision(s) for {}:",
-            project.settings.redacted_url()
-        )?;
+        let url = project.settings.redacted_url();
+        writeln!(out, "Current revision(s) for {}:", printable(&url))?;
     }
     for head in &heads {
         let index = map.current_revisions(std::slice::from_ref(head))?[0];
@@ -177,6 +175,10 @@ pub(super) fn check(
         serde_json::to_writer_pretty(&mut *out, &json).map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
+        // The schema file's path comes from the config, the drift's names from the database,
+        // an edited revision's checksum from the audit table.
+        let schema_file = target_schema.display().to_string();
+        let schema_file = printable(&schema_file);
         if pending.is_empty() {
             writeln!(out, "No pending revisions: the database is at its head(s).")?;
         } else {
@@ -190,7 +192,7 @@ pub(super) fn check(
         match &edited {
             Some(edited) => {
                 for revision in edited {
-                    writeln!(out, "Edited: {revision}")?;
+                    writeln!(out, "Edited: {}", printable(&revision.to_string()))?;
                 }
             }
             None => writeln!(
@@ -201,17 +203,15 @@ pub(super) fn check(
         match &drift {
             Some(diff) if diff.is_empty() => writeln!(
                 out,
-                "No drift: the database matches the target schema {}.",
-                target_schema.display()
+                "No drift: the database matches the target schema {schema_file}."
             )?,
             Some(diff) => {
                 writeln!(
                     out,
-                    "The database differs from the target schema {}:",
-                    target_schema.display()
+                    "The database differs from the target schema {schema_file}:"
                 )?;
                 for line in autogen::summary_lines(diff) {
-                    writeln!(out, "  - {line}")?;
+                    writeln!(out, "  - {}", printable(&line))?;
                 }
                 writeln!(
                     out,
@@ -220,8 +220,7 @@ pub(super) fn check(
             }
             None if target_schema.exists() => writeln!(
                 out,
-                "The target schema {} is compared once no revision is pending.",
-                target_schema.display()
+                "The target schema {schema_file} is compared once no revision is pending."
             )?,
             None => {}
         }
@@ -254,7 +253,8 @@ fn lint(project: &Project, json: bool, out: &mut dyn Write) -> Result<u8, Error>
         serde_json::to_writer_pretty(&mut *out, &json).map_err(std::io::Error::from)?;
         writeln!(out)?;
     } else {
-        writeln!(out, "{report}")?;
+        // One finding per line, quoting the revisions' table and column names.
+        writeln!(out, "{}", printable_lines(&report.to_string()))?;
     }
     let blocks_an_upgrade = report
         .unconfirmed()

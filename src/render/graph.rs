@@ -15,6 +15,7 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use crate::graph::{RevIdx, RevisionMap};
+use crate::term::printable_lines;
 
 /// Which picture `rmig graph` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -137,8 +138,11 @@ fn node_id(map: &RevisionMap, index: RevIdx) -> String {
     format!("r_{}", map.id(index))
 }
 
-/// Mermaid's entity codes for the characters that end or confuse a quoted label.
+/// Mermaid's entity codes for the characters that end or confuse a quoted label. A newline
+/// becomes a space; other control characters are shown escaped, as on the terminal, since the
+/// picture is often printed there.
 fn mermaid_escape(text: &str) -> String {
+    let text = printable_lines(text);
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -146,7 +150,7 @@ fn mermaid_escape(text: &str) -> String {
             '#' => escaped.push_str("#35;"),
             '<' => escaped.push_str("#lt;"),
             '>' => escaped.push_str("#gt;"),
-            '\n' | '\r' => escaped.push(' '),
+            '\n' => escaped.push(' '),
             c => escaped.push(c),
         }
     }
@@ -207,13 +211,15 @@ pub fn dot(map: &RevisionMap, current: &[String]) -> String {
     out
 }
 
+/// DOT's escapes for a quoted label; control characters as in [`mermaid_escape`].
 fn dot_escape(text: &str) -> String {
+    let text = printable_lines(text);
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '"' => escaped.push_str("\\\""),
             '\\' => escaped.push_str("\\\\"),
-            '\n' | '\r' => escaped.push(' '),
+            '\n' => escaped.push(' '),
             c => escaped.push(c),
         }
     }

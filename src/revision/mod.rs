@@ -126,13 +126,16 @@ pub enum RevisionFileError {
     },
     #[error("{}: the file is {} MiB, more than the {} MiB rmig reads as one revision; split it or load the data another way", path.display(), size >> 20, MAX_REVISION_FILE_BYTES >> 20)]
     TooLarge { path: PathBuf, size: u64 },
-    #[error("{}{}: {}", path.display(), line_suffix(*line), escape_controls(message))]
+    /// The parser's message and the values below are shown printable, so one quoting a key
+    /// with a newline stays on one line (found by the `revision_loader` fuzz target:
+    /// `fuzz/regressions/revision_loader/`).
+    #[error("{}{}: {}", path.display(), line_suffix(*line), crate::term::printable(message))]
     Malformed {
         path: PathBuf,
         line: Option<usize>,
         message: String,
     },
-    #[error("{}{}: {key} '{}' is not a valid identifier: {reason}", path.display(), line_suffix(*line), escape_controls(value))]
+    #[error("{}{}: {key} '{}' is not a valid identifier: {reason}", path.display(), line_suffix(*line), crate::term::printable(value))]
     InvalidIdentifier {
         path: PathBuf,
         line: Option<usize>,
@@ -140,7 +143,7 @@ pub enum RevisionFileError {
         value: String,
         reason: &'static str,
     },
-    #[error("{}{}: create_date '{}' is not a date; write it as RFC 3339 (2026-11-24T09:00:00+00:00) or as Alembic does (2026-11-24 09:00:00.123456)", path.display(), line_suffix(*line), escape_controls(value))]
+    #[error("{}{}: create_date '{}' is not a date; write it as RFC 3339 (2026-11-24T09:00:00+00:00) or as Alembic does (2026-11-24 09:00:00.123456)", path.display(), line_suffix(*line), crate::term::printable(value))]
     InvalidDate {
         path: PathBuf,
         line: Option<usize>,
@@ -184,23 +187,6 @@ pub enum RevisionFileError {
         id: String,
         source: IrreversibleOperation,
     },
-}
-
-/// A value as a message shows it: control characters escaped, so that an id or a parser
-/// message quoting a key with a newline stays on one line (found by the `revision_loader`
-/// fuzz target: `fuzz/regressions/revision_loader/`).
-fn escape_controls(value: &str) -> String {
-    value
-        .chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_debug().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
 }
 
 fn line_suffix(line: Option<usize>) -> String {

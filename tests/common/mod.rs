@@ -87,6 +87,19 @@ impl Project {
         String::from_utf8(output.stdout).unwrap()
     }
 
+    /// Runs a command that must succeed; returns its stdout (what the command exists to
+    /// print) and its stderr (progress, warnings).
+    pub fn streams(&self, args: &[&str]) -> (String, String) {
+        let output = self.run(args);
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(
+            output.status.success(),
+            "rmig {args:?} failed: {stdout}{stderr}"
+        );
+        (stdout, stderr)
+    }
+
     /// Runs a command that must fail; returns its exit code and stderr.
     pub fn fails(&self, args: &[&str]) -> (i32, String) {
         let output = self.run(args);
