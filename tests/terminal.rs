@@ -1,4 +1,5 @@
-//! Terminal manners: `-q`, `-v`, no colour off a terminal, completions and man pages.
+//! Terminal manners: `-q`, `-v`, each command's `--help` listing only the options it uses, no
+//! colour off a terminal, completions and man pages.
 
 mod common;
 
@@ -13,7 +14,7 @@ fn project() -> Project {
 }
 
 #[test]
-fn quiet_prints_nothing_but_keeps_scripts_and_listings() {
+fn quiet_prints_nothing_but_keeps_scripts() {
     let project = project();
     assert_eq!(project.ok(&["-q", "upgrade", "q1"]), "");
     assert_eq!(project.ok(&["upgrade", "head", "--quiet"]), "");
@@ -26,11 +27,10 @@ fn quiet_prints_nothing_but_keeps_scripts_and_listings() {
     assert!(project
         .ok(&["-q", "upgrade", "q1:q2", "--sql"])
         .contains("CREATE TABLE q2"));
-    assert!(project.ok(&["-q", "heads"]).contains("q2 (head)"));
     let (code, stderr) = project.fails(&["-q", "upgrade", "nope"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("nope"), "errors still print: {stderr}");
-    let (code, _) = project.fails(&["-q", "-v", "heads"]);
+    let (code, _) = project.fails(&["-q", "-v", "upgrade", "head"]);
     assert_eq!(code, 2, "-q and -v exclude each other");
 }
 
@@ -98,6 +98,280 @@ fn man_pages() {
     }
     let upgrade = std::fs::read_to_string(project.path().join("man/rmig-upgrade.1")).unwrap();
     assert!(upgrade.contains("allow\\-data\\-loss"), "{upgrade}");
+}
+
+/// The long options each command uses, as its `--help` lists them (`--help` aside): `-c` and
+/// `--url` wherever the project is read, `-q` and `-v` where they change the output,
+/// `--lock-timeout` where the run lock is taken, `--statement-timeout` wherever the command
+/// connects.
+const OPTIONS_OF: &[(&str, &[&str])] = &[
+    ("init", &[]),
+    (
+        "revision",
+        &[
+            "--config",
+            "--url",
+            "--message",
+            "--head",
+            "--splice",
+            "--branch-label",
+            "--depends-on",
+            "--rev-id",
+            "--version-path",
+            "--autogenerate",
+            "--interactive",
+            "--statement-timeout",
+        ],
+    ),
+    (
+        "merge",
+        &[
+            "--config",
+            "--url",
+            "--message",
+            "--branch-label",
+            "--rev-id",
+            "--splice",
+        ],
+    ),
+    ("upgrade", MIGRATE_OPTIONS),
+    ("downgrade", MIGRATE_OPTIONS),
+    (
+        "stamp",
+        &[
+            "--config",
+            "--url",
+            "--sql",
+            "--purge",
+            "--lock-timeout",
+            "--statement-timeout",
+        ],
+    ),
+    (
+        "ensure-version",
+        &[
+            "--config",
+            "--url",
+            "--sql",
+            "--lock-timeout",
+            "--statement-timeout",
+        ],
+    ),
+    (
+        "current",
+        &[
+            "--config",
+            "--url",
+            "--verbose",
+            "--json",
+            "--check-heads",
+            "--statement-timeout",
+        ],
+    ),
+    (
+        "check",
+        &[
+            "--config",
+            "--url",
+            "--lint",
+            "--json",
+            "--strict",
+            "--statement-timeout",
+        ],
+    ),
+    (
+        "heads",
+        &[
+            "--config",
+            "--url",
+            "--verbose",
+            "--resolve-dependencies",
+            "--json",
+        ],
+    ),
+    ("branches", &["--config", "--url", "--verbose", "--json"]),
+    (
+        "history",
+        &[
+            "--config",
+            "--url",
+            "--verbose",
+            "--rev-range",
+            "--indicate-current",
+            "--graph",
+            "--json",
+            "--statement-timeout",
+        ],
+    ),
+    ("show", &["--config", "--url", "--json"]),
+    ("edit", &["--config", "--url"]),
+    ("import-alembic", &["--into", "--force"]),
+    (
+        "graph",
+        &[
+            "--config",
+            "--url",
+            "--format",
+            "--current",
+            "--statement-timeout",
+        ],
+    ),
+    ("completions", &[]),
+    ("man", &["--dir"]),
+];
+
+const MIGRATE_OPTIONS: &[&str] = &[
+    "--config",
+    "--url",
+    "--quiet",
+    "--verbose",
+    "--sql",
+    "--one-transaction",
+    "--allow-data-loss",
+    "--url-file",
+    "--jobs",
+    "--strict",
+    "--lock-timeout",
+    "--statement-timeout",
+];
+
+/// The long options `rmig COMMAND --help` lists, `--help` aside.
+fn listed_options(project: &Project, command: &str) -> Vec<String> {
+    let help = project.ok(&[command, "--help"]);
+    let mut options: Vec<String> = help
+        .lines()
+        // An option's line starts at the margin; its description is indented further.
+        .filter(|line| {
+            let text = line.trim_start();
+            text.starts_with('-') && line.len() - text.len() <= 6
+        })
+        .filter_map(|line| {
+            let long = line
+                .split_whitespace()
+                .find(|word| word.starts_with("--"))?;
+            Some(long.trim_end_matches(['.', ',']).to_string())
+        })
+        .filter(|long| long != "--help")
+        .collect();
+    options.sort();
+    options
+}
+
+#[test]
+fn help_listed_options_that_did_nothing_for_the_command() {
+    let project = project();
+    let commands: Vec<String> = rmig::cli::command()
+        .get_subcommands()
+        .map(|command| command.get_name().to_string())
+        .filter(|name| name != "help")
+        .collect();
+    let mut gaps = Vec::new();
+    for command in &commands {
+        let Some((_, expected)) = OPTIONS_OF.iter().find(|(name, _)| *name == command) else {
+            gaps.push(format!("{command}: not in OPTIONS_OF"));
+            continue;
+        };
+        let mut expected: Vec<String> = expected.iter().map(|o| o.to_string()).collect();
+        expected.sort();
+        let listed = listed_options(&project, command);
+        if listed != expected {
+            gaps.push(format!("{command}: lists {listed:?}, uses {expected:?}"));
+        }
+    }
+    assert!(gaps.is_empty(), "{gaps:#?}");
+}
+
+/// `--lock-timeout` waits for the run lock and sets the lock_timeout of a session that
+/// migrates; `revision`, `history` and `graph` take no lock, and listed it all the same.
+#[test]
+fn lock_timeout_was_listed_by_commands_that_take_no_lock() {
+    let project = project();
+    for command in ["revision", "history", "graph", "current", "check"] {
+        let help = project.ok(&[command, "--help"]);
+        assert!(!help.contains("--lock-timeout"), "{command}: {help}");
+        assert!(help.contains("--statement-timeout"), "{command}: {help}");
+    }
+    for args in [
+        &["history", "-i", "--lock-timeout", "1s"][..],
+        &["graph", "--current", "--lock-timeout", "1s"],
+        &["current", "--lock-timeout", "1s"],
+    ] {
+        let (code, stderr) = project.fails(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(stderr.contains("--lock-timeout"), "{args:?}: {stderr}");
+    }
+    assert!(!project.sqlite_path().exists());
+}
+
+/// `-c`, `--url`, `-q` and `-v` were global: every command listed them, and one that does
+/// not use them (`rmig -q heads`, `rmig --url URL init DIR`) ignored them without a word.
+#[test]
+fn global_options_were_ignored_by_commands_that_do_not_use_them() {
+    let project = project();
+    for (args, flag, command) in [
+        (
+            &["--url", "sqlite:///x.db", "init", "d"][..],
+            "--url",
+            "init",
+        ),
+        (&["init", "d", "--url", "sqlite:///x.db"], "--url", "init"),
+        (
+            &["-c", "rmig.toml", "completions", "bash"],
+            "-c",
+            "completions",
+        ),
+        (&["man", "--config", "rmig.toml"], "--config", "man"),
+        (
+            &["import-alembic", "x", "--url", "sqlite:///x.db"],
+            "--url",
+            "import-alembic",
+        ),
+        (&["-q", "heads"], "-q", "heads"),
+        (&["history", "--quiet"], "--quiet", "history"),
+        (&["stamp", "head", "-q"], "-q", "stamp"),
+        (&["-v", "show", "head"], "-v", "show"),
+        (&["check", "--verbose"], "--verbose", "check"),
+    ] {
+        let (code, stderr) = project.fails(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(
+            stderr.contains(flag) && stderr.contains(&format!("rmig {command}")),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    let (_, stderr) = project.fails(&["-q", "heads"]);
+    assert!(
+        stderr.contains("`rmig heads` does not use -q/--quiet"),
+        "{stderr}"
+    );
+    assert!(!project.path().join("d").exists());
+    assert!(!project.path().join("x.db").exists());
+    assert!(
+        !project.sqlite_path().exists(),
+        "nothing touched the database"
+    );
+}
+
+#[test]
+fn global_options_go_before_or_after_the_command() {
+    let project = project();
+    std::fs::write(
+        project.path().join("alembic.ini"),
+        "[alembic]\nscript_location = revisions\nsqlalchemy.url = sqlite:///from_ini.db\n",
+    )
+    .unwrap();
+    project.ok(&["-c", "alembic.ini", "upgrade", "q1"]);
+    assert!(project.path().join("from_ini.db").exists());
+    assert!(
+        !project.sqlite_path().exists(),
+        "rmig.toml's database is not the one"
+    );
+    let url = "sqlite:///from_flag.db";
+    assert_eq!(project.ok(&["upgrade", "head", "--url", url, "-q"]), "");
+    assert!(project.ok(&["--url", url, "current"]).contains("q2 (head)"));
+    assert_eq!(project.ok(&["-q", "upgrade", "head"]), "");
+    assert!(project.ok(&["history", "-v"]).contains("Revision ID: q2"));
 }
 
 /// Runs rmig under a pseudo-terminal (util-linux `script`), so stdout is a terminal.

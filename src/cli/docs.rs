@@ -4,9 +4,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 
-use super::Cli;
 use crate::error::Error;
 
 #[derive(Debug, Args)]
@@ -25,12 +24,12 @@ pub struct ManArgs {
 }
 
 pub(super) fn completions(args: CompletionsArgs, out: &mut dyn Write) -> Result<(), Error> {
-    clap_complete::generate(args.shell, &mut Cli::command(), "rmig", out);
+    clap_complete::generate(args.shell, &mut super::command(), "rmig", out);
     Ok(())
 }
 
 pub(super) fn man(args: ManArgs, out: &mut dyn Write) -> Result<(), Error> {
-    let command = Cli::command();
+    let command = super::command();
     match args.dir {
         Some(dir) => {
             std::fs::create_dir_all(&dir).map_err(|source| Error::Write {

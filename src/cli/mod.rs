@@ -24,6 +24,8 @@ use crate::error::Error;
 pub const JSON_VERSION: u32 = 1;
 
 /// rmig: Alembic-compatible database migrations that never drop data unasked.
+///
+/// Parsed through [`command`], which lets each command take the global options after its name.
 #[derive(Debug, Parser)]
 #[command(name = "rmig", version, about)]
 pub struct Cli {
@@ -33,21 +35,36 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// Options given before or after the command name (`rmig -q upgrade head`, `rmig history -v`),
+/// each to the commands that use it ([`uses_global_option`], [`command`]).
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
     /// Config file to read instead of ./rmig.toml (an alembic.ini works too).
-    #[arg(short = 'c', long = "config", global = true)]
+    #[arg(short = 'c', long = "config")]
     pub config: Option<PathBuf>,
     /// Database URL; overrides RMIG_URL, DATABASE_URL and the config file.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub url: Option<String>,
-    /// Print only errors and what the command is for (scripts, JSON, listings).
-    #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
+    /// Print only errors and what the run is for (the --sql script, the --url-file summary).
+    #[arg(short = 'q', long, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Print more: revision details for read commands, the database and timings for runs.
-    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    /// Print more: revision details for listings, the database and timings for runs.
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// Whether `command` uses the global option `id`. `-c` and `--url` are for every command that
+/// reads the project: the URL's database decides the name rules its revision files are read
+/// with. `-q` and `-v` are for the commands whose output they change.
+fn uses_global_option(command: &str, id: &str) -> bool {
+    match id {
+        "quiet" => matches!(command, "upgrade" | "downgrade"),
+        "verbose" => matches!(
+            command,
+            "upgrade" | "downgrade" | "current" | "heads" | "branches" | "history"
+        ),
+        _ => !matches!(command, "init" | "import-alembic" | "completions" | "man"),
+    }
 }
 
 impl GlobalArgs {
@@ -103,6 +120,65 @@ pub enum Command {
     Man(docs::ManArgs),
 }
 
+/// The command line as rmig parses, documents and completes it. (`Cli` alone takes the
+/// global options only before the command name.)
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    with_global_options(Cli::command())
+}
+
+/// Gives each command of `cli` the options of [`GlobalArgs`] it uses ([`uses_global_option`]),
+/// so that its help lists them and they may follow its name. Each copy is global, which makes
+/// clap hand a value given after the command name up to `GlobalArgs`; marking `GlobalArgs`
+/// itself global would copy every option into every command.
+pub(super) fn with_global_options(cli: clap::Command) -> clap::Command {
+    // Until the definition is built (which adds --help and --version), `Cli`'s own arguments
+    // are exactly `GlobalArgs`'.
+    let options: Vec<clap::Arg> = cli.get_arguments().cloned().collect();
+    cli.mut_subcommands(|mut command| {
+        let name = command.get_name().to_string();
+        for option in &options {
+            if uses_global_option(&name, option.get_id().as_str()) {
+                // Without `Cli`'s place for it, the option is listed after the command's own.
+                command = command.arg(option.clone().global(true).display_order(None));
+            }
+        }
+        command
+    })
+}
+
+/// A global option given before the name of a command that does not use it is bad input, as
+/// it is after the name (clap's "unexpected argument"), rather than ignored: `rmig -q heads`
+/// would otherwise look like it did something.
+fn refuse_unused_global_options(
+    cli: &clap::Command,
+    matches: &clap::ArgMatches,
+) -> Result<(), Error> {
+    let Some(command) = matches
+        .subcommand_name()
+        .and_then(|name| cli.find_subcommand(name))
+    else {
+        return Ok(());
+    };
+    let takes = |id: &str| command.get_arguments().any(|arg| arg.get_id() == id);
+    for option in cli.get_arguments() {
+        let id = option.get_id().as_str();
+        let given = matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+        if given && !takes(id) {
+            let long = option.get_long().unwrap_or(id);
+            let flag = match option.get_short() {
+                Some(short) => format!("-{short}/--{long}"),
+                None => format!("--{long}"),
+            };
+            let name = command.get_name();
+            return Err(Error::Usage(format!(
+                "`rmig {name}` does not use {flag}; leave it out (`rmig {name} --help` lists its options)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Prints `rmig: error: <message>` on stderr; `error:` is red (yellow when the guard
 /// blocked the run) on a terminal without NO_COLOR.
 pub fn print_error(error: &Error) {
@@ -120,15 +196,24 @@ pub fn print_error(error: &Error) {
 /// other mistake is bad input, told in one sentence (clap's own message, its tip, and where
 /// to read more) like every other error rather than as clap's usage block.
 pub fn parse_args() -> Result<Cli, Result<(), Error>> {
-    use clap::Parser;
-    Cli::try_parse().map_err(|error| {
-        if !error.use_stderr() {
-            // --help, --version: their output is the point, on standard output.
-            let _ = error.print();
-            return Ok(());
-        }
-        Err(Error::Usage(usage_sentence(&error.render().to_string())))
-    })
+    use clap::FromArgMatches;
+    let mut cli = command();
+    let matches = cli
+        .try_get_matches_from_mut(std::env::args_os())
+        .map_err(clap_error)?;
+    refuse_unused_global_options(&cli, &matches).map_err(Err)?;
+    Cli::from_arg_matches(&matches).map_err(clap_error)
+}
+
+/// What becomes of clap's answer: help and version are printed as clap writes them; any other
+/// is bad input, told in one sentence.
+fn clap_error(error: clap::Error) -> Result<(), Error> {
+    if !error.use_stderr() {
+        // --help, --version: their output is the point, on standard output.
+        let _ = error.print();
+        return Ok(());
+    }
+    Err(Error::Usage(usage_sentence(&error.render().to_string())))
 }
 
 /// clap's rendered error as one sentence: its message, then its tip, then the help hint.
