@@ -100,6 +100,66 @@ fn man_pages() {
     assert!(upgrade.contains("allow\\-data\\-loss"), "{upgrade}");
 }
 
+#[test]
+fn man_pages_had_no_exit_status_environment_or_examples() {
+    let project = project();
+    project.ok(&["man", "--dir", "man"]);
+    let page = |name: &str| std::fs::read_to_string(project.path().join("man").join(name)).unwrap();
+    let pages = [
+        ("rmig.1", project.ok(&["man"])),
+        ("rmig-upgrade.1", page("rmig-upgrade.1")),
+        ("rmig-init.1", page("rmig-init.1")),
+    ];
+    for (name, text) in &pages {
+        for heading in [".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH EXAMPLES"] {
+            assert!(text.contains(heading), "{name} lacks {heading}: {text}");
+        }
+        for status in rmig::reference::EXIT_STATUSES {
+            assert!(text.contains(&format!("\\fB{}\\fR", status.code)), "{name}");
+        }
+        for variable in rmig::reference::ENVIRONMENT {
+            assert!(
+                text.contains(&format!("\\fB{}\\fR", variable.name)),
+                "{name}"
+            );
+        }
+    }
+    let [(_, overview), (_, upgrade), (_, init)] = &pages;
+    // Each page shows its own command's examples; rmig.1 shows one of every command's.
+    assert!(
+        upgrade.contains("\\fBrmig upgrade head \\-\\-sql > upgrade.sql\\fR"),
+        "{upgrade}"
+    );
+    assert!(
+        init.contains("\\fBrmig init .\\fR") && !init.contains("rmig upgrade"),
+        "{init}"
+    );
+    for example in [
+        "rmig init .",
+        "rmig upgrade head",
+        "rmig show head",
+        "rmig man \\-\\-dir",
+    ] {
+        assert!(
+            overview.contains(&format!("\\fB{example}")),
+            "{example}: {overview}"
+        );
+    }
+}
+
+/// rmig.1 listed rmig-help(1), a page `rmig man --dir` does not write: `help` is `--help`
+/// spelled as a command.
+#[test]
+fn man_page_listed_a_help_page_it_never_wrote() {
+    let project = project();
+    let page = project.ok(&["man"]);
+    assert!(!page.contains("rmig\\-help"), "{page}");
+    project.ok(&["man", "--dir", "man"]);
+    let written = std::fs::read_to_string(project.path().join("man/rmig.1")).unwrap();
+    assert!(!written.contains("rmig\\-help"), "{written}");
+    assert!(!project.path().join("man/rmig-help.1").exists());
+}
+
 /// The long options each command uses, as its `--help` lists them (`--help` aside): `-c` and
 /// `--url` wherever the project is read, `-q` and `-v` where they change the output,
 /// `--lock-timeout` where the run lock is taken, `--statement-timeout` wherever the command
