@@ -12,9 +12,6 @@ use crate::error::Error;
 use crate::graph::RevIdx;
 use crate::project::Project;
 
-/// The variables naming the editor, in the order Alembic reads them.
-const EDITOR_VARIABLES: [&str; 2] = ["EDITOR", "VISUAL"];
-
 #[derive(Debug, Args)]
 pub struct EditArgs {
     /// The revision(s) to open: an id or prefix, a branch label, `head`, `heads`,
@@ -51,14 +48,17 @@ pub(super) fn edit(overrides: &Overrides, args: EditArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// `$EDITOR`, else `$VISUAL`. Unlike Alembic, rmig does not fall back to an editor it finds
-/// on the PATH: a script or a CI job that runs `edit` by mistake fails at once instead of
-/// waiting on an editor nobody sees.
+/// `$EDITOR`, else `$VISUAL`, the order Alembic reads them in. Unlike Alembic, rmig does not
+/// fall back to an editor it finds on the PATH: a script or a CI job that runs `edit` by
+/// mistake fails at once instead of waiting on an editor nobody sees.
 fn editor() -> Result<String, Error> {
-    EDITOR_VARIABLES
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|value| !value.trim().is_empty())
+    let env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+    };
+    env("EDITOR")
+        .or_else(|| env("VISUAL"))
         .ok_or_else(|| {
             Error::Usage(
                 "edit: no editor is set; set EDITOR (or VISUAL) to the command that opens a file, e.g. EDITOR=vim".to_string(),
