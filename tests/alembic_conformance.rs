@@ -158,7 +158,7 @@ fn rmig(project: &Path, url: &str, args: &[&str]) -> Outcome {
         Err(format!(
             "exit {}: {}",
             output.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&output.stderr).trim()
+            common::without_target_line(&String::from_utf8_lossy(&output.stderr)).trim()
         ))
     }
 }
@@ -1538,7 +1538,7 @@ fn ensure_version_creates_alembics_table() {
             .args(["--url", url, "ensure-version"])
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+        let stderr = common::without_target_line(&String::from_utf8_lossy(&output.stderr));
         assert!(
             output.status.success() && output.stdout.is_empty(),
             "{stderr}"

@@ -76,7 +76,8 @@ fn check(project: &Project, args: &[&str]) -> (i32, String) {
     let output = project.run(&all);
     (
         output.status.code().unwrap_or(-1),
-        String::from_utf8(output.stdout).unwrap() + &String::from_utf8(output.stderr).unwrap(),
+        String::from_utf8(output.stdout).unwrap()
+            + &common::without_target_line(&String::from_utf8(output.stderr).unwrap()),
     )
 }
 

@@ -3,7 +3,9 @@
 //! schema key, listed from the definitions themselves (`rmig::reference`), is named in the
 //! page that documents it, and every field of every `--json` document (its JSON Schema in
 //! docs/schemas/, which tests/json_schemas.rs holds the real output to) is named in
-//! docs/json.md.
+//! docs/json.md. The exit statuses and environment variables `rmig man` prints are in
+//! docs/exit-codes.md and docs/environment.md, and the sources read no environment variable
+//! and define no exit status that the man page leaves out.
 
 use std::path::Path;
 
@@ -117,4 +119,124 @@ fn every_json_field_is_documented() {
         );
     }
     assert!(gaps.is_empty(), "docs/json.md lacks: {gaps:#?}");
+}
+
+#[test]
+fn every_exit_status_is_documented() {
+    let text = page("exit-codes.md");
+    let gaps: Vec<i32> = reference::EXIT_STATUSES
+        .iter()
+        .map(|status| status.code)
+        .filter(|code| !text.contains(&format!("\n| {code} |")))
+        .collect();
+    assert!(
+        gaps.is_empty(),
+        "docs/exit-codes.md has no row for: {gaps:?}"
+    );
+}
+
+/// Every `pub const EXIT_...: i32 = N;` of src/error.rs.
+#[test]
+fn every_exit_status_the_code_gives_is_in_the_man_page() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/error.rs");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let codes: Vec<i32> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub const EXIT_"))
+        .filter_map(|rest| rest.split_once(": i32 = "))
+        .map(|(_, value)| value.trim_end_matches(';').parse().unwrap())
+        .collect();
+    assert!(
+        codes.len() >= 4,
+        "no exit status found in {}",
+        path.display()
+    );
+    for code in codes {
+        assert!(
+            reference::EXIT_STATUSES
+                .iter()
+                .any(|status| status.code == code),
+            "exit status {code} of src/error.rs is not in reference::EXIT_STATUSES"
+        );
+    }
+}
+
+#[test]
+fn every_environment_variable_is_documented() {
+    let names = reference::ENVIRONMENT.iter().map(|variable| variable.name);
+    let gaps = missing(&page("environment.md"), names);
+    assert!(gaps.is_empty(), "docs/environment.md lacks: {gaps:?}");
+}
+
+/// The environment variables `text` reads by a literal name: `env::var("X")`,
+/// `env::var_os("X")`, a helper `env("X")`, clap's `env = "X"`.
+fn variables_read(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    for call in ["var(\"", "var_os(\"", "env(\"", "env = \""] {
+        for (at, _) in text.match_indices(call) {
+            // `var(` and `env(` must not be the end of a longer name (`some_var("...")`).
+            let before = text[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let rest = &text[at + call.len()..];
+            let Some((name, after)) = rest.split_once('"') else {
+                continue;
+            };
+            // A call with one argument: `cmd.env("X", value)` sets a child's variable.
+            let read = call.ends_with("= \"") || after.starts_with(')');
+            let variable_name = !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+            if read && variable_name {
+                found.push(name);
+            }
+        }
+    }
+    found
+}
+
+fn rust_files(folder: &Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_environment_variable_the_code_reads_is_in_the_man_page() {
+    let mut files = Vec::new();
+    rust_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut gaps = Vec::new();
+    let mut seen = 0;
+    for path in files {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for name in variables_read(&text) {
+            seen += 1;
+            if !reference::ENVIRONMENT.iter().any(|v| v.name == name) {
+                gaps.push(format!("{}: {name}", path.display()));
+            }
+        }
+    }
+    assert!(seen > 0, "the scan found no variable read at all");
+    assert!(
+        gaps.is_empty(),
+        "read but not in reference::ENVIRONMENT: {gaps:#?}"
+    );
+}
+
+#[test]
+fn the_scan_finds_reads_and_not_writes() {
+    let text = r#"std::env::var("A_1") env::var_os("B") .or_else(|| env("C"))
+        #[arg(long, env = "D")] cmd.env("NOT_READ", "1") some_var("NOT_A_CALL")
+        std::env::var(name) env!("CARGO_MANIFEST_DIR")"#;
+    assert_eq!(variables_read(text), ["A_1", "B", "C", "D"]);
 }

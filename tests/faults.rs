@@ -55,7 +55,7 @@ fn sleeping_backend(db: &TestDatabase) -> i32 {
 /// one clear line, the error, which is returned.
 #[track_caller]
 fn assert_clean_failure(output: &Output) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let stderr = common::without_target_line(&String::from_utf8_lossy(&output.stderr));
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let lines: Vec<&str> = stderr.lines().collect();
     let Some((error, steps)) = lines.split_last() else {

@@ -155,7 +155,7 @@ fn current(project: &Project, url: &str, env: &[(&str, &str)]) -> (i32, String) 
     let output = command.output().unwrap();
     (
         output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
+        common::without_target_line(&String::from_utf8_lossy(&output.stderr)),
     )
 }
 

@@ -1,6 +1,6 @@
-//! Terminal manners: `-q`, `-v`, no colour off a terminal, completions and man pages, what
-//! goes to stdout and what to stderr, and control characters from files and the database
-//! shown escaped.
+//! Terminal manners: `-q`, `-v`, each command's `--help` listing only the options it uses, no
+//! colour off a terminal, completions and man pages, what goes to stdout and what to stderr,
+//! and control characters from files and the database shown escaped.
 
 mod common;
 
@@ -15,7 +15,7 @@ fn project() -> Project {
 }
 
 #[test]
-fn quiet_prints_nothing_but_keeps_scripts_and_listings() {
+fn quiet_prints_nothing_but_keeps_scripts() {
     let project = project();
     let silent = (String::new(), String::new());
     assert_eq!(project.streams(&["-q", "upgrade", "q1"]), silent);
@@ -29,11 +29,10 @@ fn quiet_prints_nothing_but_keeps_scripts_and_listings() {
     assert!(project
         .ok(&["-q", "upgrade", "q1:q2", "--sql"])
         .contains("CREATE TABLE q2"));
-    assert!(project.ok(&["-q", "heads"]).contains("q2 (head)"));
     let (code, stderr) = project.fails(&["-q", "upgrade", "nope"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("nope"), "errors still print: {stderr}");
-    let (code, _) = project.fails(&["-q", "-v", "heads"]);
+    let (code, _) = project.fails(&["-q", "-v", "upgrade", "head"]);
     assert_eq!(code, 2, "-q and -v exclude each other");
 }
 
@@ -69,8 +68,7 @@ fn no_colour_off_a_terminal_even_when_forced_elsewhere() {
         !stderr.contains('\u{1b}'),
         "a pipe gets no escape codes: {stderr:?}"
     );
-    let output = project.rmig(&["upgrade", "nope"]).output().unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let (_, stderr) = project.fails(&["upgrade", "nope"]);
     assert!(stderr.starts_with("rmig: error: "), "{stderr:?}");
 }
 
@@ -101,6 +99,349 @@ fn man_pages() {
     }
     let upgrade = std::fs::read_to_string(project.path().join("man/rmig-upgrade.1")).unwrap();
     assert!(upgrade.contains("allow\\-data\\-loss"), "{upgrade}");
+}
+
+#[test]
+fn man_pages_had_no_exit_status_environment_or_examples() {
+    let project = project();
+    project.ok(&["man", "--dir", "man"]);
+    let page = |name: &str| std::fs::read_to_string(project.path().join("man").join(name)).unwrap();
+    let pages = [
+        ("rmig.1", project.ok(&["man"])),
+        ("rmig-upgrade.1", page("rmig-upgrade.1")),
+        ("rmig-init.1", page("rmig-init.1")),
+    ];
+    for (name, text) in &pages {
+        for heading in [".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH EXAMPLES"] {
+            assert!(text.contains(heading), "{name} lacks {heading}: {text}");
+        }
+        for status in rmig::reference::EXIT_STATUSES {
+            assert!(text.contains(&format!("\\fB{}\\fR", status.code)), "{name}");
+        }
+        for variable in rmig::reference::ENVIRONMENT {
+            assert!(
+                text.contains(&format!("\\fB{}\\fR", variable.name)),
+                "{name}"
+            );
+        }
+    }
+    let [(_, overview), (_, upgrade), (_, init)] = &pages;
+    // Each page shows its own command's examples; rmig.1 shows one of every command's.
+    assert!(
+        upgrade.contains("\\fBrmig upgrade head \\-\\-sql > upgrade.sql\\fR"),
+        "{upgrade}"
+    );
+    assert!(
+        init.contains("\\fBrmig init .\\fR") && !init.contains("rmig upgrade"),
+        "{init}"
+    );
+    for example in [
+        "rmig init .",
+        "rmig upgrade head",
+        "rmig show head",
+        "rmig man \\-\\-dir",
+    ] {
+        assert!(
+            overview.contains(&format!("\\fB{example}")),
+            "{example}: {overview}"
+        );
+    }
+}
+
+/// rmig.1 listed rmig-help(1), a page `rmig man --dir` does not write: `help` is `--help`
+/// spelled as a command.
+#[test]
+fn man_page_listed_a_help_page_it_never_wrote() {
+    let project = project();
+    let page = project.ok(&["man"]);
+    assert!(!page.contains("rmig\\-help"), "{page}");
+    project.ok(&["man", "--dir", "man"]);
+    let written = std::fs::read_to_string(project.path().join("man/rmig.1")).unwrap();
+    assert!(!written.contains("rmig\\-help"), "{written}");
+    assert!(!project.path().join("man/rmig-help.1").exists());
+}
+
+/// The long options each command uses, as its `--help` lists them (`--help` aside): `-c` and
+/// `--url` wherever the project is read, `-q` wherever the command connects (and says where)
+/// or tells its progress, `-v` where it changes the output,
+/// `--lock-timeout` where the run lock is taken, `--statement-timeout` wherever the command
+/// connects.
+const OPTIONS_OF: &[(&str, &[&str])] = &[
+    ("init", &["--quiet"]),
+    (
+        "revision",
+        &[
+            "--config",
+            "--url",
+            "--quiet",
+            "--message",
+            "--head",
+            "--splice",
+            "--branch-label",
+            "--depends-on",
+            "--rev-id",
+            "--version-path",
+            "--autogenerate",
+            "--interactive",
+            "--statement-timeout",
+        ],
+    ),
+    (
+        "merge",
+        &[
+            "--config",
+            "--url",
+            "--quiet",
+            "--message",
+            "--branch-label",
+            "--rev-id",
+            "--splice",
+        ],
+    ),
+    ("upgrade", MIGRATE_OPTIONS),
+    ("downgrade", MIGRATE_OPTIONS),
+    (
+        "stamp",
+        &[
+            "--config",
+            "--url",
+            "--quiet",
+            "--sql",
+            "--purge",
+            "--lock-timeout",
+            "--statement-timeout",
+        ],
+    ),
+    (
+        "ensure-version",
+        &[
+            "--config",
+            "--url",
+            "--quiet",
+            "--sql",
+            "--lock-timeout",
+            "--statement-timeout",
+        ],
+    ),
+    (
+        "current",
+        &[
+            "--config",
+            "--url",
+            "--quiet",
+            "--verbose",
+            "--json",
+            "--check-heads",
+            "--statement-timeout",
+        ],
+    ),
+    (
+        "check",
+        &[
+            "--config",
+            "--url",
+            "--quiet",
+            "--lint",
+            "--json",
+            "--strict",
+            "--statement-timeout",
+        ],
+    ),
+    (
+        "heads",
+        &[
+            "--config",
+            "--url",
+            "--verbose",
+            "--resolve-dependencies",
+            "--json",
+        ],
+    ),
+    ("branches", &["--config", "--url", "--verbose", "--json"]),
+    (
+        "history",
+        &[
+            "--config",
+            "--url",
+            "--quiet",
+            "--verbose",
+            "--rev-range",
+            "--indicate-current",
+            "--graph",
+            "--json",
+            "--statement-timeout",
+        ],
+    ),
+    ("show", &["--config", "--url", "--json"]),
+    ("edit", &["--config", "--url"]),
+    ("import-alembic", &["--into", "--force", "--quiet"]),
+    (
+        "graph",
+        &[
+            "--config",
+            "--url",
+            "--quiet",
+            "--format",
+            "--current",
+            "--statement-timeout",
+        ],
+    ),
+    ("completions", &[]),
+    ("man", &["--dir", "--quiet"]),
+];
+
+const MIGRATE_OPTIONS: &[&str] = &[
+    "--config",
+    "--url",
+    "--quiet",
+    "--verbose",
+    "--sql",
+    "--one-transaction",
+    "--allow-data-loss",
+    "--url-file",
+    "--jobs",
+    "--strict",
+    "--lock-timeout",
+    "--statement-timeout",
+];
+
+/// The long options `rmig COMMAND --help` lists, `--help` aside.
+fn listed_options(project: &Project, command: &str) -> Vec<String> {
+    let help = project.ok(&[command, "--help"]);
+    let mut options: Vec<String> = help
+        .lines()
+        // An option's line starts at the margin; its description is indented further.
+        .filter(|line| {
+            let text = line.trim_start();
+            text.starts_with('-') && line.len() - text.len() <= 6
+        })
+        .filter_map(|line| {
+            let long = line
+                .split_whitespace()
+                .find(|word| word.starts_with("--"))?;
+            Some(long.trim_end_matches(['.', ',']).to_string())
+        })
+        .filter(|long| long != "--help")
+        .collect();
+    options.sort();
+    options
+}
+
+#[test]
+fn help_listed_options_that_did_nothing_for_the_command() {
+    let project = project();
+    let commands: Vec<String> = rmig::cli::command()
+        .get_subcommands()
+        .map(|command| command.get_name().to_string())
+        .filter(|name| name != "help")
+        .collect();
+    let mut gaps = Vec::new();
+    for command in &commands {
+        let Some((_, expected)) = OPTIONS_OF.iter().find(|(name, _)| *name == command) else {
+            gaps.push(format!("{command}: not in OPTIONS_OF"));
+            continue;
+        };
+        let mut expected: Vec<String> = expected.iter().map(|o| o.to_string()).collect();
+        expected.sort();
+        let listed = listed_options(&project, command);
+        if listed != expected {
+            gaps.push(format!("{command}: lists {listed:?}, uses {expected:?}"));
+        }
+    }
+    assert!(gaps.is_empty(), "{gaps:#?}");
+}
+
+/// `--lock-timeout` waits for the run lock and sets the lock_timeout of a session that
+/// migrates; `revision`, `history` and `graph` take no lock, and listed it all the same.
+#[test]
+fn lock_timeout_was_listed_by_commands_that_take_no_lock() {
+    let project = project();
+    for command in ["revision", "history", "graph", "current", "check"] {
+        let help = project.ok(&[command, "--help"]);
+        assert!(!help.contains("--lock-timeout"), "{command}: {help}");
+        assert!(help.contains("--statement-timeout"), "{command}: {help}");
+    }
+    for args in [
+        &["history", "-i", "--lock-timeout", "1s"][..],
+        &["graph", "--current", "--lock-timeout", "1s"],
+        &["current", "--lock-timeout", "1s"],
+    ] {
+        let (code, stderr) = project.fails(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(stderr.contains("--lock-timeout"), "{args:?}: {stderr}");
+    }
+    assert!(!project.sqlite_path().exists());
+}
+
+/// `-c`, `--url`, `-q` and `-v` were global: every command listed them, and one that does
+/// not use them (`rmig -q heads`, `rmig --url URL init DIR`) ignored them without a word.
+#[test]
+fn global_options_were_ignored_by_commands_that_do_not_use_them() {
+    let project = project();
+    for (args, flag, command) in [
+        (
+            &["--url", "sqlite:///x.db", "init", "d"][..],
+            "--url",
+            "init",
+        ),
+        (&["init", "d", "--url", "sqlite:///x.db"], "--url", "init"),
+        (
+            &["-c", "rmig.toml", "completions", "bash"],
+            "-c",
+            "completions",
+        ),
+        (&["man", "--config", "rmig.toml"], "--config", "man"),
+        (
+            &["import-alembic", "x", "--url", "sqlite:///x.db"],
+            "--url",
+            "import-alembic",
+        ),
+        (&["-q", "heads"], "-q", "heads"),
+        (&["branches", "--quiet"], "--quiet", "branches"),
+        (&["show", "head", "-q"], "-q", "show"),
+        (&["-v", "show", "head"], "-v", "show"),
+        (&["check", "--verbose"], "--verbose", "check"),
+    ] {
+        let (code, stderr) = project.fails(args);
+        assert_eq!(code, 2, "{args:?}");
+        assert!(
+            stderr.contains(flag) && stderr.contains(&format!("rmig {command}")),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    let (_, stderr) = project.fails(&["-q", "heads"]);
+    assert!(
+        stderr.contains("`rmig heads` does not use -q/--quiet"),
+        "{stderr}"
+    );
+    assert!(!project.path().join("d").exists());
+    assert!(!project.path().join("x.db").exists());
+    assert!(
+        !project.sqlite_path().exists(),
+        "nothing touched the database"
+    );
+}
+
+#[test]
+fn global_options_go_before_or_after_the_command() {
+    let project = project();
+    std::fs::write(
+        project.path().join("alembic.ini"),
+        "[alembic]\nscript_location = revisions\nsqlalchemy.url = sqlite:///from_ini.db\n",
+    )
+    .unwrap();
+    project.ok(&["-c", "alembic.ini", "upgrade", "q1"]);
+    assert!(project.path().join("from_ini.db").exists());
+    assert!(
+        !project.sqlite_path().exists(),
+        "rmig.toml's database is not the one"
+    );
+    let url = "sqlite:///from_flag.db";
+    assert_eq!(project.ok(&["upgrade", "head", "--url", url, "-q"]), "");
+    assert!(project.ok(&["--url", url, "current"]).contains("q2 (head)"));
+    assert_eq!(project.ok(&["-q", "upgrade", "head"]), "");
+    assert!(project.ok(&["history", "-v"]).contains("Revision ID: q2"));
 }
 
 /// Runs rmig under a pseudo-terminal (util-linux `script`), so stdout is a terminal.
@@ -426,4 +767,74 @@ fn control_characters_from_config_and_the_database_reached_the_terminal() {
     assert_eq!(printable_run(&project, &["check"]), 4);
     let (_, stderr) = project.streams(&["revision", "--autogenerate", "-m", "x"]);
     assert!(stderr.contains("drifted\\u{1b}[2J"), "{stderr}");
+}
+
+/// A `DATABASE_URL` left in the environment won over rmig.toml's `url` without a word, and a
+/// run named its database only with `-v`.
+#[test]
+fn database_url_silently_won_over_the_config_file() {
+    let project = project();
+    let target = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = project.rmig(args);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .lines()
+            .filter(|line| line.starts_with("rmig: database "))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        target(&["current"], &[]),
+        ["rmig: database sqlite:///test.db (from `url` in rmig.toml)"]
+    );
+    assert_eq!(
+        target(&["current"], &[("DATABASE_URL", "sqlite:///other.db")]),
+        ["rmig: database sqlite:///other.db (from DATABASE_URL)"]
+    );
+    assert_eq!(
+        target(
+            &["upgrade", "head"],
+            &[
+                ("DATABASE_URL", "sqlite:///other.db"),
+                ("RMIG_URL", "sqlite:///rmig.db")
+            ]
+        ),
+        ["rmig: database sqlite:///rmig.db (from RMIG_URL)"]
+    );
+    assert_eq!(
+        target(&["--url", "sqlite:///flag.db", "stamp", "head"], &[]),
+        ["rmig: database sqlite:///flag.db (from --url)"]
+    );
+    assert!(
+        target(&["-q", "current"], &[]).is_empty(),
+        "-q tells nothing"
+    );
+    assert!(
+        target(&["heads"], &[]).is_empty(),
+        "heads reads no database"
+    );
+    // A password never shows; the database is the one the connection reaches.
+    let db = common::TestDatabase::new();
+    let url = db.url.replace("postgres@", "postgres:Zq7hunter2@");
+    assert_eq!(
+        target(&["--url", &url, "current"], &[]),
+        [format!(
+            "rmig: database postgresql://postgres@127.0.0.1:5432/{} (from --url)",
+            db.name
+        )]
+    );
+}
+
+/// Bad input found after reading the database is still one sentence alone.
+#[test]
+fn bad_input_found_in_the_database_is_one_sentence() {
+    let output = project().run(&["upgrade", "nope"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }

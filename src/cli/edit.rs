@@ -7,13 +7,11 @@ use clap::Args;
 
 use super::migrate::ConnectionArgs;
 use super::status::database_heads;
+use super::Log;
 use crate::config::Overrides;
 use crate::error::Error;
 use crate::graph::RevIdx;
 use crate::project::Project;
-
-/// The variables naming the editor, in the order Alembic reads them.
-const EDITOR_VARIABLES: [&str; 2] = ["EDITOR", "VISUAL"];
 
 #[derive(Debug, Args)]
 pub struct EditArgs {
@@ -23,13 +21,13 @@ pub struct EditArgs {
     revision: String,
 }
 
-pub(super) fn edit(overrides: &Overrides, args: EditArgs) -> Result<(), Error> {
+pub(super) fn edit(overrides: &Overrides, args: EditArgs, log: &mut Log) -> Result<(), Error> {
     let project = Project::load_graph(overrides)?;
     let editor = editor()?;
     let map = &project.map;
     let revisions: Vec<RevIdx> = if args.revision == "current" {
         // The settings' timeouts apply; `edit` takes no connection flags of its own.
-        let rows = database_heads(&project, &ConnectionArgs::default())?;
+        let rows = database_heads(&project, &ConnectionArgs::default(), log)?;
         if rows.is_empty() {
             return Err(Error::Usage(
                 "No current revisions: the database's version table is empty or missing; name the revision to edit".to_string(),
@@ -51,14 +49,17 @@ pub(super) fn edit(overrides: &Overrides, args: EditArgs) -> Result<(), Error> {
     Ok(())
 }
 
-/// `$EDITOR`, else `$VISUAL`. Unlike Alembic, rmig does not fall back to an editor it finds
-/// on the PATH: a script or a CI job that runs `edit` by mistake fails at once instead of
-/// waiting on an editor nobody sees.
+/// `$EDITOR`, else `$VISUAL`, the order Alembic reads them in. Unlike Alembic, rmig does not
+/// fall back to an editor it finds on the PATH: a script or a CI job that runs `edit` by
+/// mistake fails at once instead of waiting on an editor nobody sees.
 fn editor() -> Result<String, Error> {
-    EDITOR_VARIABLES
-        .iter()
-        .filter_map(|name| std::env::var(name).ok())
-        .find(|value| !value.trim().is_empty())
+    let env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+    };
+    env("EDITOR")
+        .or_else(|| env("VISUAL"))
         .ok_or_else(|| {
             Error::Usage(
                 "edit: no editor is set; set EDITOR (or VISUAL) to the command that opens a file, e.g. EDITOR=vim".to_string(),

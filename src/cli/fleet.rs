@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::migrate::{flag_or, MigrateArgs};
+use super::migrate::MigrateArgs;
 use crate::config::Overrides;
 use crate::db::DatabaseUrl;
 use crate::error::Error;
@@ -65,11 +65,10 @@ pub(super) fn run(
         migrator = migrator.one_transaction(true);
     }
     migrator = migrator.strict(args.strict);
-    if let Some(timeout) = flag_or(&args.connection.lock_timeout, "--lock-timeout", None)? {
+    if let Some(timeout) = args.connection.lock_timeout()? {
         migrator = migrator.lock_timeout(timeout);
     }
-    let statement_timeout = &args.connection.statement_timeout;
-    if let Some(timeout) = flag_or(statement_timeout, "--statement-timeout", None)? {
+    if let Some(timeout) = args.connection.statement_timeout()? {
         migrator = migrator.statement_timeout(timeout);
     }
 

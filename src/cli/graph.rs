@@ -5,6 +5,7 @@ use std::io::Write;
 use clap::Args;
 
 use super::migrate::ConnectionArgs;
+use super::Log;
 use crate::config::Overrides;
 use crate::error::Error;
 use crate::project::Project;
@@ -27,10 +28,11 @@ pub(super) fn graph(
     overrides: &Overrides,
     args: GraphArgs,
     out: &mut dyn Write,
+    log: &mut Log,
 ) -> Result<(), Error> {
     let project = Project::load(overrides)?;
     let current = if args.current {
-        super::status::database_heads(&project, &args.connection)?
+        super::status::database_heads(&project, &args.connection, log)?
     } else {
         Vec::new()
     };

@@ -354,6 +354,7 @@ pub(super) fn history(
     overrides: &Overrides,
     args: HistoryArgs,
     out: &mut dyn Write,
+    log: &mut super::Log,
 ) -> Result<(), Error> {
     let project = Project::load_graph(overrides)?;
     let map = &project.map;
@@ -365,7 +366,7 @@ pub(super) fn history(
     };
     let uses_database = args.indicate_current || start == "current" || end == "current";
     let current = if uses_database {
-        super::status::database_heads(&project, &args.connection)?
+        super::status::database_heads(&project, &args.connection, log)?
     } else {
         Vec::new()
     };

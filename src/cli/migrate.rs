@@ -1,5 +1,6 @@
-//! `upgrade`, `downgrade` and `stamp`: plan, pass the guard, then run against the database
-//! or print the script (`--sql`).
+//! `upgrade`, `downgrade`, `stamp` and `ensure-version`: plan, pass the guard, then run
+//! against the database or print the script (`--sql`). Also the connection options of every
+//! command that connects, and the run's (`--lock-timeout`) on top of them.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -27,65 +28,113 @@ const DEFAULT_RUN_LOCK_WAIT: Duration = Duration::from_secs(300);
 /// Runs with more steps than this show a progress bar on a terminal.
 const PROGRESS_BAR_MIN_STEPS: usize = 10;
 
-/// Options of every command that connects to the database.
+/// The option of every command that connects to the database.
 #[derive(Debug, Args, Clone, Default)]
 pub struct ConnectionArgs {
-    /// How long to wait for locks: another run's migration lock, and on PostgreSQL the
-    /// session's `lock_timeout` (e.g. 10s, 500ms, 2min). Overrides `lock_timeout` in rmig.toml.
+    /// PostgreSQL `statement_timeout` of the session: the longest one statement may run
+    /// (e.g. 30s, 5min). Overrides `statement_timeout` in rmig.toml.
     #[arg(long)]
-    pub(super) lock_timeout: Option<String>,
-    /// PostgreSQL `statement_timeout` for the migration session (e.g. 30s, 5min).
-    #[arg(long)]
-    pub(super) statement_timeout: Option<String>,
+    statement_timeout: Option<String>,
 }
 
 impl ConnectionArgs {
+    /// `--statement-timeout`, checked.
+    fn statement_timeout(&self) -> Result<Option<Duration>, Error> {
+        parse_flag(&self.statement_timeout, "--statement-timeout")
+    }
+
+    /// Connects to read. A reader takes no run lock, and its queries (the version rows, the
+    /// catalogs) do not queue behind a run's locks, so it has no `--lock-timeout`; rmig.toml's
+    /// `lock_timeout` still sets the session's.
+    pub(super) fn connect(
+        &self,
+        settings: &Settings,
+        log: &mut Log,
+    ) -> Result<(Box<dyn Backend>, RunOptions), Error> {
+        connect(settings, None, self.statement_timeout()?, log)
+    }
+}
+
+/// The options of a run, a command that changes the database under the run lock (`upgrade`,
+/// `downgrade`, `stamp`, `ensure-version`): the connection's, and how long to wait for locks.
+#[derive(Debug, Args)]
+pub struct RunConnectionArgs {
+    /// How long to wait for locks: another run's migration lock, and on PostgreSQL the
+    /// session's `lock_timeout` (e.g. 10s, 500ms, 2min). Overrides `lock_timeout` in rmig.toml.
+    #[arg(long)]
+    lock_timeout: Option<String>,
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+impl RunConnectionArgs {
+    /// `--lock-timeout`, checked.
+    pub(super) fn lock_timeout(&self) -> Result<Option<Duration>, Error> {
+        parse_flag(&self.lock_timeout, "--lock-timeout")
+    }
+
+    /// `--statement-timeout`, checked.
+    pub(super) fn statement_timeout(&self) -> Result<Option<Duration>, Error> {
+        self.connection.statement_timeout()
+    }
+
+    /// Refuses a bad `--lock-timeout` or `--statement-timeout` without connecting.
+    pub(super) fn check(&self) -> Result<(), Error> {
+        self.lock_timeout()?;
+        self.statement_timeout().map(|_| ())
+    }
+
     /// Connects with the flags merged over the config file's settings; the run options carry
     /// the lock wait and the project's tables.
     pub(super) fn connect(
         &self,
         settings: &Settings,
+        log: &mut Log,
     ) -> Result<(Box<dyn Backend>, RunOptions), Error> {
-        let lock_timeout = flag_or(&self.lock_timeout, "--lock-timeout", settings.lock_timeout)?;
-        let statement_timeout = flag_or(
-            &self.statement_timeout,
-            "--statement-timeout",
-            settings.statement_timeout,
-        )?;
-        let as_postgres_interval =
-            |value: Option<Duration>| value.map(|d| format!("{}ms", d.as_millis()));
-        let options = ConnectOptions {
-            lock_timeout: as_postgres_interval(lock_timeout),
-            statement_timeout: as_postgres_interval(statement_timeout),
-        };
-        let mut run = RunOptions::new(settings.version_table.clone());
-        run.history = settings.history_table.clone();
-        run.lock_timeout = lock_timeout.unwrap_or(DEFAULT_RUN_LOCK_WAIT);
-        run.lock_retry = settings.lock_retry;
-        Ok((db::connect(settings.url(), &options)?, run))
+        connect(
+            settings,
+            self.lock_timeout()?,
+            self.statement_timeout()?,
+            log,
+        )
     }
 }
 
-impl ConnectionArgs {
-    /// Refuses a bad `--lock-timeout` or `--statement-timeout` without connecting.
-    pub(super) fn check(&self) -> Result<(), Error> {
-        flag_or(&self.lock_timeout, "--lock-timeout", None)?;
-        flag_or(&self.statement_timeout, "--statement-timeout", None).map(|_| ())
-    }
+/// Connects with the timeouts the flags give, else the config file's, telling `log` which
+/// database and where its URL came from: a stray `DATABASE_URL` that wins over rmig.toml is
+/// seen before anything runs.
+fn connect(
+    settings: &Settings,
+    lock_timeout: Option<Duration>,
+    statement_timeout: Option<Duration>,
+    log: &mut Log,
+) -> Result<(Box<dyn Backend>, RunOptions), Error> {
+    let lock_timeout = lock_timeout.or(settings.lock_timeout);
+    let statement_timeout = statement_timeout.or(settings.statement_timeout);
+    let as_postgres_interval =
+        |value: Option<Duration>| value.map(|d| format!("{}ms", d.as_millis()));
+    let options = ConnectOptions {
+        lock_timeout: as_postgres_interval(lock_timeout),
+        statement_timeout: as_postgres_interval(statement_timeout),
+    };
+    let mut run = RunOptions::new(settings.version_table.clone());
+    run.history = settings.history_table.clone();
+    run.lock_timeout = lock_timeout.unwrap_or(DEFAULT_RUN_LOCK_WAIT);
+    run.lock_retry = settings.lock_retry;
+    let url = db::DatabaseUrl::parse(settings.url())?;
+    log.announce_target(format!(
+        "rmig: database {} (from {})",
+        printable(&db::redact_url(&url.target())),
+        printable(&settings.url_source.to_string())
+    ));
+    Ok((url.connect(&options)?, run))
 }
 
-/// A duration flag's value (checked here, naming the flag), else the config file's.
-pub(super) fn flag_or(
-    flag: &Option<String>,
-    name: &str,
-    setting: Option<Duration>,
-) -> Result<Option<Duration>, Error> {
-    match flag {
-        Some(value) => duration::parse(value)
-            .map(Some)
-            .map_err(|e| Error::Usage(format!("{name}: {e}"))),
-        None => Ok(setting),
-    }
+/// A duration flag's value, checked here so that a bad one is refused naming the flag.
+fn parse_flag(flag: &Option<String>, name: &str) -> Result<Option<Duration>, Error> {
+    flag.as_deref()
+        .map(|value| duration::parse(value).map_err(|e| Error::Usage(format!("{name}: {e}"))))
+        .transpose()
 }
 
 #[derive(Debug, Args)]
@@ -122,7 +171,7 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub(super) strict: bool,
     #[command(flatten)]
-    pub(super) connection: ConnectionArgs,
+    pub(super) connection: RunConnectionArgs,
 }
 
 /// An `--allow-data-loss` value, refused as it is parsed when its kind is unknown.
@@ -142,7 +191,7 @@ pub struct StampArgs {
     #[arg(long)]
     purge: bool,
     #[command(flatten)]
-    connection: ConnectionArgs,
+    connection: RunConnectionArgs,
 }
 
 #[derive(Debug, Args)]
@@ -151,7 +200,7 @@ pub struct EnsureVersionArgs {
     #[arg(long)]
     sql: bool,
     #[command(flatten)]
-    connection: ConnectionArgs,
+    connection: RunConnectionArgs,
 }
 
 /// `upgrade` and `downgrade`: the script on `out` with `--sql`, else the run, telling each
@@ -184,7 +233,7 @@ pub(super) fn run(
         };
         check_plan(&project.map, &plan, Dialect::Sqlite)?;
     }
-    let (mut backend, mut options) = args.connection.connect(&project.settings)?;
+    let (mut backend, mut options) = args.connection.connect(&project.settings, log)?;
     if args.one_transaction || !project.settings.transaction_per_migration {
         options.transaction_mode = TransactionMode::Single;
     }
@@ -320,7 +369,7 @@ pub(super) fn stamp(
     if sqlite_file_missing(&project.settings) {
         plan::stamp(&project.map, &[], &args.revisions, args.purge)?;
     }
-    let (mut backend, options) = args.connection.connect(&project.settings)?;
+    let (mut backend, options) = args.connection.connect(&project.settings, log)?;
     let heads = exec::stamp(
         backend.as_mut(),
         &project.map,
@@ -348,7 +397,7 @@ pub(super) fn ensure_version(
         out.write_all(crate::offline::render_ensure_version(&options).as_bytes())?;
         return Ok(());
     }
-    let (mut backend, options) = args.connection.connect(&settings)?;
+    let (mut backend, options) = args.connection.connect(&settings, log)?;
     let table = options.version_table.qualified_name(backend.dialect());
     let table = printable(&table);
     if exec::ensure_version_table(backend.as_mut(), &options)? {

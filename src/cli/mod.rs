@@ -26,6 +26,8 @@ use crate::error::Error;
 pub const JSON_VERSION: u32 = 1;
 
 /// rmig: Alembic-compatible database migrations that never drop data unasked.
+///
+/// Parsed through [`command`], which lets each command take the global options after its name.
 #[derive(Debug, Parser)]
 #[command(name = "rmig", version, about)]
 pub struct Cli {
@@ -35,21 +37,40 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// Options given before or after the command name (`rmig -q upgrade head`, `rmig history -v`),
+/// each to the commands that use it ([`uses_global_option`], [`command`]).
 #[derive(Debug, Args, Clone, Default)]
 pub struct GlobalArgs {
     /// Config file to read instead of ./rmig.toml (an alembic.ini works too).
-    #[arg(short = 'c', long = "config", global = true)]
+    #[arg(short = 'c', long = "config")]
     pub config: Option<PathBuf>,
     /// Database URL; overrides RMIG_URL, DATABASE_URL and the config file.
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub url: Option<String>,
-    /// Print only errors and what the command is for (scripts, JSON, listings).
-    #[arg(short = 'q', long, global = true, conflicts_with = "verbose")]
+    /// Print only errors and what the run is for (the --sql script, the --url-file summary).
+    #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Print more: revision details for read commands, the database and timings for runs.
-    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    /// Print more: revision details for listings, the database and timings for runs.
+    #[arg(short = 'v', long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
+
+/// Whether `command` uses the global option `id`. `-c` and `--url` are for every command that
+/// reads the project: the URL's database decides the name rules its revision files are read
+/// with. `-q` and `-v` are for the commands whose output they change.
+fn uses_global_option(command: &str, id: &str) -> bool {
+    match id {
+        // Every command that connects (and so says where it goes) or tells its progress.
+        "quiet" => !matches!(
+            command,
+            "heads" | "branches" | "show" | "edit" | "completions"
+        ),
+        "verbose" => matches!(
+            command,
+            "upgrade" | "downgrade" | "current" | "heads" | "branches" | "history"
+        ),
+        _ => !matches!(command, "init" | "import-alembic" | "completions" | "man"),
+    }
 }
 
 impl GlobalArgs {
@@ -105,6 +126,77 @@ pub enum Command {
     Man(docs::ManArgs),
 }
 
+/// The command line as rmig parses, documents and completes it. (`Cli` alone takes the
+/// global options only before the command name.)
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    with_global_options(Cli::command())
+}
+
+/// Gives each command of `cli` the options of [`GlobalArgs`] it uses ([`uses_global_option`]),
+/// so that its help lists them and they may follow its name. Each copy is global, which makes
+/// clap hand a value given after the command name up to `GlobalArgs`; marking `GlobalArgs`
+/// itself global would copy every option into every command.
+pub(super) fn with_global_options(cli: clap::Command) -> clap::Command {
+    // Until the definition is built (which adds --help and --version), `Cli`'s own arguments
+    // are exactly `GlobalArgs`'.
+    let options: Vec<clap::Arg> = cli.get_arguments().cloned().collect();
+    cli.mut_subcommands(|mut command| {
+        let name = command.get_name().to_string();
+        for option in &options {
+            let id = option.get_id().as_str();
+            if uses_global_option(&name, id) {
+                // Without `Cli`'s place for it, the option is listed after the command's own.
+                let mut option = option.clone().global(true).display_order(None);
+                // `-q -v` contradict each other where a command takes both.
+                if id == "quiet" && uses_global_option(&name, "verbose") {
+                    option = option.conflicts_with("verbose");
+                }
+                command = command.arg(option);
+            }
+        }
+        command
+    })
+}
+
+/// A global option given before the name of a command that does not use it is bad input, as
+/// it is after the name (clap's "unexpected argument"), rather than ignored: `rmig -q heads`
+/// would otherwise look like it did something.
+fn refuse_unused_global_options(
+    cli: &clap::Command,
+    matches: &clap::ArgMatches,
+) -> Result<(), Error> {
+    let Some(command) = matches
+        .subcommand_name()
+        .and_then(|name| cli.find_subcommand(name))
+    else {
+        return Ok(());
+    };
+    let takes = |id: &str| command.get_arguments().any(|arg| arg.get_id() == id);
+    let given = |id: &str| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+    // Where a command takes both, clap refuses them together; before its name, here.
+    if given("quiet") && given("verbose") {
+        return Err(Error::Usage(
+            "-q/--quiet and -v/--verbose contradict each other; give one".to_string(),
+        ));
+    }
+    for option in cli.get_arguments() {
+        let id = option.get_id().as_str();
+        if given(id) && !takes(id) {
+            let long = option.get_long().unwrap_or(id);
+            let flag = match option.get_short() {
+                Some(short) => format!("-{short}/--{long}"),
+                None => format!("--{long}"),
+            };
+            let name = command.get_name();
+            return Err(Error::Usage(format!(
+                "`rmig {name}` does not use {flag}; leave it out (`rmig {name} --help` lists its options)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Prints `rmig: error: <message>` on stderr; `error:` is red (yellow when the guard
 /// blocked the run) on a terminal without NO_COLOR.
 pub fn print_error(error: &Error) {
@@ -122,15 +214,24 @@ pub fn print_error(error: &Error) {
 /// other mistake is bad input, told in one sentence (clap's own message, its tip, and where
 /// to read more) like every other error rather than as clap's usage block.
 pub fn parse_args() -> Result<Cli, Result<(), Error>> {
-    use clap::Parser;
-    Cli::try_parse().map_err(|error| {
-        if !error.use_stderr() {
-            // --help, --version: their output is the point, on standard output.
-            let _ = error.print();
-            return Ok(());
-        }
-        Err(Error::Usage(usage_sentence(&error.render().to_string())))
-    })
+    use clap::FromArgMatches;
+    let mut cli = command();
+    let matches = cli
+        .try_get_matches_from_mut(std::env::args_os())
+        .map_err(clap_error)?;
+    refuse_unused_global_options(&cli, &matches).map_err(Err)?;
+    Cli::from_arg_matches(&matches).map_err(clap_error)
+}
+
+/// What becomes of clap's answer: help and version are printed as clap writes them; any other
+/// is bad input, told in one sentence.
+fn clap_error(error: clap::Error) -> Result<(), Error> {
+    if !error.use_stderr() {
+        // --help, --version: their output is the point, on standard output.
+        let _ = error.print();
+        return Ok(());
+    }
+    Err(Error::Usage(usage_sentence(&error.render().to_string())))
 }
 
 /// clap's rendered error as one sentence: its message, then its tip, then the help hint.
@@ -206,6 +307,10 @@ struct Log<'a> {
     stderr: &'a mut (dyn Write + Send),
     quiet: bool,
     silenced: std::io::Sink,
+    /// `rmig: database ... (from ...)`, told before the command's first line on standard
+    /// error, or at its end: not when the command ends in bad input, which is told in one
+    /// sentence alone.
+    target: Option<String>,
 }
 
 impl<'a> Log<'a> {
@@ -214,6 +319,23 @@ impl<'a> Log<'a> {
             stderr,
             quiet,
             silenced: std::io::sink(),
+            target: None,
+        }
+    }
+
+    /// Says which database the command works on and where its URL came from (a stray
+    /// `DATABASE_URL` winning over rmig.toml shows here); not under `-q`.
+    fn announce_target(&mut self, line: String) {
+        if !self.quiet {
+            self.target = Some(line);
+        }
+    }
+
+    /// Writes the announced target, if it is still to be told.
+    fn tell_target(&mut self) -> std::io::Result<()> {
+        match self.target.take() {
+            Some(line) => writeln!(self.stderr, "{line}"),
+            None => Ok(()),
         }
     }
 
@@ -222,6 +344,8 @@ impl<'a> Log<'a> {
         if self.quiet {
             &mut self.silenced
         } else {
+            // Losing this line must not lose the progress that follows it.
+            let _ = self.tell_target();
             &mut *self.stderr
         }
     }
@@ -229,12 +353,14 @@ impl<'a> Log<'a> {
     /// `rmig: warning: <message>`, also under `-q`; the message may quote files or the
     /// database, so it is shown printable.
     fn warning(&mut self, message: &str) -> std::io::Result<()> {
+        self.tell_target()?;
         let message = crate::term::printable(message);
         writeln!(self.stderr, "rmig: warning: {message}")
     }
 
     /// Standard error even under `-q`: a question asked on the terminal must be seen.
     fn prompt(&mut self) -> &mut dyn Write {
+        let _ = self.tell_target();
         &mut *self.stderr
     }
 }
@@ -257,7 +383,25 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut (dyn Write + Send)) -> Resul
     let overrides = cli.global.overrides();
     let (quiet, verbose) = (cli.global.quiet, cli.global.verbose > 0);
     let log = &mut Log::new(err, quiet);
-    let mut command = cli.command;
+    let result = dispatch(cli.command, &overrides, verbose, out, log);
+    // The database a command worked on is told when it did its work or failed at it; bad
+    // input is one sentence alone, whatever was read to find it.
+    match &result {
+        Err(error) if error.exit_code() == crate::error::EXIT_BAD_INPUT => {}
+        _ => log.tell_target()?,
+    }
+    result
+}
+
+/// Runs one command; returns the exit status for a run that did not fail (`check` returns 4
+/// when revisions are pending).
+fn dispatch(
+    mut command: Command,
+    overrides: &Overrides,
+    verbose: bool,
+    out: &mut dyn Write,
+    log: &mut Log,
+) -> Result<u8, Error> {
     // `-v` is a global flag; the commands that use it read it from their args.
     match &mut command {
         Command::Current(args) => args.verbose |= verbose,
@@ -269,41 +413,31 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut (dyn Write + Send)) -> Resul
     }
     match command {
         Command::Upgrade(args) if args.url_file.is_some() => {
-            return fleet::run(&overrides, crate::plan::Direction::Upgrade, args, out, log)
+            return fleet::run(overrides, crate::plan::Direction::Upgrade, args, out, log)
         }
         Command::Downgrade(args) if args.url_file.is_some() => {
-            return fleet::run(
-                &overrides,
-                crate::plan::Direction::Downgrade,
-                args,
-                out,
-                log,
-            )
+            return fleet::run(overrides, crate::plan::Direction::Downgrade, args, out, log)
         }
-        Command::Check(args) => return status::check(&overrides, args, out),
+        Command::Check(args) => return status::check(overrides, args, out, log),
         Command::Init { dir } => scaffold::init(&dir, out),
-        Command::Revision(args) => scaffold::revision(&overrides, args, out, log),
-        Command::Merge(args) => scaffold::merge(&overrides, args, out),
+        Command::Revision(args) => scaffold::revision(overrides, args, out, log),
+        Command::Merge(args) => scaffold::merge(overrides, args, out),
         Command::Upgrade(args) => {
-            migrate::run(&overrides, crate::plan::Direction::Upgrade, args, out, log)
+            migrate::run(overrides, crate::plan::Direction::Upgrade, args, out, log)
         }
-        Command::Downgrade(args) => migrate::run(
-            &overrides,
-            crate::plan::Direction::Downgrade,
-            args,
-            out,
-            log,
-        ),
-        Command::Stamp(args) => migrate::stamp(&overrides, args, out, log),
-        Command::EnsureVersion(args) => migrate::ensure_version(&overrides, args, out, log),
-        Command::Current(args) => status::current(&overrides, args, out),
-        Command::Heads(args) => buffered(out, |out| listing::heads(&overrides, args, out)),
-        Command::Branches(args) => buffered(out, |out| listing::branches(&overrides, args, out)),
-        Command::History(args) => buffered(out, |out| listing::history(&overrides, args, out)),
-        Command::Show(args) => buffered(out, |out| listing::show(&overrides, args, out)),
-        Command::Edit(args) => edit::edit(&overrides, args),
+        Command::Downgrade(args) => {
+            migrate::run(overrides, crate::plan::Direction::Downgrade, args, out, log)
+        }
+        Command::Stamp(args) => migrate::stamp(overrides, args, out, log),
+        Command::EnsureVersion(args) => migrate::ensure_version(overrides, args, out, log),
+        Command::Current(args) => status::current(overrides, args, out, log),
+        Command::Heads(args) => buffered(out, |out| listing::heads(overrides, args, out)),
+        Command::Branches(args) => buffered(out, |out| listing::branches(overrides, args, out)),
+        Command::History(args) => buffered(out, |out| listing::history(overrides, args, out, log)),
+        Command::Show(args) => buffered(out, |out| listing::show(overrides, args, out)),
+        Command::Edit(args) => edit::edit(overrides, args, log),
         Command::ImportAlembic(args) => import::import_alembic(args, out, log),
-        Command::Graph(args) => graph::graph(&overrides, args, out),
+        Command::Graph(args) => graph::graph(overrides, args, out, log),
         Command::Completions(args) => docs::completions(args, out),
         Command::Man(args) => docs::man(args, out, log),
     }?;

@@ -151,7 +151,7 @@ fn autogenerate(
     args: &RevisionArgs,
     log: &mut Log,
 ) -> Result<autogen::Diff, Error> {
-    let (mut backend, options) = args.connection.connect(&project.settings)?;
+    let (mut backend, options) = args.connection.connect(&project.settings, log)?;
     let database = current_heads(backend.as_mut(), &options.version_table)?;
     let parents: Vec<String> = parents
         .iter()

@@ -6,6 +6,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::migrate::ConnectionArgs;
+use super::Log;
 use crate::autogen;
 use crate::config::Overrides;
 use crate::error::{Error, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_PENDING};
@@ -53,8 +54,9 @@ pub struct CheckArgs {
 pub(super) fn database_heads(
     project: &Project,
     connection: &ConnectionArgs,
+    log: &mut Log,
 ) -> Result<Vec<String>, Error> {
-    let (mut backend, _) = connection.connect(&project.settings)?;
+    let (mut backend, _) = connection.connect(&project.settings, log)?;
     Ok(current_heads(
         backend.as_mut(),
         &project.settings.version_table,
@@ -72,9 +74,10 @@ pub(super) fn current(
     overrides: &Overrides,
     args: CurrentArgs,
     out: &mut dyn Write,
+    log: &mut Log,
 ) -> Result<(), Error> {
     let project = Project::load(overrides)?;
-    let heads = database_heads(&project, &args.connection)?;
+    let heads = database_heads(&project, &args.connection, log)?;
     if args.check_heads {
         // What `upgrade heads` would still run, rather than Alembic's comparison of the rows
         // with the heads by down_revision: that one fails a database just upgraded to heads
@@ -135,6 +138,7 @@ pub(super) fn check(
     overrides: &Overrides,
     args: CheckArgs,
     out: &mut dyn Write,
+    log: &mut Log,
 ) -> Result<u8, Error> {
     let project = Project::load(overrides)?;
     if args.lint {
@@ -143,7 +147,7 @@ pub(super) fn check(
     if args.strict && project.settings.history_table.is_none() {
         return Err(ExecError::StrictWithoutHistory.into());
     }
-    let (mut backend, options) = args.connection.connect(&project.settings)?;
+    let (mut backend, options) = args.connection.connect(&project.settings, log)?;
     let heads = current_heads(backend.as_mut(), &options.version_table)?;
     let map = &project.map;
     let edited = match &options.history {

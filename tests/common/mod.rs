@@ -88,11 +88,12 @@ impl Project {
     }
 
     /// Runs a command that must succeed; returns its stdout (what the command exists to
-    /// print) and its stderr (progress, warnings).
+    /// print) and its stderr (progress, warnings) without the line naming the database
+    /// (tests/terminal.rs checks that one).
     pub fn streams(&self, args: &[&str]) -> (String, String) {
         let output = self.run(args);
         let stdout = String::from_utf8(output.stdout).unwrap();
-        let stderr = String::from_utf8(output.stderr).unwrap();
+        let stderr = without_target_line(&String::from_utf8(output.stderr).unwrap());
         assert!(
             output.status.success(),
             "rmig {args:?} failed: {stdout}{stderr}"
@@ -100,7 +101,8 @@ impl Project {
         (stdout, stderr)
     }
 
-    /// Runs a command that must fail; returns its exit code and stderr.
+    /// Runs a command that must fail; returns its exit code and stderr, without the line
+    /// naming the database.
     pub fn fails(&self, args: &[&str]) -> (i32, String) {
         let output = self.run(args);
         assert!(
@@ -110,7 +112,7 @@ impl Project {
         );
         (
             output.status.code().unwrap_or(-1),
-            String::from_utf8(output.stderr).unwrap(),
+            without_target_line(&String::from_utf8(output.stderr).unwrap()),
         )
     }
 
@@ -178,6 +180,15 @@ pub fn sql_revision(
         "revision = \"{id}\"\n{down_revision}message = \"{id}\"\n\n[[upgrade]]\nop = \"execute\"\nsqltext = \"\"\"{upgrade_sql}\"\"\"\n\n[[downgrade]]\nop = \"execute\"\nsqltext = \"\"\"{downgrade_sql}\"\"\"\nconfirm_data_loss = \"{id}\"\n"
     );
     (format!("{id}_rev.toml"), text)
+}
+
+/// `stderr` without the line every command that connects starts with, `rmig: database URL
+/// (from SOURCE)`, for tests about what follows it.
+pub fn without_target_line(stderr: &str) -> String {
+    stderr
+        .split_inclusive('\n')
+        .filter(|line| !line.starts_with("rmig: database "))
+        .collect()
 }
 
 /// A fresh PostgreSQL database for one test.
