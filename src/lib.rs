@@ -34,6 +34,7 @@ pub mod project;
 pub mod reference;
 pub mod render;
 pub mod revision;
+mod sql_text;
 pub mod term;
 pub mod version_table;
 
