@@ -26,6 +26,7 @@ pub mod graph;
 pub mod guard;
 pub mod identifier;
 pub mod ini;
+pub mod locks;
 pub mod migrator;
 pub mod offline;
 pub mod ops;
