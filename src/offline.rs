@@ -3,6 +3,9 @@
 //!
 //! Each operation prints the statements online mode runs (`ops::sql::render`), bound values
 //! inlined as literals; a downgrade is the written one or the one derived from the upgrade.
+//! On PostgreSQL each statement of an operation comes after a `-- lock:` comment saying the
+//! lock it takes and what it does to the table (`locks`); the version table's statements,
+//! Alembic's own, come without one.
 //! [`check_plan`] renders a plan the same way without printing it, so that online a plan with
 //! an operation the database cannot run is refused before it starts.
 
@@ -11,10 +14,12 @@ use std::path::PathBuf;
 
 use crate::dialect::Dialect;
 use crate::graph::RevisionMap;
+use crate::locks::LockReader;
 use crate::ops::reverse::IrreversibleOperation;
-use crate::ops::running_on;
 use crate::ops::sql::{render, RenderError, Statement};
+use crate::ops::{running_on, Operation};
 use crate::plan::{Direction, Plan, StampStep, Step, VersionChange};
+use crate::revision::Revision;
 use crate::version_table::VersionTable;
 
 /// Why a script cannot be printed; names the revision file and the operation.
@@ -62,10 +67,12 @@ pub fn render_script(
     plan: &Plan,
     options: &ScriptOptions,
 ) -> Result<String, ScriptError> {
+    // One reader for the whole script: a table an earlier step creates is new to later ones.
+    let mut locks = LockReader::for_dialect(options.dialect);
     let bodies = plan
         .steps
         .iter()
-        .map(|step| render_operations(map, step, options.dialect))
+        .map(|step| render_operations(map, step, options.dialect, locks.as_mut()))
         .collect::<Result<Vec<String>, ScriptError>>()?;
     let steps = plan.steps.iter().zip(bodies).map(|(step, body)| {
         let parents: Vec<&str> = map
@@ -167,21 +174,34 @@ fn render_steps<'a>(
     out
 }
 
-/// The step's operations as the script shows them: each statement followed by `;`, a table
-/// rebuild (SQLite) as the comment that describes it.
+/// The step's operations as the script shows them: each statement followed by `;` and
+/// preceded by its locks where `locks` reads the dialect, a table rebuild (SQLite) as the
+/// comment that describes it.
 fn render_operations(
     map: &RevisionMap,
     step: &Step,
     dialect: Dialect,
+    mut locks: Option<&mut LockReader>,
 ) -> Result<String, ScriptError> {
     let mut out = String::new();
-    for_each_statement(map, step, dialect, |sql| {
-        out.push_str(&sql.to_offline_sql(dialect));
-        out.push_str(if sql.is_offline_comment() {
-            "\n\n"
-        } else {
-            ";\n\n"
-        });
+    let revision = map.revision(step.revision);
+    for_each_operation(revision, step.direction, dialect, |_, op, statements| {
+        let annotations = match locks.as_deref_mut() {
+            Some(reader) => reader.operation(op, statements),
+            None => vec![Vec::new(); statements.len()],
+        };
+        for (sql, annotations) in statements.iter().zip(annotations) {
+            for annotation in annotations {
+                out.push_str(&annotation.annotation());
+                out.push('\n');
+            }
+            out.push_str(&sql.to_offline_sql(dialect));
+            out.push_str(if sql.is_offline_comment() {
+                "\n\n"
+            } else {
+                ";\n\n"
+            });
+        }
     })?;
     Ok(out)
 }
@@ -190,21 +210,27 @@ fn render_operations(
 /// SQLite, an array column there), naming the first. Online this runs before anything does,
 /// so such an operation is bad input rather than a failure half-way through the plan.
 pub fn check_plan(map: &RevisionMap, plan: &Plan, dialect: Dialect) -> Result<(), ScriptError> {
-    plan.steps
-        .iter()
-        .try_for_each(|step| for_each_statement(map, step, dialect, |_| {}))
+    plan.steps.iter().try_for_each(|step| {
+        for_each_operation(
+            map.revision(step.revision),
+            step.direction,
+            dialect,
+            |_, _, _| {},
+        )
+    })
 }
 
-/// Hands each statement of the step's operations (its revision's upgrade, or its written or
-/// derived downgrade) to `each`, in order; stops at the first operation with no SQL.
-fn for_each_statement(
-    map: &RevisionMap,
-    step: &Step,
+/// Hands each operation of `revision`'s upgrade, or its written or derived downgrade, that
+/// runs on `dialect` to `each`, in order, with its index in the list and the statements it
+/// runs; stops at the first operation with no SQL. What `--sql` prints and `check --lint`
+/// reads the locks of.
+pub fn for_each_operation(
+    revision: &Revision,
+    direction: Direction,
     dialect: Dialect,
-    mut each: impl FnMut(&Statement),
+    mut each: impl FnMut(usize, &Operation, &[Statement]),
 ) -> Result<(), ScriptError> {
-    let revision = map.revision(step.revision);
-    let operations = match step.direction {
+    let operations = match direction {
         Direction::Upgrade => std::borrow::Cow::Borrowed(revision.upgrade.as_slice()),
         Direction::Downgrade => {
             revision
@@ -220,11 +246,11 @@ fn for_each_statement(
         let statements = render(op, dialect).map_err(|source| ScriptError::Render {
             path: revision.path.clone(),
             revision: revision.id.clone(),
-            direction: step.direction,
+            direction,
             position: index + 1,
             source,
         })?;
-        statements.iter().for_each(&mut each);
+        each(index, op, &statements);
     }
     Ok(())
 }

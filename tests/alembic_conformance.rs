@@ -863,11 +863,20 @@ fn compare_sql(
     }
 }
 
-/// Statements of a script, split on the blank lines both tools put between them.
+/// Statements of a script, split on the blank lines both tools put between them, without the
+/// `-- lock:` comment rmig puts above each of an operation's statements (docs/locks.md),
+/// which Alembic has no counterpart of.
 fn statements(script: &str) -> Vec<String> {
     script
         .split("\n\n")
-        .map(|s| s.trim().to_string())
+        .map(|s| {
+            s.lines()
+                .filter(|line| !line.starts_with("-- lock: "))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .trim()
+                .to_string()
+        })
         .filter(|s| !s.is_empty())
         .collect()
 }

@@ -181,6 +181,18 @@ impl Reader {
             .map(|(_, _, type_)| type_)
     }
 
+    /// The effect of `sql` when it is exactly one statement the parser reads.
+    fn one_statement(&mut self, sql: &str) -> Effect {
+        let mut statements = Vec::new();
+        let parsed = for_each_statement(sql, &PostgreSqlDialect {}, |statement| {
+            statements.push(statement.clone())
+        });
+        match (parsed, statements.as_slice()) {
+            (Ok(()), [statement]) => self.statement(statement),
+            _ => Effect::Unknown,
+        }
+    }
+
     fn statement(&mut self, statement: &Statement) -> Effect {
         match statement {
             Statement::AlterTable(alter) => self.alter_table(&alter.name, &alter.operations),
@@ -665,10 +677,21 @@ impl Reader {
         true
     }
 
-    /// Maintenance statements the parser does not read, recognised by their words.
-    fn by_words(&self, sql: &str) -> Effect {
+    /// Statements the parser does not read, recognised by their words: maintenance, and the
+    /// `DO` block that runs one statement unless its object exists (rmig's `if_not_exists`
+    /// for a type, as PostgreSQL has no `CREATE TYPE IF NOT EXISTS`).
+    fn by_words(&mut self, sql: &str) -> Effect {
         let tokens = tokens(sql, &PostgreSqlDialect {});
         let mut words = Words::new(&tokens);
+        if words.keyword("DO") {
+            return match (words.dollar_quoted(), words.at_end()) {
+                (Some(body), true) => match unless_exists_body(&body) {
+                    Some(inner) => self.one_statement(&inner),
+                    None => Effect::Unknown,
+                },
+                _ => Effect::Unknown,
+            };
+        }
         if words.keywords(&["DROP", "INDEX", "CONCURRENTLY"]) {
             words.keywords(&["IF", "EXISTS"]);
             let Some(index) = words.name() else {
@@ -914,6 +937,16 @@ fn has_common_table_expression(statement: &Statement) -> bool {
     statement.visit(&mut FindWith).is_break()
 }
 
+/// The statement of a `DO` block's body `BEGIN <statement>; EXCEPTION WHEN duplicate_object
+/// THEN NULL; END`, as rmig writes it: the statement runs, and does nothing when its object
+/// exists. (Whitespace is folded, inside literals too, which changes no lock.)
+fn unless_exists_body(body: &str) -> Option<String> {
+    one_line(body)
+        .strip_prefix("BEGIN ")?
+        .strip_suffix("; EXCEPTION WHEN duplicate_object THEN NULL; END")
+        .map(str::to_string)
+}
+
 /// Whether the default an `ADD COLUMN` gives every existing row is one value for all of them.
 enum Volatility {
     Fixed,
@@ -1053,6 +1086,17 @@ impl<'a> Words<'a> {
             } else {
                 return Some(ObjectName(parts));
             }
+        }
+    }
+
+    /// Takes a dollar-quoted string (`$tag$ ... $tag$`), giving its text.
+    fn dollar_quoted(&mut self) -> Option<String> {
+        match self.tokens.get(self.at) {
+            Some(Token::DollarQuotedString(quoted)) => {
+                self.at += 1;
+                Some(quoted.value.clone())
+            }
+            _ => None,
         }
     }
 

@@ -557,3 +557,21 @@ fn sizes_read_as_postgresql_prints_them() {
     assert_eq!(pretty_bytes(3 * 1024 * 1024 * 1024), "3072 MB");
     assert_eq!(pretty_bytes(30 * 1024 * 1024 * 1024), "30 GB");
 }
+
+#[test]
+fn a_statement_run_unless_its_object_exists_is_read_inside_its_do_block() {
+    let op = op("op = \"create_enum\"\nenum_name = \"mood\"\nvalues = [\"happy\", \"sad\"]\nif_not_exists = true");
+    let statements = render(&op, Dialect::Postgresql).unwrap();
+    let mut reader = LockReader::for_dialect(Dialect::Postgresql).unwrap();
+    assert_eq!(
+        reader.operation(&op, &statements)[0][0].annotation(),
+        "-- lock: none"
+    );
+    assert_eq!(
+        last(&["DO $$ BEGIN CREATE INDEX ix ON accounts (email); EXCEPTION WHEN duplicate_object THEN NULL; END $$"]),
+        (
+            "-- lock: SHARE on accounts (blocks writes); scans the table to build an index".to_string(),
+            vec!["require-concurrent-index-creation"]
+        )
+    );
+}
