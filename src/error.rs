@@ -22,6 +22,9 @@ pub const EXIT_BLOCKED: i32 = 3;
 /// Exit status when `check` found pending revisions or drift, or `current --check-heads`
 /// found the database short of its heads.
 pub const EXIT_PENDING: i32 = 4;
+/// Exit status when `check --lint --strict` found a statement that holds an existing table's
+/// reads or writes while it scans or rewrites it (docs/locks.md).
+pub const EXIT_LOCKS: i32 = 5;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

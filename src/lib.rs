@@ -4,7 +4,8 @@
 //! map and revision syntax), `plan` (ordered steps with their `alembic_version` changes) and
 //! `ops` (typed operations). `config` and `project` load a project (`ini` and `alembic_ini`
 //! read an alembic.ini as Alembic does); `offline` renders a plan as the SQL script `--sql`
-//! prints; `cli` drives it all from the command line.
+//! prints, where `locks` says the lock each statement takes (and `check --lint` which of them
+//! hold an existing table up); `cli` drives it all from the command line.
 //!
 //! To migrate from Rust code (a service at start-up), use [`Migrator`]: built from a folder,
 //! a config file or revisions embedded with [`embed_revisions!`], it runs the same executor,

@@ -1,7 +1,7 @@
 //! The names the reference in `docs/` must cover, read from the definitions that accept them:
-//! operation names and keys, column and constraint keys, column type names, `rmig.toml` keys
-//! and the target schema file's keys; and the exit statuses and environment variables, which
-//! the man pages print from here. Pure: no I/O.
+//! operation names and keys, column and constraint keys, column type names, `rmig.toml` keys,
+//! the target schema file's keys and the lock report's rule names; and the exit statuses and
+//! environment variables, which the man pages print from here. Pure: no I/O.
 //!
 //! Lists come from serde itself rather than from hand-kept copies: each type is handed a
 //! table holding one key no definition uses, and serde's "unknown variant" or "unknown field"
@@ -18,7 +18,8 @@ use serde::de::{self, value::MapDeserializer, Deserialize};
 
 use crate::autogen::{EnumEntry, IndexEntry, SchemaDocument, TableEntry};
 use crate::config::ConfigFile;
-use crate::error::{EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_FAILED, EXIT_PENDING};
+use crate::error::{EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_FAILED, EXIT_LOCKS, EXIT_PENDING};
+use crate::locks::Rule;
 use crate::ops::{
     Column, ColumnForeignKey, Identity, IndexElement, Operation, TableConstraint, TypeTable,
     TYPE_NAMES,
@@ -157,6 +158,11 @@ pub fn schema_file_keys() -> Result<Vec<&'static str>, ReferenceError> {
     Ok(found)
 }
 
+/// Every rule name of the lock report (`check --lint`, docs/locks.md).
+pub fn lock_rule_names() -> Vec<&'static str> {
+    Rule::ALL.iter().map(|rule| rule.name()).collect()
+}
+
 /// Every column type name `type` takes, arguments aside.
 pub fn column_type_names() -> Vec<&'static str> {
     TYPE_NAMES.to_vec()
@@ -170,7 +176,7 @@ pub struct ExitStatus {
 }
 
 /// Every exit status, in order.
-pub const EXIT_STATUSES: [ExitStatus; 5] = [
+pub const EXIT_STATUSES: [ExitStatus; 6] = [
     ExitStatus {
         code: 0,
         meaning: "Done; for check, nothing pending and no drift.",
@@ -190,6 +196,10 @@ pub const EXIT_STATUSES: [ExitStatus; 5] = [
     ExitStatus {
         code: EXIT_PENDING,
         meaning: "check found pending revisions or drift from the target schema; current --check-heads found revisions still to apply.",
+    },
+    ExitStatus {
+        code: EXIT_LOCKS,
+        meaning: "check --lint --strict found a statement that holds an existing table's reads or writes while it scans or rewrites it (and no unconfirmed data loss, which gives 3).",
     },
 ];
 

@@ -1,9 +1,9 @@
 //! The reference in docs/ cannot drift from the code: every operation, each of its keys, the
-//! column and constraint keys, every column type name, every `rmig.toml` key and every target
-//! schema key, listed from the definitions themselves (`rmig::reference`), is named in the
-//! page that documents it, and every field of every `--json` document (its JSON Schema in
-//! docs/schemas/, which tests/json_schemas.rs holds the real output to) is named in
-//! docs/json.md. The exit statuses and environment variables `rmig man` prints are in
+//! column and constraint keys, every column type name, every `rmig.toml` key, every target
+//! schema key and every lock rule, listed from the definitions themselves (`rmig::reference`),
+//! is named in the page that documents it, and every field of every `--json` document (its
+//! JSON Schema in docs/schemas/, which tests/json_schemas.rs holds the real output to) is
+//! named in docs/json.md; the lock rules are the schema's too. The exit statuses and environment variables `rmig man` prints are in
 //! docs/exit-codes.md and docs/environment.md, and the sources read no environment variable
 //! and define no exit status that the man page leaves out.
 
@@ -67,6 +67,21 @@ fn every_column_and_constraint_key_is_documented() {
 fn every_column_type_name_is_documented() {
     let gaps = missing(&page("types.md"), reference::column_type_names());
     assert!(gaps.is_empty(), "docs/types.md lacks: {gaps:?}");
+}
+
+#[test]
+fn every_lock_rule_is_documented_and_in_the_lint_schema() {
+    let names = reference::lock_rule_names();
+    let gaps = missing(&page("locks.md"), names.iter().copied());
+    assert!(gaps.is_empty(), "docs/locks.md lacks: {gaps:?}");
+    let schema: serde_json::Value = serde_json::from_str(&page("schemas/lint.json")).unwrap();
+    let listed: Vec<&str> = schema["$defs"]["lock_finding"]["properties"]["rule"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|name| name.as_str().unwrap())
+        .collect();
+    assert_eq!(listed, names, "docs/schemas/lint.json's rule enum");
 }
 
 #[test]

@@ -2,14 +2,15 @@
 //! docs/schemas/. The schemas forbid fields they do not list, so a field added to a document
 //! fails here until its schema (and, through tests/docs_reference.rs, docs/json.md) names it.
 //! Projects are SQLite, so the documents carry their optional parts: a branch point, an edited
-//! revision, drift from a target schema, a destructive operation with a probable rename.
+//! revision, drift from a target schema, a destructive operation with a probable rename; the
+//! lint's lock findings need PostgreSQL, with each state of their table sizes.
 
 mod common;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::Project;
+use common::{Project, TestDatabase};
 
 const BASE: &str = r#"revision = "a1000000"
 message = "people"
@@ -174,6 +175,64 @@ fn every_json_document_matches_its_schema() {
         schemas, checked,
         "every schema in docs/schemas/ is checked here"
     );
+}
+
+/// A table, then a revision that builds an index on it and one on a table it creates first
+/// (no finding), then one on a table an unapplied revision creates.
+const LOCKS: [(&str, &str); 3] = [
+    ("a1000000_people.toml", BASE),
+    (
+        "b1000000_index.toml",
+        r#"revision = "b1000000"
+down_revision = "a1000000"
+
+[[upgrade]]
+op = "create_index"
+index_name = "ix_people_name"
+table_name = "people"
+columns = ["name"]
+
+[[upgrade]]
+op = "create_table"
+table_name = "pets"
+columns = [ { name = "id", type = "integer", primary_key = true }, { name = "name", type = "text" } ]
+"#,
+    ),
+    (
+        "c1000000_pets.toml",
+        r#"revision = "c1000000"
+down_revision = "b1000000"
+
+[[upgrade]]
+op = "create_index"
+index_name = "ix_pets_name"
+table_name = "pets"
+columns = ["name"]
+"#,
+    ),
+];
+
+#[test]
+fn lint_lock_findings_match_the_schema_in_each_size_state() {
+    let offline = Project::new("postgresql://app@127.0.0.1:1/app", &LOCKS);
+    let lint = assert_valid(&offline, &["check", "--lint", "--json"], "lint");
+    assert_eq!(lint["lock_findings"].as_array().unwrap().len(), 2, "{lint}");
+    assert_eq!(lint["table_sizes"]["state"], "not_requested");
+    let lint = assert_valid(&offline, &["check", "--lint", "--json", "--sizes"], "lint");
+    assert_eq!(lint["table_sizes"]["state"], "unavailable");
+
+    let database = TestDatabase::new();
+    let online = Project::new(&database.url, &LOCKS);
+    online.ok(&["upgrade", "a1000000"]);
+    let lint = assert_valid(&online, &["check", "--lint", "--json", "--sizes"], "lint");
+    let states: Vec<&str> = lint["lock_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["size"]["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["measured", "not_found"], "{lint}");
+    assert_eq!(lint["table_sizes"]["state"], "read");
 }
 
 #[test]

@@ -243,6 +243,8 @@ const OPTIONS_OF: &[(&str, &[&str])] = &[
             "--quiet",
             "--lint",
             "--json",
+            "--format",
+            "--sizes",
             "--strict",
             "--statement-timeout",
         ],

@@ -115,7 +115,12 @@ const EXAMPLES: &[Example] = &[
     Example {
         command: "check",
         line: "rmig check --lint",
-        does: "List every destructive operation and whether it is confirmed; no database.",
+        does: "List every destructive operation and whether it is confirmed, and on PostgreSQL each statement that holds an existing table up while it scans or rewrites it; no database.",
+    },
+    Example {
+        command: "check",
+        line: "rmig check --lint --format github",
+        does: "In a GitHub workflow: annotate the pull request's revision files with each finding.",
     },
     Example {
         command: "heads",

@@ -8,6 +8,7 @@ mod edit;
 mod fleet;
 mod graph;
 mod import;
+mod lint;
 mod listing;
 mod migrate;
 mod scaffold;

@@ -5,17 +5,17 @@ use std::io::Write;
 use clap::Args;
 use serde::Serialize;
 
+use super::lint::{lint, LintOptions, OutputFormat};
 use super::migrate::ConnectionArgs;
 use super::Log;
 use crate::autogen;
 use crate::config::Overrides;
-use crate::error::{Error, EXIT_BAD_INPUT, EXIT_BLOCKED, EXIT_PENDING};
+use crate::error::{Error, EXIT_BAD_INPUT, EXIT_PENDING};
 use crate::exec::current_heads;
 use crate::exec::{EditedRevision, ExecError};
-use crate::guard;
 use crate::plan;
 use crate::project::Project;
-use crate::term::{printable, printable_lines};
+use crate::term::printable;
 
 #[derive(Debug, Args)]
 pub struct CurrentArgs {
@@ -35,15 +35,30 @@ pub struct CurrentArgs {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Run the destructive-operation guard over every revision instead, without a database:
-    /// lists each destructive operation and whether it is confirmed; exits 3 when an upgrade
-    /// operation is not (unconfirmed downgrades are listed, and blocked when they run).
+    /// Review every revision instead, without a database: each destructive operation and
+    /// whether it is confirmed (exit 3 when an upgrade's is not; unconfirmed downgrades are
+    /// listed, and blocked when they run), and on PostgreSQL each upgrade statement that holds
+    /// an existing table's reads or writes while it scans or rewrites it (docs/locks.md).
     #[arg(long)]
     lint: bool,
-    /// Print one JSON document.
+    /// Print one JSON document (`--format json`).
     #[arg(long)]
     json: bool,
-    /// Exit 2 when an applied revision's file was edited after it was applied.
+    /// `text` (the default), `json` (one document) or, with --lint, `github`: GitHub Actions
+    /// workflow commands, so that a pull request shows each finding on its revision file.
+    #[arg(
+        long,
+        value_enum,
+        conflicts_with = "json",
+        requires_if("github", "lint")
+    )]
+    format: Option<OutputFormat>,
+    /// With --lint: read each flagged table's size and estimated rows from the database;
+    /// without a reachable database the findings come without sizes, and rmig says why.
+    #[arg(long, requires = "lint")]
+    sizes: bool,
+    /// Exit 2 when an applied revision's file was edited after it was applied; with --lint,
+    /// exit 5 when a lock finding holds an existing table up.
     #[arg(long)]
     strict: bool,
     #[command(flatten)]
@@ -141,8 +156,19 @@ pub(super) fn check(
     log: &mut Log,
 ) -> Result<u8, Error> {
     let project = Project::load(overrides)?;
+    let format = match args.format {
+        Some(format) => format,
+        None if args.json => OutputFormat::Json,
+        None => OutputFormat::Text,
+    };
     if args.lint {
-        return lint(&project, args.json, out);
+        let options = LintOptions {
+            format,
+            strict: args.strict,
+            sizes: args.sizes,
+            connection: &args.connection,
+        };
+        return lint(&project, options, out, log);
     }
     if args.strict && project.settings.history_table.is_none() {
         return Err(ExecError::StrictWithoutHistory.into());
@@ -164,7 +190,7 @@ pub(super) fn check(
         None
     };
     let drifted = drift.as_ref().is_some_and(|diff| !diff.is_empty());
-    if args.json {
+    if format == OutputFormat::Json {
         let json = CheckJson {
             version: super::JSON_VERSION,
             current: &heads,
@@ -236,36 +262,5 @@ pub(super) fn check(
         0
     } else {
         EXIT_PENDING as u8
-    })
-}
-
-/// `check --lint --json`: the guard's report with the document's version.
-#[derive(Serialize)]
-struct LintJson<'a> {
-    version: u32,
-    #[serde(flatten)]
-    report: &'a guard::LintReport,
-}
-
-fn lint(project: &Project, json: bool, out: &mut dyn Write) -> Result<u8, Error> {
-    let report = guard::lint(&project.map, project.settings.dialect().ok());
-    if json {
-        let json = LintJson {
-            version: super::JSON_VERSION,
-            report: &report,
-        };
-        serde_json::to_writer_pretty(&mut *out, &json).map_err(std::io::Error::from)?;
-        writeln!(out)?;
-    } else {
-        // One finding per line, quoting the revisions' table and column names.
-        writeln!(out, "{}", printable_lines(&report.to_string()))?;
-    }
-    let blocks_an_upgrade = report
-        .unconfirmed()
-        .any(|f| f.direction == crate::plan::Direction::Upgrade);
-    Ok(if blocks_an_upgrade {
-        EXIT_BLOCKED as u8
-    } else {
-        0
     })
 }

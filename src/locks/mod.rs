@@ -441,7 +441,7 @@ impl StatementLocks {
 }
 
 /// Reads the statements of a script or a revision in the order they run, for one dialect.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct LockReader {
     postgres: postgres::Reader,
 }

@@ -52,7 +52,7 @@ const SERIAL_TYPES: &[&str] = &[
 ];
 
 /// What the statements read so far made, in the order they ran.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct Reader {
     /// Tables created by a statement read before: they hold no rows and no traffic yet.
     created: Vec<Relation>,
@@ -95,27 +95,42 @@ impl Reader {
     /// else unknown.
     pub(super) fn read(&mut self, sql: &str) -> Vec<StatementLocks> {
         let dialect = &PostgreSqlDialect {};
-        let mut read = Vec::new();
-        let parsed = for_each_statement(sql, dialect, |statement| {
-            read.push((one_line(&statement.to_string()), Some(statement.clone())))
-        });
-        if parsed.is_err() {
-            // A statement read only up to an error is not the statement that runs.
-            read.clear();
-            for piece in split_statements(sql, dialect).unwrap_or_else(|| vec![sql.to_string()]) {
-                let mut statements = Vec::new();
-                match for_each_statement(&piece, dialect, |statement| {
-                    statements.push(statement.clone())
-                }) {
-                    Ok(()) => read.extend(
-                        statements
-                            .into_iter()
-                            .map(|statement| (one_line(&statement.to_string()), Some(statement))),
-                    ),
-                    Err(_) => read.push((one_line(&piece), None)),
-                }
-            }
-        }
+        // Each statement's text as written where the tokenizer's split agrees with the
+        // parser, else as the parser prints it.
+        let pieces = split_statements(sql, dialect).unwrap_or_else(|| vec![sql.to_string()]);
+        let mut statements = Vec::new();
+        let read: Vec<(String, Option<Statement>)> = match for_each_statement(
+            sql,
+            dialect,
+            |statement| statements.push(statement.clone()),
+        ) {
+            Ok(()) if statements.len() == pieces.len() => pieces
+                .into_iter()
+                .zip(statements.into_iter().map(Some))
+                .collect(),
+            Ok(()) => statements
+                .into_iter()
+                .map(|statement| (statement.to_string(), Some(statement)))
+                .collect(),
+            // A statement read only up to an error is not the statement that runs: each
+            // piece is read on its own, and one the parser cannot read by its words.
+            Err(_) => pieces
+                .into_iter()
+                .map(|piece| {
+                    let mut statements = Vec::new();
+                    let parsed = for_each_statement(&piece, dialect, |statement| {
+                        statements.push(statement.clone())
+                    });
+                    match (parsed, statements.as_slice()) {
+                        (Ok(()), [statement]) => {
+                            let statement = statement.clone();
+                            (piece, Some(statement))
+                        }
+                        _ => (piece, None),
+                    }
+                })
+                .collect(),
+        };
         read.into_iter()
             .map(|(text, statement)| {
                 let effect = match &statement {
@@ -123,7 +138,7 @@ impl Reader {
                     None => self.by_words(&text),
                 };
                 StatementLocks {
-                    sql: cut(&text),
+                    sql: cut(&one_line(&text)),
                     effect: self.finish(effect),
                 }
             })

@@ -575,3 +575,26 @@ fn a_statement_run_unless_its_object_exists_is_read_inside_its_do_block() {
         )
     );
 }
+
+#[test]
+fn statements_are_quoted_as_written_and_comments_hide_nothing() {
+    let mut reader = Reader::default();
+    let read = reader.read(
+        "-- the index goes\nDROP INDEX CONCURRENTLY ix;\nCREATE INDEX ix2 ON accounts (email)",
+    );
+    let sql: Vec<&str> = read
+        .iter()
+        .map(|statement| statement.sql.as_str())
+        .collect();
+    assert_eq!(
+        sql,
+        [
+            "-- the index goes DROP INDEX CONCURRENTLY ix",
+            "CREATE INDEX ix2 ON accounts (email)"
+        ]
+    );
+    assert_eq!(
+        read[0].annotation(),
+        "-- lock: SHARE UPDATE EXCLUSIVE on the table of index ix; catalog only"
+    );
+}

@@ -1143,6 +1143,33 @@ fn key_line(text: &str, key: &str) -> Option<usize> {
         .map(|index| index + 1)
 }
 
+/// The 1-based line where operation `index` of a revision file's `list` (`upgrade` or
+/// `downgrade`) starts, for reports that point at it (`check --lint --format github`). TOML
+/// keeps each operation's place; YAML is read without places, so there it is the line of the
+/// list's key. `None` when the text does not say.
+pub fn operation_line(text: &str, format: FileFormat, list: &str, index: usize) -> Option<usize> {
+    #[derive(Deserialize)]
+    struct Lists {
+        #[serde(default)]
+        upgrade: Vec<toml::Spanned<serde::de::IgnoredAny>>,
+        #[serde(default)]
+        downgrade: Vec<toml::Spanned<serde::de::IgnoredAny>>,
+    }
+    match format {
+        FileFormat::Toml => {
+            let lists: Lists = toml::from_str(text).ok()?;
+            let operations = match list {
+                "upgrade" => lists.upgrade,
+                "downgrade" => lists.downgrade,
+                _ => return None,
+            };
+            let start = operations.get(index)?.span().start;
+            Some(line_of_offset(text, start))
+        }
+        FileFormat::Yaml => key_line(text, list),
+    }
+}
+
 /// serde_yaml_ng appends "at line L column C" to messages; the line already leads ours.
 fn strip_yaml_location(message: &str) -> String {
     match message.find(" at line ") {
@@ -1155,6 +1182,27 @@ fn strip_yaml_location(message: &str) -> String {
 mod tests {
     use super::*;
     use crate::dialect::Dialect;
+
+    #[test]
+    fn operation_lines_point_at_each_operation() {
+        let toml_text = "revision = \"a1\"\n\n[[downgrade]]\nop = \"drop_table\"\ntable_name = \"t\"\n\n[[upgrade]]\nop = \"create_table\"\ntable_name = \"t\"\n\n[[upgrade]]\n# the second\nop = \"execute\"\nsqltext = \"SELECT 1\"\n";
+        let line = |list, index| operation_line(toml_text, FileFormat::Toml, list, index);
+        assert_eq!(
+            (line("upgrade", 0), line("upgrade", 1), line("upgrade", 2)),
+            (Some(7), Some(11), None)
+        );
+        assert_eq!(line("downgrade", 0), Some(3));
+        let inline = "revision = \"a1\"\nupgrade = [\n  { op = \"execute\", sqltext = \"SELECT 1\" },\n  { op = \"execute\", sqltext = \"SELECT 2\" },\n]\n";
+        assert_eq!(
+            operation_line(inline, FileFormat::Toml, "upgrade", 1),
+            Some(4)
+        );
+        let yaml = "revision: a1\nupgrade:\n  - op: execute\n    sqltext: SELECT 1\n  - op: execute\n    sqltext: SELECT 2\n";
+        assert_eq!(
+            operation_line(yaml, FileFormat::Yaml, "upgrade", 1),
+            Some(2)
+        );
+    }
 
     fn parse(name: &str, text: &str) -> Result<Revision, RevisionFileError> {
         parse_revision(Path::new(name), text)
