@@ -30,7 +30,6 @@ use crate::term::{printable, printable_lines};
 pub enum OutputFormat {
     Text,
     Json,
-    /// GitHub Actions workflow commands (`::warning file=...,line=...::...`), `--lint` only.
     Github,
 }
 

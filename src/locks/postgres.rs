@@ -24,8 +24,8 @@ use crate::sql_text::{
 use super::{Effect, LockMode, Locks, Relation, Rule, StatementLocks, TableWork};
 
 /// Built-in functions that give another value at each call: a column default calling one is
-/// computed for every existing row, which rewrites the table. (`PURE_FUNCTIONS` lists which
-/// functions change nothing; these are among them or beside them.)
+/// computed for every existing row, which rewrites the table. Some are in `PURE_FUNCTIONS`
+/// too: they change no data, but their value changes.
 const VOLATILE_FUNCTIONS: &[&str] = &[
     "clock_timestamp",
     "gen_random_bytes",
@@ -75,7 +75,12 @@ impl Reader {
             Operation::AlterColumn(alter) => {
                 if let Some(existing) = &alter.existing_type {
                     let table = Relation::table(alter.schema.as_deref(), &alter.table_name);
-                    self.set_column_type(&table, &alter.column_name, existing.clone());
+                    // `existing_sql_type` as PostgreSQL spells it, like the types read from SQL.
+                    let existing = match existing {
+                        ColumnType::Sql(spelled) => ColumnType::from_postgres_spelling(spelled),
+                        known => known.clone(),
+                    };
+                    self.set_column_type(&table, &alter.column_name, existing);
                 }
             }
             Operation::DropIndex(drop) => {

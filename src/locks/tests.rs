@@ -478,6 +478,10 @@ fn operations_tell_what_their_sql_does_not() {
         rules_of("op = \"alter_column\"\ntable_name = \"accounts\"\ncolumn_name = \"email\"\ntype_ = \"varchar(80)\"\nexisting_type = \"varchar(40)\""),
         [Vec::<&str>::new()]
     );
+    assert_eq!(
+        rules_of("op = \"alter_column\"\ntable_name = \"accounts\"\ncolumn_name = \"note\"\nsql_type = \"text\"\nexisting_sql_type = \"character varying(40)\""),
+        [Vec::<&str>::new()]
+    );
     // Without it, a type change rewrites.
     assert_eq!(
         rules_of("op = \"alter_column\"\ntable_name = \"accounts\"\ncolumn_name = \"name\"\ntype_ = \"varchar(80)\""),
