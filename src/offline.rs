@@ -11,9 +11,9 @@ use std::path::PathBuf;
 
 use crate::dialect::Dialect;
 use crate::graph::RevisionMap;
+use crate::ops::online::{self, NewTables, Phase, PhaseMode};
 use crate::ops::reverse::IrreversibleOperation;
-use crate::ops::running_on;
-use crate::ops::sql::{render, RenderError, Statement};
+use crate::ops::sql::RenderError;
 use crate::plan::{Direction, Plan, StampStep, Step, VersionChange};
 use crate::version_table::VersionTable;
 
@@ -62,10 +62,12 @@ pub fn render_script(
     plan: &Plan,
     options: &ScriptOptions,
 ) -> Result<String, ScriptError> {
+    // The tables the script creates before an operation keep its plain form there.
+    let mut new_tables = NewTables::default();
     let bodies = plan
         .steps
         .iter()
-        .map(|step| render_operations(map, step, options.dialect))
+        .map(|step| render_operations(map, step, options.dialect, &mut new_tables))
         .collect::<Result<Vec<String>, ScriptError>>()?;
     let steps = plan.steps.iter().zip(bodies).map(|(step, body)| {
         let parents: Vec<&str> = map
@@ -168,20 +170,46 @@ fn render_steps<'a>(
 }
 
 /// The step's operations as the script shows them: each statement followed by `;`, a table
-/// rebuild (SQLite) as the comment that describes it.
+/// rebuild (SQLite) as the comment that describes it. A lock-safe form on PostgreSQL shows
+/// where it leaves the step's transaction, as Alembic's `autocommit_block` does: `COMMIT;`
+/// before a statement that runs outside any transaction (`CONCURRENTLY`), `BEGIN;` after it,
+/// and a validation in a transaction of its own between the two.
 fn render_operations(
     map: &RevisionMap,
     step: &Step,
     dialect: Dialect,
+    new_tables: &mut NewTables,
 ) -> Result<String, ScriptError> {
     let mut out = String::new();
-    for_each_statement(map, step, dialect, |sql| {
-        out.push_str(&sql.to_offline_sql(dialect));
-        out.push_str(if sql.is_offline_comment() {
-            "\n\n"
-        } else {
-            ";\n\n"
-        });
+    for_each_phase(map, step, dialect, new_tables, |phase| {
+        let leaves_the_transaction = phase.mode != PhaseMode::Step;
+        if leaves_the_transaction {
+            statement(&mut out, "COMMIT");
+        }
+        if phase.mode == PhaseMode::OwnTransaction {
+            statement(&mut out, "BEGIN");
+        }
+        if let Some(index) = &phase.builds_index {
+            let _ = write!(
+                out,
+                "-- rmig first drops an invalid index {} left by a failed concurrent build\n\n",
+                index.name
+            );
+        }
+        for sql in &phase.statements {
+            out.push_str(&sql.to_offline_sql(dialect));
+            out.push_str(if sql.is_offline_comment() {
+                "\n\n"
+            } else {
+                ";\n\n"
+            });
+        }
+        if phase.mode == PhaseMode::OwnTransaction {
+            statement(&mut out, "COMMIT");
+        }
+        if leaves_the_transaction {
+            statement(&mut out, "BEGIN");
+        }
     })?;
     Ok(out)
 }
@@ -190,18 +218,20 @@ fn render_operations(
 /// SQLite, an array column there), naming the first. Online this runs before anything does,
 /// so such an operation is bad input rather than a failure half-way through the plan.
 pub fn check_plan(map: &RevisionMap, plan: &Plan, dialect: Dialect) -> Result<(), ScriptError> {
+    let mut new_tables = NewTables::default();
     plan.steps
         .iter()
-        .try_for_each(|step| for_each_statement(map, step, dialect, |_| {}))
+        .try_for_each(|step| for_each_phase(map, step, dialect, &mut new_tables, |_| {}))
 }
 
-/// Hands each statement of the step's operations (its revision's upgrade, or its written or
+/// Hands each phase of the step's operations (its revision's upgrade, or its written or
 /// derived downgrade) to `each`, in order; stops at the first operation with no SQL.
-fn for_each_statement(
+fn for_each_phase(
     map: &RevisionMap,
     step: &Step,
     dialect: Dialect,
-    mut each: impl FnMut(&Statement),
+    new_tables: &mut NewTables,
+    mut each: impl FnMut(&Phase),
 ) -> Result<(), ScriptError> {
     let revision = map.revision(step.revision);
     let operations = match step.direction {
@@ -216,15 +246,22 @@ fn for_each_statement(
                 })?
         }
     };
-    for (index, op) in running_on(&operations, Some(dialect)) {
-        let statements = render(op, dialect).map_err(|source| ScriptError::Render {
-            path: revision.path.clone(),
-            revision: revision.id.clone(),
-            direction: step.direction,
-            position: index + 1,
-            source,
-        })?;
-        statements.iter().for_each(&mut each);
+    for (index, scoped) in operations.iter().enumerate() {
+        if !scoped.runs_on(Some(dialect)) {
+            continue;
+        }
+        let phases =
+            online::phases(&scoped.op, dialect, scoped.online, new_tables).map_err(|source| {
+                ScriptError::Render {
+                    path: revision.path.clone(),
+                    revision: revision.id.clone(),
+                    direction: step.direction,
+                    position: index + 1,
+                    source,
+                }
+            })?;
+        new_tables.note(&scoped.op);
+        phases.iter().for_each(&mut each);
     }
     Ok(())
 }
