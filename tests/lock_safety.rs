@@ -159,7 +159,8 @@ fn safe_form_files(online: bool) -> Vec<(String, String)> {
                  [[upgrade]]\nop = \"create_check_constraint\"\nconstraint_name = \"ck_balance\"\ntable_name = \"accounts\"\ncondition = \"balance >= 0\"\n{flag}\n\
                  [[upgrade]]\nop = \"create_foreign_key\"\nconstraint_name = \"fk_owner\"\nsource_table = \"accounts\"\nreferent_table = \"owners\"\nlocal_cols = [\"owner_id\"]\nremote_cols = [\"id\"]\n{flag}\n\
                  [[upgrade]]\nop = \"alter_column\"\ntable_name = \"accounts\"\ncolumn_name = \"email\"\nnullable = false\nexisting_nullable = true\nexisting_type = \"text\"\n{flag}\n\
-                 [[upgrade]]\nop = \"drop_index\"\nindex_name = \"ix_accounts_balance\"\ntable_name = \"accounts\"\ncolumns = [\"balance\"]\n{flag}"
+                 [[upgrade]]\nop = \"drop_index\"\nindex_name = \"ix_accounts_balance\"\ntable_name = \"accounts\"\ncolumns = [\"balance\"]\n{flag}\n\
+                 [[upgrade]]\nop = \"create_unique_constraint\"\nconstraint_name = \"uq_accounts_email\"\ntable_name = \"accounts\"\ncolumns = [\"email\"]\n{flag}"
             ),
         ),
     ]
@@ -197,6 +198,8 @@ fn safe_forms_leave_the_schema_and_version_rows_the_plain_forms_leave() {
         "VALIDATE CONSTRAINT \"fk_owner\"",
         "IS NOT NULL) NOT VALID",
         "DROP INDEX CONCURRENTLY",
+        "CREATE UNIQUE INDEX CONCURRENTLY \"uq_accounts_email\"",
+        "ADD CONSTRAINT \"uq_accounts_email\" UNIQUE USING INDEX \"uq_accounts_email\"",
     ] {
         assert!(script.contains(form), "no {form:?} in:\n{script}");
     }

@@ -8,6 +8,8 @@
 //! - `create_foreign_key`, `create_check_constraint` -> `ADD CONSTRAINT ... NOT VALID` in the
 //!   step's transaction (a moment of a strong lock, no scan), then `VALIDATE CONSTRAINT` in a
 //!   transaction of its own (the scan, under a lock that lets reads and writes go on).
+//! - `create_unique_constraint` -> its unique index built `CONCURRENTLY` outside any
+//!   transaction, then `ADD CONSTRAINT ... UNIQUE USING INDEX` (catalog only).
 //! - `alter_column` setting `nullable = false` alone -> a `NOT VALID` check that the column is
 //!   not null, validated in its own transaction, then `SET NOT NULL`, which PostgreSQL 12+
 //!   proves from the valid check without a scan, and the check dropped.
@@ -22,7 +24,7 @@ use crate::dialect::Dialect;
 
 use super::ddl;
 use super::sql::{render, RenderError, Statement};
-use super::{AlterColumn, CreateIndex, DropIndex, Operation};
+use super::{AlterColumn, CreateIndex, CreateUniqueConstraint, DropIndex, IndexElement, Operation};
 
 /// Where a phase's statements run, relative to the step's transaction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,6 +201,14 @@ pub fn phases(
                 None => plain(),
             }
         }
+        Operation::CreateUniqueConstraint(create)
+            if !new_tables.contains(&create.schema, &create.table_name) =>
+        {
+            match &create.constraint_name {
+                Some(name) => unique_through_a_concurrent_index(create, name, dialect),
+                None => plain(),
+            }
+        }
         Operation::AlterColumn(alter)
             if sets_not_null_alone(alter)
                 && !new_tables.contains(&alter.schema, &alter.table_name) =>
@@ -235,6 +245,51 @@ fn validate_sql(schema: Option<&str>, table: &str, name: &str) -> String {
         ddl::qualified(Dialect::Postgresql, schema, table),
         ddl::ident(Dialect::Postgresql, name)
     )
+}
+
+/// The unique index built concurrently under the constraint's name, outside any
+/// transaction, then made the constraint (`ADD CONSTRAINT ... UNIQUE USING INDEX`, which
+/// renames nothing and scans nothing).
+fn unique_through_a_concurrent_index(
+    create: &CreateUniqueConstraint,
+    name: &str,
+    dialect: Dialect,
+) -> Result<Vec<Phase>, RenderError> {
+    let index = CreateIndex {
+        index_name: Some(name.to_string()),
+        table_name: create.table_name.clone(),
+        columns: create
+            .columns
+            .iter()
+            .cloned()
+            .map(IndexElement::Column)
+            .collect(),
+        unique: true,
+        where_: None,
+        postgresql_concurrently: true,
+        postgresql_using: None,
+        postgresql_ops: Default::default(),
+        postgresql_include: Vec::new(),
+        if_not_exists: false,
+        schema: create.schema.clone(),
+    };
+    let pg = Dialect::Postgresql;
+    Ok(vec![
+        Phase {
+            mode: PhaseMode::Autocommit,
+            statements: render(&Operation::CreateIndex(index), dialect)?,
+            builds_index: Some(IndexName {
+                schema: create.schema.clone(),
+                name: name.to_string(),
+            }),
+        },
+        Phase::step(vec![Statement::Sql(format!(
+            "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE USING INDEX {}",
+            ddl::qualified(pg, create.schema.as_deref(), &create.table_name),
+            ddl::ident(pg, name),
+            ddl::ident(pg, name)
+        ))]),
+    ])
 }
 
 /// Whether `alter` does nothing but make its column NOT NULL.
