@@ -114,7 +114,7 @@ bench-renames: gnu-time
 # migration (create index, add column and drop index behind a long report, check, foreign key,
 # set not null, drop index), a fresh database each for no migration (the floor), rmig and
 # Alembic 1.20 (the venv). Needs pgbench and the local PostgreSQL (PGHOST/PGPORT/PGUSER to
-# change); prints the table and writes it to bench-out/locks.md; about 4 minutes.
+# change); prints the table and writes it to bench-out/locks.md; 3 to 4 minutes.
 # BENCH_ARGS passes more options, e.g. `--rows 200000` for a quick run, `--only create_index`.
 .PHONY: bench-locks
 bench-locks: alembic-venv
