@@ -61,7 +61,7 @@ fn a_step_behind_a_long_report_retries_and_finishes_after_it() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
-        stderr.contains("retry 1 of at most 10") && stderr.contains("lock timeout"),
+        stderr.contains("retry 1 of at most 20") && stderr.contains("lock timeout"),
         "each retry is told: {stderr}"
     );
     assert!(

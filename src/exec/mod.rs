@@ -959,11 +959,12 @@ fn run_checked(
             }
             // A step that timed out on a lock left nothing behind: run it again, unless the
             // retries are spent (then the error says so).
+            // The statement and the database's message: the step is told beside it.
             let timed_out = match (&unfinished, committed_part, lock_timeout_in(&error)) {
-                (Some(step), false, true) => Some(step.clone()),
+                (Some(step), false, Some(source)) => Some((step.clone(), source.to_string())),
                 _ => None,
             };
-            if let Some(step) = &timed_out {
+            if let Some((step, reason)) = &timed_out {
                 let retries = &mut *run.retries;
                 if retries.revision.as_deref() != Some(step.revision.as_str()) {
                     *retries = LockRetries {
@@ -982,7 +983,7 @@ fn run_checked(
                     return Ok(Outcome::LockTimedOut {
                         position: position_under_way,
                         step: step.clone(),
-                        reason: error.to_string(),
+                        reason: reason.clone(),
                         pause,
                     });
                 }
@@ -1057,10 +1058,12 @@ fn run_checked(
 
 /// Whether a step's failure is a statement that gave up waiting for a lock: nothing of the
 /// step stays, so it may run again.
-fn lock_timeout_in(error: &ExecError) -> bool {
+fn lock_timeout_in(error: &ExecError) -> Option<&DbError> {
     match error {
-        ExecError::Db(source) | ExecError::StepFailed { source, .. } => source.is_lock_timeout(),
-        _ => false,
+        ExecError::Db(source) | ExecError::StepFailed { source, .. } => {
+            Some(source).filter(|source| source.is_lock_timeout())
+        }
+        _ => None,
     }
 }
 
