@@ -109,6 +109,19 @@ bench-renames: gnu-time
 	$(CARGO) build --release --bin rmig
 	benches/renames.sh
 
+# The application's latency while one migration runs (issue 18): pgbench as the application
+# (4 clients, 100 transactions/s, a point UPDATE and SELECT on a 2,000,000-row table) and, per
+# migration (create index, add column and drop index behind a long report, check, foreign key,
+# set not null, drop index), a fresh database each for no migration (the floor), rmig and
+# Alembic 1.20 (the venv). Needs pgbench and the local PostgreSQL (PGHOST/PGPORT/PGUSER to
+# change); prints the table and writes it to bench-out/locks.md; 3 to 4 minutes.
+# BENCH_ARGS passes more options, e.g. `--rows 200000` for a quick run, `--only create_index`.
+.PHONY: bench-locks
+bench-locks: alembic-venv
+	@command -v pgbench >/dev/null || { echo "make bench-locks needs pgbench, which comes with the PostgreSQL server (apt-get install -y postgresql)" >&2; exit 1; }
+	$(CARGO) build --release --bin rmig
+	$(VENV)/bin/python benches/locks.py --out bench-out/locks.md $(BENCH_ARGS)
+
 # How much of real Alembic projects `rmig import-alembic` converts (issue 16): pinned releases of
 # six public projects (their wheels cached in bench-out/import/downloads/), each imported with
 # the release rmig; prints the per-project table and the placeholder reasons by count, also in

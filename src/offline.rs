@@ -14,10 +14,11 @@ use std::path::PathBuf;
 
 use crate::dialect::Dialect;
 use crate::graph::RevisionMap;
-use crate::locks::LockReader;
+use crate::locks::{LockReader, StatementLocks};
+use crate::ops::online::{self, NewTables, Phase, PhaseMode};
 use crate::ops::reverse::IrreversibleOperation;
-use crate::ops::sql::{render, RenderError, Statement};
-use crate::ops::{running_on, Operation};
+use crate::ops::sql::RenderError;
+use crate::ops::Operation;
 use crate::plan::{Direction, Plan, StampStep, Step, VersionChange};
 use crate::revision::Revision;
 use crate::version_table::VersionTable;
@@ -67,12 +68,14 @@ pub fn render_script(
     plan: &Plan,
     options: &ScriptOptions,
 ) -> Result<String, ScriptError> {
-    // One reader for the whole script: a table an earlier step creates is new to later ones.
+    // The tables the script creates before an operation keep its plain form there, and one
+    // reader reads all its statements: a table an earlier step creates is new to later ones.
+    let mut new_tables = NewTables::default();
     let mut locks = LockReader::for_dialect(options.dialect);
     let bodies = plan
         .steps
         .iter()
-        .map(|step| render_operations(map, step, options.dialect, locks.as_mut()))
+        .map(|step| render_operations(map, step, options.dialect, &mut new_tables, locks.as_mut()))
         .collect::<Result<Vec<String>, ScriptError>>()?;
     let steps = plan.steps.iter().zip(bodies).map(|(step, body)| {
         let parents: Vec<&str> = map
@@ -176,59 +179,108 @@ fn render_steps<'a>(
 
 /// The step's operations as the script shows them: each statement followed by `;` and
 /// preceded by its locks where `locks` reads the dialect, a table rebuild (SQLite) as the
-/// comment that describes it.
+/// comment that describes it. A lock-safe form on PostgreSQL shows
+/// where it leaves the step's transaction, as Alembic's `autocommit_block` does: `COMMIT;`
+/// before a statement that runs outside any transaction (`CONCURRENTLY`), `BEGIN;` after it,
+/// and a validation in a transaction of its own between the two.
 fn render_operations(
     map: &RevisionMap,
     step: &Step,
     dialect: Dialect,
+    new_tables: &mut NewTables,
     mut locks: Option<&mut LockReader>,
 ) -> Result<String, ScriptError> {
     let mut out = String::new();
     let revision = map.revision(step.revision);
-    for_each_operation(revision, step.direction, dialect, |_, op, statements| {
-        let annotations = match locks.as_deref_mut() {
-            Some(reader) => reader.operation(op, statements),
-            None => vec![Vec::new(); statements.len()],
-        };
-        for (sql, annotations) in statements.iter().zip(annotations) {
-            for annotation in annotations {
-                out.push_str(&annotation.annotation());
-                out.push('\n');
+    for_each_operation(
+        revision,
+        step.direction,
+        dialect,
+        new_tables,
+        |_, op, phases| {
+            let statements = phases.iter().flat_map(|phase| &phase.statements);
+            let mut annotations = match locks.as_deref_mut() {
+                Some(reader) => reader.operation(op, statements),
+                None => Vec::new(),
             }
-            out.push_str(&sql.to_offline_sql(dialect));
-            out.push_str(if sql.is_offline_comment() {
-                "\n\n"
-            } else {
-                ";\n\n"
-            });
-        }
-    })?;
+            .into_iter();
+            for phase in phases {
+                render_phase(&mut out, phase, dialect, &mut annotations);
+            }
+        },
+    )?;
     Ok(out)
+}
+
+/// One phase of an operation, each statement after the `-- lock:` lines `annotations` gives
+/// it in turn.
+fn render_phase(
+    out: &mut String,
+    phase: &Phase,
+    dialect: Dialect,
+    annotations: &mut impl Iterator<Item = Vec<StatementLocks>>,
+) {
+    let leaves_the_transaction = phase.mode != PhaseMode::Step;
+    if leaves_the_transaction {
+        statement(out, "COMMIT");
+    }
+    if phase.mode == PhaseMode::OwnTransaction {
+        statement(out, "BEGIN");
+    }
+    if let Some(index) = &phase.builds_index {
+        let _ = write!(
+            out,
+            "-- rmig first drops an invalid index {} left by a failed concurrent build\n\n",
+            index.name
+        );
+    }
+    for sql in &phase.statements {
+        for annotation in annotations.next().unwrap_or_default() {
+            out.push_str(&annotation.annotation());
+            out.push('\n');
+        }
+        out.push_str(&sql.to_offline_sql(dialect));
+        out.push_str(if sql.is_offline_comment() {
+            "\n\n"
+        } else {
+            ";\n\n"
+        });
+    }
+    if phase.mode == PhaseMode::OwnTransaction {
+        statement(out, "COMMIT");
+    }
+    if leaves_the_transaction {
+        statement(out, "BEGIN");
+    }
 }
 
 /// Refuses `plan` when one of its operations has no SQL on `dialect` (a rename of an index on
 /// SQLite, an array column there), naming the first. Online this runs before anything does,
 /// so such an operation is bad input rather than a failure half-way through the plan.
 pub fn check_plan(map: &RevisionMap, plan: &Plan, dialect: Dialect) -> Result<(), ScriptError> {
+    let mut new_tables = NewTables::default();
     plan.steps.iter().try_for_each(|step| {
+        let revision = map.revision(step.revision);
         for_each_operation(
-            map.revision(step.revision),
+            revision,
             step.direction,
             dialect,
+            &mut new_tables,
             |_, _, _| {},
         )
     })
 }
 
 /// Hands each operation of `revision`'s upgrade, or its written or derived downgrade, that
-/// runs on `dialect` to `each`, in order, with its index in the list and the statements it
-/// runs; stops at the first operation with no SQL. What `--sql` prints and `check --lint`
-/// reads the locks of.
+/// runs on `dialect` to `each`, in order, with its index in the list and the phases it runs
+/// in (its lock-safe form on a table not in `new_tables`); stops at the first operation with
+/// no SQL. What `--sql` prints, and what `check --lint` reads the locks of.
 pub fn for_each_operation(
     revision: &Revision,
     direction: Direction,
     dialect: Dialect,
-    mut each: impl FnMut(usize, &Operation, &[Statement]),
+    new_tables: &mut NewTables,
+    mut each: impl FnMut(usize, &Operation, &[Phase]),
 ) -> Result<(), ScriptError> {
     let operations = match direction {
         Direction::Upgrade => std::borrow::Cow::Borrowed(revision.upgrade.as_slice()),
@@ -242,15 +294,22 @@ pub fn for_each_operation(
                 })?
         }
     };
-    for (index, op) in running_on(&operations, Some(dialect)) {
-        let statements = render(op, dialect).map_err(|source| ScriptError::Render {
-            path: revision.path.clone(),
-            revision: revision.id.clone(),
-            direction,
-            position: index + 1,
-            source,
-        })?;
-        each(index, op, &statements);
+    for (index, scoped) in operations.iter().enumerate() {
+        if !scoped.runs_on(Some(dialect)) {
+            continue;
+        }
+        let phases =
+            online::phases(&scoped.op, dialect, scoped.online, new_tables).map_err(|source| {
+                ScriptError::Render {
+                    path: revision.path.clone(),
+                    revision: revision.id.clone(),
+                    direction,
+                    position: index + 1,
+                    source,
+                }
+            })?;
+        new_tables.note(&scoped.op);
+        each(index, &scoped.op, &phases);
     }
     Ok(())
 }

@@ -61,7 +61,7 @@ fn a_step_behind_a_long_report_retries_and_finishes_after_it() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert!(
-        stderr.contains("retry 1 of at most 10") && stderr.contains("lock timeout"),
+        stderr.contains("retry 1 of at most 20") && stderr.contains("lock timeout"),
         "each retry is told: {stderr}"
     );
     assert!(
@@ -135,4 +135,179 @@ fn no_retries_fails_at_the_first_lock_timeout() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("lock timeout"), "{stderr}");
     assert!(!stderr.contains("retry "), "{stderr}");
+}
+
+/// a1: `accounts` with rows (and `owners`, an index to drop); b2: every operation that has a
+/// lock-safe form, on those existing tables, with `online` as given.
+fn safe_form_files(online: bool) -> Vec<(String, String)> {
+    let flag = if online { "" } else { "online = false\n" };
+    vec![
+        common::sql_revision(
+            "a1",
+            &[],
+            "CREATE TABLE owners (id int PRIMARY KEY); INSERT INTO owners VALUES (1); \
+             CREATE TABLE accounts (id int PRIMARY KEY, email text, balance int, owner_id int); \
+             INSERT INTO accounts SELECT g, 'user' || g, g, 1 FROM generate_series(1, 1000) g; \
+             CREATE INDEX ix_accounts_balance ON accounts (balance)",
+            "DROP TABLE accounts; DROP TABLE owners",
+        ),
+        (
+            "b2_rev.toml".to_string(),
+            format!(
+                "revision = \"b2\"\ndown_revision = \"a1\"\nmessage = \"safe forms\"\n\n\
+                 [[upgrade]]\nop = \"create_index\"\nindex_name = \"ix_accounts_email\"\ntable_name = \"accounts\"\ncolumns = [\"email\"]\n{flag}\n\
+                 [[upgrade]]\nop = \"create_check_constraint\"\nconstraint_name = \"ck_balance\"\ntable_name = \"accounts\"\ncondition = \"balance >= 0\"\n{flag}\n\
+                 [[upgrade]]\nop = \"create_foreign_key\"\nconstraint_name = \"fk_owner\"\nsource_table = \"accounts\"\nreferent_table = \"owners\"\nlocal_cols = [\"owner_id\"]\nremote_cols = [\"id\"]\n{flag}\n\
+                 [[upgrade]]\nop = \"alter_column\"\ntable_name = \"accounts\"\ncolumn_name = \"email\"\nnullable = false\nexisting_nullable = true\nexisting_type = \"text\"\n{flag}\n\
+                 [[upgrade]]\nop = \"drop_index\"\nindex_name = \"ix_accounts_balance\"\ntable_name = \"accounts\"\ncolumns = [\"balance\"]\n{flag}\n\
+                 [[upgrade]]\nop = \"create_unique_constraint\"\nconstraint_name = \"uq_accounts_email\"\ntable_name = \"accounts\"\ncolumns = [\"email\"]\n{flag}"
+            ),
+        ),
+    ]
+}
+
+fn pg_dump_schema(db: &TestDatabase) -> String {
+    let output = std::process::Command::new("pg_dump")
+        .args(["--schema-only", "--no-owner", &db.url])
+        .output()
+        .expect("pg_dump is installed with the PostgreSQL client");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter(|line| {
+            !line.starts_with("--")
+                && !line.starts_with("\\restrict")
+                && !line.starts_with("\\unrestrict")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn safe_forms_leave_the_schema_and_version_rows_the_plain_forms_leave() {
+    let (safe_db, plain_db) = (TestDatabase::new(), TestDatabase::new());
+    let safe = Project::new(&safe_db.url, &common::as_refs(&safe_form_files(true)));
+    let plain = Project::new(&plain_db.url, &common::as_refs(&safe_form_files(false)));
+    let script = safe.ok(&["upgrade", "a1:b2", "--sql"]);
+    for form in [
+        "CREATE INDEX CONCURRENTLY",
+        "ADD CONSTRAINT \"ck_balance\" CHECK (balance >= 0) NOT VALID",
+        "VALIDATE CONSTRAINT \"ck_balance\"",
+        "NOT VALID",
+        "VALIDATE CONSTRAINT \"fk_owner\"",
+        "IS NOT NULL) NOT VALID",
+        "DROP INDEX CONCURRENTLY",
+        "CREATE UNIQUE INDEX CONCURRENTLY \"uq_accounts_email\"",
+        "ADD CONSTRAINT \"uq_accounts_email\" UNIQUE USING INDEX \"uq_accounts_email\"",
+    ] {
+        assert!(script.contains(form), "no {form:?} in:\n{script}");
+    }
+    let plain_script = plain.ok(&["upgrade", "a1:b2", "--sql"]);
+    assert!(
+        !plain_script.contains("CONCURRENTLY") && !plain_script.contains("NOT VALID"),
+        "{plain_script}"
+    );
+    safe.ok(&["upgrade", "head"]);
+    plain.ok(&["upgrade", "head"]);
+    assert_eq!(pg_dump_schema(&safe_db), pg_dump_schema(&plain_db));
+    for db in [&safe_db, &plain_db] {
+        assert_eq!(
+            db.strings("SELECT version_num FROM alembic_version"),
+            ["b2"]
+        );
+    }
+    // And back: the derived downgrade undoes both the same way.
+    safe.ok(&["downgrade", "a1"]);
+    plain.ok(&["downgrade", "a1"]);
+    assert_eq!(pg_dump_schema(&safe_db), pg_dump_schema(&plain_db));
+}
+
+/// a1: `accounts` holding a duplicate email; b2: a unique index on it, which a concurrent
+/// build leaves invalid when it fails.
+fn unique_index_files() -> Vec<(String, String)> {
+    vec![
+        common::sql_revision(
+            "a1",
+            &[],
+            "CREATE TABLE accounts (id int PRIMARY KEY, email text); \
+             INSERT INTO accounts VALUES (1, 'a'), (2, 'a'), (3, 'b')",
+            "DROP TABLE accounts",
+        ),
+        (
+            "b2_rev.toml".to_string(),
+            "revision = \"b2\"\ndown_revision = \"a1\"\nmessage = \"unique email\"\n\n\
+             [[upgrade]]\nop = \"create_index\"\nindex_name = \"ux_accounts_email\"\ntable_name = \"accounts\"\ncolumns = [\"email\"]\nunique = true\n"
+                .to_string(),
+        ),
+    ]
+}
+
+#[test]
+fn an_invalid_index_from_an_interrupted_concurrent_build_is_cleaned_up_on_the_next_run() {
+    let db = TestDatabase::new();
+    let project = Project::new(&db.url, &common::as_refs(&unique_index_files()));
+    project.ok(&["upgrade", "a1"]);
+    let (code, stderr) = project.fails(&["upgrade", "head"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("could not create unique index"), "{stderr}");
+    assert_eq!(
+        db.strings("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ux_accounts_email'::regclass"),
+        ["false"],
+        "the failed build left its index invalid"
+    );
+    assert_eq!(
+        db.strings("SELECT version_num FROM alembic_version"),
+        ["a1"]
+    );
+    db.client()
+        .batch_execute("DELETE FROM accounts WHERE id = 2")
+        .unwrap();
+    project.ok(&["upgrade", "head"]);
+    assert_eq!(
+        db.strings("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ux_accounts_email'::regclass"),
+        ["true"]
+    );
+    assert_eq!(
+        db.strings("SELECT version_num FROM alembic_version"),
+        ["b2"]
+    );
+}
+
+#[test]
+fn a_concurrent_index_build_behind_a_long_transaction_retries_until_it_ends() {
+    let db = TestDatabase::new();
+    let files = vec![
+        files().remove(0),
+        (
+            "b2_rev.toml".to_string(),
+            "revision = \"b2\"\ndown_revision = \"a1\"\nmessage = \"index email\"\n\n\
+             [[upgrade]]\nop = \"create_index\"\nindex_name = \"ix_accounts_email\"\ntable_name = \"accounts\"\ncolumns = [\"email\"]\n"
+                .to_string(),
+        ),
+    ];
+    let project = Project::new(&db.url, &common::as_refs(&files));
+    project.ok(&["upgrade", "a1"]);
+    // A writer's open transaction: the build waits for it, and gives up after lock_timeout.
+    let mut client = db.client();
+    let (taken, wait) = mpsc::channel();
+    let holder = thread::spawn(move || {
+        let mut transaction = client.transaction().unwrap();
+        transaction
+            .batch_execute("INSERT INTO accounts VALUES (1, 'x')")
+            .unwrap();
+        taken.send(()).unwrap();
+        thread::sleep(Duration::from_millis(1500));
+        transaction.commit().unwrap();
+    });
+    wait.recv().unwrap();
+    let output = project.run(&["upgrade", "head"]);
+    holder.join().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("retry 1 of"), "{stderr}");
+    assert_eq!(
+        db.strings("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ix_accounts_email'::regclass"),
+        ["true"]
+    );
 }

@@ -20,6 +20,7 @@ use crate::graph::RevisionMap;
 use crate::guard::{self, Finding, LintReport};
 use crate::locks::{LockFinding, LockReader, LockReport, Relation, TableSize};
 use crate::offline::for_each_operation;
+use crate::ops::online::NewTables;
 use crate::plan::Direction;
 use crate::project::Project;
 use crate::revision::{operation_line, FileFormat};
@@ -128,9 +129,9 @@ pub(super) fn lint(
 }
 
 /// The lock findings of every revision's upgrade, read for `dialect` from the statements
-/// `--sql` prints; none for a dialect with no lock report. Each revision is read on its own,
-/// as no plan joins them here: a table an earlier operation of the same revision creates is
-/// new, any other table exists.
+/// `--sql` prints (the lock-safe forms rmig runs on an existing table); none for a dialect
+/// with no lock report. Each revision is read on its own, as no plan joins them here: a table
+/// an earlier operation of the same revision creates is new, any other table exists.
 fn lock_report(map: &RevisionMap, dialect: Dialect) -> Result<Option<LockReport>, Error> {
     let Some(blank) = LockReader::for_dialect(dialect) else {
         return Ok(None);
@@ -138,11 +139,14 @@ fn lock_report(map: &RevisionMap, dialect: Dialect) -> Result<Option<LockReport>
     let mut report = LockReport::new(dialect);
     for revision in map.revisions() {
         let mut reader = blank.clone();
+        let mut new_tables = NewTables::default();
         for_each_operation(
             revision,
             Direction::Upgrade,
             dialect,
-            |index, op, statements| {
+            &mut new_tables,
+            |index, op, phases| {
+                let statements = phases.iter().flat_map(|phase| &phase.statements);
                 let read: Vec<_> = reader
                     .operation(op, statements)
                     .into_iter()

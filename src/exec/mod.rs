@@ -20,9 +20,10 @@ use crate::guard::{
     ReportStage, RowCount, StepGuard,
 };
 use crate::offline::{self, ScriptError};
+use crate::ops::online::{self, IndexName, NewTables, Phase, PhaseMode};
 use crate::ops::reverse::IrreversibleOperation;
-use crate::ops::sql::{render, RenderError, Statement};
-use crate::ops::{running_on, Column, ColumnType, Operation, ScopedOperation};
+use crate::ops::sql::{RenderError, Statement};
+use crate::ops::{running_on, Column, ColumnType, Operation, ScalarValue, ScopedOperation};
 use crate::plan::{self, Direction, Plan, PlanError, StampStep, Step, VersionChange};
 use crate::version_table::VersionTable;
 
@@ -196,13 +197,16 @@ pub enum ExecError {
         /// The version rows left behind, read back after the rollback.
         at: Vec<String>,
     },
-    /// A `transactional = false` revision failed part-way: the operations before the failed
-    /// one ran and stay, and the version rows were not moved.
-    #[error("{step} failed in {failed_op}: {source}; {} is not transactional, so {} ran and {} applied, {}; the version table was not moved: it still says {}; undo {} by hand or make the revision's operations idempotent, then run it again, or do the rest by hand and record it with `rmig stamp {}`",
+    /// A `transactional = false` revision, or a step with lock-safe forms outside its
+    /// transaction, failed part-way: the operations committed before the failed one stay, and
+    /// the version rows were not moved.
+    #[error("{step} failed in {failed_op}: {source}; {} {}, so {} ran and {} applied{}, {}; the version table was not moved: it still says {}; undo {} by hand or make the revision's operations idempotent, then run it again, or do the rest by hand and record it with `rmig stamp {}`",
         step.revision,
+        operations.why,
         operation_list(1, &operations.ran),
         if operations.ran.len() == 1 { "stays" } else { "stay" },
-        if operations.not_run.is_empty() { "and no operation came after it".to_string() } else { format!("and {} did not run", operation_list(operations.ran.len() + 2, &operations.not_run)) },
+        if operations.rolled_back.is_empty() { String::new() } else { format!(" ({} rolled back with the failed one)", operation_list(operations.ran.len() + 1, &operations.rolled_back)) },
+        if operations.not_run.is_empty() { "and no operation came after it".to_string() } else { format!("and {} did not run", operation_list(operations.ran.len() + operations.rolled_back.len() + 2, &operations.not_run)) },
         heads_text(at),
         operation_range(operations.ran.len()),
         if step.to.is_empty() { "base".to_string() } else { step.to.join(" ") })]
@@ -314,8 +318,12 @@ fn server_message(error: &DbError) -> String {
 /// The operations of a step that failed part-way outside a transaction, as descriptions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SplitOperations {
+    /// Why the step is not all or nothing: `is not transactional`, or its lock-safe forms.
+    pub why: &'static str,
     /// Those that ran and stay, from the first.
     pub ran: Vec<String>,
+    /// Those between them and the failed one, rolled back with it.
+    pub rolled_back: Vec<String>,
     /// Those after the failed one.
     pub not_run: Vec<String>,
 }
@@ -756,6 +764,8 @@ fn run_checked(
     // revision's operations), after which running it again is no longer safe.
     let mut position_under_way = run.from;
     let mut committed_part = false;
+    // The tables this run created: their operations need no lock-safe form.
+    let mut new_tables = NewTables::default();
 
     let result = (|| -> Result<Outcome, ExecError> {
         for (position, step) in plan.steps.iter().enumerate().skip(run.from) {
@@ -825,16 +835,44 @@ fn run_checked(
                 guard: checked.step_guard(position),
                 own_tables: &own_tables,
             };
-            run_operations(
+            // Lock-safe forms leave the step's transaction, so not in a run that is one
+            // transaction (`--one-transaction`): that run stays all or nothing.
+            let mut phased = Vec::with_capacity(operations.len());
+            for (index, scoped) in listed.iter().enumerate() {
+                if !scoped.runs_on(Some(dialect)) {
+                    continue;
+                }
+                let phases =
+                    online::phases(&scoped.op, dialect, scoped.online && !single, &new_tables)
+                        .map_err(|source| ExecError::Render {
+                            step: Box::new(label.clone()),
+                            path: revision.path.clone(),
+                            op_index: index + 1,
+                            op: scoped.op.describe(),
+                            source,
+                        })?;
+                new_tables.note(&scoped.op);
+                phased.push((index, &scoped.op, phases));
+            }
+            let mut step_run = StepRun {
+                in_transaction,
+                transactional: revision.transactional,
+                committed: 0,
+                retry: options.lock_retry,
+                progress: &mut *progress,
+            };
+            let ran = run_operations(
                 backend,
                 map,
                 step,
                 &label,
-                &operations,
-                &mut in_transaction,
+                &phased,
+                &mut step_run,
                 &verification,
-            )?;
-            committed_part = !revision.transactional;
+            );
+            in_transaction = step_run.in_transaction;
+            committed_part = step_run.committed > 0 || !revision.transactional;
+            ran?;
             if !in_transaction {
                 backend.begin()?;
                 in_transaction = true;
@@ -921,11 +959,12 @@ fn run_checked(
             }
             // A step that timed out on a lock left nothing behind: run it again, unless the
             // retries are spent (then the error says so).
+            // The statement and the database's message: the step is told beside it.
             let timed_out = match (&unfinished, committed_part, lock_timeout_in(&error)) {
-                (Some(step), false, true) => Some(step.clone()),
+                (Some(step), false, Some(source)) => Some((step.clone(), source.to_string())),
                 _ => None,
             };
-            if let Some(step) = &timed_out {
+            if let Some((step, reason)) = &timed_out {
                 let retries = &mut *run.retries;
                 if retries.revision.as_deref() != Some(step.revision.as_str()) {
                     *retries = LockRetries {
@@ -944,7 +983,7 @@ fn run_checked(
                     return Ok(Outcome::LockTimedOut {
                         position: position_under_way,
                         step: step.clone(),
-                        reason: error.to_string(),
+                        reason: reason.clone(),
                         pause,
                     });
                 }
@@ -1019,10 +1058,12 @@ fn run_checked(
 
 /// Whether a step's failure is a statement that gave up waiting for a lock: nothing of the
 /// step stays, so it may run again.
-fn lock_timeout_in(error: &ExecError) -> bool {
+fn lock_timeout_in(error: &ExecError) -> Option<&DbError> {
     match error {
-        ExecError::Db(source) | ExecError::StepFailed { source, .. } => source.is_lock_timeout(),
-        _ => false,
+        ExecError::Db(source) | ExecError::StepFailed { source, .. } => {
+            Some(source).filter(|source| source.is_lock_timeout())
+        }
+        _ => None,
     }
 }
 
@@ -1221,20 +1262,39 @@ fn blocked_in_step(findings: Vec<Finding>) -> ExecError {
     }))
 }
 
+/// How a step's operations run: inside its transaction or not, and how a lock-safe phase
+/// outside it is retried when it times out on a lock.
+struct StepRun<'a> {
+    /// Whether the step's transaction is open.
+    in_transaction: bool,
+    /// Whether the step runs in a transaction at all (`transactional = false` revisions not).
+    transactional: bool,
+    /// How many operations, from the first, are committed for good: their effects stay when
+    /// a later one fails.
+    committed: usize,
+    retry: LockRetryPolicy,
+    progress: &'a mut dyn Progress,
+}
+
 fn run_operations(
     backend: &mut dyn Backend,
     map: &RevisionMap,
     step: &Step,
     label: &StepLabel,
-    operations: &[(usize, &Operation)],
-    in_transaction: &mut bool,
+    operations: &[(usize, &Operation, Vec<Phase>)],
+    run: &mut StepRun,
     verification: &Verification,
 ) -> Result<(), ExecError> {
-    let dialect = backend.dialect();
     let mut counted_empty = Vec::new();
     let mut marked = false;
     let mut last_verified = None;
-    for (position, &(index, op)) in operations.iter().enumerate() {
+    for (position, (index, op, phases)) in operations.iter().enumerate() {
+        let (index, op) = (*index, *op);
+        // After a phase outside the step's transaction, the next operation starts a new one.
+        if run.transactional && !run.in_transaction {
+            backend.begin()?;
+            run.in_transaction = true;
+        }
         // Watched from the start of the first verified step, before its first operation,
         // so that what the run creates is never taken for data from before it.
         if verification.guard.verified {
@@ -1259,62 +1319,61 @@ fn run_operations(
         if verified {
             verification.mark_before(backend, &mut marked)?;
         }
-        let op_name = format!("operation {} ({})", index + 1, op.describe());
-        let statements = render(op, dialect).map_err(|source| ExecError::Render {
-            step: Box::new(label.clone()),
-            path: map.revision(step.revision).path.clone(),
-            op_index: index + 1,
-            op: op.describe(),
-            source,
-        })?;
-        for statement in statements {
-            let outcome = match &statement {
-                Statement::Sql(sql) => backend.execute_one(sql),
-                Statement::Script(sql) => backend.batch(sql),
-                Statement::Bound { sql, params } => backend.execute(sql, params).map(|_| ()),
-                Statement::RecreateTable {
-                    table,
-                    schema,
-                    change,
-                } => batch::recreate_table(backend, schema.as_deref(), table, change),
-            };
-            if let Err(source) = outcome {
-                if *in_transaction {
+        for phase in phases {
+            if phase.mode != PhaseMode::Step && run.in_transaction {
+                // What ran before in the step's transaction is committed for good here: its
+                // deferred triggers run now, and the guard takes its last look first.
+                finish_verified(
+                    backend,
+                    label,
+                    verification,
+                    &mut last_verified,
+                    &counted_empty,
+                )?;
+                backend
+                    .commit()
+                    .map_err(|source| commit_failed(std::slice::from_ref(label), source))?;
+                run.in_transaction = false;
+                run.committed = position;
+                // The guard's savepoint went with the transaction.
+                marked = false;
+            }
+            if let Err(source) = run_phase(backend, phase, run, label) {
+                if run.in_transaction {
                     // A failed ROLLBACK (the connection is gone) must not hide the step's error.
                     let _ = backend.rollback();
-                    *in_transaction = false;
+                    run.in_transaction = false;
                 }
-                if !map.revision(step.revision).transactional && position > 0 {
-                    let describe = |ops: &[(usize, &Operation)]| {
-                        ops.iter().map(|(_, op)| op.describe()).collect()
-                    };
-                    return Err(ExecError::PartlyApplied {
-                        step: Box::new(label.clone()),
-                        failed_op: op_name,
-                        source: Box::new(source),
-                        operations: Box::new(SplitOperations {
-                            ran: describe(&operations[..position]),
-                            not_run: describe(&operations[position + 1..]),
-                        }),
-                        at: Vec::new(),
-                    });
-                }
-                return Err(ExecError::StepFailed {
-                    step: Box::new(label.clone()),
-                    failed_op: Some(op_name),
-                    source,
-                    at: Vec::new(),
-                });
+                return Err(operation_failed(label, operations, position, source, run));
             }
+        }
+        if !run.transactional {
+            run.committed = position + 1;
         }
         if verified {
             verification.check_after(backend, index, op, &counted_empty)?;
             last_verified = Some((index, op));
         }
     }
-    // Deferred triggers would run at the commit, after the last look: run them now and look
-    // again, charging what they do to the step's last watched operation.
-    if let Some((index, op)) = last_verified {
+    finish_verified(
+        backend,
+        label,
+        verification,
+        &mut last_verified,
+        &counted_empty,
+    )
+}
+
+/// Deferred triggers would run at the commit, after the last look: run them now and look
+/// again, charging what they do to the last watched operation since the last commit.
+fn finish_verified(
+    backend: &mut dyn Backend,
+    label: &StepLabel,
+    verification: &Verification,
+    last_verified: &mut Option<(usize, &Operation)>,
+    counted_empty: &[DataObject],
+) -> Result<(), ExecError> {
+    if let Some((index, op)) = last_verified.take() {
         // What fails here would fail the commit: it is told as the step's commit failing.
         backend
             .run_deferred()
@@ -1323,9 +1382,140 @@ fn run_operations(
                 source,
                 at: None,
             })?;
-        verification.check_after(backend, index, op, &counted_empty)?;
+        verification.check_after(backend, index, op, counted_empty)?;
     }
     Ok(())
+}
+
+/// Runs one phase of an operation where its mode says. A phase outside the step's
+/// transaction that times out on a lock left nothing behind but, for a concurrent index
+/// build, an invalid index, which is dropped before each attempt: it runs again after a
+/// pause, as a step does (src/exec/retry.rs).
+fn run_phase(
+    backend: &mut dyn Backend,
+    phase: &Phase,
+    run: &mut StepRun,
+    label: &StepLabel,
+) -> Result<(), DbError> {
+    if phase.mode == PhaseMode::Step {
+        if run.transactional && !run.in_transaction {
+            backend.begin()?;
+            run.in_transaction = true;
+        }
+        return execute_statements(backend, &phase.statements);
+    }
+    let own_transaction = phase.mode == PhaseMode::OwnTransaction;
+    let started = Instant::now();
+    let mut retries = 0;
+    loop {
+        if let Some(index) = &phase.builds_index {
+            drop_invalid_index(backend, index)?;
+        }
+        let result = if own_transaction {
+            in_transaction(backend, |backend| {
+                execute_statements(backend, &phase.statements)
+            })
+        } else {
+            execute_statements(backend, &phase.statements)
+        };
+        match result {
+            Err(error) if error.is_lock_timeout() => {
+                retries += 1;
+                let Some(pause) = run.retry.pause(retries, started.elapsed(), fastrand::f64())
+                else {
+                    return Err(error);
+                };
+                run.progress.lock_retry(
+                    label,
+                    &error.to_string(),
+                    retries,
+                    run.retry.retries,
+                    pause,
+                );
+                std::thread::sleep(pause);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Drops `index` when a failed `CREATE INDEX CONCURRENTLY` left it invalid, so the build can
+/// run again; a valid index of that name is left alone (the build then fails on it).
+fn drop_invalid_index(backend: &mut dyn Backend, index: &IndexName) -> Result<(), DbError> {
+    let invalid = backend.query_strings(
+        "SELECT c.relname::text FROM pg_catalog.pg_index i \
+         JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relname = $1 AND n.nspname = coalesce($2, current_schema()) AND NOT i.indisvalid",
+        &[
+            ScalarValue::String(index.name.clone()),
+            index
+                .schema
+                .clone()
+                .map_or(ScalarValue::Null, ScalarValue::String),
+        ],
+    )?;
+    if invalid.is_empty() {
+        return Ok(());
+    }
+    backend.execute_one(&Phase::drop_invalid_index_sql(index))
+}
+
+/// Runs statements one by one, as rendered.
+fn execute_statements(backend: &mut dyn Backend, statements: &[Statement]) -> Result<(), DbError> {
+    for statement in statements {
+        match statement {
+            Statement::Sql(sql) => backend.execute_one(sql),
+            Statement::Script(sql) => backend.batch(sql),
+            Statement::Bound { sql, params } => backend.execute(sql, params).map(|_| ()),
+            Statement::RecreateTable {
+                table,
+                schema,
+                change,
+            } => batch::recreate_table(backend, schema.as_deref(), table, change),
+        }?;
+    }
+    Ok(())
+}
+
+/// The error of the operation at `position` failing: the step failed whole when nothing of
+/// it is committed, else part of it stays and the error says which.
+fn operation_failed(
+    label: &StepLabel,
+    operations: &[(usize, &Operation, Vec<Phase>)],
+    position: usize,
+    source: DbError,
+    run: &StepRun,
+) -> ExecError {
+    let (index, op, _) = &operations[position];
+    let failed_op = format!("operation {} ({})", index + 1, op.describe());
+    if run.committed == 0 {
+        return ExecError::StepFailed {
+            step: Box::new(label.clone()),
+            failed_op: Some(failed_op),
+            source,
+            at: Vec::new(),
+        };
+    }
+    let describe = |ops: &[(usize, &Operation, Vec<Phase>)]| {
+        ops.iter().map(|(_, op, _)| op.describe()).collect()
+    };
+    ExecError::PartlyApplied {
+        step: Box::new(label.clone()),
+        failed_op,
+        source: Box::new(source),
+        operations: Box::new(SplitOperations {
+            why: if run.transactional {
+                "runs lock-safe forms outside its transaction"
+            } else {
+                "is not transactional"
+            },
+            ran: describe(&operations[..run.committed]),
+            rolled_back: describe(&operations[run.committed..position]),
+            not_run: describe(&operations[position + 1..]),
+        }),
+        at: Vec::new(),
+    }
 }
 
 /// Whether the version rows read are `expected`, as sets.

@@ -459,14 +459,14 @@ impl LockReader {
     /// What each of `statements` (the SQL `op` runs, in order) locks: one list per statement,
     /// as a raw `execute` text may hold several. `op` tells what its SQL cannot: the type a
     /// column has before `alter_column` changes it, the table of an index `drop_index` drops.
-    pub fn operation(
+    pub fn operation<'a>(
         &mut self,
         op: &Operation,
-        statements: &[Statement],
+        statements: impl IntoIterator<Item = &'a Statement>,
     ) -> Vec<Vec<StatementLocks>> {
         self.postgres.learn(op);
         statements
-            .iter()
+            .into_iter()
             .map(|statement| {
                 self.postgres
                     .read(&statement.to_offline_sql(Dialect::Postgresql))

@@ -12,6 +12,7 @@ mod dependents;
 pub mod fragment;
 pub mod names;
 pub mod naming_convention;
+pub mod online;
 pub mod reverse;
 pub mod scope;
 pub mod sql;

@@ -452,6 +452,7 @@ pub fn name_operations(
                 ScopedOperation {
                     op: after,
                     dialects: scoped.dialects.clone(),
+                    online: scoped.online,
                 },
             )),
             Ok(None) => {}

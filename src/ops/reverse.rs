@@ -66,6 +66,7 @@ pub fn derive_scoped_downgrade(
         .map(|(op, undone)| ScopedOperation {
             op,
             dialects: undone.dialects.clone(),
+            online: undone.online,
         })
         .collect())
 }

@@ -1,6 +1,7 @@
 //! Operations for some dialects only: the `dialect` key any operation of a revision file may
 //! carry (`dialect = "postgresql"`, `dialect = ["postgresql", "sqlite"]`), as an Alembic script
-//! branches on `op.get_bind().dialect.name`.
+//! branches on `op.get_bind().dialect.name`; and `online = false`, which keeps an operation's
+//! plain form where rmig would run its lock-safe one (src/ops/online.rs).
 //!
 //! The key is read here, beside the operation rather than inside it, so that every operation
 //! takes it and none of the operation types knows about it. The revision keeps every
@@ -23,12 +24,19 @@ pub struct ScopedOperation {
     pub op: Operation,
     /// `None`: every dialect; otherwise the dialects named, never empty.
     pub dialects: Option<Vec<Dialect>>,
+    /// Whether the operation takes its lock-safe form on a table that existed before the run
+    /// (src/ops/online.rs); `online = false` in the file keeps the plain statement.
+    pub online: bool,
 }
 
 impl ScopedOperation {
     /// An operation that runs on every dialect.
     pub fn everywhere(op: Operation) -> ScopedOperation {
-        ScopedOperation { op, dialects: None }
+        ScopedOperation {
+            op,
+            dialects: None,
+            online: true,
+        }
     }
 
     /// Whether the operation runs on `dialect`; `None` (no database known, as `check --lint`
@@ -78,6 +86,7 @@ pub fn running_on(
 struct ScopedFields {
     #[serde(default)]
     dialect: Option<Dialects>,
+    online: Option<bool>,
     #[serde(flatten)]
     op: Operation,
 }
@@ -88,6 +97,7 @@ impl<'de> Deserialize<'de> for ScopedOperation {
         Ok(ScopedOperation {
             op: fields.op,
             dialects: fields.dialect.map(|dialects| dialects.0),
+            online: fields.online.unwrap_or(true),
         })
     }
 }
