@@ -70,12 +70,13 @@ pub fn render_script(
 ) -> Result<String, ScriptError> {
     // The tables the script creates before an operation keep its plain form there, and one
     // reader reads all its statements: a table an earlier step creates is new to later ones.
-    let mut new_tables = NewTables::default();
+    // A script that is one transaction keeps every plain form, as such a run does.
+    let mut forms = Forms::new(options.dialect, options.transaction_per_migration);
     let mut locks = LockReader::for_dialect(options.dialect);
     let bodies = plan
         .steps
         .iter()
-        .map(|step| render_operations(map, step, options.dialect, &mut new_tables, locks.as_mut()))
+        .map(|step| render_operations(map, step, &mut forms, locks.as_mut()))
         .collect::<Result<Vec<String>, ScriptError>>()?;
     let steps = plan.steps.iter().zip(bodies).map(|(step, body)| {
         let parents: Vec<&str> = map
@@ -186,29 +187,23 @@ fn render_steps<'a>(
 fn render_operations(
     map: &RevisionMap,
     step: &Step,
-    dialect: Dialect,
-    new_tables: &mut NewTables,
+    forms: &mut Forms,
     mut locks: Option<&mut LockReader>,
 ) -> Result<String, ScriptError> {
     let mut out = String::new();
     let revision = map.revision(step.revision);
-    for_each_operation(
-        revision,
-        step.direction,
-        dialect,
-        new_tables,
-        |_, op, phases| {
-            let statements = phases.iter().flat_map(|phase| &phase.statements);
-            let mut annotations = match locks.as_deref_mut() {
-                Some(reader) => reader.operation(op, statements),
-                None => Vec::new(),
-            }
-            .into_iter();
-            for phase in phases {
-                render_phase(&mut out, phase, dialect, &mut annotations);
-            }
-        },
-    )?;
+    let dialect = forms.dialect;
+    forms.for_each_operation(revision, step.direction, |_, op, phases| {
+        let statements = phases.iter().flat_map(|phase| &phase.statements);
+        let mut annotations = match locks.as_deref_mut() {
+            Some(reader) => reader.operation(op, statements),
+            None => Vec::new(),
+        }
+        .into_iter();
+        for phase in phases {
+            render_phase(&mut out, phase, dialect, &mut annotations);
+        }
+    })?;
     Ok(out)
 }
 
@@ -256,62 +251,74 @@ fn render_phase(
 
 /// Refuses `plan` when one of its operations has no SQL on `dialect` (a rename of an index on
 /// SQLite, an array column there), naming the first. Online this runs before anything does,
-/// so such an operation is bad input rather than a failure half-way through the plan.
+/// so such an operation is bad input rather than a failure half-way through the plan. (A
+/// lock-safe form renders its operation's plain statements, so checking those covers both.)
 pub fn check_plan(map: &RevisionMap, plan: &Plan, dialect: Dialect) -> Result<(), ScriptError> {
-    let mut new_tables = NewTables::default();
+    let mut forms = Forms::new(dialect, true);
     plan.steps.iter().try_for_each(|step| {
-        let revision = map.revision(step.revision);
-        for_each_operation(
-            revision,
-            step.direction,
-            dialect,
-            &mut new_tables,
-            |_, _, _| {},
-        )
+        forms.for_each_operation(map.revision(step.revision), step.direction, |_, _, _| {})
     })
 }
 
-/// Hands each operation of `revision`'s upgrade, or its written or derived downgrade, that
-/// runs on `dialect` to `each`, in order, with its index in the list and the phases it runs
-/// in (its lock-safe form on a table not in `new_tables`); stops at the first operation with
-/// no SQL. What `--sql` prints, and what `check --lint` reads the locks of.
-pub fn for_each_operation(
-    revision: &Revision,
-    direction: Direction,
+/// How a run renders its operations, in order: for its dialect, in their lock-safe forms
+/// (`ops::online`) unless the run is one transaction, on the tables it has not created yet.
+/// What `--sql` prints, and what `check --lint` reads the locks of.
+pub struct Forms {
     dialect: Dialect,
-    new_tables: &mut NewTables,
-    mut each: impl FnMut(usize, &Operation, &[Phase]),
-) -> Result<(), ScriptError> {
-    let operations = match direction {
-        Direction::Upgrade => std::borrow::Cow::Borrowed(revision.upgrade.as_slice()),
-        Direction::Downgrade => {
-            revision
-                .downgrade_ops()
-                .map_err(|source| ScriptError::NoDowngrade {
-                    path: revision.path.clone(),
-                    revision: revision.id.clone(),
-                    source,
-                })?
+    safe_forms: bool,
+    new_tables: NewTables,
+}
+
+impl Forms {
+    /// `safe_forms`: whether the run may leave a step's transaction for them; false when it
+    /// is one transaction (`--one-transaction`, `transaction_per_migration = false`).
+    pub fn new(dialect: Dialect, safe_forms: bool) -> Forms {
+        Forms {
+            dialect,
+            safe_forms,
+            new_tables: NewTables::default(),
         }
-    };
-    for (index, scoped) in operations.iter().enumerate() {
-        if !scoped.runs_on(Some(dialect)) {
-            continue;
-        }
-        let phases =
-            online::phases(&scoped.op, dialect, scoped.online, new_tables).map_err(|source| {
-                ScriptError::Render {
+    }
+
+    /// Hands each operation of `revision`'s upgrade, or its written or derived downgrade, that
+    /// runs on the dialect to `each`, in order, with its index in the list and the phases it
+    /// runs in; stops at the first operation with no SQL.
+    pub fn for_each_operation(
+        &mut self,
+        revision: &Revision,
+        direction: Direction,
+        mut each: impl FnMut(usize, &Operation, &[Phase]),
+    ) -> Result<(), ScriptError> {
+        let operations = match direction {
+            Direction::Upgrade => std::borrow::Cow::Borrowed(revision.upgrade.as_slice()),
+            Direction::Downgrade => {
+                revision
+                    .downgrade_ops()
+                    .map_err(|source| ScriptError::NoDowngrade {
+                        path: revision.path.clone(),
+                        revision: revision.id.clone(),
+                        source,
+                    })?
+            }
+        };
+        for (index, scoped) in operations.iter().enumerate() {
+            if !scoped.runs_on(Some(self.dialect)) {
+                continue;
+            }
+            let online = scoped.online && self.safe_forms;
+            let phases = online::phases(&scoped.op, self.dialect, online, &self.new_tables)
+                .map_err(|source| ScriptError::Render {
                     path: revision.path.clone(),
                     revision: revision.id.clone(),
                     direction,
                     position: index + 1,
                     source,
-                }
-            })?;
-        new_tables.note(&scoped.op);
-        each(index, &scoped.op, &phases);
+                })?;
+            self.new_tables.note(&scoped.op);
+            each(index, &scoped.op, &phases);
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 fn statement(out: &mut String, sql: &str) {

@@ -358,7 +358,7 @@ fn lint_text_lists_each_finding_with_its_rule_place_and_fix() {
         "{text}"
     );
     assert!(
-        text.contains("\n  [require-concurrent-index-creation] b10 (revisions/b10_x.toml) upgrade[0] execute SQL: `CREATE INDEX ix_accounts_balance ON accounts (balance)` builds an index on accounts under SHARE, which blocks its writes until the step commits; create the index CONCURRENTLY"),
+        text.contains("\n  [require-concurrent-index-creation] b10 (revisions/b10_x.toml) upgrade[0] execute SQL: `CREATE INDEX ix_accounts_balance ON accounts (balance)` builds an index on accounts under SHARE, which blocks its writes until the step commits; build it CONCURRENTLY"),
         "{text}"
     );
     assert!(
@@ -510,4 +510,46 @@ fn without_a_reachable_database_sizes_are_left_out_in_one_line() {
     assert_eq!(json["lock_findings"][0]["size"]["state"], "not_looked_up");
     // --sizes goes with --lint only.
     assert_eq!(project.fails(&["check", "--sizes"]).0, 2);
+}
+
+#[test]
+fn a_project_that_runs_as_one_transaction_keeps_the_plain_forms_and_is_flagged_for_them() {
+    let project = project(OFFLINE_URL);
+    let (_, rules) = typed_safe_forms(&project);
+    assert_eq!(rules, Vec::<String>::new());
+    let config = project.path().join("rmig.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{text}transaction_per_migration = false\n"),
+    )
+    .unwrap();
+    let (script, rules) = typed_safe_forms(&project);
+    assert_eq!(
+        rules,
+        [
+            "require-concurrent-index-creation",
+            "require-concurrent-index-deletion",
+            "adding-check-constraint-without-not-valid",
+            "adding-foreign-key-without-not-valid",
+            "adding-unique-constraint",
+            "setting-not-null-field"
+        ]
+    );
+    assert!(!script.contains("CONCURRENTLY"), "{script}");
+}
+
+/// `upgrade c03:c04 --sql` (the revision of typed operations on existing tables), and the
+/// rules `check --lint` finds in c04.
+fn typed_safe_forms(project: &Project) -> (String, Vec<String>) {
+    let script = project.ok(&["upgrade", "c03:c04", "--sql"]);
+    let json = lint_json(project, &[]);
+    let rules = json["lock_findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| finding["revision"] == "c04")
+        .map(|finding| finding["rule"].as_str().unwrap().to_string())
+        .collect();
+    (script, rules)
 }

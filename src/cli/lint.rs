@@ -16,11 +16,9 @@ use super::Log;
 use crate::db::{Backend, DbError};
 use crate::dialect::{string_literal, Dialect};
 use crate::error::{Error, EXIT_BLOCKED, EXIT_LOCKS};
-use crate::graph::RevisionMap;
 use crate::guard::{self, Finding, LintReport};
 use crate::locks::{LockFinding, LockReader, LockReport, Relation, TableSize};
-use crate::offline::for_each_operation;
-use crate::ops::online::NewTables;
+use crate::offline::Forms;
 use crate::plan::Direction;
 use crate::project::Project;
 use crate::revision::{operation_line, FileFormat};
@@ -77,7 +75,7 @@ pub(super) fn lint(
 ) -> Result<u8, Error> {
     let dialect = project.settings.dialect()?;
     let report = guard::lint(&project.map, Some(dialect));
-    let mut locks = lock_report(&project.map, dialect)?;
+    let mut locks = lock_report(project, dialect)?;
     let sizes = match &mut locks {
         Some(locks) if options.sizes && !locks.findings.is_empty() => {
             match read_sizes(project, options.connection, locks, log) {
@@ -129,32 +127,27 @@ pub(super) fn lint(
 }
 
 /// The lock findings of every revision's upgrade, read for `dialect` from the statements
-/// `--sql` prints (the lock-safe forms rmig runs on an existing table); none for a dialect
-/// with no lock report. Each revision is read on its own, as no plan joins them here: a table
+/// `--sql` prints (the lock-safe forms rmig runs on an existing table, unless the project
+/// runs as one transaction); none for a dialect with no lock report. Each revision is read on its own, as no plan joins them here: a table
 /// an earlier operation of the same revision creates is new, any other table exists.
-fn lock_report(map: &RevisionMap, dialect: Dialect) -> Result<Option<LockReport>, Error> {
+fn lock_report(project: &Project, dialect: Dialect) -> Result<Option<LockReport>, Error> {
     let Some(blank) = LockReader::for_dialect(dialect) else {
         return Ok(None);
     };
     let mut report = LockReport::new(dialect);
-    for revision in map.revisions() {
+    for revision in project.map.revisions() {
         let mut reader = blank.clone();
-        let mut new_tables = NewTables::default();
-        for_each_operation(
-            revision,
-            Direction::Upgrade,
-            dialect,
-            &mut new_tables,
-            |index, op, phases| {
-                let statements = phases.iter().flat_map(|phase| &phase.statements);
-                let read: Vec<_> = reader
-                    .operation(op, statements)
-                    .into_iter()
-                    .flatten()
-                    .collect();
-                report.add_operation(revision, index, op.describe(), &read);
-            },
-        )?;
+        // `--one-transaction` is a choice of the run; the config's is the project's.
+        let mut forms = Forms::new(dialect, project.settings.transaction_per_migration);
+        forms.for_each_operation(revision, Direction::Upgrade, |index, op, phases| {
+            let statements = phases.iter().flat_map(|phase| &phase.statements);
+            let read: Vec<_> = reader
+                .operation(op, statements)
+                .into_iter()
+                .flatten()
+                .collect();
+            report.add_operation(revision, index, op.describe(), &read);
+        })?;
     }
     Ok(Some(report))
 }

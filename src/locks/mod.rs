@@ -310,25 +310,25 @@ impl Rule {
                 "add the column nullable or with a constant default, fill it in batches, then make it NOT NULL through a validated CHECK constraint"
             }
             Rule::SettingNotNullField => {
-                "add CHECK (column IS NOT NULL) NOT VALID and VALIDATE it first, which scans without blocking writes; SET NOT NULL then trusts the constraint instead of scanning (PostgreSQL 12 and later)"
+                "prove the column first with CHECK (column IS NOT NULL) NOT VALID and VALIDATE CONSTRAINT, so that SET NOT NULL scans nothing (PostgreSQL 12 and later): alter_column with nullable = false alone does so unless online = false or the project runs as one transaction"
             }
             Rule::AddingCheckConstraintWithoutNotValid => {
-                "add the constraint with NOT VALID, then VALIDATE CONSTRAINT, which checks the rows without blocking reads or writes"
+                "add it NOT VALID, then VALIDATE CONSTRAINT, which checks the rows without blocking reads or writes: a named create_check_constraint does so unless online = false or the project runs as one transaction"
             }
             Rule::AddingForeignKeyWithoutNotValid => {
-                "add the foreign key with NOT VALID, then VALIDATE CONSTRAINT, which checks the rows without blocking writes"
+                "add it NOT VALID, then VALIDATE CONSTRAINT, which checks the rows without blocking writes: a named create_foreign_key does so unless online = false or the project runs as one transaction"
             }
             Rule::AddingUniqueConstraint => {
-                "build a unique index with CREATE UNIQUE INDEX CONCURRENTLY first, then add the constraint with USING INDEX, which only changes the catalog"
+                "build a unique index CONCURRENTLY, then add the constraint USING INDEX, which only changes the catalog: a named create_unique_constraint does so unless online = false or the project runs as one transaction"
             }
             Rule::AddingExclusionConstraint => {
                 "PostgreSQL cannot build an exclusion constraint without blocking the table, so add it while the table is small or in a maintenance window"
             }
             Rule::RequireConcurrentIndexCreation => {
-                "create the index CONCURRENTLY (create_index's postgresql_concurrently = true, in a revision with transactional = false), which builds it without blocking writes"
+                "build it CONCURRENTLY, which lets writes go on: create_index does so on an existing table unless online = false or the project runs as one transaction, and raw SQL needs a revision with transactional = false"
             }
             Rule::RequireConcurrentIndexDeletion => {
-                "drop the index CONCURRENTLY (drop_index's postgresql_concurrently = true, in a revision with transactional = false), which waits for the table's queries instead of blocking them"
+                "drop it CONCURRENTLY, which waits for the table's queries instead of blocking them: drop_index does so on an existing table unless online = false or the project runs as one transaction, and raw SQL needs a revision with transactional = false"
             }
             Rule::RequireConcurrentReindex => {
                 "rebuild it with REINDEX ... CONCURRENTLY (PostgreSQL 12 and later), outside a transaction, which does not block writes"
