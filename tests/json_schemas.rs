@@ -178,7 +178,8 @@ fn every_json_document_matches_its_schema() {
 }
 
 /// A table, then a revision that builds an index on it and one on a table it creates first
-/// (no finding), then one on a table an unapplied revision creates.
+/// (no finding), then one on a table an unapplied revision creates. Raw SQL, as `create_index`
+/// on an existing table runs CONCURRENTLY, which raises nothing.
 const LOCKS: [(&str, &str); 3] = [
     ("a1000000_people.toml", BASE),
     (
@@ -187,15 +188,16 @@ const LOCKS: [(&str, &str); 3] = [
 down_revision = "a1000000"
 
 [[upgrade]]
-op = "create_index"
-index_name = "ix_people_name"
-table_name = "people"
-columns = ["name"]
+op = "execute"
+sqltext = "CREATE INDEX ix_people_name ON people (name)"
 
 [[upgrade]]
-op = "create_table"
-table_name = "pets"
-columns = [ { name = "id", type = "integer", primary_key = true }, { name = "name", type = "text" } ]
+op = "execute"
+sqltext = "CREATE TABLE pets (id integer PRIMARY KEY, name text); CREATE INDEX ix_pets_id ON pets (id)"
+
+[[downgrade]]
+op = "execute"
+sqltext = "DROP INDEX ix_people_name"
 "#,
     ),
     (
@@ -204,10 +206,12 @@ columns = [ { name = "id", type = "integer", primary_key = true }, { name = "nam
 down_revision = "b1000000"
 
 [[upgrade]]
-op = "create_index"
-index_name = "ix_pets_name"
-table_name = "pets"
-columns = ["name"]
+op = "execute"
+sqltext = "CREATE INDEX ix_pets_name ON pets (name)"
+
+[[downgrade]]
+op = "execute"
+sqltext = "DROP INDEX ix_pets_name"
 "#,
     ),
 ];
