@@ -180,10 +180,10 @@ fn render_steps<'a>(
 
 /// The step's operations as the script shows them: each statement followed by `;` and
 /// preceded by its locks where `locks` reads the dialect, a table rebuild (SQLite) as the
-/// comment that describes it. A lock-safe form on PostgreSQL shows
-/// where it leaves the step's transaction, as Alembic's `autocommit_block` does: `COMMIT;`
-/// before a statement that runs outside any transaction (`CONCURRENTLY`), `BEGIN;` after it,
-/// and a validation in a transaction of its own between the two.
+/// comment that describes it. A lock-safe form on PostgreSQL shows where it leaves the step's
+/// transaction, as Alembic's `autocommit_block` does: `COMMIT;` before a statement that runs
+/// outside any transaction (`CONCURRENTLY`), `BEGIN;` after it, and a validation in a
+/// transaction of its own between the two.
 fn render_operations(
     map: &RevisionMap,
     step: &Step,
