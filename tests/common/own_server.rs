@@ -184,20 +184,28 @@ impl OwnServer {
         set_mode(self.path(), 0o755);
     }
 
-    fn run_as_server_user(&self, program: &str, args: &[&str], data: &Path) {
+    /// `program` of the server's folder, run as the user who runs the server.
+    fn as_server_user(&self, program: &str) -> Command {
         let program = self.bin.join(program);
-        let mut command = if running_as_root() {
+        if running_as_root() {
             let mut command = Command::new("runuser");
             command.args(["-u", "postgres", "--"]).arg(&program);
             command
         } else {
             Command::new(&program)
-        };
-        let output = command.args(args).arg(data).output().unwrap();
+        }
+    }
+
+    fn run_as_server_user(&self, program: &str, args: &[&str], data: &Path) {
+        let output = self
+            .as_server_user(program)
+            .args(args)
+            .arg(data)
+            .output()
+            .unwrap();
         assert!(
             output.status.success(),
-            "{} failed: {}{}",
-            program.display(),
+            "{program} failed: {}{}",
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
@@ -206,18 +214,10 @@ impl OwnServer {
 
 impl Drop for OwnServer {
     fn drop(&mut self) {
-        let data = self.data();
-        let program = self.bin.join("pg_ctl");
-        let mut command = if running_as_root() {
-            let mut command = Command::new("runuser");
-            command.args(["-u", "postgres", "--"]).arg(&program);
-            command
-        } else {
-            Command::new(&program)
-        };
-        let _ = command
+        let _ = self
+            .as_server_user("pg_ctl")
             .args(["-m", "immediate", "-w", "stop", "-D"])
-            .arg(&data)
+            .arg(self.data())
             .output();
     }
 }
