@@ -311,3 +311,40 @@ fn a_concurrent_index_build_behind_a_long_transaction_retries_until_it_ends() {
         ["true"]
     );
 }
+
+/// `postgresql_concurrently = true` in an ordinary (transactional) revision failed with
+/// PostgreSQL's "CREATE INDEX CONCURRENTLY cannot run inside a transaction block", even on a
+/// table the same revision created; it now runs outside the transaction wherever it is.
+#[test]
+fn postgresql_concurrently_failed_inside_a_transactional_revision() {
+    let db = TestDatabase::new();
+    let files = vec![(
+        "a1_rev.toml".to_string(),
+        "revision = \"a1\"\nmessage = \"table and index\"\n\n\
+         [[upgrade]]\nop = \"create_table\"\ntable_name = \"items\"\n\
+         columns = [{ name = \"id\", type = \"integer\", primary_key = true }, { name = \"name\", type = \"text\" }]\n\n\
+         [[upgrade]]\nop = \"create_index\"\nindex_name = \"ix_items_name\"\ntable_name = \"items\"\ncolumns = [\"name\"]\npostgresql_concurrently = true\n"
+            .to_string(),
+    )];
+    let project = Project::new(&db.url, &common::as_refs(&files));
+    let script = project.ok(&["upgrade", "head", "--sql"]);
+    let build = script
+        .find("CREATE INDEX CONCURRENTLY")
+        .unwrap_or_else(|| panic!("{script}"));
+    assert!(
+        script[..build]
+            .trim_end()
+            .rsplit("\n\n")
+            .any(|part| part == "COMMIT;"),
+        "the build follows the commit of what came before: {script}"
+    );
+    project.ok(&["upgrade", "head"]);
+    assert_eq!(
+        db.strings(
+            "SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ix_items_name'::regclass"
+        ),
+        ["true"]
+    );
+    project.ok(&["downgrade", "base", "--allow-data-loss", "all"]);
+    assert!(!db.has_table("items"));
+}

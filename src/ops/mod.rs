@@ -354,7 +354,7 @@ pub struct CreateIndex {
     /// The predicate of a partial index, SQL text.
     #[serde(rename = "where")]
     pub where_: Option<String>,
-    /// Needs the revision to be `transactional = false` on PostgreSQL.
+    /// `CONCURRENTLY`: run outside the step's transaction (src/ops/online.rs).
     #[serde(default)]
     pub postgresql_concurrently: bool,
     /// PostgreSQL's index method (`gin`, `gist`, ...); B-tree when absent.

@@ -15,7 +15,8 @@
 //!   proves from the valid check without a scan, and the check dropped.
 //!
 //! A table created earlier in the same run is new: nobody else uses it, so its operations keep
-//! their plain, transactional form. An operation with `online = false` keeps it too, and so
+//! their plain, transactional form; but `postgresql_concurrently = true`, which PostgreSQL runs
+//! only outside a transaction, always runs there. An operation with `online = false` keeps it too, and so
 //! does one these forms cannot serve: a constraint without a name cannot be validated by name.
 
 use std::collections::HashSet;
@@ -135,6 +136,27 @@ pub fn phases(
     let plain = || render(op, dialect).map(|statements| vec![Phase::step(statements)]);
     if dialect != Dialect::Postgresql || !online {
         return plain();
+    }
+    // `CONCURRENTLY` asked for runs outside any transaction, on a new table too: PostgreSQL
+    // refuses it inside one.
+    let concurrently_asked = match op {
+        Operation::CreateIndex(create) => create.postgresql_concurrently,
+        Operation::DropIndex(drop) => drop.postgresql_concurrently,
+        _ => false,
+    };
+    if concurrently_asked {
+        let builds_index = match op {
+            Operation::CreateIndex(create) => create.index_name.clone().map(|name| IndexName {
+                schema: create.schema.clone(),
+                name,
+            }),
+            _ => None,
+        };
+        return Ok(vec![Phase {
+            mode: PhaseMode::Autocommit,
+            statements: render(op, dialect)?,
+            builds_index,
+        }]);
     }
     match op {
         Operation::CreateIndex(create)
