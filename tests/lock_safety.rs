@@ -348,3 +348,58 @@ fn postgresql_concurrently_failed_inside_a_transactional_revision() {
     project.ok(&["downgrade", "base", "--allow-data-loss", "all"]);
     assert!(!db.has_table("items"));
 }
+
+/// A concurrent build that keeps timing out behind an open writer gives up like a step does:
+/// one sentence with the attempts, the version table unmoved, and the invalid index it left
+/// dropped by the next run.
+#[test]
+fn a_concurrent_build_gives_up_with_a_sentence_when_the_retries_run_out() {
+    let db = TestDatabase::new();
+    let files = vec![
+        files().remove(0),
+        (
+            "b2_rev.toml".to_string(),
+            "revision = \"b2\"\ndown_revision = \"a1\"\nmessage = \"index email\"\n\n\
+             [[upgrade]]\nop = \"create_index\"\nindex_name = \"ix_accounts_email\"\ntable_name = \"accounts\"\ncolumns = [\"email\"]\n"
+                .to_string(),
+        ),
+    ];
+    let project = Project::new(&db.url, &common::as_refs(&files));
+    let config = project.path().join("rmig.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("lock_retries = 2\n");
+    std::fs::write(&config, text).unwrap();
+    project.ok(&["upgrade", "a1"]);
+    let mut client = db.client();
+    let (taken, wait) = mpsc::channel();
+    let holder = thread::spawn(move || {
+        let mut transaction = client.transaction().unwrap();
+        transaction
+            .batch_execute("INSERT INTO accounts VALUES (1, 'x')")
+            .unwrap();
+        taken.send(()).unwrap();
+        thread::sleep(Duration::from_secs(5));
+        transaction.commit().unwrap();
+    });
+    wait.recv().unwrap();
+    let (code, stderr) = project.fails(&["upgrade", "head"]);
+    holder.join().unwrap();
+    assert_eq!(code, 1, "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|line| line.starts_with("rmig: error:"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        error.contains("gave up after 3 attempts") && error.contains("the database stays at a1"),
+        "{error}"
+    );
+    assert_eq!(
+        db.strings("SELECT version_num FROM alembic_version"),
+        ["a1"]
+    );
+    project.ok(&["upgrade", "head"]);
+    assert_eq!(
+        db.strings("SELECT indisvalid::text FROM pg_index WHERE indexrelid = 'ix_accounts_email'::regclass"),
+        ["true"]
+    );
+}

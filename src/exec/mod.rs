@@ -337,6 +337,14 @@ fn heads_text(heads: &[String]) -> String {
 }
 
 impl ExecError {
+    /// The failure itself, under the retries that ran out before it.
+    fn innermost_mut(&mut self) -> &mut ExecError {
+        match self {
+            ExecError::LockRetriesExhausted { last, .. } => last.innermost_mut(),
+            other => other,
+        }
+    }
+
     /// The process exit status (docs/exit-codes.md).
     pub fn exit_code(&self) -> i32 {
         match self {
@@ -990,7 +998,7 @@ fn run_checked(
             }
             let read_back = current_heads(backend, table);
             let connected = read_back.is_ok();
-            match &mut error {
+            match error.innermost_mut() {
                 ExecError::StepFailed { at, .. } | ExecError::PartlyApplied { at, .. } => {
                     *at = match read_back {
                         Ok(heads) => heads,
@@ -1012,7 +1020,7 @@ fn run_checked(
             // Every failed step gets its audit row (issue 15), written after the rollback in
             // a transaction of its own. Not when the version rows could not even be read: the
             // connection is gone, and the error already says so.
-            let failed: Vec<(StepLabel, usize)> = match &error {
+            let failed: Vec<(StepLabel, usize)> = match error.innermost_mut() {
                 ExecError::CommitFailed { steps, .. } => {
                     steps.iter().map(|step| (step.clone(), 0)).collect()
                 }
@@ -1338,13 +1346,21 @@ fn run_operations(
                 // The guard's savepoint went with the transaction.
                 marked = false;
             }
-            if let Err(source) = run_phase(backend, phase, run, label) {
+            if let Err(failure) = run_phase(backend, phase, run, label) {
                 if run.in_transaction {
                     // A failed ROLLBACK (the connection is gone) must not hide the step's error.
                     let _ = backend.rollback();
                     run.in_transaction = false;
                 }
-                return Err(operation_failed(label, operations, position, source, run));
+                let failed = operation_failed(label, operations, position, failure.source, run);
+                return Err(match failure.retries {
+                    0 => failed,
+                    retries => ExecError::LockRetriesExhausted {
+                        last: Box::new(failed),
+                        attempts: retries + 1,
+                        elapsed: failure.elapsed,
+                    },
+                });
             }
         }
         if !run.transactional {
@@ -1396,20 +1412,25 @@ fn run_phase(
     phase: &Phase,
     run: &mut StepRun,
     label: &StepLabel,
-) -> Result<(), DbError> {
+) -> Result<(), PhaseFailure> {
+    let once = |source| PhaseFailure {
+        source,
+        retries: 0,
+        elapsed: Duration::ZERO,
+    };
     if phase.mode == PhaseMode::Step {
         if run.transactional && !run.in_transaction {
-            backend.begin()?;
+            backend.begin().map_err(once)?;
             run.in_transaction = true;
         }
-        return execute_statements(backend, &phase.statements);
+        return execute_statements(backend, &phase.statements).map_err(once);
     }
     let own_transaction = phase.mode == PhaseMode::OwnTransaction;
     let started = Instant::now();
     let mut retries = 0;
     loop {
         if let Some(index) = &phase.builds_index {
-            drop_invalid_index(backend, index)?;
+            drop_invalid_index(backend, index).map_err(once)?;
         }
         let result = if own_transaction {
             in_transaction(backend, |backend| {
@@ -1423,7 +1444,11 @@ fn run_phase(
                 retries += 1;
                 let Some(pause) = run.retry.pause(retries, started.elapsed(), fastrand::f64())
                 else {
-                    return Err(error);
+                    return Err(PhaseFailure {
+                        source: error,
+                        retries: retries - 1,
+                        elapsed: started.elapsed(),
+                    });
                 };
                 run.progress.lock_retry(
                     label,
@@ -1434,9 +1459,16 @@ fn run_phase(
                 );
                 std::thread::sleep(pause);
             }
-            other => return other,
+            other => return other.map_err(once),
         }
     }
+}
+
+/// A phase's failure, after the retries it took.
+struct PhaseFailure {
+    source: DbError,
+    retries: u32,
+    elapsed: Duration,
 }
 
 /// Drops `index` when a failed `CREATE INDEX CONCURRENTLY` left it invalid, so the build can
