@@ -30,16 +30,15 @@ fn files() -> Vec<(String, String)> {
     ]
 }
 
-/// Holds ACCESS SHARE on `accounts` (what a long report query holds) for `held`, from
-/// another session; returns once the lock is taken.
-fn hold_report_lock(db: &TestDatabase, held: Duration) -> thread::JoinHandle<()> {
+/// Runs `statement` in a transaction of another session and keeps it open for `held`;
+/// returns once the statement ran. `LOCK TABLE accounts IN ACCESS SHARE MODE` is what a long
+/// report holds; an `INSERT` is a writer a concurrent index build waits for.
+fn hold(db: &TestDatabase, statement: &'static str, held: Duration) -> thread::JoinHandle<()> {
     let mut client = db.client();
     let (taken, wait) = mpsc::channel();
     let holder = thread::spawn(move || {
         let mut transaction = client.transaction().unwrap();
-        transaction
-            .batch_execute("LOCK TABLE accounts IN ACCESS SHARE MODE")
-            .unwrap();
+        transaction.batch_execute(statement).unwrap();
         taken.send(()).unwrap();
         thread::sleep(held);
         transaction.commit().unwrap();
@@ -48,12 +47,29 @@ fn hold_report_lock(db: &TestDatabase, held: Duration) -> thread::JoinHandle<()>
     holder
 }
 
+/// `upgrade head` while `holder` holds its lock: it must exit 1; its error line and its
+/// whole stderr.
+fn upgrade_fails_while(project: &Project, holder: thread::JoinHandle<()>) -> (String, String) {
+    let (code, stderr) = project.fails(&["upgrade", "head"]);
+    holder.join().unwrap();
+    assert_eq!(code, 1, "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|line| line.starts_with("rmig: error:"))
+        .unwrap_or_else(|| panic!("no error line: {stderr}"))
+        .to_string();
+    (error, stderr)
+}
+
+const REPORT: &str = "LOCK TABLE accounts IN ACCESS SHARE MODE";
+const WRITER: &str = "INSERT INTO accounts VALUES (1, 'x')";
+
 #[test]
 fn a_step_behind_a_long_report_retries_and_finishes_after_it() {
     let db = TestDatabase::new();
     let project = Project::new(&db.url, &common::as_refs(&files()));
     project.ok(&["upgrade", "a1"]);
-    let holder = hold_report_lock(&db, Duration::from_millis(1500));
+    let holder = hold(&db, REPORT, Duration::from_millis(1500));
     let started = Instant::now();
     let output = project.run(&["upgrade", "head"]);
     let elapsed = started.elapsed();
@@ -91,14 +107,7 @@ fn a_step_gives_up_with_a_sentence_when_the_retries_run_out() {
     )
     .unwrap();
     project.ok(&["upgrade", "a1"]);
-    let holder = hold_report_lock(&db, Duration::from_secs(6));
-    let (code, stderr) = project.fails(&["upgrade", "head"]);
-    holder.join().unwrap();
-    assert_eq!(code, 1, "{stderr}");
-    let error = stderr
-        .lines()
-        .find(|line| line.starts_with("rmig: error:"))
-        .unwrap_or_else(|| panic!("no error line: {stderr}"));
+    let (error, stderr) = upgrade_fails_while(&project, hold(&db, REPORT, Duration::from_secs(6)));
     assert!(
         error.contains("gave up after 3 attempts") && error.contains("lock_retries"),
         "{error}"
@@ -129,7 +138,7 @@ fn no_retries_fails_at_the_first_lock_timeout() {
     )
     .unwrap();
     project.ok(&["upgrade", "a1"]);
-    let holder = hold_report_lock(&db, Duration::from_secs(2));
+    let holder = hold(&db, REPORT, Duration::from_secs(2));
     let (code, stderr) = project.fails(&["upgrade", "head"]);
     holder.join().unwrap();
     assert_eq!(code, 1, "{stderr}");
@@ -274,10 +283,9 @@ fn an_invalid_index_from_an_interrupted_concurrent_build_is_cleaned_up_on_the_ne
     );
 }
 
-#[test]
-fn a_concurrent_index_build_behind_a_long_transaction_retries_until_it_ends() {
-    let db = TestDatabase::new();
-    let files = vec![
+/// a1 of [`files`], then b2: an index on `accounts(email)`, a table that existed before.
+fn index_email_files() -> Vec<(String, String)> {
+    vec![
         files().remove(0),
         (
             "b2_rev.toml".to_string(),
@@ -285,22 +293,15 @@ fn a_concurrent_index_build_behind_a_long_transaction_retries_until_it_ends() {
              [[upgrade]]\nop = \"create_index\"\nindex_name = \"ix_accounts_email\"\ntable_name = \"accounts\"\ncolumns = [\"email\"]\n"
                 .to_string(),
         ),
-    ];
-    let project = Project::new(&db.url, &common::as_refs(&files));
+    ]
+}
+
+#[test]
+fn a_concurrent_index_build_behind_a_long_transaction_retries_until_it_ends() {
+    let db = TestDatabase::new();
+    let project = Project::new(&db.url, &common::as_refs(&index_email_files()));
     project.ok(&["upgrade", "a1"]);
-    // A writer's open transaction: the build waits for it, and gives up after lock_timeout.
-    let mut client = db.client();
-    let (taken, wait) = mpsc::channel();
-    let holder = thread::spawn(move || {
-        let mut transaction = client.transaction().unwrap();
-        transaction
-            .batch_execute("INSERT INTO accounts VALUES (1, 'x')")
-            .unwrap();
-        taken.send(()).unwrap();
-        thread::sleep(Duration::from_millis(1500));
-        transaction.commit().unwrap();
-    });
-    wait.recv().unwrap();
+    let holder = hold(&db, WRITER, Duration::from_millis(1500));
     let output = project.run(&["upgrade", "head"]);
     holder.join().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -355,40 +356,13 @@ fn postgresql_concurrently_failed_inside_a_transactional_revision() {
 #[test]
 fn a_concurrent_build_gives_up_with_a_sentence_when_the_retries_run_out() {
     let db = TestDatabase::new();
-    let files = vec![
-        files().remove(0),
-        (
-            "b2_rev.toml".to_string(),
-            "revision = \"b2\"\ndown_revision = \"a1\"\nmessage = \"index email\"\n\n\
-             [[upgrade]]\nop = \"create_index\"\nindex_name = \"ix_accounts_email\"\ntable_name = \"accounts\"\ncolumns = [\"email\"]\n"
-                .to_string(),
-        ),
-    ];
-    let project = Project::new(&db.url, &common::as_refs(&files));
+    let project = Project::new(&db.url, &common::as_refs(&index_email_files()));
     let config = project.path().join("rmig.toml");
     let mut text = std::fs::read_to_string(&config).unwrap();
     text.push_str("lock_retries = 2\n");
     std::fs::write(&config, text).unwrap();
     project.ok(&["upgrade", "a1"]);
-    let mut client = db.client();
-    let (taken, wait) = mpsc::channel();
-    let holder = thread::spawn(move || {
-        let mut transaction = client.transaction().unwrap();
-        transaction
-            .batch_execute("INSERT INTO accounts VALUES (1, 'x')")
-            .unwrap();
-        taken.send(()).unwrap();
-        thread::sleep(Duration::from_secs(5));
-        transaction.commit().unwrap();
-    });
-    wait.recv().unwrap();
-    let (code, stderr) = project.fails(&["upgrade", "head"]);
-    holder.join().unwrap();
-    assert_eq!(code, 1, "{stderr}");
-    let error = stderr
-        .lines()
-        .find(|line| line.starts_with("rmig: error:"))
-        .unwrap_or_else(|| panic!("{stderr}"));
+    let (error, _) = upgrade_fails_while(&project, hold(&db, WRITER, Duration::from_secs(5)));
     assert!(
         error.contains("gave up after 3 attempts") && error.contains("the database stays at a1"),
         "{error}"
