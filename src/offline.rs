@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use crate::dialect::Dialect;
 use crate::graph::RevisionMap;
 use crate::locks::{LockReader, StatementLocks};
-use crate::ops::online::{self, NewTables, Phase, PhaseMode};
+use crate::ops::online::{Phase, PhaseMode, RunForms};
 use crate::ops::reverse::IrreversibleOperation;
 use crate::ops::sql::RenderError;
 use crate::ops::Operation;
@@ -192,7 +192,7 @@ fn render_operations(
 ) -> Result<String, ScriptError> {
     let mut out = String::new();
     let revision = map.revision(step.revision);
-    let dialect = forms.dialect;
+    let dialect = forms.0.dialect();
     forms.for_each_operation(revision, step.direction, |_, op, phases| {
         let statements = phases.iter().flat_map(|phase| &phase.statements);
         let mut annotations = match locks.as_deref_mut() {
@@ -263,21 +263,13 @@ pub fn check_plan(map: &RevisionMap, plan: &Plan, dialect: Dialect) -> Result<()
 /// How a run renders its operations, in order: for its dialect, in their lock-safe forms
 /// (`ops::online`) unless the run is one transaction, on the tables it has not created yet.
 /// What `--sql` prints, and what `check --lint` reads the locks of.
-pub struct Forms {
-    dialect: Dialect,
-    safe_forms: bool,
-    new_tables: NewTables,
-}
+pub struct Forms(RunForms);
 
 impl Forms {
     /// `safe_forms`: whether the run may leave a step's transaction for them; false when it
     /// is one transaction (`--one-transaction`, `transaction_per_migration = false`).
     pub fn new(dialect: Dialect, safe_forms: bool) -> Forms {
-        Forms {
-            dialect,
-            safe_forms,
-            new_tables: NewTables::default(),
-        }
+        Forms(RunForms::new(dialect, safe_forms))
     }
 
     /// Hands each operation of `revision`'s upgrade, or its written or derived downgrade, that
@@ -302,19 +294,16 @@ impl Forms {
             }
         };
         for (index, scoped) in operations.iter().enumerate() {
-            if !scoped.runs_on(Some(self.dialect)) {
+            let Some(phases) = self.0.next(scoped) else {
                 continue;
-            }
-            let online = scoped.online && self.safe_forms;
-            let phases = online::phases(&scoped.op, self.dialect, online, &self.new_tables)
-                .map_err(|source| ScriptError::Render {
-                    path: revision.path.clone(),
-                    revision: revision.id.clone(),
-                    direction,
-                    position: index + 1,
-                    source,
-                })?;
-            self.new_tables.note(&scoped.op);
+            };
+            let phases = phases.map_err(|source| ScriptError::Render {
+                path: revision.path.clone(),
+                revision: revision.id.clone(),
+                direction,
+                position: index + 1,
+                source,
+            })?;
             each(index, &scoped.op, &phases);
         }
         Ok(())

@@ -20,7 +20,7 @@ use crate::guard::{
     ReportStage, RowCount, StepGuard,
 };
 use crate::offline::{self, ScriptError};
-use crate::ops::online::{self, IndexName, NewTables, Phase, PhaseMode};
+use crate::ops::online::{IndexName, Phase, PhaseMode, RunForms};
 use crate::ops::reverse::IrreversibleOperation;
 use crate::ops::sql::{RenderError, Statement};
 use crate::ops::{running_on, Column, ColumnType, Operation, ScalarValue, ScopedOperation};
@@ -772,8 +772,9 @@ fn run_checked(
     // revision's operations), after which running it again is no longer safe.
     let mut position_under_way = run.from;
     let mut committed_part = false;
-    // The tables this run created: their operations need no lock-safe form.
-    let mut new_tables = NewTables::default();
+    // Lock-safe forms leave the step's transaction, so not in a run that is one transaction
+    // (`--one-transaction`): that run stays all or nothing.
+    let mut forms = RunForms::new(dialect, !single);
 
     let result = (|| -> Result<Outcome, ExecError> {
         for (position, step) in plan.steps.iter().enumerate().skip(run.from) {
@@ -843,23 +844,18 @@ fn run_checked(
                 guard: checked.step_guard(position),
                 own_tables: &own_tables,
             };
-            // Lock-safe forms leave the step's transaction, so not in a run that is one
-            // transaction (`--one-transaction`): that run stays all or nothing.
             let mut phased = Vec::with_capacity(operations.len());
             for (index, scoped) in listed.iter().enumerate() {
-                if !scoped.runs_on(Some(dialect)) {
+                let Some(phases) = forms.next(scoped) else {
                     continue;
-                }
-                let phases =
-                    online::phases(&scoped.op, dialect, scoped.online && !single, &new_tables)
-                        .map_err(|source| ExecError::Render {
-                            step: Box::new(label.clone()),
-                            path: revision.path.clone(),
-                            op_index: index + 1,
-                            op: scoped.op.describe(),
-                            source,
-                        })?;
-                new_tables.note(&scoped.op);
+                };
+                let phases = phases.map_err(|source| ExecError::Render {
+                    step: Box::new(label.clone()),
+                    path: revision.path.clone(),
+                    op_index: index + 1,
+                    op: scoped.op.describe(),
+                    source,
+                })?;
                 phased.push((index, &scoped.op, phases));
             }
             let mut step_run = StepRun {

@@ -24,6 +24,7 @@ use std::collections::HashSet;
 use crate::dialect::Dialect;
 
 use super::ddl;
+use super::scope::ScopedOperation;
 use super::sql::{render, RenderError, Statement};
 use super::{AlterColumn, CreateIndex, CreateUniqueConstraint, DropIndex, IndexElement, Operation};
 
@@ -97,11 +98,11 @@ impl Phase {
 
 /// The tables operations of a run created so far: their operations need no safe form.
 #[derive(Debug, Default)]
-pub struct NewTables(HashSet<(Option<String>, String)>);
+struct NewTables(HashSet<(Option<String>, String)>);
 
 impl NewTables {
     /// Takes note of what `op` creates (or renames, carrying newness along).
-    pub fn note(&mut self, op: &Operation) {
+    fn note(&mut self, op: &Operation) {
         match op {
             Operation::CreateTable(create) => {
                 self.0
@@ -124,10 +125,48 @@ impl NewTables {
     }
 }
 
+/// The forms a run's operations take, in order: the tables it made so far, and whether it
+/// may leave a step's transaction for the lock-safe forms at all (not when the run is one
+/// transaction: `--one-transaction`, `transaction_per_migration = false`). The executor and
+/// `--sql` (and `check --lint`, through it) read operations through one of these, so they
+/// agree on every statement.
+#[derive(Debug)]
+pub struct RunForms {
+    dialect: Dialect,
+    safe_forms: bool,
+    new_tables: NewTables,
+}
+
+impl RunForms {
+    pub fn new(dialect: Dialect, safe_forms: bool) -> RunForms {
+        RunForms {
+            dialect,
+            safe_forms,
+            new_tables: NewTables::default(),
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The phases of the run's next operation; `None` for one that does not run on the
+    /// run's dialect (its `dialect` key).
+    pub fn next(&mut self, scoped: &ScopedOperation) -> Option<Result<Vec<Phase>, RenderError>> {
+        if !scoped.runs_on(Some(self.dialect)) {
+            return None;
+        }
+        let online = scoped.online && self.safe_forms;
+        let phases = phases(&scoped.op, self.dialect, online, &self.new_tables);
+        self.new_tables.note(&scoped.op);
+        Some(phases)
+    }
+}
+
 /// The phases `op` runs in on `dialect`: its lock-safe form when it has one, the table
 /// existed before the run and `online` is on; else its plain statements in the step's
 /// transaction.
-pub fn phases(
+fn phases(
     op: &Operation,
     dialect: Dialect,
     online: bool,
