@@ -1904,6 +1904,7 @@ fn execute(sql: String) -> Operation {
         sqltext: None,
         postgresql: Some(sql),
         sqlite: None,
+        mysql: None,
         confirm_data_loss: None,
     })
 }

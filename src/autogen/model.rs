@@ -206,7 +206,7 @@ pub fn same_type(dialect: Dialect, a: &ColumnType, b: &ColumnType) -> bool {
             (Some(a), Some(b)) => a == b,
             _ => canonical_postgres(a) == canonical_postgres(b),
         },
-        Dialect::Postgresql => canonical_postgres(a) == canonical_postgres(b),
+        Dialect::Postgresql | Dialect::Mysql => canonical_postgres(a) == canonical_postgres(b),
     }
 }
 

@@ -37,6 +37,11 @@ pub fn reflect(backend: &mut dyn Backend, options: &ReflectOptions) -> Result<Sc
     let mut schema = match backend.dialect() {
         Dialect::Postgresql => postgres::reflect(backend, &options.schemas)?,
         Dialect::Sqlite => sqlite::reflect(backend)?,
+        Dialect::Mysql => {
+            return Err(DbError::Other(
+                "TEMPORARY: reflection on MySQL is being written".to_string(),
+            ))
+        }
     };
     schema
         .tables
