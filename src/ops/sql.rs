@@ -490,8 +490,20 @@ pub fn sqlite_column_definition(column: &Column, schema: Option<&str>) -> Result
 
 /// SQLite's spelling of a column type, for the executor's table rebuild.
 pub fn sqlite_column_type(type_: &ColumnType, schema: Option<&str>) -> Result<String, String> {
-    let sea = sea_type(type_, Dialect::Sqlite, schema)?;
-    Ok(column_type_text(&sea, Dialect::Sqlite))
+    column_type_sql(type_, Dialect::Sqlite, schema)
+}
+
+/// A column type as `dialect`'s CREATE TABLE spells it; for comparing a reflected column
+/// with a target one.
+pub fn column_type_sql(
+    type_: &ColumnType,
+    dialect: Dialect,
+    schema: Option<&str>,
+) -> Result<String, String> {
+    Ok(column_type_text(
+        &sea_type(type_, dialect, schema)?,
+        dialect,
+    ))
 }
 
 /// `DEFAULT ...` as SQLite takes it, for the executor's table rebuild.
