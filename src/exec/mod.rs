@@ -600,6 +600,21 @@ impl guard::LiveTables for BackendRows<'_> {
                 .collect()
         })
     }
+
+    fn triggered_tables(&mut self) -> Vec<String> {
+        if self.0.dialect().transactional_ddl() {
+            return Vec::new();
+        }
+        // information_schema is readable by every user; it lists the triggers of the tables
+        // the user has the TRIGGER privilege on (docs/mysql.md says so).
+        self.0
+            .query_strings(
+                "SELECT DISTINCT EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS \
+                 WHERE EVENT_OBJECT_SCHEMA = DATABASE()",
+                &[],
+            )
+            .unwrap_or_default()
+    }
 }
 
 impl guard::RowCounter for BackendRows<'_> {
