@@ -5,6 +5,7 @@
 //! what order) stays in the planner and the executor, so a new database is one small file.
 
 mod libpq;
+mod mysql_url;
 mod pg_session;
 mod postgres;
 mod sqlite;
@@ -15,6 +16,7 @@ mod watch;
 use std::time::Duration;
 
 pub use self::libpq::{PARAMETER_VARIABLES, SERVER_VARIABLES};
+pub use self::mysql_url::{MysqlSslMode, MysqlUrl};
 pub use self::postgres::PostgresBackend;
 pub use self::sqlite::SqliteBackend;
 pub use self::url::{redact_url, ConnectOptions, PostgresUrl, SqliteTarget, TlsMode};
