@@ -559,6 +559,7 @@ pub fn dialect_of_url(url: &str) -> Result<Dialect, ConfigError> {
     match family {
         "postgres" | "postgresql" => Ok(Dialect::Postgresql),
         "sqlite" => Ok(Dialect::Sqlite),
+        "mysql" | "mariadb" => Ok(Dialect::Mysql),
         _ => Err(ConfigError::UnsupportedUrl {
             url: redact_url(url),
         }),
@@ -584,11 +585,18 @@ mod tests {
             Dialect::Postgresql
         );
         assert_eq!(dialect_of_url("sqlite://").unwrap(), Dialect::Sqlite);
-        let err = dialect_of_url("mysql://root:pw@h/d")
+        for url in [
+            "mysql://u@h/d",
+            "mysql+pymysql://u@h/d",
+            "mariadb+mariadbconnector://u@h/d",
+        ] {
+            assert_eq!(dialect_of_url(url).unwrap(), Dialect::Mysql, "{url}");
+        }
+        let err = dialect_of_url("oracle://root:pw@h/d")
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("mysql://root:***@h/d") && !err.contains("pw"),
+            err.contains("oracle://root:***@h/d") && !err.contains("pw"),
             "{err}"
         );
     }

@@ -10,16 +10,34 @@ use crate::identifier::{MaxNameLength, NameRules};
 pub enum Dialect {
     Postgresql,
     Sqlite,
+    /// MySQL and MariaDB: one dialect, as in SQLAlchemy; where the two differ (dropping a
+    /// CHECK constraint) the backend asks the server which it is.
+    Mysql,
 }
 
 impl Dialect {
     /// Every dialect rmig speaks, in a fixed order: what "every other dialect" means.
-    pub const ALL: [Dialect; 2] = [Dialect::Postgresql, Dialect::Sqlite];
+    pub const ALL: [Dialect; 3] = [Dialect::Postgresql, Dialect::Sqlite, Dialect::Mysql];
 
     /// Alembic prints BEGIN/COMMIT in `--sql` output only where DDL is transactional in its
-    /// view; it counts SQLite as not, so its SQLite scripts have none.
+    /// view; it counts SQLite and MySQL as not, so their scripts have none.
     pub fn offline_transactions(self) -> bool {
         matches!(self, Dialect::Postgresql)
+    }
+
+    /// Whether DDL runs inside a transaction that can still roll it back. MySQL and MariaDB
+    /// commit around every DDL statement, so a step there cannot be undone as a whole and
+    /// its effects cannot be checked before a commit: the guard judges it before it runs.
+    pub fn transactional_ddl(self) -> bool {
+        !matches!(self, Dialect::Mysql)
+    }
+
+    /// The character that quotes an identifier: a double quote, MySQL's backtick.
+    pub fn identifier_quote(self) -> char {
+        match self {
+            Dialect::Postgresql | Dialect::Sqlite => '"',
+            Dialect::Mysql => '`',
+        }
     }
 
     /// Quotes an identifier the way SQLAlchemy does: only when it must be (upper case,
@@ -36,7 +54,9 @@ impl Dialect {
         if plain {
             name.to_string()
         } else {
-            format!("\"{}\"", name.replace('"', "\"\""))
+            let quote = self.identifier_quote();
+            let doubled = format!("{quote}{quote}");
+            format!("{quote}{}{quote}", name.replace(quote, &doubled))
         }
     }
 }
@@ -54,12 +74,19 @@ impl Dialect {
                 convention_cut: 63,
             },
             // SQLite keeps names whole; SQLAlchemy's SQLite dialect keeps the default
-            // `max_identifier_length` of 9999. MySQL and MariaDB, when rmig runs on them, refuse
-            // names over 64 characters: a limit in characters, with SQLAlchemy's
-            // `max_index_name_length` and `max_constraint_name_length` of 64 as the cut.
+            // `max_identifier_length` of 9999.
             Dialect::Sqlite => NameRules {
                 max_length: MaxNameLength::Unlimited,
                 convention_cut: 9999,
+            },
+            // MySQL and MariaDB refuse names over 64 characters (not bytes), with
+            // SQLAlchemy's `max_identifier_length` of 64 as the cut.
+            Dialect::Mysql => NameRules {
+                max_length: MaxNameLength::Chars {
+                    max: 64,
+                    database: self.product_name(),
+                },
+                convention_cut: 64,
             },
         }
     }
@@ -69,6 +96,7 @@ impl Dialect {
         match self {
             Dialect::Postgresql => "PostgreSQL",
             Dialect::Sqlite => "SQLite",
+            Dialect::Mysql => "MySQL/MariaDB",
         }
     }
 
@@ -91,11 +119,22 @@ pub fn string_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
+/// A text literal for `dialect`: MySQL also reads a backslash as an escape (unless the
+/// session sets `NO_BACKSLASH_ESCAPES`), so there it is doubled too, as SQLAlchemy's MySQL
+/// dialect does.
+pub fn string_literal_in(dialect: Dialect, text: &str) -> String {
+    match dialect {
+        Dialect::Mysql => string_literal(&text.replace('\\', "\\\\")),
+        Dialect::Postgresql | Dialect::Sqlite => string_literal(text),
+    }
+}
+
 impl fmt::Display for Dialect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Dialect::Postgresql => "postgresql",
             Dialect::Sqlite => "sqlite",
+            Dialect::Mysql => "mysql",
         })
     }
 }
@@ -128,5 +167,15 @@ mod tests {
         assert_eq!(pg.quote_identifier("user"), "\"user\"");
         assert_eq!(pg.quote_identifier("a\"b; drop"), "\"a\"\"b; drop\"");
         assert_eq!(pg.quote_identifier("1abc"), "\"1abc\"");
+        let mysql = Dialect::Mysql;
+        assert_eq!(mysql.quote_identifier("alembic_version"), "alembic_version");
+        assert_eq!(mysql.quote_identifier("Versions"), "`Versions`");
+        assert_eq!(mysql.quote_identifier("a`b"), "`a``b`");
+    }
+
+    #[test]
+    fn mysql_literals_escape_backslashes() {
+        assert_eq!(string_literal_in(Dialect::Mysql, r"a\'b"), r"'a\\''b'");
+        assert_eq!(string_literal_in(Dialect::Postgresql, r"a\'b"), r"'a\''b'");
     }
 }

@@ -12,13 +12,16 @@
 //! And no longer than the database it runs on keeps ([`NameRules`], from
 //! `Dialect::name_rules`): PostgreSQL cuts longer names to 63 bytes without a word, so two
 //! names that agree that far would be one object, and the guard would look for a name that
-//! does not exist; SQLite keeps names of any length, and SQLite-only histories use them.
+//! does not exist; MySQL and MariaDB refuse names over 64 characters; SQLite keeps names of
+//! any length, and SQLite-only histories use them.
 
 /// The longest name a database keeps whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MaxNameLength {
     /// The database cuts longer names to `max` bytes (PostgreSQL's `NAMEDATALEN - 1`).
     Bytes { max: usize, database: &'static str },
+    /// The database refuses names longer than `max` characters (MySQL and MariaDB: 64).
+    Chars { max: usize, database: &'static str },
     /// The database keeps every name whole (SQLite).
     Unlimited,
 }
@@ -42,6 +45,13 @@ pub enum NameError {
     EdgeWhitespace { key: String, name: String },
     #[error("`{key}` '{name}' is {} bytes long; {database} keeps only the first {max} bytes of a name, so shorten it to {max} or fewer", name.len())]
     TooLong {
+        key: String,
+        name: String,
+        max: usize,
+        database: &'static str,
+    },
+    #[error("`{key}` '{name}' is {} characters long; {database} refuses names over {max} characters, so shorten it to {max} or fewer", name.chars().count())]
+    TooManyChars {
         key: String,
         name: String,
         max: usize,
@@ -76,6 +86,14 @@ pub fn check(
             max,
             database,
         }),
+        MaxNameLength::Chars { max, database } if name.chars().count() > max => {
+            Err(NameError::TooManyChars {
+                key: key(),
+                name: name.to_string(),
+                max,
+                database,
+            })
+        }
         _ => Ok(()),
     }
 }
@@ -95,7 +113,7 @@ mod tests {
 
     #[test]
     fn names_every_database_refuses() {
-        for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+        for dialect in Dialect::ALL {
             assert!(on(dialect, "user_profiles").is_ok());
             assert!(on(dialect, "with space inside").is_ok());
             assert!(matches!(on(dialect, ""), Err(NameError::Empty { .. })));
@@ -125,5 +143,16 @@ mod tests {
         );
         assert!(on(Dialect::Sqlite, &"é".repeat(32)).is_ok());
         assert!(on(Dialect::Sqlite, &"x".repeat(10_000)).is_ok());
+    }
+
+    #[test]
+    fn mysql_refuses_names_over_64_characters() {
+        let mysql = Dialect::Mysql;
+        assert!(on(mysql, &"é".repeat(64)).is_ok());
+        let error = on(mysql, &"é".repeat(65)).unwrap_err().to_string();
+        assert!(
+            error.contains("65 characters") && error.contains("MySQL/MariaDB refuses"),
+            "{error}"
+        );
     }
 }

@@ -4,7 +4,7 @@
 //! through here, so that both see the same statements in the same text.
 
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, Statement};
-use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, Tokenizer};
@@ -158,6 +158,7 @@ pub(crate) fn parser_dialect(dialect: Dialect) -> &'static dyn SqlDialect {
     match dialect {
         Dialect::Postgresql => &PostgreSqlDialect {},
         Dialect::Sqlite => &SQLiteDialect {},
+        Dialect::Mysql => &MySqlDialect {},
     }
 }
 

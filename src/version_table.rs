@@ -78,6 +78,8 @@ impl VersionTable {
                     (false, _) => insert,
                     (true, Dialect::Postgresql) => format!("{insert} RETURNING {column}"),
                     (true, Dialect::Sqlite) => format!("{insert} RETURNING version_num"),
+                    // MySQL has no RETURNING; Alembic's MySQL script has none.
+                    (true, Dialect::Mysql) => insert,
                 }
             }
             VersionChange::Delete { version } => {

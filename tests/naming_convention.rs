@@ -17,10 +17,11 @@ use rmig::ops::naming_convention::{ConventionKind, NamingConvention, Subject};
 const SQLALCHEMY_NAMES: &str = r#"
 import json, sys
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 preparers = {"postgresql": postgresql.dialect().identifier_preparer,
-             "sqlite": sqlite.dialect().identifier_preparer}
+             "sqlite": sqlite.dialect().identifier_preparer,
+             "mysql": mysql.dialect().identifier_preparer}
 for line in sys.stdin:
     case = json.loads(line)
     metadata = sa.MetaData(naming_convention={case["key"]: case["template"]})
@@ -136,7 +137,7 @@ fn cases() -> Vec<Case> {
                 } else {
                     (String::new(), Vec::new())
                 };
-                for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+                for dialect in Dialect::ALL {
                     cases.push(Case {
                         dialect,
                         kind,
@@ -204,7 +205,7 @@ fn convention_names_are_sqlalchemys() {
     assert_eq!(expected.len(), cases.len());
     // Names cut on each database: PostgreSQL's end within a few bytes of 63; SQLite's are
     // SQLAlchemy's 9991 characters, `_` and four hex digits.
-    let (mut cut_on_postgresql, mut cut_on_sqlite) = (0, 0);
+    let (mut cut_on_postgresql, mut cut_on_sqlite, mut cut_on_mysql) = (0, 0, 0);
     for (case, expected) in cases.iter().zip(&expected) {
         let convention =
             NamingConvention::parse([(case.kind.key().to_string(), case.template.to_string())])
@@ -235,14 +236,15 @@ fn convention_names_are_sqlalchemys() {
         match case.dialect {
             Dialect::Postgresql => cut_on_postgresql += usize::from(name.len() >= 60),
             Dialect::Sqlite => cut_on_sqlite += usize::from(name.chars().count() == 9996),
+            Dialect::Mysql => cut_on_mysql += usize::from(name.chars().count() >= 60),
         }
     }
     println!(
-        "naming conventions: {} names equal to SQLAlchemy's, {cut_on_postgresql} cut on PostgreSQL, {cut_on_sqlite} on SQLite",
+        "naming conventions: {} names equal to SQLAlchemy's, {cut_on_postgresql} cut on PostgreSQL, {cut_on_sqlite} on SQLite, {cut_on_mysql} on MySQL",
         cases.len()
     );
     assert!(
-        cut_on_postgresql > 0 && cut_on_sqlite > 0,
+        cut_on_postgresql > 0 && cut_on_sqlite > 0 && cut_on_mysql > 0,
         "no case is long enough to be cut on each database"
     );
 }

@@ -1168,7 +1168,11 @@ fn a_condition_on_the_dialect_was_a_placeholder() {
     let keys: Vec<Option<&str>> = tables.iter().map(|t| dialect_key(t)).collect();
     assert_eq!(
         keys,
-        [None, Some("\"postgresql\""), Some("\"sqlite\"")],
+        [
+            None,
+            Some("\"postgresql\""),
+            Some("[\"sqlite\", \"mysql\"]")
+        ],
         "{tables:#?}"
     );
     assert!(tables[1].contains("index_name = \"ix_pg\""), "{tables:#?}");
@@ -1204,11 +1208,18 @@ fn dialect_names_bound_to_variables_nested_conditions_and_returns_are_followed()
     assert_eq!(
         summary,
         [
-            ("\"SELECT 1\"".to_string(), pg),
-            // SELECT 2 runs on no dialect but those the outer test left out: not written.
-            ("\"SELECT 3\"".to_string(), None),
-            ("\"SELECT 4\"".to_string(), Some("\"sqlite\"")),
-            // After `return` on SQLite, the rest is PostgreSQL's.
+            (
+                "\"SELECT 1\"".to_string(),
+                Some("[\"postgresql\", \"mysql\"]")
+            ),
+            // SELECT 2 runs where neither test left out: MySQL alone.
+            ("\"SELECT 2\"".to_string(), Some("\"mysql\"")),
+            (
+                "\"SELECT 3\"".to_string(),
+                Some("[\"postgresql\", \"sqlite\"]")
+            ),
+            ("\"SELECT 4\"".to_string(), Some("[\"sqlite\", \"mysql\"]")),
+            // After `return` on SQLite and MySQL, the rest is PostgreSQL's.
             ("\"SELECT 5\"".to_string(), pg),
         ],
         "{tables:#?}"

@@ -964,7 +964,7 @@ impl Differ {
             );
         }
 
-        if self.dialect == Dialect::Postgresql && old.comment != new.comment {
+        if self.dialect != Dialect::Sqlite && old.comment != new.comment {
             let op = match &new.comment {
                 Some(comment) => Operation::CreateTableComment(CreateTableComment {
                     table_name: new.name.clone(),
@@ -1016,7 +1016,7 @@ impl Differ {
                 None => TextChange::Remove,
             });
         }
-        if self.dialect == Dialect::Postgresql && before.comment != after.comment {
+        if self.dialect != Dialect::Sqlite && before.comment != after.comment {
             changes.push("comment".to_string());
             alter.comment = Some(match &after.comment {
                 Some(comment) => TextChange::Set(comment.clone()),
@@ -1576,7 +1576,7 @@ impl Differ {
             comment: table
                 .comment
                 .clone()
-                .filter(|_| self.dialect == Dialect::Postgresql),
+                .filter(|_| self.dialect != Dialect::Sqlite),
         }
     }
 
@@ -1904,6 +1904,7 @@ fn execute(sql: String) -> Operation {
         sqltext: None,
         postgresql: Some(sql),
         sqlite: None,
+        mysql: None,
         confirm_data_loss: None,
     })
 }

@@ -219,6 +219,12 @@ impl DatabaseUrl {
         Ok(match dialect {
             Dialect::Postgresql => DatabaseUrl::Postgres(Box::new(PostgresUrl::parse(url)?)),
             Dialect::Sqlite => DatabaseUrl::Sqlite(SqliteTarget::parse(url)?),
+            Dialect::Mysql => {
+                return Err(DbError::BadUrl {
+                    url: redact_url(url),
+                    reason: "TEMPORARY: the MySQL backend is being written".to_string(),
+                })
+            }
         })
     }
 

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::db::{Backend, DbError, LiveColumn};
-use crate::dialect::{string_literal, Dialect};
+use crate::dialect::{string_literal, string_literal_in, Dialect};
 use crate::graph::RevisionMap;
 use crate::ops::ScalarValue;
 
@@ -133,11 +133,12 @@ fn missing_base_column(columns: &[LiveColumn]) -> Option<&'static str> {
 }
 
 impl HistoryTable {
-    /// The schema the table is in on `dialect`.
+    /// The schema the table is in on `dialect`: the connection's database on SQLite and
+    /// MySQL, where a schema is a database of its own.
     fn location(&self, dialect: Dialect) -> Option<&str> {
         match dialect {
             Dialect::Postgresql => self.schema.as_deref(),
-            Dialect::Sqlite => None,
+            Dialect::Sqlite | Dialect::Mysql => None,
         }
     }
 
@@ -150,6 +151,8 @@ impl HistoryTable {
         let (id, timestamp) = match dialect {
             Dialect::Postgresql => ("id BIGSERIAL PRIMARY KEY", "TIMESTAMP WITH TIME ZONE"),
             Dialect::Sqlite => ("id INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+            // The time as the RFC 3339 text SQLite keeps too: MySQL's DATETIME has no zone.
+            Dialect::Mysql => ("id BIGINT AUTO_INCREMENT PRIMARY KEY", "VARCHAR(40)"),
         };
         format!(
             "CREATE TABLE {} ({id}, revision VARCHAR(32) NOT NULL, direction VARCHAR(9) NOT NULL, \
@@ -267,12 +270,14 @@ impl HistoryTable {
 
     /// One step's row, `(...)`, stamped with the time it is made, for [`Self::record_many_sql`].
     pub(super) fn record_values(&self, dialect: Dialect, row: &AuditRow) -> String {
+        let string_literal = |text: &str| string_literal_in(dialect, text);
         let checksum = row
             .checksum
             .as_deref()
             .map_or("NULL".to_string(), string_literal);
         let user = match dialect {
             Dialect::Postgresql => "current_user",
+            Dialect::Mysql => "current_user()",
             Dialect::Sqlite => "NULL",
         };
         let outcome = match &row.failure {

@@ -25,6 +25,7 @@ use crate::ops::reverse::IrreversibleOperation;
 use crate::ops::sql::{RenderError, Statement};
 use crate::ops::{running_on, Column, ColumnType, Operation, ScalarValue, ScopedOperation};
 use crate::plan::{self, Direction, Plan, PlanError, StampStep, Step, VersionChange};
+use crate::sql_text;
 use crate::version_table::VersionTable;
 
 mod history;
@@ -457,7 +458,8 @@ pub fn migrate(
 }
 
 /// Passes `plan` through the guard as it runs on `backend`: each transactional step's effects
-/// are verified before its commit (PostgreSQL and SQLite run DDL in transactions), and what
+/// are verified before its commit (PostgreSQL and SQLite run DDL in transactions; on MySQL
+/// nothing is, and the guard refuses what it cannot judge before the run), and what
 /// unconfirmed drops would destroy now is counted, so that a plan that would stop at one is
 /// refused before anything runs.
 pub fn check_online(
@@ -466,9 +468,11 @@ pub fn check_online(
     plan: Plan,
     allowances: &Allowances,
 ) -> Result<CheckedPlan, GuardError> {
+    // MySQL/MariaDB commit DDL at once: nothing there can be verified before a commit, so
+    // the guard judges every step before it runs, deny by default.
     let mode = CheckMode {
         dialect: Some(backend.dialect()),
-        verifies: true,
+        verifies: backend.dialect().transactional_ddl(),
     };
     guard::check_reading(map, plan, allowances, mode, &mut BackendRows(&mut *backend))
         .map_err(|GuardError::Blocked(report)| {
@@ -775,6 +779,14 @@ fn run_checked(
     // Lock-safe forms leave the step's transaction, so not in a run that is one transaction
     // (`--one-transaction`): that run stays all or nothing.
     let mut forms = RunForms::new(dialect, !single);
+    // Whether a revision's step runs in a transaction: not a `transactional = false` one, and
+    // none on MySQL/MariaDB, which commit around every DDL statement, so that a transaction
+    // there would only pretend to hold the step together. There each operation stands on its
+    // own, as in a `transactional = false` revision: a failure tells which ran, the audit
+    // table keeps it, and the version row changes right after the last operation.
+    let in_a_transaction = |revision: &crate::revision::Revision| {
+        revision.transactional && dialect.transactional_ddl()
+    };
 
     let result = (|| -> Result<Outcome, ExecError> {
         for (position, step) in plan.steps.iter().enumerate().skip(run.from) {
@@ -786,7 +798,8 @@ fn run_checked(
             starts.push((label.revision.clone(), started));
             unfinished = Some(label.clone());
             progress.step_started(&label);
-            if !revision.transactional && in_transaction {
+            let transactional = in_a_transaction(revision);
+            if !transactional && in_transaction {
                 // Like Alembic's autocommit block: what ran before is committed first.
                 let found = rows_before_commit(backend, &mut audit_rows)?;
                 if rolled_back_if_moved(backend, found, &rows, &mut applied_in_transaction)? {
@@ -814,13 +827,13 @@ fn run_checked(
                     return Ok(Outcome::RowsMoved);
                 }
             }
-            if !revision.transactional {
+            if !transactional {
                 backend.commit()?;
                 in_transaction = false;
             }
             let listed = step_operations(map, step, &label)?;
             let operations: Vec<(usize, &Operation)> = running_on(&listed, Some(dialect)).collect();
-            if let (false, Some(audit_table)) = (revision.transactional, audit_table) {
+            if let (false, Some(audit_table)) = (transactional, audit_table) {
                 let mut warn = |message: String| {
                     progress.warning(&message);
                     summary.warnings.push(message);
@@ -860,7 +873,8 @@ fn run_checked(
             }
             let mut step_run = StepRun {
                 in_transaction,
-                transactional: revision.transactional,
+                transactional,
+                commits_each_statement: !dialect.transactional_ddl(),
                 committed: 0,
                 retry: options.lock_retry,
                 progress: &mut *progress,
@@ -875,7 +889,7 @@ fn run_checked(
                 &verification,
             );
             in_transaction = step_run.in_transaction;
-            committed_part = step_run.committed > 0 || !revision.transactional;
+            committed_part = step_run.committed > 0 || !transactional;
             ran?;
             if !in_transaction {
                 backend.begin()?;
@@ -904,8 +918,8 @@ fn run_checked(
             let next_in_transaction = plan
                 .steps
                 .get(position + 1)
-                .is_some_and(|next| map.revision(next.revision).transactional);
-            let commit = !single || !revision.transactional;
+                .is_some_and(|next| in_a_transaction(map.revision(next.revision)));
+            let commit = !single || !transactional;
             match audit_table {
                 Some(audit_table) if commit => script.push(audit_table.record_sql(dialect, &audit)),
                 Some(audit_table) => audit_rows.push(audit_table.record_values(dialect, &audit)),
@@ -1271,8 +1285,11 @@ fn blocked_in_step(findings: Vec<Finding>) -> ExecError {
 struct StepRun<'a> {
     /// Whether the step's transaction is open.
     in_transaction: bool,
-    /// Whether the step runs in a transaction at all (`transactional = false` revisions not).
+    /// Whether the step runs in a transaction at all (`transactional = false` revisions not,
+    /// nor any on MySQL/MariaDB).
     transactional: bool,
+    /// The database commits each DDL statement as it runs (MySQL/MariaDB).
+    commits_each_statement: bool,
     /// How many operations, from the first, are committed for good: their effects stay when
     /// a later one fails.
     committed: usize,
@@ -1323,6 +1340,8 @@ fn run_operations(
         if verified {
             verification.mark_before(backend, &mut marked)?;
         }
+        // The statements of this operation that ran, where each commits as it runs (MySQL).
+        let mut statements_ran = 0;
         for phase in phases {
             if phase.mode != PhaseMode::Step && run.in_transaction {
                 // What ran before in the step's transaction is committed for good here: its
@@ -1342,21 +1361,30 @@ fn run_operations(
                 // The guard's savepoint went with the transaction.
                 marked = false;
             }
-            if let Err(failure) = run_phase(backend, phase, run, label) {
-                if run.in_transaction {
-                    // A failed ROLLBACK (the connection is gone) must not hide the step's error.
-                    let _ = backend.rollback();
-                    run.in_transaction = false;
+            match run_phase(backend, phase, run, label) {
+                Ok(ran) => statements_ran += ran,
+                Err(failure) => {
+                    if run.in_transaction {
+                        // A failed ROLLBACK (the connection is gone) must not hide the step's
+                        // error.
+                        let _ = backend.rollback();
+                        run.in_transaction = false;
+                    }
+                    let failed = OperationFailure {
+                        position,
+                        statements_ran: statements_ran + failure.statements_ran,
+                        source: failure.source,
+                    };
+                    let failed = operation_failed(label, operations, failed, run);
+                    return Err(match failure.retries {
+                        0 => failed,
+                        retries => ExecError::LockRetriesExhausted {
+                            last: Box::new(failed),
+                            attempts: retries + 1,
+                            elapsed: failure.elapsed,
+                        },
+                    });
                 }
-                let failed = operation_failed(label, operations, position, failure.source, run);
-                return Err(match failure.retries {
-                    0 => failed,
-                    retries => ExecError::LockRetriesExhausted {
-                        last: Box::new(failed),
-                        attempts: retries + 1,
-                        elapsed: failure.elapsed,
-                    },
-                });
             }
         }
         if !run.transactional {
@@ -1402,15 +1430,16 @@ fn finish_verified(
 /// Runs one phase of an operation where its mode says. A phase outside the step's
 /// transaction that times out on a lock left nothing behind but, for a concurrent index
 /// build, an invalid index, which is dropped before each attempt: it runs again after a
-/// pause, as a step does (src/exec/retry.rs).
+/// pause, as a step does (src/exec/retry.rs). Returns how many statements ran.
 fn run_phase(
     backend: &mut dyn Backend,
     phase: &Phase,
     run: &mut StepRun,
     label: &StepLabel,
-) -> Result<(), PhaseFailure> {
+) -> Result<usize, PhaseFailure> {
     let once = |source| PhaseFailure {
         source,
+        statements_ran: 0,
         retries: 0,
         elapsed: Duration::ZERO,
     };
@@ -1419,7 +1448,12 @@ fn run_phase(
             backend.begin().map_err(once)?;
             run.in_transaction = true;
         }
-        return execute_statements(backend, &phase.statements).map_err(once);
+        return execute_statements(backend, &phase.statements, run.commits_each_statement).map_err(
+            |failure| PhaseFailure {
+                statements_ran: failure.ran,
+                ..once(failure.source)
+            },
+        );
     }
     let own_transaction = phase.mode == PhaseMode::OwnTransaction;
     let started = Instant::now();
@@ -1428,12 +1462,14 @@ fn run_phase(
         if let Some(index) = &phase.builds_index {
             drop_invalid_index(backend, index).map_err(once)?;
         }
+        // Lock-safe forms are PostgreSQL's: their statements run whole or not at all.
         let result = if own_transaction {
             in_transaction(backend, |backend| {
-                execute_statements(backend, &phase.statements)
+                execute_statements(backend, &phase.statements, false)
+                    .map_err(|failure| failure.source)
             })
         } else {
-            execute_statements(backend, &phase.statements)
+            execute_statements(backend, &phase.statements, false).map_err(|failure| failure.source)
         };
         match result {
             Err(error) if error.is_lock_timeout() => {
@@ -1442,6 +1478,7 @@ fn run_phase(
                 else {
                     return Err(PhaseFailure {
                         source: error,
+                        statements_ran: 0,
                         retries: retries - 1,
                         elapsed: started.elapsed(),
                     });
@@ -1463,6 +1500,8 @@ fn run_phase(
 /// A phase's failure, after the retries it took.
 struct PhaseFailure {
     source: DbError,
+    /// The statements before the failed one, which stay where each commits as it runs.
+    statements_ran: usize,
     retries: u32,
     elapsed: Duration,
 }
@@ -1489,10 +1528,35 @@ fn drop_invalid_index(backend: &mut dyn Backend, index: &IndexName) -> Result<()
     backend.execute_one(&Phase::drop_invalid_index_sql(index))
 }
 
-/// Runs statements one by one, as rendered.
-fn execute_statements(backend: &mut dyn Backend, statements: &[Statement]) -> Result<(), DbError> {
+/// Runs statements one by one, as rendered; returns how many ran. Where each statement
+/// commits as it runs (`one_by_one`, MySQL), a script is split into its statements too, so
+/// that a failure can tell how many ran before it.
+fn execute_statements(
+    backend: &mut dyn Backend,
+    statements: &[Statement],
+    one_by_one: bool,
+) -> Result<usize, StatementFailure> {
+    let mut units: Vec<Cow<'_, Statement>> = Vec::with_capacity(statements.len());
     for statement in statements {
         match statement {
+            Statement::Script(sql) if one_by_one => {
+                let dialect = sql_text::parser_dialect(backend.dialect());
+                // Text the tokenizer cannot read goes to the database whole, which says why.
+                match sql_text::split_statements(sql, dialect) {
+                    Some(pieces) => units.extend(
+                        pieces
+                            .into_iter()
+                            .filter(|piece| !piece.trim().is_empty())
+                            .map(|piece| Cow::Owned(Statement::Script(piece))),
+                    ),
+                    None => units.push(Cow::Borrowed(statement)),
+                }
+            }
+            _ => units.push(Cow::Borrowed(statement)),
+        }
+    }
+    for (ran, unit) in units.iter().enumerate() {
+        match unit.as_ref() {
             Statement::Sql(sql) => backend.execute_one(sql),
             Statement::Script(sql) => backend.batch(sql),
             Statement::Bound { sql, params } => backend.execute(sql, params).map(|_| ()),
@@ -1501,9 +1565,24 @@ fn execute_statements(backend: &mut dyn Backend, statements: &[Statement]) -> Re
                 schema,
                 change,
             } => batch::recreate_table(backend, schema.as_deref(), table, change),
-        }?;
+        }
+        .map_err(|source| StatementFailure { ran, source })?;
     }
-    Ok(())
+    Ok(units.len())
+}
+
+/// A statement that failed, after the ones before it ran.
+struct StatementFailure {
+    ran: usize,
+    source: DbError,
+}
+
+/// Where an operation failed: its place in the step's list, the statements of it that ran
+/// before the failed one, and why.
+struct OperationFailure {
+    position: usize,
+    statements_ran: usize,
+    source: DbError,
 }
 
 /// The error of the operation at `position` failing: the step failed whole when nothing of
@@ -1511,13 +1590,31 @@ fn execute_statements(backend: &mut dyn Backend, statements: &[Statement]) -> Re
 fn operation_failed(
     label: &StepLabel,
     operations: &[(usize, &Operation, Vec<Phase>)],
-    position: usize,
-    source: DbError,
+    failure: OperationFailure,
     run: &StepRun,
 ) -> ExecError {
+    let OperationFailure {
+        position,
+        statements_ran,
+        source,
+    } = failure;
     let (index, op, _) = &operations[position];
-    let failed_op = format!("operation {} ({})", index + 1, op.describe());
-    if run.committed == 0 {
+    let mut failed_op = format!("operation {} ({})", index + 1, op.describe());
+    // Where each statement commits, the statements of the failed operation before the one
+    // that failed stay too.
+    let statements_stay = run.commits_each_statement && statements_ran > 0;
+    if statements_stay {
+        failed_op.push_str(&format!(
+            " at its statement {}, after {} before it ran and stay{}",
+            statements_ran + 1,
+            match statements_ran {
+                1 => "the one".to_string(),
+                n => format!("the {n}"),
+            },
+            if statements_ran == 1 { "s" } else { "" }
+        ));
+    }
+    if run.committed == 0 && !statements_stay {
         return ExecError::StepFailed {
             step: Box::new(label.clone()),
             failed_op: Some(failed_op),
@@ -1533,10 +1630,10 @@ fn operation_failed(
         failed_op,
         source: Box::new(source),
         operations: Box::new(SplitOperations {
-            why: if run.transactional {
-                "runs lock-safe forms outside its transaction"
-            } else {
-                "is not transactional"
+            why: match (run.transactional, run.commits_each_statement) {
+                (true, _) => "runs lock-safe forms outside its transaction",
+                (false, false) => "is not transactional",
+                (false, true) => "ran on MySQL/MariaDB, which commit each statement as it runs",
             },
             ran: describe(&operations[..run.committed]),
             rolled_back: describe(&operations[run.committed..position]),

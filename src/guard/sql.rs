@@ -142,17 +142,13 @@ pub(crate) fn read_execute(execute: &Execute, context: &Context) -> (Vec<DataLos
 /// The texts of an `execute` with the dialect that runs each: only `dialect`'s when it is
 /// known, else every dialect's.
 pub(crate) fn texts(execute: &Execute, dialect: Option<Dialect>) -> Vec<(&str, Dialect)> {
-    let text_for = |dialect: Dialect| match dialect {
-        Dialect::Postgresql => execute.postgresql.as_deref().or(execute.sqltext.as_deref()),
-        Dialect::Sqlite => execute.sqlite.as_deref().or(execute.sqltext.as_deref()),
-    };
     let dialects = match dialect {
         Some(dialect) => vec![dialect],
-        None => vec![Dialect::Postgresql, Dialect::Sqlite],
+        None => Dialect::ALL.to_vec(),
     };
     dialects
         .into_iter()
-        .filter_map(|dialect| text_for(dialect).map(|text| (text, dialect)))
+        .filter_map(|dialect| execute.text_for(dialect).map(|text| (text, dialect)))
         .collect()
 }
 

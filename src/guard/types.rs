@@ -218,7 +218,7 @@ fn number_change(
                 (false, Dialect::Sqlite) => Some(format!(
                     "converts {old} to {new}: on SQLite an integer holds 19 digits and a float 15, so large integers lose their last digits"
                 )),
-                (false, Dialect::Postgresql) => Some(format!(
+                (false, Dialect::Postgresql | Dialect::Mysql) => Some(format!(
                     "converts {old} to {new}: large integers lose their last digits"
                 )),
             }

@@ -448,11 +448,12 @@ pub struct LockReader {
 
 impl LockReader {
     /// The reader for `dialect`; none for SQLite, which runs one writer at a time, so that a
-    /// migration blocks every other writer whatever its statements do.
+    /// migration blocks every other writer whatever its statements do, and none for MySQL,
+    /// whose metadata locks and online DDL (`ALGORITHM`, `LOCK`) the report does not model.
     pub fn for_dialect(dialect: Dialect) -> Option<LockReader> {
         match dialect {
             Dialect::Postgresql => Some(LockReader::default()),
-            Dialect::Sqlite => None,
+            Dialect::Sqlite | Dialect::Mysql => None,
         }
     }
 

@@ -17,16 +17,22 @@
 //! defaults are SQL text from the revision file and are written as they are, like Alembic's
 //! `sa.text(...)`.
 
-use sea_query::{Alias, Iden, PostgresQueryBuilder, Quote, QuotedBuilder, SqliteQueryBuilder};
+use sea_query::{
+    Alias, Iden, MysqlQueryBuilder, PostgresQueryBuilder, Quote, QuotedBuilder, SqliteQueryBuilder,
+};
 
 use crate::dialect::Dialect;
 
-use super::{ColumnForeignKey, CreateIndex, DropIndex, Identity, IndexElement, TableConstraint};
+use super::{
+    ColumnForeignKey, ConstraintKind, CreateIndex, DropIndex, Identity, IndexElement,
+    TableConstraint,
+};
 
 fn quote(dialect: Dialect) -> Quote {
     match dialect {
         Dialect::Postgresql => PostgresQueryBuilder.quote(),
         Dialect::Sqlite => SqliteQueryBuilder.quote(),
+        Dialect::Mysql => MysqlQueryBuilder.quote(),
     }
 }
 
@@ -117,6 +123,12 @@ pub(super) fn constraint_clause(
             if let Some(action) = onupdate {
                 clause.push_str(&format!(" ON UPDATE {}", action.sql()));
             }
+            if dialect == Dialect::Mysql && (deferrable.is_some() || initially.is_some()) {
+                return Err(
+                    "MySQL checks every foreign key at once and takes no DEFERRABLE or INITIALLY; remove them for MySQL"
+                        .to_string(),
+                );
+            }
             match deferrable {
                 Some(true) => clause.push_str(" DEFERRABLE"),
                 Some(false) => clause.push_str(" NOT DEFERRABLE"),
@@ -166,7 +178,9 @@ fn referent(
     referent_table: &str,
 ) -> Result<String, String> {
     match dialect {
-        Dialect::Postgresql => Ok(qualified(dialect, referent_schema, referent_table)),
+        Dialect::Postgresql | Dialect::Mysql => {
+            Ok(qualified(dialect, referent_schema, referent_table))
+        }
         Dialect::Sqlite => match referent_schema {
             Some(schema) if Some(schema) != table_schema => Err(format!(
                 "the foreign key references `{schema}.{referent_table}`, but a SQLite foreign key can only reference a table in its own table's schema"
@@ -238,6 +252,34 @@ pub(super) fn drop_constraint(
     )
 }
 
+/// How MySQL drops a constraint, which depends on its kind, as Alembic writes it there: `DROP
+/// FOREIGN KEY`, `DROP PRIMARY KEY`, `DROP INDEX` for a unique constraint (which is its index).
+/// A check constraint goes by `DROP CONSTRAINT`, which MariaDB and MySQL 8.0.19+ both take
+/// (Alembic writes MySQL's older `DROP CHECK`, which MariaDB refuses, for `mysql://` URLs).
+pub(super) fn mysql_drop_constraint(
+    schema: Option<&str>,
+    table: &str,
+    name: &str,
+    kind: Option<ConstraintKind>,
+) -> Result<String, String> {
+    let dialect = Dialect::Mysql;
+    let drop = match kind {
+        Some(ConstraintKind::ForeignKey) => format!("FOREIGN KEY {}", ident(dialect, name)),
+        Some(ConstraintKind::Primary) => "PRIMARY KEY".to_string(),
+        Some(ConstraintKind::Unique) => format!("INDEX {}", ident(dialect, name)),
+        Some(ConstraintKind::Check) => format!("CONSTRAINT {}", ident(dialect, name)),
+        None => {
+            return Err(format!(
+                "MySQL drops each kind of constraint its own way; give `type_` (foreignkey, primary, unique or check) for `{name}`"
+            ))
+        }
+    };
+    Ok(format!(
+        "ALTER TABLE {} DROP {drop}",
+        qualified(dialect, schema, table)
+    ))
+}
+
 /// `ALTER TABLE t ALTER COLUMN "c" DROP DEFAULT`.
 pub(super) fn drop_default(
     dialect: Dialect,
@@ -286,8 +328,18 @@ pub(super) fn comment_on_column(
 /// table; SQLite qualifies the index name and takes the table unqualified. `CONCURRENTLY`,
 /// `USING`, operator classes and `INCLUDE` are PostgreSQL's alone, and left out elsewhere as
 /// Alembic leaves out other dialects' keywords; expressions are written as they are, on both.
-pub(super) fn create_index(dialect: Dialect, name: &str, op: &CreateIndex) -> String {
+pub(super) fn create_index(
+    dialect: Dialect,
+    name: &str,
+    op: &CreateIndex,
+) -> Result<String, String> {
     let pg = dialect == Dialect::Postgresql;
+    if dialect == Dialect::Mysql && op.where_.is_some() {
+        return Err(
+            "MySQL has no partial indexes; remove `where`, or scope the operation to the databases that have them"
+                .to_string(),
+        );
+    }
     let schema = op.schema.as_deref();
     let mut sql = String::from("CREATE ");
     if op.unique {
@@ -301,7 +353,7 @@ pub(super) fn create_index(dialect: Dialect, name: &str, op: &CreateIndex) -> St
         sql.push_str("IF NOT EXISTS ");
     }
     let (index, table) = match dialect {
-        Dialect::Postgresql => (
+        Dialect::Postgresql | Dialect::Mysql => (
             ident(dialect, name),
             qualified(dialect, schema, &op.table_name),
         ),
@@ -335,7 +387,7 @@ pub(super) fn create_index(dialect: Dialect, name: &str, op: &CreateIndex) -> St
     if let Some(predicate) = &op.where_ {
         sql.push_str(&format!(" WHERE {predicate}"));
     }
-    sql
+    Ok(sql)
 }
 
 /// An operator class, `jsonb_path_ops` or schema-qualified `public.gin_trgm_ops`, each part
@@ -372,8 +424,9 @@ pub(super) fn drop_enum(schema: Option<&str>, name: &str, if_exists: bool) -> St
     )
 }
 
-/// `DROP INDEX`, the index named within its schema on both dialects.
-pub(super) fn drop_index(dialect: Dialect, op: &DropIndex) -> String {
+/// `DROP INDEX`, the index named within its schema on PostgreSQL and SQLite; MySQL names
+/// the index within its table, so there the table is needed.
+pub(super) fn drop_index(dialect: Dialect, op: &DropIndex) -> Result<String, String> {
     let mut sql = String::from("DROP INDEX ");
     if op.postgresql_concurrently && dialect == Dialect::Postgresql {
         sql.push_str("CONCURRENTLY ");
@@ -381,8 +434,20 @@ pub(super) fn drop_index(dialect: Dialect, op: &DropIndex) -> String {
     if op.if_exists {
         sql.push_str("IF EXISTS ");
     }
-    sql.push_str(&qualified(dialect, op.schema.as_deref(), &op.index_name));
-    sql
+    if dialect == Dialect::Mysql {
+        let table = op
+            .table_name
+            .as_deref()
+            .ok_or("MySQL drops an index through its table; give the index's `table_name`")?;
+        sql.push_str(&format!(
+            "{} ON {}",
+            ident(dialect, &op.index_name),
+            qualified(dialect, op.schema.as_deref(), table)
+        ));
+    } else {
+        sql.push_str(&qualified(dialect, op.schema.as_deref(), &op.index_name));
+    }
+    Ok(sql)
 }
 
 /// `ALTER INDEX "old" RENAME TO "new"`, `ALTER SEQUENCE ...`: a schema object renamed in

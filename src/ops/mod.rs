@@ -26,6 +26,7 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
+use crate::dialect::Dialect;
 use crate::identifier::MaxNameLength;
 use column::TypeSpelling;
 pub(crate) use column::{normalize_type_text, TypeTable};
@@ -567,6 +568,8 @@ pub struct Execute {
     pub sqltext: Option<String>,
     pub postgresql: Option<String>,
     pub sqlite: Option<String>,
+    /// SQL for MySQL and MariaDB.
+    pub mysql: Option<String>,
     /// Confirms that this operation may destroy data: the guard (the README, "The destructive-operation guard") runs it
     /// only when this names the object it destroys (the table, `table.column`, or for
     /// `execute` the revision id), so a confirmation cannot be copied onto another operation.
@@ -579,6 +582,7 @@ struct ExecuteFields {
     sqltext: Option<String>,
     postgresql: Option<String>,
     sqlite: Option<String>,
+    mysql: Option<String>,
     confirm_data_loss: Option<String>,
 }
 
@@ -586,17 +590,39 @@ impl TryFrom<ExecuteFields> for Execute {
     type Error = String;
 
     fn try_from(fields: ExecuteFields) -> Result<Execute, String> {
-        if fields.sqltext.is_none() && fields.postgresql.is_none() && fields.sqlite.is_none() {
+        if fields.sqltext.is_none()
+            && fields.postgresql.is_none()
+            && fields.sqlite.is_none()
+            && fields.mysql.is_none()
+        {
             return Err(
-                "execute needs `sqltext`, or SQL for a dialect in `postgresql` or `sqlite`".into(),
+                "execute needs `sqltext`, or SQL for a dialect in `postgresql`, `sqlite` or `mysql`"
+                    .into(),
             );
         }
         Ok(Execute {
             sqltext: fields.sqltext,
             postgresql: fields.postgresql,
             sqlite: fields.sqlite,
+            mysql: fields.mysql,
             confirm_data_loss: fields.confirm_data_loss,
         })
+    }
+}
+
+impl Execute {
+    /// The dialect's own SQL text.
+    pub fn own_text(&self, dialect: Dialect) -> Option<&str> {
+        match dialect {
+            Dialect::Postgresql => self.postgresql.as_deref(),
+            Dialect::Sqlite => self.sqlite.as_deref(),
+            Dialect::Mysql => self.mysql.as_deref(),
+        }
+    }
+
+    /// What runs on `dialect`: its own text, else the generic `sqltext`.
+    pub fn text_for(&self, dialect: Dialect) -> Option<&str> {
+        self.own_text(dialect).or(self.sqltext.as_deref())
     }
 }
 

@@ -93,6 +93,7 @@ impl Phase {
                 schema: index.schema.clone(),
             },
         )
+        .expect("PostgreSQL drops an index by its name alone")
     }
 }
 

@@ -54,11 +54,8 @@ impl ScopedOperation {
         let (Some(dialects), Operation::Execute(execute)) = (&self.dialects, &self.op) else {
             return Ok(());
         };
-        for (dialect, text) in [
-            (Dialect::Postgresql, &execute.postgresql),
-            (Dialect::Sqlite, &execute.sqlite),
-        ] {
-            if text.is_some() && !dialects.contains(&dialect) {
+        for dialect in Dialect::ALL {
+            if execute.own_text(dialect).is_some() && !dialects.contains(&dialect) {
                 return Err(format!(
                     "its `{dialect}` SQL never runs, since `dialect` leaves {dialect} out; remove one of them"
                 ));
@@ -180,7 +177,10 @@ mod tests {
             "op: drop_index\nindex_name: ix_a\ndialect: [postgresql, sqlite, postgresql]\n",
         )
         .unwrap();
-        assert_eq!(both.dialects, Some(Dialect::ALL.to_vec()));
+        assert_eq!(
+            both.dialects,
+            Some(vec![Dialect::Postgresql, Dialect::Sqlite])
+        );
         let everywhere = scoped("op = \"drop_index\"\nindex_name = \"ix_a\"\n").unwrap();
         assert_eq!(everywhere, ScopedOperation::everywhere(one.op.clone()));
     }

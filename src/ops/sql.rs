@@ -18,17 +18,17 @@ use std::rc::Rc;
 
 use sea_query::extension::postgres::Type;
 use sea_query::{
-    Alias, ColumnDef, Expr, PostgresQueryBuilder, Query, SchemaStatementBuilder, SimpleExpr,
-    SqliteQueryBuilder, Table, TableBuilder, TableRef, Value,
+    Alias, ColumnDef, Expr, MysqlQueryBuilder, PostgresQueryBuilder, Query, SchemaStatementBuilder,
+    SimpleExpr, SqliteQueryBuilder, Table, TableBuilder, TableRef, Value,
 };
 
-use crate::dialect::Dialect;
+use crate::dialect::{string_literal_in, Dialect};
 
 use super::{ddl, dependents};
 use super::{
     AddColumn, AlterColumn, BulkInsert, Column, ColumnType, ConstraintKind, CreateTable,
-    DropColumn, DropConstraint, DropTable, Execute, Operation, RenameTable, ScalarValue,
-    TableConstraint, TextChange,
+    DropColumn, DropConstraint, DropTable, Operation, RenameTable, ScalarValue, TableConstraint,
+    TextChange,
 };
 
 /// One statement an operation runs.
@@ -122,6 +122,17 @@ fn render_op(op: &Operation, dialect: Dialect) -> Result<Vec<Statement>, String>
             &op.old_sequence_name,
             &op.new_sequence_name,
         ))],
+        Operation::RenameIndex(op) if dialect == Dialect::Mysql => {
+            let table = op.table_name.as_deref().ok_or(
+                "MySQL renames an index through its table; give the index's `table_name`",
+            )?;
+            vec![Statement::Sql(format!(
+                "ALTER TABLE {} RENAME INDEX {} TO {}",
+                ddl::qualified(dialect, op.schema.as_deref(), table),
+                ddl::ident(dialect, &op.old_index_name),
+                ddl::ident(dialect, &op.new_index_name)
+            ))]
+        }
         Operation::RenameIndex(_) => {
             return Err(
                 "SQLite cannot rename an index; drop it and create it under the new name (drop_index, then create_index)"
@@ -129,16 +140,16 @@ fn render_op(op: &Operation, dialect: Dialect) -> Result<Vec<Statement>, String>
             )
         }
         Operation::RenameConstraint(_) => {
-            return Err(
-                "SQLite cannot rename a constraint; drop it and create it under the new name (drop_constraint, then the matching create_* operation)"
-                    .to_string(),
-            )
+            return Err(format!(
+                "{} cannot rename a constraint; drop it and create it under the new name (drop_constraint, then the matching create_* operation)",
+                dialect.product_name()
+            ))
         }
         Operation::RenameSequence(_) => {
-            return Err(
-                "SQLite has no sequences to rename; leave this operation out of revisions that run on SQLite"
-                    .to_string(),
-            )
+            return Err(format!(
+                "rmig renames sequences on PostgreSQL only; leave this operation out of revisions that run on {}",
+                dialect.product_name()
+            ))
         }
         Operation::AddColumn(op) => add_column(op, dialect)?,
         Operation::DropColumn(op) => drop_column(op, dialect),
@@ -149,9 +160,9 @@ fn render_op(op: &Operation, dialect: Dialect) -> Result<Vec<Statement>, String>
             let name = op.index_name.as_deref().ok_or(
                 "the index has no `index_name` and no naming convention named it; give it a name",
             )?;
-            vec![Statement::Sql(ddl::create_index(dialect, name, op))]
+            vec![Statement::Sql(ddl::create_index(dialect, name, op)?)]
         }
-        Operation::DropIndex(op) => vec![Statement::Sql(ddl::drop_index(dialect, op))],
+        Operation::DropIndex(op) => vec![Statement::Sql(ddl::drop_index(dialect, op)?)],
         Operation::CreateEnum(op) if pg => {
             let create = create_enum_type(op.schema.as_deref(), &op.enum_name, &op.values);
             vec![Statement::Sql(if op.if_not_exists {
@@ -165,7 +176,8 @@ fn render_op(op: &Operation, dialect: Dialect) -> Result<Vec<Statement>, String>
             &op.enum_name,
             op.if_exists,
         ))],
-        // SQLite has no enum types; SQLAlchemy creates and drops nothing there either.
+        // SQLite has no enum types and MySQL writes them inline in the column; SQLAlchemy
+        // creates and drops nothing there either.
         Operation::CreateEnum(_) | Operation::DropEnum(_) => Vec::new(),
         Operation::CreateUniqueConstraint(op) => add_constraint(
             dialect,
@@ -211,7 +223,7 @@ fn render_op(op: &Operation, dialect: Dialect) -> Result<Vec<Statement>, String>
                 columns: op.columns.clone(),
             },
         )?,
-        Operation::DropConstraint(op) => drop_constraint(op, dialect),
+        Operation::DropConstraint(op) => drop_constraint(op, dialect)?,
         Operation::CreateTableComment(op) if pg => vec![Statement::Sql(ddl::comment_on_table(
             dialect,
             op.schema.as_deref(),
@@ -224,22 +236,24 @@ fn render_op(op: &Operation, dialect: Dialect) -> Result<Vec<Statement>, String>
             &op.table_name,
             None,
         ))],
+        Operation::CreateTableComment(op) if dialect == Dialect::Mysql => {
+            vec![Statement::Sql(mysql_table_comment(
+                op.schema.as_deref(),
+                &op.table_name,
+                &op.comment,
+            ))]
+        }
+        Operation::DropTableComment(op) if dialect == Dialect::Mysql => vec![Statement::Sql(
+            mysql_table_comment(op.schema.as_deref(), &op.table_name, ""),
+        )],
         // SQLite keeps no comments; SQLAlchemy leaves them out there too.
         Operation::CreateTableComment(_) | Operation::DropTableComment(_) => Vec::new(),
-        Operation::Execute(execute) => execute_text(execute, dialect)
+        Operation::Execute(execute) => execute
+            .text_for(dialect)
             .map(|sql| vec![Statement::Script(sql.to_string())])
             .unwrap_or_default(),
         Operation::BulkInsert(op) => bulk_insert(op, dialect)?,
     })
-}
-
-/// The dialect's own text, else the generic `sqltext`.
-fn execute_text(execute: &Execute, dialect: Dialect) -> Option<&str> {
-    let own = match dialect {
-        Dialect::Postgresql => execute.postgresql.as_deref(),
-        Dialect::Sqlite => execute.sqlite.as_deref(),
-    };
-    own.or(execute.sqltext.as_deref())
 }
 
 /// A schema statement in the dialect's SQL.
@@ -247,7 +261,39 @@ fn build(statement: &impl SchemaStatementBuilder, dialect: Dialect) -> String {
     match dialect {
         Dialect::Postgresql => statement.to_string(PostgresQueryBuilder),
         Dialect::Sqlite => statement.to_string(SqliteQueryBuilder),
+        Dialect::Mysql => statement.to_string(MysqlQueryBuilder),
     }
+}
+
+/// A column definition as the dialect's `CREATE TABLE` writes it.
+fn column_def_text(def: &ColumnDef, dialect: Dialect) -> String {
+    let mut text = String::new();
+    match dialect {
+        Dialect::Postgresql => PostgresQueryBuilder.prepare_column_def(def, &mut text),
+        Dialect::Sqlite => SqliteQueryBuilder.prepare_column_def(def, &mut text),
+        Dialect::Mysql => MysqlQueryBuilder.prepare_column_def(def, &mut text),
+    }
+    text
+}
+
+/// A column type in the dialect's spelling.
+fn column_type_text(type_: &sea_query::ColumnType, dialect: Dialect) -> String {
+    let mut text = String::new();
+    match dialect {
+        Dialect::Postgresql => PostgresQueryBuilder.prepare_column_type(type_, &mut text),
+        Dialect::Sqlite => SqliteQueryBuilder.prepare_column_type(type_, &mut text),
+        Dialect::Mysql => MysqlQueryBuilder.prepare_column_type(type_, &mut text),
+    }
+    text
+}
+
+/// `ALTER TABLE t COMMENT '...'` (MySQL): an empty comment removes it.
+fn mysql_table_comment(schema: Option<&str>, table: &str, comment: &str) -> String {
+    format!(
+        "ALTER TABLE {} COMMENT {}",
+        ddl::qualified(Dialect::Mysql, schema, table),
+        string_literal_in(Dialect::Mysql, comment)
+    )
 }
 
 fn table_ref(schema: &Option<String>, table: &str) -> TableRef {
@@ -270,11 +316,18 @@ fn sea_type(
     use sea_query::ColumnType as Sea;
     let custom = |sql: &str| Sea::custom(sql);
     let pg = dialect == Dialect::Postgresql;
+    let mysql = dialect == Dialect::Mysql;
     Ok(match type_ {
         ColumnType::Integer => Sea::Integer,
         ColumnType::BigInt => Sea::BigInteger,
         ColumnType::SmallInt => Sea::SmallInteger,
         ColumnType::Text => Sea::Text,
+        // SQLAlchemy refuses a VARCHAR without a length on MySQL too.
+        ColumnType::Varchar { length: None } if mysql => {
+            return Err(
+                "MySQL needs a length for varchar; write it as varchar(255) or use text".to_string(),
+            )
+        }
         ColumnType::Varchar { length } => Sea::string(*length),
         ColumnType::Boolean => Sea::Boolean,
         ColumnType::Numeric { precision, scale } if pg => {
@@ -286,12 +339,17 @@ fn sea_type(
             (None, _) => "numeric".to_string(),
         }),
         ColumnType::Real if pg => Sea::Float,
+        // MySQL's REAL is a double; FLOAT is the four-byte type `real` means elsewhere.
+        ColumnType::Real if mysql => custom("float"),
         ColumnType::Real => custom("real"),
         ColumnType::Double => Sea::Double,
         ColumnType::Date if pg => Sea::Date,
         ColumnType::Date => custom("date"),
         ColumnType::Timestamp { timezone: false } if pg => Sea::Timestamp,
         ColumnType::Timestamp { timezone: true } if pg => Sea::TimestampWithTimeZone,
+        // SQLAlchemy's DateTime on MySQL: DATETIME, with no time zone to keep (MySQL's own
+        // TIMESTAMP ends in 2038 and may update itself).
+        ColumnType::Timestamp { .. } if mysql => custom("datetime"),
         // SQLite has no time zones; SQLAlchemy spells both DATETIME-like types the same there.
         ColumnType::Timestamp { .. } => custom("timestamp"),
         ColumnType::Uuid if pg => Sea::Uuid,
@@ -302,6 +360,15 @@ fn sea_type(
         ColumnType::Json | ColumnType::Jsonb => custom("json"),
         ColumnType::Binary => Sea::Blob,
         ColumnType::Enum { name, .. } if pg => custom(&ddl::qualified(dialect, schema, name)),
+        // MySQL's enums are inline, as SQLAlchemy writes them there.
+        ColumnType::Enum { values, .. } if mysql => custom(&format!(
+            "ENUM({})",
+            values
+                .iter()
+                .map(|value| string_literal_in(dialect, value))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
         // SQLAlchemy's non-native enum: a VARCHAR as long as the longest value.
         ColumnType::Enum { values, .. } => Sea::string(Some(
             values
@@ -313,8 +380,9 @@ fn sea_type(
         ColumnType::Array(element) if pg => Sea::Array(Rc::new(sea_type(element, dialect, schema)?)),
         ColumnType::Array(_) => {
             return Err(format!(
-                "SQLite has no array types, so {} cannot be created there; use `sql_type` for a SQLite type",
-                type_name(type_)
+                "{database} has no array types, so {} cannot be created there; use `sql_type` for a {database} type",
+                type_name(type_),
+                database = dialect.product_name()
             ))
         }
         ColumnType::Sql(sql) => custom(sql),
@@ -328,11 +396,7 @@ fn type_name(type_: &ColumnType) -> String {
         ColumnType::Enum { name, .. } => format!("enum {name}"),
         ColumnType::Sql(sql) => sql.clone(),
         other => sea_type(other, Dialect::Postgresql, None)
-            .map(|sea| {
-                let mut text = String::new();
-                PostgresQueryBuilder.prepare_column_type(&sea, &mut text);
-                text
-            })
+            .map(|sea| column_type_text(&sea, Dialect::Postgresql))
             .unwrap_or_default(),
     }
 }
@@ -344,7 +408,8 @@ struct Placement {
     in_primary_key: bool,
     /// `PRIMARY KEY` written on the column itself (`ADD COLUMN`).
     inline_primary_key: bool,
-    /// PostgreSQL's SERIAL family, as SQLAlchemy renders an autoincrementing integer key.
+    /// PostgreSQL's SERIAL family or MySQL's AUTO_INCREMENT, as SQLAlchemy renders an
+    /// autoincrementing integer key.
     serial: bool,
 }
 
@@ -358,7 +423,8 @@ fn column_def(
     let type_ = sea_type(&column.type_, dialect, schema)
         .map_err(|problem| format!("column `{}`: {problem}", column.name))?;
     let mut def = ColumnDef::new_with_type(Alias::new(&column.name), type_);
-    if placement.serial {
+    // MySQL has no identity columns; AUTO_INCREMENT is its one way to number rows.
+    if placement.serial || (dialect == Dialect::Mysql && column.identity.is_some()) {
         def.auto_increment();
     }
     if !column.nullable || placement.in_primary_key || placement.inline_primary_key {
@@ -376,7 +442,12 @@ fn column_def(
     if column.unique {
         def.unique_key();
     }
-    if let Some(foreign_key) = &column.foreign_key {
+    if let (Some(comment), Dialect::Mysql) = (&column.comment, dialect) {
+        def.extra(format!("COMMENT {}", string_literal_in(dialect, comment)));
+    }
+    // MySQL reads a REFERENCES clause on a column and ignores it: its foreign keys are
+    // table constraints (`column_foreign_key`).
+    if let (Some(foreign_key), false) = (&column.foreign_key, dialect == Dialect::Mysql) {
         def.extra(
             ddl::references_clause(dialect, schema, foreign_key)
                 .map_err(|problem| format!("column `{}`: {problem}", column.name))?,
@@ -389,13 +460,13 @@ fn column_def(
 fn default_sql(default: &str, dialect: Dialect) -> String {
     match dialect {
         Dialect::Postgresql => default.to_string(),
-        Dialect::Sqlite => sqlite_default(default),
+        Dialect::Sqlite | Dialect::Mysql => sqlite_default(default),
     }
 }
 
-/// SQLite needs parentheses around a default that is an expression (`datetime('now')`), not
-/// around a literal or a keyword; SQLAlchemy's rule: parenthesise unless the text starts with a
-/// quote or a parenthesis, or is one word.
+/// SQLite, and MySQL (8.0.13+) and MariaDB (10.2+) alike, need parentheses around a default
+/// that is an expression (`datetime('now')`), not around a literal or a keyword; SQLAlchemy's
+/// rule: parenthesise unless the text starts with a quote or a parenthesis, or is one word.
 fn sqlite_default(default: &str) -> String {
     let starts_literal = default.trim_start().starts_with(['\'', '"', '(']);
     let one_word = default.chars().all(|c| c.is_alphanumeric() || c == '_');
@@ -414,17 +485,25 @@ pub fn sqlite_column_definition(column: &Column, schema: Option<&str>) -> Result
         ..Placement::default()
     };
     let def = column_def(column, Dialect::Sqlite, schema, placement)?;
-    let mut text = String::new();
-    SqliteQueryBuilder.prepare_column_def(&def, &mut text);
-    Ok(text)
+    Ok(column_def_text(&def, Dialect::Sqlite))
 }
 
 /// SQLite's spelling of a column type, for the executor's table rebuild.
 pub fn sqlite_column_type(type_: &ColumnType, schema: Option<&str>) -> Result<String, String> {
-    let sea = sea_type(type_, Dialect::Sqlite, schema)?;
-    let mut text = String::new();
-    SqliteQueryBuilder.prepare_column_type(&sea, &mut text);
-    Ok(text)
+    column_type_sql(type_, Dialect::Sqlite, schema)
+}
+
+/// A column type as `dialect`'s CREATE TABLE spells it; for comparing a reflected column
+/// with a target one.
+pub fn column_type_sql(
+    type_: &ColumnType,
+    dialect: Dialect,
+    schema: Option<&str>,
+) -> Result<String, String> {
+    Ok(column_type_text(
+        &sea_type(type_, dialect, schema)?,
+        dialect,
+    ))
 }
 
 /// `DEFAULT ...` as SQLite takes it, for the executor's table rebuild.
@@ -578,22 +657,27 @@ fn create_table(op: &CreateTable, dialect: Dialect) -> Result<Vec<Statement>, St
         let placement = Placement {
             in_primary_key: key_columns.contains(&column.name),
             inline_primary_key: false,
-            serial: dialect == Dialect::Postgresql && is_serial(column, &key_columns),
+            serial: dialect != Dialect::Sqlite && is_serial(column, &key_columns),
         };
         create.col(column_def(column, dialect, schema, placement)?);
     }
+    let column_keys: Vec<TableConstraint> = match dialect {
+        Dialect::Mysql => op.columns.iter().filter_map(column_foreign_key).collect(),
+        Dialect::Postgresql | Dialect::Sqlite => Vec::new(),
+    };
     let mut clauses = Vec::new();
-    for constraint in key.iter().chain(
+    for constraint in key.iter().chain(&column_keys).chain(
         op.constraints
             .iter()
             .filter(|constraint| !matches!(constraint, TableConstraint::PrimaryKey { .. })),
     ) {
         clauses.push(ddl::constraint_clause(dialect, schema, constraint)?);
     }
-    statements.push(Statement::Sql(ddl::with_table_constraints(
-        build(&create, dialect),
-        &clauses,
-    )));
+    let mut create = ddl::with_table_constraints(build(&create, dialect), &clauses);
+    if let (Some(comment), Dialect::Mysql) = (&op.comment, dialect) {
+        create.push_str(&format!(" COMMENT {}", string_literal_in(dialect, comment)));
+    }
+    statements.push(Statement::Sql(create));
 
     if dialect == Dialect::Postgresql {
         if let Some(comment) = &op.comment {
@@ -619,14 +703,31 @@ fn create_table(op: &CreateTable, dialect: Dialect) -> Result<Vec<Statement>, St
     Ok(statements)
 }
 
+/// A column's own foreign key as the table constraint MySQL needs it to be.
+fn column_foreign_key(column: &Column) -> Option<TableConstraint> {
+    let key = column.foreign_key.as_ref()?;
+    Some(TableConstraint::ForeignKey {
+        name: key.name.clone(),
+        local_cols: vec![column.name.clone()],
+        referent_table: key.table.clone(),
+        remote_cols: vec![key.column.clone()],
+        referent_schema: key.schema.clone(),
+        ondelete: key.ondelete,
+        onupdate: key.onupdate,
+        deferrable: None,
+        initially: None,
+        match_: None,
+    })
+}
+
 /// `ALTER TABLE ... RENAME TO`, then with `rename_dependents` (PostgreSQL) the `DO` block
 /// that renames what is named after the old table.
 fn rename_table(op: &RenameTable, dialect: Dialect) -> Result<Vec<Statement>, String> {
-    if op.rename_dependents && dialect == Dialect::Sqlite {
-        return Err(
-            "SQLite cannot rename indexes or constraints (it renames its automatic indexes itself); remove `rename_dependents`"
-                .to_string(),
-        );
+    if op.rename_dependents && dialect != Dialect::Postgresql {
+        return Err(format!(
+            "rmig renames the indexes and constraints named after a table on PostgreSQL only, not on {}; remove `rename_dependents`",
+            dialect.product_name()
+        ));
     }
     let rename = Table::rename()
         .table(
@@ -684,6 +785,9 @@ fn add_column(op: &AddColumn, dialect: Dialect) -> Result<Vec<Statement>, String
         .add_column(def)
         .to_owned();
     statements.push(Statement::Sql(build(&alter, dialect)));
+    if let (Some(key), Dialect::Mysql) = (column_foreign_key(column), dialect) {
+        statements.extend(add_constraint(dialect, &op.schema, &op.table_name, key)?);
+    }
     if let (Some(comment), Dialect::Postgresql) = (&column.comment, dialect) {
         statements.push(Statement::Sql(ddl::comment_on_column(
             dialect,
@@ -743,6 +847,10 @@ fn alter_column(op: &AlterColumn, dialect: Dialect) -> Result<Vec<Statement>, St
                 Statement::Sql(build(&rename, dialect))
             })
             .collect());
+    }
+
+    if dialect == Dialect::Mysql {
+        return mysql_alter_column(op);
     }
 
     // PostgreSQL, one statement per change in Alembic's order: type (with USING), nullability,
@@ -810,6 +918,74 @@ fn alter_column(op: &AlterColumn, dialect: Dialect) -> Result<Vec<Statement>, St
     Ok(statements)
 }
 
+/// MySQL changes a column's type, nullability or comment only by writing its whole
+/// definition again (`MODIFY`, or `CHANGE` when it is renamed too), as Alembic does there:
+/// what the operation leaves unchanged comes from its `existing_*` keys, and the type is
+/// required, since a definition without one cannot be written. A default alone, and a rename
+/// alone, have statements of their own that need nothing else.
+fn mysql_alter_column(op: &AlterColumn) -> Result<Vec<Statement>, String> {
+    let dialect = Dialect::Mysql;
+    let table = ddl::qualified(dialect, op.schema.as_deref(), &op.table_name);
+    let column = ddl::ident(dialect, &op.column_name);
+    let redefines = op.type_.is_some() || op.nullable.is_some() || op.comment.is_some();
+    if !redefines {
+        let mut statements = Vec::new();
+        match &op.server_default {
+            Some(TextChange::Set(default)) => statements.push(Statement::Sql(format!(
+                "ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {}",
+                default_sql(default, dialect)
+            ))),
+            Some(TextChange::Remove) => statements.push(Statement::Sql(ddl::drop_default(
+                dialect,
+                op.schema.as_deref(),
+                &op.table_name,
+                &op.column_name,
+            ))),
+            None => {}
+        }
+        if let Some(new_name) = &op.new_column_name {
+            statements.push(Statement::Sql(format!(
+                "ALTER TABLE {table} RENAME COLUMN {column} TO {}",
+                ddl::ident(dialect, new_name)
+            )));
+        }
+        return Ok(statements);
+    }
+    let type_ = op.type_.as_ref().or(op.existing_type.as_ref()).ok_or_else(|| {
+        format!(
+            "MySQL rewrites the whole column `{}` for this change; give `existing_type` (its current type) so rmig can write it",
+            op.column_name
+        )
+    })?;
+    let mut definition =
+        column_type_text(&sea_type(type_, dialect, op.schema.as_deref())?, dialect);
+    let nullable = op.nullable.or(op.existing_nullable).unwrap_or(true);
+    definition.push_str(if nullable { " NULL" } else { " NOT NULL" });
+    let default = match &op.server_default {
+        Some(TextChange::Set(default)) => Some(default.as_str()),
+        Some(TextChange::Remove) => None,
+        None => op.existing_server_default.as_deref(),
+    };
+    if let Some(default) = default {
+        definition.push_str(&format!(" DEFAULT {}", default_sql(default, dialect)));
+    }
+    let comment = match &op.comment {
+        Some(TextChange::Set(comment)) => Some(comment.as_str()),
+        Some(TextChange::Remove) => None,
+        None => op.existing_comment.as_deref(),
+    };
+    if let Some(comment) = comment {
+        definition.push_str(&format!(" COMMENT {}", string_literal_in(dialect, comment)));
+    }
+    Ok(vec![Statement::Sql(match &op.new_column_name {
+        Some(new_name) => format!(
+            "ALTER TABLE {table} CHANGE {column} {} {definition}",
+            ddl::ident(dialect, new_name)
+        ),
+        None => format!("ALTER TABLE {table} MODIFY {column} {definition}"),
+    })])
+}
+
 fn add_constraint(
     dialect: Dialect,
     schema: &Option<String>,
@@ -817,7 +993,7 @@ fn add_constraint(
     constraint: TableConstraint,
 ) -> Result<Vec<Statement>, String> {
     Ok(vec![match dialect {
-        Dialect::Postgresql => Statement::Sql(ddl::add_constraint(
+        Dialect::Postgresql | Dialect::Mysql => Statement::Sql(ddl::add_constraint(
             dialect,
             schema.as_deref(),
             table,
@@ -835,14 +1011,20 @@ fn add_constraint(
     }])
 }
 
-fn drop_constraint(op: &DropConstraint, dialect: Dialect) -> Vec<Statement> {
-    vec![match dialect {
+fn drop_constraint(op: &DropConstraint, dialect: Dialect) -> Result<Vec<Statement>, String> {
+    Ok(vec![match dialect {
         Dialect::Postgresql => Statement::Sql(ddl::drop_constraint(
             dialect,
             op.schema.as_deref(),
             &op.table_name,
             &op.constraint_name,
         )),
+        Dialect::Mysql => Statement::Sql(ddl::mysql_drop_constraint(
+            op.schema.as_deref(),
+            &op.table_name,
+            &op.constraint_name,
+            op.type_,
+        )?),
         Dialect::Sqlite => Statement::RecreateTable {
             table: op.table_name.clone(),
             schema: op.schema.clone(),
@@ -851,7 +1033,7 @@ fn drop_constraint(op: &DropConstraint, dialect: Dialect) -> Vec<Statement> {
                 type_: op.type_,
             }),
         },
-    }]
+    }])
 }
 
 /// One INSERT per row with the row's own columns, as Alembic's `--sql` prints them; a column
@@ -882,6 +1064,7 @@ fn bulk_insert(op: &BulkInsert, dialect: Dialect) -> Result<Vec<Statement>, Stri
                 // The statement's first words are sea-query's `INSERT INTO`.
                 Dialect::Sqlite => number_placeholders(&insert.build(SqliteQueryBuilder).0)
                     .replacen("INSERT INTO ", "INSERT OR ABORT INTO ", 1),
+                Dialect::Mysql => number_placeholders(&insert.build(MysqlQueryBuilder).0),
             };
             Ok(Statement::Bound {
                 sql,
@@ -908,8 +1091,8 @@ enum Placeholder {
     Numbered(usize),
 }
 
-/// Replaces each parameter marker in `sql` that is outside a quoted identifier or a string
-/// literal; an identifier like `"a?$1"` is left as it is.
+/// Replaces each parameter marker in `sql` that is outside a quoted identifier (`"..."`, or
+/// MySQL's backticks) or a string literal; an identifier like `"a?$1"` is left as it is.
 fn replace_placeholders(sql: &str, mut replace: impl FnMut(Placeholder) -> String) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
@@ -924,7 +1107,7 @@ fn replace_placeholders(sql: &str, mut replace: impl FnMut(Placeholder) -> Strin
             continue;
         }
         match c {
-            '"' | '\'' => {
+            '"' | '\'' | '`' => {
                 open_quote = Some(c);
                 out.push(c);
             }
@@ -981,7 +1164,7 @@ fn literal(value: &ScalarValue, dialect: Dialect) -> String {
             (false, false) => "-9e999",
         }
         .to_string(),
-        ScalarValue::String(text) => ddl::string_literal(text),
+        ScalarValue::String(text) => string_literal_in(dialect, text),
     }
 }
 
@@ -1052,16 +1235,7 @@ fn describe_change(change: &TableChange, dialect: Dialect, schema: Option<&str>)
                 ..Placement::default()
             };
             match column_def(column, dialect, schema, placement) {
-                Ok(def) => {
-                    let mut text = String::new();
-                    match dialect {
-                        Dialect::Postgresql => {
-                            PostgresQueryBuilder.prepare_column_def(&def, &mut text)
-                        }
-                        Dialect::Sqlite => SqliteQueryBuilder.prepare_column_def(&def, &mut text),
-                    }
-                    format!("add column {text}")
-                }
+                Ok(def) => format!("add column {}", column_def_text(&def, dialect)),
                 Err(problem) => format!(
                     "add column {} ({problem})",
                     ddl::ident(dialect, &column.name)
@@ -1075,18 +1249,7 @@ fn describe_change(change: &TableChange, dialect: Dialect, schema: Option<&str>)
             let mut changes = Vec::new();
             if let Some(type_) = &op.type_ {
                 let spelled = sea_type(type_, dialect, schema)
-                    .map(|sea| {
-                        let mut text = String::new();
-                        match dialect {
-                            Dialect::Postgresql => {
-                                PostgresQueryBuilder.prepare_column_type(&sea, &mut text)
-                            }
-                            Dialect::Sqlite => {
-                                SqliteQueryBuilder.prepare_column_type(&sea, &mut text)
-                            }
-                        }
-                        text
-                    })
+                    .map(|sea| column_type_text(&sea, dialect))
                     .unwrap_or_else(|problem| problem);
                 changes.push(format!("type {spelled}"));
             }

@@ -874,12 +874,14 @@ sqlite = "SELECT 1"
                 sqltext: Some("UPDATE users SET active = true".into()),
                 postgresql: None,
                 sqlite: None,
+                mysql: None,
             }),
             Operation::Execute(Execute {
                 confirm_data_loss: None,
                 sqltext: None,
                 postgresql: Some("CREATE EXTENSION IF NOT EXISTS citext".into()),
                 sqlite: Some("SELECT 1".into()),
+                mysql: None,
             }),
         ]
     );
@@ -1042,6 +1044,7 @@ upgrade:
             sqltext: Some("DELETE FROM member_profiles WHERE id = 1".into()),
             postgresql: None,
             sqlite: None,
+            mysql: None,
         })
     );
 }
@@ -1101,11 +1104,14 @@ constraints = [{ type = "check", condition = "a > 0", deferable = true }]
 upgrade:
   - op: execute
     sqltext: SELECT 1
-    mysql: SELECT 1
+    oracle: SELECT 1
 "#,
     )
     .unwrap_err();
-    assert!(in_execute.contains("unknown field `mysql`"), "{in_execute}");
+    assert!(
+        in_execute.contains("unknown field `oracle`"),
+        "{in_execute}"
+    );
 }
 
 #[test]

@@ -2,13 +2,15 @@
 //!
 //! PostgreSQL from `pg_catalog` for the schemas in question (`public` unless rmig.toml's
 //! `reflect_schemas` says otherwise, plus every schema the target file names); SQLite from
-//! `sqlite_schema` and its pragmas. The version table, rmig's own `rmig_*` tables and SQLite's
+//! `sqlite_schema` and its pragmas; MySQL and MariaDB from `information_schema`, for the
+//! connection's database. The version table, rmig's own `rmig_*` tables and SQLite's
 //! `sqlite_*` tables are never part of it.
 //!
 //! Every catalog query is a constant text with bound parameters (`$1` is a schema or a table
 //! name), returning one JSON document per row, so no name read from the database is ever
 //! spliced into SQL.
 
+mod mysql;
 mod postgres;
 mod sqlite;
 
@@ -37,6 +39,7 @@ pub fn reflect(backend: &mut dyn Backend, options: &ReflectOptions) -> Result<Sc
     let mut schema = match backend.dialect() {
         Dialect::Postgresql => postgres::reflect(backend, &options.schemas)?,
         Dialect::Sqlite => sqlite::reflect(backend)?,
+        Dialect::Mysql => mysql::reflect(backend)?,
     };
     schema
         .tables

@@ -1,4 +1,4 @@
-//! The SQL of every operation on both dialects, as snapshots: these snapshots are the
+//! The SQL of every operation on every dialect, as snapshots: these snapshots are the
 //! specification of what rmig runs. Each shows what runs online (bound statements with their
 //! parameters) and, for bound statements and table rebuilds, what `--sql` prints.
 
@@ -41,17 +41,16 @@ fn show(op: &Operation, dialect: Dialect) -> String {
         .join("\n\n")
 }
 
-/// Every operation of the document on both dialects.
+/// Every operation of the document on every dialect.
 fn both(toml_text: &str) -> String {
     ops(toml_text)
         .iter()
         .map(|op| {
-            format!(
-                "## {}\n\n# postgresql\n\n{}\n\n# sqlite\n\n{}\n",
-                op.describe(),
-                show(op, Dialect::Postgresql),
-                show(op, Dialect::Sqlite)
-            )
+            let dialects: Vec<String> = Dialect::ALL
+                .iter()
+                .map(|&dialect| format!("# {dialect}\n\n{}\n", show(op, dialect)))
+                .collect();
+            format!("## {}\n\n{}", op.describe(), dialects.join("\n"))
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -674,7 +673,7 @@ fn bulk_insert_null_from_yaml() {
     );
 }
 
-const WEIRD: &str = "weird\"; DROP TABLE x; --";
+const WEIRD: &str = "weird\"`; DROP TABLE x; --";
 
 /// Each name of every operation set to the weird name, schema included.
 fn weird_operations() -> Vec<Operation> {
@@ -749,6 +748,7 @@ columns = [{weird}]
 [[upgrade]]
 op = "drop_index"
 index_name = {weird}
+table_name = {weird}
 schema = {weird}
 
 [[upgrade]]
@@ -780,6 +780,7 @@ op = "drop_constraint"
 constraint_name = {weird}
 table_name = {weird}
 schema = {weird}
+type_ = "foreignkey"
 
 [[upgrade]]
 op = "create_table_comment"
@@ -815,7 +816,7 @@ fn outside_quotes(sql: &str) -> String {
         match open_quote {
             Some(quote) if c == quote => open_quote = None,
             Some(_) => {}
-            None if c == '"' || c == '\'' => open_quote = Some(c),
+            None if c == '"' || c == '\'' || c == '`' => open_quote = Some(c),
             None => out.push(c),
         }
     }
@@ -824,13 +825,16 @@ fn outside_quotes(sql: &str) -> String {
 
 #[test]
 fn a_weird_name_is_always_one_quoted_identifier() {
-    let quoted = "\"weird\"\"; DROP TABLE x; --\"";
-    for dialect in [Dialect::Postgresql, Dialect::Sqlite] {
+    for dialect in Dialect::ALL {
+        let quoted = match dialect.identifier_quote() {
+            '`' => "`weird\"``; DROP TABLE x; --`",
+            _ => "\"weird\"\"`; DROP TABLE x; --\"",
+        };
         for op in weird_operations() {
             let Ok(statements) = render(&op, dialect) else {
-                // What SQLite cannot rename is refused, whatever the names.
+                // What only PostgreSQL renames is refused elsewhere, whatever the names.
                 assert!(
-                    dialect == Dialect::Sqlite
+                    dialect != Dialect::Postgresql
                         && matches!(
                             op,
                             Operation::RenameIndex(_)
@@ -878,11 +882,11 @@ fn a_weird_name_snapshot() {
     let text = weird_operations()
         .iter()
         .map(|op| {
-            format!(
-                "# postgresql\n{}\n\n# sqlite\n{}\n",
-                show(op, Dialect::Postgresql),
-                show(op, Dialect::Sqlite)
-            )
+            Dialect::ALL
+                .iter()
+                .map(|&dialect| format!("# {dialect}\n{}\n", show(op, dialect)))
+                .collect::<Vec<_>>()
+                .join("\n")
         })
         .collect::<Vec<_>>()
         .join("\n");
