@@ -34,7 +34,7 @@ pub use crate::guard::matcher::RenameDecider;
 pub use diff::{diff, Change, Detected, Diff, RenameReason};
 pub use file::{load as load_target_schema, parse as parse_target_schema};
 pub(crate) use file::{EnumEntry, IndexEntry, SchemaDocument, TableEntry};
-pub(crate) use model::sqlite_type;
+pub(crate) use model::{mysql_type, sqlite_type};
 pub use model::{
     Check, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, TableColumn, Unique,
 };

@@ -615,6 +615,55 @@ mod tests {
     use super::*;
 
     #[test]
+    fn mysql_column_types_read_into_the_vocabulary() {
+        assert_eq!(mysql_type("int(11)"), ColumnType::Integer);
+        assert_eq!(mysql_type("bigint(20)"), ColumnType::BigInt);
+        assert_eq!(mysql_type("smallint(6)"), ColumnType::SmallInt);
+        assert_eq!(mysql_type("tinyint(1)"), ColumnType::Boolean);
+        assert_eq!(
+            mysql_type("varchar(20)"),
+            ColumnType::Varchar { length: Some(20) }
+        );
+        assert_eq!(
+            mysql_type("datetime"),
+            ColumnType::Timestamp { timezone: false }
+        );
+        assert_eq!(
+            mysql_type("enum('a','it''s')"),
+            ColumnType::Enum {
+                name: String::new(),
+                values: vec!["a".into(), "it's".into()]
+            }
+        );
+        assert_eq!(
+            mysql_type("int(10) unsigned"),
+            ColumnType::Sql("int(10) unsigned".into())
+        );
+        let mysql = Dialect::Mysql;
+        let numeric = ColumnType::Numeric {
+            precision: Some(10),
+            scale: Some(2),
+        };
+        assert!(same_type(mysql, &numeric, &mysql_type("decimal(10,2)")));
+        assert!(same_type(mysql, &ColumnType::Json, &mysql_type("longtext")));
+        let mood = |name: &str| ColumnType::Enum {
+            name: name.into(),
+            values: vec!["happy".into(), "sad".into()],
+        };
+        assert!(same_type(
+            mysql,
+            &mood("mood"),
+            &mysql_type("enum('happy','sad')")
+        ));
+        assert!(!same_type(
+            mysql,
+            &mood("mood"),
+            &mysql_type("enum('happy')")
+        ));
+        assert!(!same_type(mysql, &ColumnType::Integer, &ColumnType::BigInt));
+    }
+
+    #[test]
     fn types_compare_per_dialect() {
         let pg = Dialect::Postgresql;
         assert!(same_type(

@@ -107,6 +107,7 @@ pub(crate) fn analyse(
 ) -> Analysis {
     let mut context = Context {
         dialect,
+        triggered_tables: live.triggered_tables().into_iter().collect(),
         ..Context::default()
     };
     let mut created = PlanCreated::default();

@@ -45,8 +45,8 @@ pub struct Context {
     /// `(table, column)` added earlier in the plan: an UPDATE setting only these backfills
     /// columns that held nothing but NULL.
     pub added_columns: HashSet<(String, String)>,
-    /// Tables the plan put a trigger or rule on earlier: DML on them runs code the guard
-    /// cannot see.
+    /// Tables the plan put a trigger or rule on earlier (and, where nothing verifies, those
+    /// with triggers already): DML on them runs code the guard cannot see.
     pub triggered_tables: HashSet<String>,
 }
 

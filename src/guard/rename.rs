@@ -20,10 +20,16 @@ use super::report::{toml_string, OpRef, RenameHint};
 use super::types::equivalent;
 
 /// What the guard may read of the live database: the columns of a table, for a drop that does
-/// not spell out what it drops. The executor implements it online; offline nothing is live.
+/// not spell out what it drops, and the tables with triggers. The executor implements it
+/// online; offline nothing is live.
 pub trait LiveTables {
     /// The table's columns, or None when there is no such table (or nothing to read).
     fn columns(&mut self, schema: Option<&str>, table: &str) -> Option<Vec<Column>>;
+
+    /// The tables whose triggers the guard must assume run code it cannot see, where nothing
+    /// verifies a step's effects (MySQL): rows written into them may change or delete rows
+    /// anywhere. Elsewhere none: the second layer sees what triggers do.
+    fn triggered_tables(&mut self) -> Vec<String>;
 }
 
 /// No database to read: lint, `--sql`, and library checks without a connection.
@@ -32,6 +38,10 @@ pub struct NothingLive;
 impl LiveTables for NothingLive {
     fn columns(&mut self, _: Option<&str>, _: &str) -> Option<Vec<Column>> {
         None
+    }
+
+    fn triggered_tables(&mut self) -> Vec<String> {
+        Vec::new()
     }
 }
 

@@ -284,7 +284,8 @@ impl StepGuard {
     fn read_type(&self, spelled: &str) -> ColumnType {
         match self.dialect {
             Some(Dialect::Sqlite) => crate::autogen::sqlite_type(spelled),
-            _ => ColumnType::from_postgres_spelling(spelled),
+            Some(Dialect::Mysql) => crate::autogen::mysql_type(spelled),
+            Some(Dialect::Postgresql) | None => ColumnType::from_postgres_spelling(spelled),
         }
     }
 
