@@ -598,6 +598,11 @@ fn message_of(error: &mysql::Error) -> String {
         mysql::Error::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             "the server closed the connection (the session was killed, the server restarted or the network failed)".to_string()
         }
+        // The driver's own Display wraps each kind in `DriverError { ... }`.
+        mysql::Error::IoError(io) => io.to_string(),
+        mysql::Error::DriverError(driver) => driver.to_string(),
+        mysql::Error::CodecError(codec) => codec.to_string(),
+        mysql::Error::TlsError(tls) => format!("TLS failed: {tls}"),
         other => other.to_string(),
     }
 }
@@ -624,7 +629,7 @@ fn describe_connect_error(error: &mysql::Error, url: &MysqlUrl) -> String {
             "the server offers no TLS, and ssl_mode={} asks for it",
             url.ssl_mode.name()
         ),
-        other => other.to_string(),
+        other => message_of(other),
     };
     if message.contains("Connection refused") || message.contains("No such file") {
         message.push_str(match url.unix_socket {
