@@ -12,7 +12,7 @@ use rmig::dialect::Dialect;
 use rmig::ops::ScalarValue;
 use rmig::version_table::VersionTable;
 
-use common::mysql::MysqlTestDatabase;
+use common::mysql::{MysqlTestDatabase, OwnMariadb, APP_PASSWORD};
 
 fn connect(db: &MysqlTestDatabase) -> MysqlBackend {
     connect_with(db, ConnectOptions::default())
@@ -567,4 +567,69 @@ fn effects_cannot_be_watched_where_ddl_commits_at_once() {
             "{error}"
         );
     }
+}
+
+/// The session's TLS cipher, empty without TLS.
+fn cipher(backend: &mut MysqlBackend) -> String {
+    backend
+        .query_rows("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+        .unwrap()[0][1]
+        .clone()
+        .unwrap_or_default()
+}
+
+#[test]
+fn tls_as_ssl_mode_says_with_a_servers_own_certificates() {
+    let server = OwnMariadb::start();
+    let app = format!("app:{APP_PASSWORD}");
+    let connect = |url: &str| {
+        MysqlBackend::connect(&MysqlUrl::parse(url).unwrap(), &ConnectOptions::default())
+    };
+    let ca = server.file("ca.crt");
+    for (query, encrypted) in [
+        (String::new(), true),
+        ("ssl_mode=DISABLED".to_string(), false),
+        ("ssl_mode=REQUIRED".to_string(), true),
+        ("ssl=true".to_string(), true),
+        (format!("ssl_ca={ca}"), true),
+        (format!("ssl_mode=VERIFY_IDENTITY&ssl_ca={ca}"), true),
+    ] {
+        let mut backend =
+            connect(&server.url(&app, &query)).unwrap_or_else(|e| panic!("{query}: {e}"));
+        assert_eq!(!cipher(&mut backend).is_empty(), encrypted, "{query}");
+    }
+    // A certificate from another CA, or the system's roots, do not verify the server.
+    for query in [
+        format!("ssl_mode=VERIFY_CA&ssl_ca={}", server.file("other-ca.crt")),
+        "ssl_mode=VERIFY_CA".to_string(),
+    ] {
+        let error = connect(&server.url(&app, &query))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            error.contains("certificate verify failed") && !error.contains(APP_PASSWORD),
+            "{query}: {error}"
+        );
+    }
+    // certuser proves itself with its certificate and key (PEM files), and only with them.
+    let client = format!(
+        "ssl_cert={}&ssl_key={}",
+        server.file("client.crt"),
+        server.file("client.key")
+    );
+    let mut backend = connect(&server.url("certuser", &format!("{client}&ssl_ca={ca}"))).unwrap();
+    assert!(!cipher(&mut backend).is_empty());
+    assert_eq!(
+        backend.query_strings("SELECT CURRENT_USER()", &[]).unwrap(),
+        ["certuser@%"]
+    );
+    let error = connect(&server.url("certuser", &format!("ssl_ca={ca}")))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        error.contains("Access denied for user 'certuser'"),
+        "{error}"
+    );
 }
