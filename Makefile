@@ -29,11 +29,12 @@ test: lint alembic-venv gnu-time
 # environment in .venv/ (git-ignored) with pinned versions, installed only when the stamp for
 # these pins is missing, so repeated runs skip it. The tests find it through RMIG_ALEMBIC_PYTHON.
 # sqlalchemy-utils: the column types real projects use, in tests/alembic_realistic_project.
+# PyMySQL: the driver Alembic reaches MySQL and MariaDB through (mysql+pymysql:// URLs).
 .PHONY: alembic-venv
 PYTHON ?= python3
 VENV := .venv
-ALEMBIC_PINS := alembic==1.20.1 sqlalchemy==2.1.9 psycopg2-binary==2.9.13 sqlalchemy-utils==0.43.0
-ALEMBIC_STAMP := $(VENV)/.installed-alembic-1.20.1-sqlalchemy-2.1.9-psycopg2-binary-2.9.13-sqlalchemy-utils-0.43.0
+ALEMBIC_PINS := alembic==1.20.1 sqlalchemy==2.1.9 psycopg2-binary==2.9.13 sqlalchemy-utils==0.43.0 PyMySQL==1.2.4
+ALEMBIC_STAMP := $(VENV)/.installed-alembic-1.20.1-sqlalchemy-2.1.9-psycopg2-binary-2.9.13-sqlalchemy-utils-0.43.0-PyMySQL-1.2.4
 export RMIG_ALEMBIC_PYTHON ?= $(CURDIR)/$(VENV)/bin/python
 
 alembic-venv: $(ALEMBIC_STAMP)

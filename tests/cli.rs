@@ -242,12 +242,12 @@ fn downgrade_sql_needs_a_range_and_ranges_need_sql() {
 
 #[test]
 fn passwords_never_appear_in_errors() {
-    let project = Project::new("mysql://root:hunter2@localhost/app", &branched());
+    let project = Project::new("oracle://root:hunter2@localhost/app", &branched());
     let (code, stderr) = project.failure(&["upgrade", "head", "--sql"]);
     assert_eq!(code, 2);
     assert!(!stderr.contains("hunter2"), "{stderr}");
     assert!(
-        stderr.contains("mysql://root:***@localhost/app"),
+        stderr.contains("oracle://root:***@localhost/app"),
         "{stderr}"
     );
 }

@@ -224,7 +224,7 @@ fn bad_url_files_and_flag_mixes_are_usage_errors() {
     assert_eq!(code, 2);
     assert!(stderr.contains("lists no database"), "{stderr}");
 
-    std::fs::write(project.path().join("odd.txt"), "mysql://root:pw@h/d\n").unwrap();
+    std::fs::write(project.path().join("odd.txt"), "oracle://root:pw@h/d\n").unwrap();
     let (code, stderr) = project.fails(&["upgrade", "head", "--url-file", "odd.txt"]);
     assert_eq!(code, 2);
     assert!(

@@ -54,7 +54,20 @@ fn refused_urls() -> Vec<(String, i32)> {
         (format!("//postgres:{SECRET}@127.0.0.1/db"), 2),
         (format!("postgresql:/postgres:{SECRET}@127.0.0.1/db"), 2),
         (format!("postgres ://postgres:{SECRET}@127.0.0.1/db"), 2),
-        (format!("mysql://root:{SECRET}@127.0.0.1/db"), 2),
+        (format!("oracle://root:{SECRET}@127.0.0.1/db"), 2),
+        // MySQL URLs rmig refuses, and one whose server is not there (nothing listens on
+        // port 1).
+        (format!("mysql://root:{SECRET}@127.0.0.1/"), 2),
+        (
+            format!("mysql+pymysql://root:{SECRET}@127.0.0.1/db?ssl_mode=sometimes"),
+            2,
+        ),
+        (format!("mysql://root@127.0.0.1/db?passwd={SECRET}"), 2),
+        (format!("mariadb://root:{SECRET}@127.0.0.1:port/db"), 2),
+        (
+            format!("mysql://root:{SECRET}@127.0.0.1:1/db?connect_timeout=2"),
+            1,
+        ),
         // libpq key=value connection strings, which rmig does not take.
         (
             format!("host=127.0.0.1 user=postgres password={SECRET} dbname=db"),

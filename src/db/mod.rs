@@ -5,6 +5,8 @@
 //! what order) stays in the planner and the executor, so a new database is one small file.
 
 mod libpq;
+mod mysql;
+mod mysql_url;
 mod pg_session;
 mod postgres;
 mod sqlite;
@@ -15,6 +17,8 @@ mod watch;
 use std::time::Duration;
 
 pub use self::libpq::{PARAMETER_VARIABLES, SERVER_VARIABLES};
+pub use self::mysql::{mysql_column_default, MysqlBackend};
+pub use self::mysql_url::{MysqlSslMode, MysqlUrl};
 pub use self::postgres::PostgresBackend;
 pub use self::sqlite::SqliteBackend;
 pub use self::url::{redact_url, ConnectOptions, PostgresUrl, SqliteTarget, TlsMode};
@@ -205,6 +209,7 @@ pub trait Backend {
 pub enum DatabaseUrl {
     Postgres(Box<PostgresUrl>),
     Sqlite(SqliteTarget),
+    Mysql(Box<MysqlUrl>),
 }
 
 impl DatabaseUrl {
@@ -212,17 +217,13 @@ impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<DatabaseUrl, DbError> {
         let dialect = dialect_of_url(url).map_err(|_| DbError::BadUrl {
             url: redact_url(url),
-            reason: "use postgresql://..., postgres://... or sqlite:///path.db".to_string(),
+            reason: "use postgresql://..., postgres://..., mysql://..., mariadb://... or sqlite:///path.db"
+                .to_string(),
         })?;
         Ok(match dialect {
             Dialect::Postgresql => DatabaseUrl::Postgres(Box::new(PostgresUrl::parse(url)?)),
             Dialect::Sqlite => DatabaseUrl::Sqlite(SqliteTarget::parse(url)?),
-            Dialect::Mysql => {
-                return Err(DbError::BadUrl {
-                    url: redact_url(url),
-                    reason: "TEMPORARY: the MySQL backend is being written".to_string(),
-                })
-            }
+            Dialect::Mysql => DatabaseUrl::Mysql(Box::new(MysqlUrl::parse(url)?)),
         })
     }
 
@@ -232,6 +233,7 @@ impl DatabaseUrl {
         match self {
             DatabaseUrl::Postgres(url) => url.target(),
             DatabaseUrl::Sqlite(target) => target.to_string(),
+            DatabaseUrl::Mysql(url) => url.target(),
         }
     }
 
@@ -239,6 +241,7 @@ impl DatabaseUrl {
         Ok(match self {
             DatabaseUrl::Postgres(url) => Box::new(PostgresBackend::connect(url, options)?),
             DatabaseUrl::Sqlite(target) => Box::new(SqliteBackend::open(target, options)?),
+            DatabaseUrl::Mysql(url) => Box::new(MysqlBackend::connect(url, options)?),
         })
     }
 }

@@ -25,7 +25,8 @@ const MASK: &str = "***";
 
 /// A URL (or anything given where a URL was expected) made safe to print: the password of the
 /// userinfo (`user:password@`, up to the last `@`, so an unencoded `/`, `?`, `:` or `@` in the
-/// password stays hidden), and the value of every `key=value` whose key ends in `password`,
+/// password stays hidden), and the value of every `key=value` whose key ends in `password`
+/// (or `passwd`, PyMySQL's and MySQLdb's other name for it),
 /// in any case and percent-encoded or not (`password=`, `sslpassword=`, libpq's
 /// `password = 'quoted value'`), become `***`. A string without `scheme://` is treated the same
 /// way, so a mistyped URL is never echoed with its password.
@@ -87,7 +88,7 @@ fn redact_forgotten_host(url: &str, scheme_end: usize) -> String {
 }
 
 /// The value of every `key=value` (or `key%3Dvalue`) whose key, percent-decoded and in lower
-/// case, ends in `password` becomes `***`; a value runs to the next `&` or white space, or is
+/// case, ends in `password` or `passwd` becomes `***`; a value runs to the next `&` or white space, or is
 /// libpq's quoted `'...'`.
 fn redact_password_values(text: &str) -> String {
     let lower = text.to_ascii_lowercase();
@@ -102,7 +103,8 @@ fn redact_password_values(text: &str) -> String {
             .rev()
             .find(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '%' | '.')))
             .map_or(0, |(at, c)| at + c.len_utf8());
-        if !percent_decoded(&lower[key_start..key_end]).ends_with("password") {
+        let key = percent_decoded(&lower[key_start..key_end]);
+        if !(key.ends_with("password") || key.ends_with("passwd")) {
             continue;
         }
         let value_start =
@@ -936,6 +938,7 @@ mod tests {
                 "postgres://u@h/d?a=1&password=***&b=2",
             ),
             ("postgres://h/d?PassWord=pw", "postgres://h/d?PassWord=***"),
+            ("mysql://h/d?passwd=pw&x=1", "mysql://h/d?passwd=***&x=1"),
             (
                 "postgres://h/d?sslpassword=pw",
                 "postgres://h/d?sslpassword=***",

@@ -1,6 +1,6 @@
 //! Shared test support: projects on disk, the `rmig` binary, and a fresh PostgreSQL database
 //! per test (created from a maintenance connection, dropped afterwards, kept when the test
-//! failed so it can be inspected).
+//! failed so it can be inspected); `mysql.rs` does the same on MySQL/MariaDB.
 
 #![allow(dead_code)]
 
@@ -12,6 +12,7 @@ use assert_cmd::Command;
 use tempfile::TempDir;
 
 pub mod guard;
+pub mod mysql;
 pub mod own_server;
 pub mod proxy;
 

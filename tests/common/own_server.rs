@@ -34,9 +34,9 @@ pub struct OwnServer {
 }
 
 /// A key and the certificate issued for it.
-struct Issued {
-    key: PKey<Private>,
-    certificate: X509,
+pub struct Issued {
+    pub key: PKey<Private>,
+    pub certificate: X509,
 }
 
 impl OwnServer {
@@ -222,7 +222,7 @@ impl Drop for OwnServer {
     }
 }
 
-fn running_as_root() -> bool {
+pub fn running_as_root() -> bool {
     std::fs::metadata("/proc/self")
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
         .unwrap_or(false)
@@ -260,7 +260,7 @@ fn server_programs() -> PathBuf {
     })
 }
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -269,7 +269,7 @@ fn free_port() -> u16 {
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Usage {
+pub enum Usage {
     Authority,
     Server,
     Client,
@@ -277,7 +277,7 @@ enum Usage {
 
 /// A P-256 key and a certificate for `name`, valid for a day, signed by `issuer` (else by
 /// itself).
-fn issue(name: &str, issuer: Option<&Issued>, usage: Usage) -> Issued {
+pub fn issue(name: &str, issuer: Option<&Issued>, usage: Usage) -> Issued {
     let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
     let key = PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap();
     let mut subject = X509NameBuilder::new().unwrap();
