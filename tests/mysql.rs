@@ -137,7 +137,7 @@ column = { name = "mentor_id", type = "integer", foreign_key = { table = "member
 op = "alter_column"
 table_name = "members"
 column_name = "handle"
-type = "varchar(64)"
+type_ = "varchar(64)"
 existing_type = "varchar(32)"
 existing_nullable = false
 existing_comment = "public name"
@@ -245,7 +245,10 @@ fn every_operation_applies_and_reverses_keeping_the_rows() {
 
     // Down one revision at a time: each leaves the schema it found, and the rows stay.
     for (position, id) in ids.iter().enumerate().rev().skip(1) {
-        project.ok(&["downgrade", id]);
+        // Dropping the columns b2 added and narrowing what c3 widened may lose values: what
+        // each downgrade destroys is allowed for it by name.
+        let reversed = format!("--allow-data-loss=revision:{}", ids[position + 1]);
+        project.ok(&["downgrade", id, &reversed]);
         assert_eq!(schema(&db), schemas[position + 1], "downgrade to {id}");
     }
     assert_eq!(
@@ -258,7 +261,9 @@ fn every_operation_applies_and_reverses_keeping_the_rows() {
     );
     project.ok(&["downgrade", "base"]);
     assert_eq!(schema(&db), schemas[0]);
-    assert!(db.rows("SELECT version_num FROM alembic_version").is_empty());
+    assert!(db
+        .rows("SELECT version_num FROM alembic_version")
+        .is_empty());
 }
 
 #[test]
@@ -283,6 +288,10 @@ fn the_version_table_is_alembics() {
 // ---------------------------------------------------------------------------------------------
 // The guard, before anything runs
 
+/// A downgrade list for revisions whose upgrade cannot be reversed, in tests that never
+/// downgrade.
+const NOTHING_TO_UNDO: &str = "\n[[downgrade]]\nop = \"execute\"\nsqltext = \"SELECT 1\"\n";
+
 /// Three rows in `t` (a, b, c) and a log table with a trigger on `t`; revision a1 makes them.
 fn guarded(body: &str) -> Vec<(String, String)> {
     vec![
@@ -298,9 +307,14 @@ INSERT INTO t VALUES (1, 'a', 'x'), (2, 'b', NULL), (3, 'c', 'z');
 CREATE TABLE audit (id INT PRIMARY KEY);
 CREATE TRIGGER audit_wipes_t AFTER INSERT ON audit FOR EACH ROW DELETE FROM t;
 """
+
+[[downgrade]]
+op = "execute"
+sqltext = "DROP TABLE audit; DROP TABLE t"
+confirm_data_loss = "a1"
 "#,
         ),
-        revision("b2", Some("a1"), body),
+        revision("b2", Some("a1"), &format!("{body}{NOTHING_TO_UNDO}")),
     ]
 }
 
@@ -315,12 +329,12 @@ fn the_guard_refuses_each_kind_of_destruction_with_its_count_before_running_anyt
         (
             "drop_column",
             "[[upgrade]]\nop = \"drop_column\"\ntable_name = \"t\"\ncolumn_name = \"note\"\n",
-            "2 values",
+            "2 non-null values",
         ),
         (
             "narrowing type change",
-            "[[upgrade]]\nop = \"alter_column\"\ntable_name = \"t\"\ncolumn_name = \"name\"\ntype = \"varchar(1)\"\nexisting_type = \"varchar(50)\"\n",
-            "3 values",
+            "[[upgrade]]\nop = \"alter_column\"\ntable_name = \"t\"\ncolumn_name = \"name\"\ntype_ = \"varchar(1)\"\nexisting_type = \"varchar(50)\"\n",
+            "3 non-null values",
         ),
         (
             "DELETE",
@@ -394,7 +408,7 @@ fn concurrent_upgrades_apply_each_revision_once() {
                 &id,
                 down.as_deref(),
                 &format!(
-                    "[[upgrade]]\nop = \"execute\"\nmysql = \"CREATE TABLE t{n} (id INT); INSERT INTO applied VALUES ('{id}')\"\nsqltext = \"SELECT 1\"\n"
+                    "[[upgrade]]\nop = \"execute\"\nmysql = \"CREATE TABLE t{n} (id INT); INSERT INTO applied VALUES ('{id}')\"\nsqltext = \"SELECT 1\"\n{NOTHING_TO_UNDO}"
                 ),
             )
         })
@@ -403,9 +417,9 @@ fn concurrent_upgrades_apply_each_revision_once() {
     let project = project(&db, &files);
     let runs: Vec<std::process::Child> = (0..4)
         .map(|_| {
-            project
-                .rmig(&["upgrade", "head"])
-                .as_std_mut()
+            std::process::Command::new(env!("CARGO_BIN_EXE_rmig"))
+                .args(["upgrade", "head"])
+                .current_dir(project.path())
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
@@ -455,6 +469,10 @@ sqltext = "SELECT 1"
 op = "create_table"
 table_name = "fourth"
 columns = [{ name = "id", type = "integer", primary_key = true }]
+
+[[downgrade]]
+op = "execute"
+sqltext = "SELECT 1"
 "#,
     )];
     let project = project(&db, &files);
@@ -478,7 +496,9 @@ columns = [{ name = "id", type = "integer", primary_key = true }]
         tables,
         ["alembic_version", "first", "rmig_history", "second"]
     );
-    assert!(db.rows("SELECT version_num FROM alembic_version").is_empty());
+    assert!(db
+        .rows("SELECT version_num FROM alembic_version")
+        .is_empty());
     assert_eq!(
         db.rows("SELECT concat(revision, '|', state, '|', operations_applied) FROM rmig_history"),
         ["a1|failed|1"]
@@ -493,7 +513,8 @@ columns = [{ name = "id", type = "integer", primary_key = true }]
     let (code, stderr) = project.fails(&["upgrade", "head"]);
     assert_eq!(code, 1, "{stderr}");
     assert!(
-        stderr.contains("an earlier upgrade of a1 failed after operation 1 (create_table first) ran"),
+        stderr
+            .contains("an earlier upgrade of a1 failed after operation 1 (create_table first) ran"),
         "{stderr}"
     );
 }

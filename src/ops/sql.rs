@@ -824,11 +824,27 @@ fn drop_column(op: &DropColumn, dialect: Dialect) -> Vec<Statement> {
             }),
         }];
     }
-    let alter = Table::alter()
-        .table(table_ref(&op.schema, &op.table_name))
-        .drop_column(Alias::new(&op.column_name))
-        .to_owned();
-    let mut statements = vec![Statement::Sql(build(&alter, dialect))];
+    let named_key = existing
+        .and_then(|column| column.foreign_key.as_ref())
+        .and_then(|key| key.name.as_deref());
+    let drop = match (dialect, named_key) {
+        // MySQL refuses to drop a column its foreign key uses (PostgreSQL drops the key with
+        // the column): one statement drops both, so neither stays without the other.
+        (Dialect::Mysql, Some(key)) => format!(
+            "ALTER TABLE {} DROP FOREIGN KEY {}, DROP COLUMN {}",
+            ddl::qualified(dialect, op.schema.as_deref(), &op.table_name),
+            ddl::ident(dialect, key),
+            ddl::ident(dialect, &op.column_name)
+        ),
+        _ => build(
+            &Table::alter()
+                .table(table_ref(&op.schema, &op.table_name))
+                .drop_column(Alias::new(&op.column_name))
+                .to_owned(),
+            dialect,
+        ),
+    };
+    let mut statements = vec![Statement::Sql(drop)];
     if let Some(column) = existing {
         statements.extend(drop_enum_types(&[column], dialect, op.schema.as_deref()));
     }
