@@ -410,7 +410,7 @@ fn bind(
     .bind(call)?;
     for key in &bound.ignored {
         notes.push(format!(
-            "{name}'s `{key}` is for another database; left out"
+            "{name}'s `{key}` is a database option rmig's operations do not take (the server's default applies); left out"
         ));
     }
     Ok(bound)
@@ -431,7 +431,7 @@ fn create_table(call: &Call, notes: &mut Vec<String>) -> Result<Vec<OpTable>, St
     .bind(call)?;
     for key in &args.ignored {
         notes.push(format!(
-            "op.create_table's `{key}` is for another database; left out"
+            "op.create_table's `{key}` is a database option rmig's operations do not take (the server's default applies); left out"
         ));
     }
     args.refuse("if_not_exists")?;

@@ -659,8 +659,8 @@ fn inert(value: &Value) -> bool {
 
 /// The dialects rmig knows for which `test` is true, when it compares the database's dialect
 /// name with literal strings (`==`, `!=`, `in`, `not in`, and `and`, `or`, `not` of such
-/// comparisons); `None` when it tests anything else. A name rmig does not run on (`mysql`)
-/// picks no dialect.
+/// comparisons); `None` when it tests anything else. A name rmig does not run on (`mssql`)
+/// picks no dialect; `mysql` and `mariadb` both pick MySQL.
 fn dialects_where(module: &Module, scope: &Scope, test: &Expr) -> Option<Vec<Dialect>> {
     let complement = |picked: Vec<Dialect>| -> Vec<Dialect> {
         Dialect::ALL
@@ -714,9 +714,14 @@ fn dialects_where(module: &Module, scope: &Scope, test: &Expr) -> Option<Vec<Dia
                 }
                 _ => return None,
             };
+            // SQLAlchemy names MariaDB `mariadb`; rmig runs MySQL and MariaDB as one dialect.
             let picked: Vec<Dialect> = Dialect::ALL
                 .into_iter()
-                .filter(|d| names.contains(&d.to_string()))
+                .filter(|d| {
+                    names.iter().any(|name| {
+                        *name == d.to_string() || (name == "mariadb" && *d == Dialect::Mysql)
+                    })
+                })
                 .collect();
             Some(if negated { complement(picked) } else { picked })
         }

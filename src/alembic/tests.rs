@@ -1344,3 +1344,17 @@ fn an_op_f_name_is_cut_as_sqlalchemy_cuts_it_on_the_ini_urls_database() {
         );
     }
 }
+
+#[test]
+fn a_mariadb_branch_runs_on_mysql_and_mariadb() {
+    let tables = tables_with(
+        "",
+        "if op.get_bind().dialect.name == 'mariadb':\n    op.execute('SELECT 1')\nelse:\n    op.execute('SELECT 2')",
+    );
+    let keys: Vec<Option<&str>> = tables.iter().map(|t| dialect_key(t)).collect();
+    assert_eq!(
+        keys,
+        [Some("\"mysql\""), Some("[\"postgresql\", \"sqlite\"]")],
+        "{tables:#?}"
+    );
+}

@@ -374,6 +374,7 @@ pub(super) fn create_index(
                 Some(class) if pg => format!("{} {}", ident(dialect, name), operator_class(class)),
                 _ => ident(dialect, name),
             },
+            IndexElement::Expression(sql) if dialect == Dialect::Mysql => mysql_key_part(sql),
             IndexElement::Expression(sql) => sql.clone(),
         })
         .collect();
@@ -388,6 +389,27 @@ pub(super) fn create_index(
         sql.push_str(&format!(" WHERE {predicate}"));
     }
     Ok(sql)
+}
+
+/// An index expression as MySQL (8.0.13+) takes it: a column with its order (`created_at
+/// DESC`) as it is, anything else in parentheses of its own, as a functional key part must be.
+/// MariaDB has no functional key parts and refuses the latter.
+fn mysql_key_part(expression: &str) -> String {
+    let words: Vec<&str> = expression.split_whitespace().collect();
+    let plain_word = |word: &str| {
+        word.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '`' || c == '$')
+    };
+    match words.as_slice() {
+        [column] if plain_word(column) => expression.to_string(),
+        [column, order]
+            if plain_word(column)
+                && (order.eq_ignore_ascii_case("asc") || order.eq_ignore_ascii_case("desc")) =>
+        {
+            expression.to_string()
+        }
+        _ => format!("({expression})"),
+    }
 }
 
 /// An operator class, `jsonb_path_ops` or schema-qualified `public.gin_trgm_ops`, each part

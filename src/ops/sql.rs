@@ -729,13 +729,23 @@ fn rename_table(op: &RenameTable, dialect: Dialect) -> Result<Vec<Statement>, St
             dialect.product_name()
         ));
     }
-    let rename = Table::rename()
-        .table(
-            table_ref(&op.schema, &op.old_table_name),
-            Alias::new(&op.new_table_name),
+    let mut statements = vec![Statement::Sql(if dialect == Dialect::Mysql {
+        // MySQL reads an unqualified new name in the connection's database: the table would
+        // leave its schema.
+        format!(
+            "RENAME TABLE {} TO {}",
+            ddl::qualified(dialect, op.schema.as_deref(), &op.old_table_name),
+            ddl::qualified(dialect, op.schema.as_deref(), &op.new_table_name)
         )
-        .to_owned();
-    let mut statements = vec![Statement::Sql(build(&rename, dialect))];
+    } else {
+        let rename = Table::rename()
+            .table(
+                table_ref(&op.schema, &op.old_table_name),
+                Alias::new(&op.new_table_name),
+            )
+            .to_owned();
+        build(&rename, dialect)
+    })];
     if op.rename_dependents {
         statements.push(Statement::Sql(dependents::rename_dependents(
             op.schema.as_deref(),
@@ -1042,6 +1052,15 @@ fn bulk_insert(op: &BulkInsert, dialect: Dialect) -> Result<Vec<Statement>, Stri
     op.rows
         .iter()
         .map(|row| {
+            if dialect == Dialect::Mysql {
+                if let Some((column, _)) = row.iter().find(|(_, value)| {
+                    matches!(value, ScalarValue::Float(number) if !number.is_finite())
+                }) {
+                    return Err(format!(
+                        "MySQL stores no infinite or NaN floats, which the row gives `{column}`; write a finite number or null"
+                    ));
+                }
+            }
             let mut insert = Query::insert();
             insert.into_table(table_ref(&op.schema, &op.table_name));
             if row.is_empty() {

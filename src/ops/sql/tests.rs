@@ -964,3 +964,21 @@ fn only_rebuilds_are_offline_comments() {
     };
     assert!(rebuild.is_offline_comment());
 }
+
+#[test]
+fn mysql_binds_rows_and_parenthesises_functional_key_parts() {
+    let ops = ops(r#"
+[[upgrade]]
+op = "bulk_insert"
+table_name = "users"
+rows = [ { id = 1, name = "o'brien\\x", active = true } ]
+
+[[upgrade]]
+op = "create_index"
+index_name = "ix_users_lower_email"
+table_name = "users"
+columns = ["id", { expression = "created_at DESC" }, { expression = "lower(email)" }]
+"#);
+    let text: Vec<String> = ops.iter().map(|op| show(op, Dialect::Mysql)).collect();
+    insta::assert_snapshot!(text.join("\n\n"));
+}
