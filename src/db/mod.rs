@@ -40,7 +40,8 @@ pub enum DbError {
         sql: String,
         message: String,
         /// It gave up waiting for another session's lock (`lock_timeout`, PostgreSQL's
-        /// SQLSTATE 55P03): what it did was rolled back, and running it again may succeed.
+        /// SQLSTATE 55P03, MySQL's error 1205): what it did was rolled back, and running it
+        /// again may succeed.
         lock_timed_out: bool,
     },
     #[error("another rmig run holds the migration lock on {table}; gave up after {:.1} s (raise --lock-timeout or wait for it to finish)", waited.as_secs_f64())]

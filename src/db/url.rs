@@ -180,9 +180,11 @@ fn percent_decoded(key: &str) -> String {
 /// Settings that come from flags or config rather than the URL.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
-    /// PostgreSQL `statement_timeout` for the migration session, e.g. `"30s"`.
+    /// The migration session's time limit per statement, e.g. `"30s"`: PostgreSQL's
+    /// `statement_timeout`, MariaDB's `max_statement_time`, MySQL's `max_execution_time`.
     pub statement_timeout: Option<String>,
-    /// PostgreSQL `lock_timeout` for the migration session, e.g. `"5s"`.
+    /// How long the migration session waits for another's lock, e.g. `"5s"`: PostgreSQL's
+    /// `lock_timeout`, MySQL's `lock_wait_timeout` and `innodb_lock_wait_timeout`.
     pub lock_timeout: Option<String>,
 }
 
