@@ -821,3 +821,90 @@ fn renames_not_guessed_are_warned_about_on_stderr() {
         "{stderr}"
     );
 }
+
+// --- MySQL/MariaDB ---
+
+#[test]
+fn mysql_seed_rename_is_written_as_rename_table_and_keeps_every_row() {
+    let db = common::mysql::MysqlTestDatabase::new();
+    let project = seeded(&db.url);
+    write_schema(&project, MEMBER_PROFILES);
+    let (log, revision) = autogenerate(&project, "rename");
+    assert!(
+        log.contains("Detected renamed table user_profiles -> member_profiles"),
+        "{log}"
+    );
+    assert!(revision.contains("op = \"rename_table\""), "{revision}");
+    assert!(!revision.contains("drop_table"), "{revision}");
+    project.ok(&["upgrade", "head"]);
+    assert_eq!(
+        db.rows("SELECT bio FROM member_profiles ORDER BY id"),
+        ["Ada", "Grace", "Edsger"]
+    );
+    assert_no_drift(&project);
+    project.ok(&["downgrade", "1975ea83b712"]);
+    assert_eq!(
+        db.rows("SELECT bio FROM user_profiles ORDER BY id"),
+        ["Ada", "Grace", "Edsger"]
+    );
+}
+
+#[test]
+fn mysql_types_indexes_constraints_and_foreign_keys_round_trip() {
+    let db = common::mysql::MysqlTestDatabase::new();
+    let project = Project::new(&db.url, &[]);
+    write_schema(
+        &project,
+        r#"
+[[table]]
+name = "people"
+comment = "everyone"
+columns = [
+  { name = "id", type = "integer", primary_key = true },
+  { name = "name", type = "varchar(50)", nullable = false, unique = true, comment = "full name" },
+  { name = "age", type = "smallint", server_default = "18" },
+  { name = "active", type = "boolean", nullable = false, server_default = "1" },
+  { name = "mood", type = { enum = "mood", values = ["happy", "sad"] }, server_default = "'happy'" },
+  { name = "balance", type = "numeric(10,2)" },
+  { name = "joined", type = "timestamp" },
+  { name = "profile", type = "json" },
+  { name = "note", type = "text" },
+]
+constraints = [ { type = "check", name = "adult", condition = "age >= 18" } ]
+indexes = [ { name = "ix_people_age", columns = ["age", "active"] } ]
+
+[[table]]
+name = "pets"
+columns = [
+  { name = "id", type = "bigint", primary_key = true },
+  { name = "owner_id", type = "integer", nullable = false, foreign_key = { table = "people", column = "id", name = "fk_pets_owner", ondelete = "CASCADE" } },
+]
+"#,
+    );
+    let (_, revision) = autogenerate(&project, "people and pets");
+    assert!(revision.contains("table_name = \"pets\""), "{revision}");
+    project.ok(&["upgrade", "head"]);
+    assert_no_drift(&project);
+
+    // A column added, the index dropped, a type widened: each found, applied, and no drift.
+    let changed = std::fs::read_to_string(project.path().join("schema.toml"))
+        .unwrap()
+        .replace("indexes = [ { name = \"ix_people_age\", columns = [\"age\", \"active\"] } ]\n", "")
+        .replace("\"varchar(50)\"", "\"varchar(80)\"")
+        .replace(
+            "  { name = \"note\", type = \"text\" },\n",
+            "  { name = \"note\", type = \"text\" },\n  { name = \"city\", type = \"varchar(40)\" },\n",
+        );
+    write_schema(&project, &changed);
+    let (log, revision) = autogenerate(&project, "change");
+    assert!(log.contains("dropped index ix_people_age on people"), "{log}");
+    assert!(revision.contains("op = \"add_column\""), "{revision}");
+    assert!(revision.contains("existing_type"), "{revision}");
+    project.ok(&["upgrade", "head"]);
+    assert_no_drift(&project);
+    project.ok(&["downgrade", "-1", "--allow-data-loss=all"]);
+    assert_eq!(
+        db.rows("SELECT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'people' AND INDEX_NAME = 'ix_people_age' GROUP BY INDEX_NAME"),
+        ["ix_people_age"]
+    );
+}

@@ -904,7 +904,11 @@ fn run_checked(
                 &verification,
             );
             in_transaction = step_run.in_transaction;
-            committed_part = step_run.committed > 0 || !transactional;
+            // Where each statement commits (MySQL), a failure before any did is a StepFailed
+            // (nothing stays), so the step may run again; elsewhere a step outside a
+            // transaction may have left part of a script behind.
+            committed_part =
+                step_run.committed > 0 || (!transactional && dialect.transactional_ddl());
             ran?;
             if !in_transaction {
                 backend.begin()?;

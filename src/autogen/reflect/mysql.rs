@@ -6,7 +6,7 @@
 //! out: the file never asks for it), and MariaDB stores JSON as LONGTEXT with a
 //! `json_valid` check named after the column (left out too).
 
-use crate::db::{Backend, DbError};
+use crate::db::{mysql_column_default, Backend, DbError};
 use crate::ops::{Column, ReferentialAction};
 
 use super::super::model::{
@@ -91,7 +91,7 @@ pub(super) fn reflect(backend: &mut dyn Backend) -> Result<Schema, DbError> {
             type_: mysql_type(&column_type),
             nullable: nullable == "YES",
             primary_key: false,
-            server_default: column_default(default, &extra, &data_type, mariadb),
+            server_default: mysql_column_default(default, &extra, &data_type, mariadb),
             unique: false,
             autoincrement: None,
             identity: None,
@@ -165,8 +165,8 @@ pub(super) fn reflect(backend: &mut dyn Backend) -> Result<Schema, DbError> {
                 columns,
             });
         } else if !foreign_keys.iter().any(|(fk_table, key)| {
-            *fk_table == table_name && key.name.as_deref() == Some(&name)
-                || *fk_table == table_name && key.columns == columns
+            *fk_table == table_name
+                && (key.name.as_deref() == Some(&name) || key.columns == columns)
         }) {
             table.indexes.push(Index {
                 name,
@@ -213,33 +213,6 @@ fn table_mut<'a>(model: &'a mut Schema, name: &str) -> Option<&'a mut Table> {
     model.tables.iter_mut().find(|table| table.name == name)
 }
 
-/// `COLUMN_DEFAULT` as the SQL a schema file writes. MariaDB gives it as SQL already, with
-/// `NULL` for a nullable column without one; MySQL gives a literal's value bare, marking an
-/// expression `DEFAULT_GENERATED` in `EXTRA`, so a bare text value is quoted again.
-fn column_default(
-    default: Option<String>,
-    extra: &str,
-    data_type: &str,
-    mariadb: bool,
-) -> Option<String> {
-    let default = default?;
-    if mariadb {
-        return (default != "NULL").then_some(default);
-    }
-    let textual = matches!(
-        data_type,
-        "char" | "varchar" | "text" | "tinytext" | "mediumtext" | "longtext" | "enum" | "set"
-    );
-    if textual && !extra.contains("DEFAULT_GENERATED") {
-        Some(crate::dialect::string_literal_in(
-            crate::dialect::Dialect::Mysql,
-            &default,
-        ))
-    } else {
-        Some(default)
-    }
-}
-
 /// `REFERENTIAL_CONSTRAINTS.UPDATE_RULE` / `DELETE_RULE` as the vocabulary's action.
 fn action(rule: &str) -> Option<ReferentialAction> {
     match rule {
@@ -249,26 +222,5 @@ fn action(rule: &str) -> Option<ReferentialAction> {
         "RESTRICT" => Some(ReferentialAction::Restrict),
         "NO ACTION" => Some(ReferentialAction::NoAction),
         _ => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn defaults_read_back_as_sql() {
-        let on_mariadb = |text: &str| column_default(Some(text.to_string()), "", "varchar", true);
-        assert_eq!(on_mariadb("'active'").as_deref(), Some("'active'"));
-        assert_eq!(on_mariadb("NULL"), None);
-        assert_eq!(
-            column_default(Some("active".into()), "", "varchar", false).as_deref(),
-            Some("'active'")
-        );
-        assert_eq!(
-            column_default(Some("now()".into()), "DEFAULT_GENERATED", "datetime", false).as_deref(),
-            Some("now()")
-        );
-        assert_eq!(column_default(None, "", "int", false), None);
     }
 }
