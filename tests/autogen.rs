@@ -897,7 +897,10 @@ columns = [
         );
     write_schema(&project, &changed);
     let (log, revision) = autogenerate(&project, "change");
-    assert!(log.contains("dropped index ix_people_age on people"), "{log}");
+    assert!(
+        log.contains("dropped index ix_people_age on people"),
+        "{log}"
+    );
     assert!(revision.contains("op = \"add_column\""), "{revision}");
     assert!(revision.contains("existing_type"), "{revision}");
     project.ok(&["upgrade", "head"]);

@@ -213,14 +213,14 @@ fn table_mut<'a>(model: &'a mut Schema, name: &str) -> Option<&'a mut Table> {
     model.tables.iter_mut().find(|table| table.name == name)
 }
 
-/// `REFERENTIAL_CONSTRAINTS.UPDATE_RULE` / `DELETE_RULE` as the vocabulary's action.
+/// `REFERENTIAL_CONSTRAINTS.UPDATE_RULE` / `DELETE_RULE` as the vocabulary's action. InnoDB
+/// checks every foreign key at once, so RESTRICT and NO ACTION are one rule, the default, which
+/// MariaDB reports as RESTRICT and MySQL as NO ACTION: both read as no action given.
 fn action(rule: &str) -> Option<ReferentialAction> {
     match rule {
         "CASCADE" => Some(ReferentialAction::Cascade),
         "SET NULL" => Some(ReferentialAction::SetNull),
         "SET DEFAULT" => Some(ReferentialAction::SetDefault),
-        "RESTRICT" => Some(ReferentialAction::Restrict),
-        "NO ACTION" => Some(ReferentialAction::NoAction),
         _ => None,
     }
 }
