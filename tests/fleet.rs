@@ -250,3 +250,48 @@ fn bad_url_files_and_flag_mixes_are_usage_errors() {
     let (code, _) = project.fails(&["upgrade", "head", "--jobs", "3"]);
     assert_eq!(code, 2, "--jobs needs --url-file");
 }
+
+#[test]
+fn one_run_across_postgresql_mysql_and_sqlite() {
+    let postgres = TestDatabase::new();
+    let mariadb = common::mysql::MysqlTestDatabase::new();
+    let files = revisions();
+    let project = Project::new(&postgres.url, &as_refs(&files));
+    // As an Alembic project writes it, with its driver.
+    let mysql_url = mariadb.url.replacen("mysql://", "mysql+pymysql://", 1);
+    std::fs::write(
+        project.path().join("fleet.txt"),
+        format!(
+            "{}\n{mysql_url}\nsqlite:///tenant.db\n",
+            with_password(&postgres.url)
+        ),
+    )
+    .unwrap();
+    let output = project.run(&["upgrade", "head", "--url-file", "fleet.txt"]);
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        !stdout.contains("sekret") && !stderr.contains("sekret"),
+        "{stdout}{stderr}"
+    );
+    for name in [&postgres.name, &mariadb.name, &"tenant.db".to_string()] {
+        let line = stdout
+            .lines()
+            .find(|line| line.contains(name.as_str()))
+            .unwrap_or_else(|| panic!("no row for {name} in\n{stdout}"));
+        assert!(line.contains("applied 3 (now at t3)"), "{line}");
+    }
+    assert_eq!(
+        postgres.strings("SELECT version_num::text FROM alembic_version"),
+        ["t3"]
+    );
+    assert_eq!(
+        mariadb.rows("SELECT version_num FROM alembic_version"),
+        ["t3"]
+    );
+    assert_eq!(
+        mariadb.rows("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME LIKE 't_' ORDER BY TABLE_NAME"),
+        ["t1", "t2", "t3"]
+    );
+}

@@ -518,3 +518,54 @@ sqltext = "SELECT 1"
         "{stderr}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Waiting for another session's lock
+
+#[test]
+fn a_statement_that_gives_up_on_a_metadata_lock_runs_again_once_the_lock_is_free() {
+    use mysql::prelude::Queryable;
+    let db = MysqlTestDatabase::new();
+    let files = vec![
+        revision(
+            "a1",
+            None,
+            "[[upgrade]]\nop = \"create_table\"\ntable_name = \"t\"\ncolumns = [{ name = \"id\", type = \"integer\", primary_key = true }]\n",
+        ),
+        revision(
+            "b2",
+            Some("a1"),
+            "[[upgrade]]\nop = \"add_column\"\ntable_name = \"t\"\ncolumn = { name = \"x\", type = \"integer\" }\n",
+        ),
+    ];
+    let project = project(&db, &files);
+    project.ok(&["upgrade", "a1"]);
+    // An application's open transaction that read t holds its metadata lock: the ALTER
+    // waits for it, gives up after lock_wait_timeout (1 s), and the step runs again.
+    let mut application = db.connection();
+    application.query_drop("START TRANSACTION").unwrap();
+    application.query_drop("SELECT * FROM t").unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_rmig"))
+        .args(["upgrade", "head"])
+        .current_dir(project.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    application.query_drop("COMMIT").unwrap();
+    let output = run.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("gave up waiting for a lock and left nothing behind")
+            && stderr.contains("ERROR 1205")
+            && stderr.contains("retry 1 of at most 20"),
+        "{stderr}"
+    );
+    assert_eq!(db.rows("SELECT version_num FROM alembic_version"), ["b2"]);
+    assert_eq!(
+        db.rows("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' ORDER BY ORDINAL_POSITION"),
+        ["id", "x"]
+    );
+}

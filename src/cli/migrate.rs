@@ -492,7 +492,7 @@ impl Progress for LinePrinter<'_, '_> {
 
     fn lock_retry(&mut self, step: &StepLabel, reason: &str, retry: u32, of: u32, pause: Duration) {
         self.warning(&format!(
-            "{step} was rolled back after waiting lock_timeout for a lock ({reason}); retry {retry} of at most {of} in {}",
+            "{step} gave up waiting for a lock and left nothing behind ({reason}); retry {retry} of at most {of} in {}",
             format_elapsed(pause)
         ));
     }

@@ -145,11 +145,17 @@ fn render_op(op: &Operation, dialect: Dialect) -> Result<Vec<Statement>, String>
                 dialect.product_name()
             ))
         }
+        Operation::RenameSequence(_) if dialect == Dialect::Sqlite => {
+            return Err(
+                "SQLite has no sequences to rename; leave this operation out of revisions that run on SQLite"
+                    .to_string(),
+            )
+        }
         Operation::RenameSequence(_) => {
-            return Err(format!(
-                "rmig renames sequences on PostgreSQL only; leave this operation out of revisions that run on {}",
-                dialect.product_name()
-            ))
+            return Err(
+                "rmig renames sequences on PostgreSQL only; leave this operation out of revisions that run on MySQL/MariaDB"
+                    .to_string(),
+            )
         }
         Operation::AddColumn(op) => add_column(op, dialect)?,
         Operation::DropColumn(op) => drop_column(op, dialect),
@@ -723,11 +729,20 @@ fn column_foreign_key(column: &Column) -> Option<TableConstraint> {
 /// `ALTER TABLE ... RENAME TO`, then with `rename_dependents` (PostgreSQL) the `DO` block
 /// that renames what is named after the old table.
 fn rename_table(op: &RenameTable, dialect: Dialect) -> Result<Vec<Statement>, String> {
-    if op.rename_dependents && dialect != Dialect::Postgresql {
-        return Err(format!(
-            "rmig renames the indexes and constraints named after a table on PostgreSQL only, not on {}; remove `rename_dependents`",
-            dialect.product_name()
-        ));
+    match (op.rename_dependents, dialect) {
+        (true, Dialect::Sqlite) => {
+            return Err(
+                "SQLite cannot rename indexes or constraints (it renames its automatic indexes itself); remove `rename_dependents`"
+                    .to_string(),
+            )
+        }
+        (true, Dialect::Mysql) => {
+            return Err(
+                "MySQL cannot rename constraints, so rmig renames what is named after a table on PostgreSQL only; remove `rename_dependents`"
+                    .to_string(),
+            )
+        }
+        _ => {}
     }
     let mut statements = vec![Statement::Sql(if dialect == Dialect::Mysql {
         // MySQL reads an unqualified new name in the connection's database: the table would
