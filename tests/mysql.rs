@@ -7,18 +7,7 @@
 mod common;
 
 use common::mysql::MysqlTestDatabase;
-use common::Project;
-
-/// A revision file: `body` is the TOML after the header.
-fn revision(id: &str, down: Option<&str>, body: &str) -> (String, String) {
-    let down = down
-        .map(|parent| format!("down_revision = \"{parent}\"\n"))
-        .unwrap_or_default();
-    (
-        format!("{id}_test.toml"),
-        format!("revision = \"{id}\"\n{down}message = \"{id}\"\n\n{body}"),
-    )
-}
+use common::{revision, Project};
 
 fn project(db: &MysqlTestDatabase, files: &[(String, String)]) -> Project {
     let files: Vec<(&str, &str)> = files

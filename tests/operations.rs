@@ -9,7 +9,7 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{Project, TestDatabase};
+use common::{revision, Project, TestDatabase};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -281,17 +281,6 @@ const PG_SCHEMA: [&str; 6] = [
     "SELECT 'sequence ' || relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'S' AND relname NOT LIKE 'rmig\\_history%'",
     "SELECT 'type ' || t.typname || ' ' || (SELECT string_agg(enumlabel, ',' ORDER BY enumsortorder) FROM pg_enum WHERE enumtypid = t.oid) FROM pg_type t WHERE t.typnamespace = 'public'::regnamespace AND t.typtype = 'e'",
 ];
-
-/// A revision file: `body` is the TOML after the header (`transactional`, `[[upgrade]]`, ...).
-fn revision(id: &str, down: Option<&str>, body: &str) -> (String, String) {
-    let down = down
-        .map(|parent| format!("down_revision = \"{parent}\"\n"))
-        .unwrap_or_default();
-    (
-        format!("{id}_test.toml"),
-        format!("revision = \"{id}\"\n{down}message = \"{id}\"\n\n{body}"),
-    )
-}
 
 /// Lines of `lines` containing `needle`.
 fn containing(lines: &[String], needle: &str) -> Vec<String> {

@@ -183,6 +183,28 @@ pub fn sql_revision(
     (format!("{id}_rev.toml"), text)
 }
 
+/// A revision file `{id}_test.toml`: `body` is the TOML after the header (`transactional`,
+/// `[[upgrade]]`, ...).
+pub fn revision(id: &str, down: Option<&str>, body: &str) -> (String, String) {
+    let down = down
+        .map(|parent| format!("down_revision = \"{parent}\"\n"))
+        .unwrap_or_default();
+    (
+        format!("{id}_test.toml"),
+        format!("revision = \"{id}\"\n{down}message = \"{id}\"\n\n{body}"),
+    )
+}
+
+/// A database name no other test (of this run or another) uses.
+pub fn unique_database_name() -> String {
+    format!(
+        "rmig_test_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    )
+}
+
 /// `stderr` without the line every command that connects starts with, `rmig: database URL
 /// (from SOURCE)`, for tests about what follows it.
 pub fn without_target_line(stderr: &str) -> String {
@@ -205,12 +227,7 @@ impl TestDatabase {
     pub fn new() -> TestDatabase {
         let admin_url = std::env::var("RMIG_TEST_DATABASE_URL")
             .unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_string());
-        let name = format!(
-            "rmig_test_{}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst),
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        );
+        let name = unique_database_name();
         let mut admin = admin_client(&admin_url);
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))

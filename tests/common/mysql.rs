@@ -2,8 +2,6 @@
 //! afterwards (kept when the test failed, for inspection), as `TestDatabase` does on
 //! PostgreSQL.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use mysql::prelude::Queryable;
 
 /// The server the tests use when `RMIG_TEST_MYSQL_URL` names none: the local MariaDB, whose
@@ -19,20 +17,13 @@ pub struct MysqlTestDatabase {
     server_url: String,
 }
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
 impl MysqlTestDatabase {
     pub fn new() -> MysqlTestDatabase {
         let server_url = std::env::var("RMIG_TEST_MYSQL_URL")
             .unwrap_or_else(|_| DEFAULT_TEST_MYSQL_URL.to_string())
             .trim_end_matches('/')
             .to_string();
-        let name = format!(
-            "rmig_test_{}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst),
-            &uuid::Uuid::new_v4().simple().to_string()[..8]
-        );
+        let name = super::unique_database_name();
         admin_connection(&server_url)
             .query_drop(format!("CREATE DATABASE {name}"))
             .unwrap();
