@@ -273,8 +273,10 @@ def measure(row, tools, runs):
             statistics.median(r.rss_kb for r in list_),
             len(list_),
         )
+    # The spread too: on a shared disk one fsync can take 1 ms or 5.
     line = ", ".join(
-        f"{name} {fmt_time(s)} ({n} runs, {rss / 1024:.1f} MB)"
+        f"{name} {fmt_time(s)} ({n} runs from {fmt_time(min(r.seconds for r in results[name]))} "
+        f"to {fmt_time(max(r.seconds for r in results[name]))}, {rss / 1024:.1f} MB)"
         for name, (s, rss, n) in summary.items()
     )
     print(f"  {row}: {line}  [load {load_average()}]", flush=True)
