@@ -122,3 +122,44 @@ fn names_over_63_bytes_were_refused_on_sqlite_and_by_the_importer() {
     }
     assert!(!database.has_table("alembic_version"));
 }
+
+#[test]
+fn mysql_takes_64_characters_and_refuses_65_before_connecting() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("revisions")).unwrap();
+    // No server listens here: the refusal comes before any connection.
+    std::fs::write(
+        dir.path().join("rmig.toml"),
+        "script_location = \"revisions\"\nurl = \"mysql://app@127.0.0.1:9/app\"\n",
+    )
+    .unwrap();
+    let write = |name: &str| {
+        std::fs::write(
+            dir.path().join("revisions/a1.toml"),
+            format!(
+                "revision = \"a1\"\n\n[[upgrade]]\nop = \"create_table\"\ntable_name = \"{name}\"\ncolumns = [{{ name = \"id\", type = \"integer\" }}]\n"
+            ),
+        )
+        .unwrap();
+    };
+    // 64 characters of two bytes each: 128 bytes, more than PostgreSQL keeps.
+    write(&"é".repeat(64));
+    let output = rmig_in(dir.path(), &["upgrade", "head", "--sql"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    write(&"é".repeat(65));
+    for args in [&["upgrade", "head", "--sql"][..], &["upgrade", "head"]] {
+        let output = rmig_in(dir.path(), args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr
+                .contains("is 65 characters long; MySQL/MariaDB refuses names over 64 characters"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("cannot connect"), "{stderr}");
+    }
+}
