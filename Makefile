@@ -93,6 +93,20 @@ bench-compare: gnu-time alembic-venv
 	$(CARGO) build --release --bin rmig --example generate_revisions
 	$(VENV)/bin/python benches/compare.py --runs $(BENCH_RUNS) --out bench-out/compare.md $(BENCH_ARGS)
 
+# bench-compare's applying part on MariaDB or MySQL (the local server, 127.0.0.1:3306, user
+# root without a password; MYSQL_HOST/MYSQL_TCP_PORT/MYSQL_USER to change): 1,000 revisions each
+# creating a table, applied to a fresh database by rmig, by Alembic 1.20 (the venv, PyMySQL) and
+# by the `mysql` client running rmig's `upgrade head --sql` script, each figure the median of
+# BENCH_RUNS runs (3 when a run takes over 10 s) with peak memory from GNU time. Prints the
+# table and writes it to bench-out/compare-mysql.md; a few minutes (every CREATE TABLE is a
+# commit to disk on the server). BENCH_ARGS passes more options (e.g. `--apply-tables 100`).
+.PHONY: bench-mysql
+bench-mysql: gnu-time alembic-venv
+	@command -v mysql >/dev/null || { echo "make bench-mysql needs the mysql client: apt-get install -y mariadb-client" >&2; exit 1; }
+	$(CARGO) build --release --bin rmig --example generate_revisions
+	$(VENV)/bin/python benches/compare.py --database mysql --only apply --apply-empty 0 \
+	  --runs $(BENCH_RUNS) --out bench-out/compare-mysql.md $(BENCH_ARGS)
+
 # The guard's costs (issue 13): a plan blocked on a 5,000,000-row table (wall time, scans of
 # the table) and one execute of 100,000 statements classified (time, peak memory). Needs psql
 # and the local PostgreSQL; a few minutes, most of it filling the table.

@@ -1,8 +1,11 @@
 """rmig side by side with Alembic and psql: the table in BENCHMARKS.md (issue 8).
 
     make bench-compare          # builds what it needs, then runs this with the Alembic venv
+    make bench-mysql            # part 2 on MariaDB/MySQL: --database mysql --only apply
     .venv/bin/python benches/compare.py [--runs 5] [--sizes 100,1000,10000]
         [--apply-empty 2000] [--apply-tables 1000] [--only offline|apply] [--out FILE]
+        [--database postgresql|mysql]
+        [--database postgresql|mysql]
 
 Two parts, every row measured in this one run, tool after tool in turn (run 1 of each tool,
 then run 2 of each, ...), so that the machine's load at any moment falls on all of them:
@@ -22,6 +25,12 @@ then run 2 of each, ...), so that the machine's load at any moment falls on all 
    revision) and one for the run (`--one-transaction`, Alembic's default, `psql -1` on the
    script without its BEGIN/COMMIT lines). rmig also writes an audit row per step into
    rmig_history (and reads it for edited revisions first); the others do not.
+   `--database mysql` (`make bench-mysql`) does part 2 on MariaDB or MySQL instead, with
+   the `mysql` client running rmig's MySQL `--sql` script. That script has no BEGIN/COMMIT
+   (MySQL commits every DDL statement where it stands), so there is one mode: each tool's
+   CREATE TABLE commits on its own and its version-table UPDATE after it (rmig's own
+   transaction with the audit row, Alembic's `transaction_per_migration=True`, the client in
+   autocommit).
 
 Each figure is the median of --runs timed runs after one untimed warm-up run per tool (page
 cache, Python's imports); a command whose warm-up took over 10 s is timed 3 times. Wall time
@@ -33,10 +42,12 @@ revision with every table.
 
 Environment: RMIG (default target/release/rmig), GENERATOR (target/release/examples/
 generate_revisions), ALEMBIC (.venv/bin/alembic), PGHOST/PGPORT/PGUSER (127.0.0.1, 5432,
-postgres), BENCH_DIR (bench-out/compare).
+postgres), MYSQL_HOST/MYSQL_TCP_PORT/MYSQL_USER (127.0.0.1, 3306, root; no password),
+BENCH_DIR (bench-out/compare).
 """
 
 import argparse
+import contextlib
 import os
 import platform
 import re
@@ -57,31 +68,123 @@ GENERATOR = os.path.abspath(
     os.environ.get("GENERATOR", os.path.join(ROOT, "target/release/examples/generate_revisions"))
 )
 ALEMBIC = os.path.abspath(os.environ.get("ALEMBIC", os.path.join(ROOT, ".venv/bin/alembic")))
-PGHOST = os.environ.get("PGHOST", "127.0.0.1")
-PGPORT = os.environ.get("PGPORT", "5432")
-PGUSER = os.environ.get("PGUSER", "postgres")
 WORK = os.path.abspath(os.environ.get("BENCH_DIR", os.path.join(ROOT, "bench-out/compare")))
 APPLY_DB = "rmig_bench_apply"
 SLOW_SECONDS = 10.0
 SLOW_RUNS = 3
-# --sslmode: the same libpq sslmode for the three tools (PGSSLMODE for psql); unset, each uses
-# its default, `prefer`, which is TLS on a server that has it.
-SSLMODE = None
 
 
-def url(db, driver=""):
-    """A database URL; Alembic's says `+psycopg2` (SQLAlchemy 2.1's default is psycopg 3)."""
-    query = f"?sslmode={SSLMODE}" if SSLMODE else ""
-    return f"postgresql{driver}://{PGUSER}@{PGHOST}:{PGPORT}/{db}{query}"
-
-
-def psql(*args, db="postgres", capture=False):
-    command = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", PGHOST, "-p", PGPORT]
-    command += ["-U", PGUSER, "-d", db, *args]
-    result = subprocess.run(command, capture_output=True, text=True)
+def checked(command, stdin=None):
+    """Runs a database client outside the timing; its stdout."""
+    result = subprocess.run(command, input=stdin, capture_output=True, text=True)
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed: {result.stderr.strip()}")
-    return result.stdout if capture else None
+    return result.stdout
+
+
+class Postgresql:
+    """The local PostgreSQL and psql."""
+
+    name = "PostgreSQL"
+    client = "psql"
+    # The transaction modes of part 2, and how the table names them.
+    modes = {"per revision": "one per revision", "one": "one for the run"}
+
+    def __init__(self):
+        self.host = os.environ.get("PGHOST", "127.0.0.1")
+        self.port = os.environ.get("PGPORT", "5432")
+        self.user = os.environ.get("PGUSER", "postgres")
+        # --sslmode: the same libpq sslmode for the three tools (PGSSLMODE for psql); unset,
+        # each uses its default, `prefer`, which is TLS on a server that has it.
+        self.sslmode = None
+
+    def url(self, db, alembic=False):
+        """A database URL; Alembic's says `+psycopg2` (SQLAlchemy 2.1's default is psycopg 3)."""
+        query = f"?sslmode={self.sslmode}" if self.sslmode else ""
+        driver = "+psycopg2" if alembic else ""
+        return f"postgresql{driver}://{self.user}@{self.host}:{self.port}/{db}{query}"
+
+    def client_command(self, db):
+        command = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", self.host, "-p", self.port]
+        return command + ["-U", self.user, "-d", db]
+
+    def query(self, sql, db="postgres"):
+        return checked(self.client_command(db) + ["-At", "-c", sql])
+
+    def run_script(self, script, one):
+        """The client's arguments and stdin (None) for a script file in the project."""
+        return (["-1", "-f", script] if one else ["-f", script]), None
+
+    def fresh_database(self, db):
+        self.query(f"DROP DATABASE IF EXISTS {db}")
+        self.query(f"CREATE DATABASE {db}")
+
+    def drop_database(self, db):
+        self.query(f"DROP DATABASE IF EXISTS {db}")
+
+    def count_tables(self, db):
+        return int(
+            self.query(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' "
+                "AND table_name LIKE 't\\_%'",
+                db,
+            )
+        )
+
+    def describe(self):
+        version = self.query("SHOW server_version").strip()
+        mode = self.sslmode or "prefer, each tool by default: TLS where the server has it"
+        return f"PostgreSQL {version} on {self.host}:{self.port} (sslmode {mode})"
+
+
+class Mysql:
+    """The local MariaDB or MySQL and the `mysql` client, all three tools over TCP."""
+
+    name = "MariaDB/MySQL"
+    client = "mysql"
+    # MySQL commits every DDL statement where it stands: one mode.
+    modes = {"per revision": "each statement commits (MySQL DDL)"}
+
+    def __init__(self):
+        self.host = os.environ.get("MYSQL_HOST", "127.0.0.1")
+        self.port = os.environ.get("MYSQL_TCP_PORT", "3306")
+        self.user = os.environ.get("MYSQL_USER", "root")
+
+    def url(self, db, alembic=False):
+        driver = "+pymysql" if alembic else ""
+        return f"mysql{driver}://{self.user}@{self.host}:{self.port}/{db}"
+
+    def client_command(self, db=None):
+        command = ["mysql", "--protocol=TCP", "-h", self.host, "-P", self.port, "-u", self.user]
+        return command + ["--batch", "--skip-column-names"] + ([db] if db else [])
+
+    def query(self, sql, db=None):
+        return checked(self.client_command(db) + ["-e", sql])
+
+    def run_script(self, script, _one):
+        return [], script
+
+    def fresh_database(self, db):
+        self.query(f"DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db}")
+
+    def drop_database(self, db):
+        self.query(f"DROP DATABASE IF EXISTS {db}")
+
+    def count_tables(self, db):
+        return int(
+            self.query(
+                f"SELECT count(*) FROM information_schema.tables WHERE table_schema = '{db}' "
+                "AND table_name LIKE 't\\_%'"
+            )
+        )
+
+    def describe(self):
+        version = self.query("SELECT version()").strip()
+        return f"{'MariaDB' if 'MariaDB' in version else 'MySQL'} {version} on {self.host}:{self.port}"
+
+
+# The database of part 2 (--database); part 1 only writes its URLs into configuration files.
+SERVER = Postgresql()
 
 
 def load_average():
@@ -100,16 +203,22 @@ class Run:
         self.rss_kb = rss_kb
 
 
-def run_once(command, cwd, label):
-    """Runs `command` under GNU time, output to files in WORK/logs; returns a Run."""
+def run_once(command, cwd, label, stdin=None):
+    """Runs `command` under GNU time, output to files in WORK/logs, its input from the file
+    `stdin` in `cwd` if given; returns a Run."""
     logs = os.path.join(WORK, "logs")
     os.makedirs(logs, exist_ok=True)
     base = os.path.join(logs, re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_"))
     timing = base + ".time"
-    with open(base + ".out", "wb") as out, open(base + ".err", "wb") as err:
+    source = open(os.path.join(cwd, stdin), "rb") if stdin else contextlib.nullcontext()
+    with source as source, open(base + ".out", "wb") as out, open(base + ".err", "wb") as err:
         started = time.perf_counter()
         result = subprocess.run(
-            ["/usr/bin/time", "-v", "-o", timing, *command], cwd=cwd, stdout=out, stderr=err
+            ["/usr/bin/time", "-v", "-o", timing, *command],
+            cwd=cwd,
+            stdin=source,
+            stdout=out,
+            stderr=err,
         )
         seconds = time.perf_counter() - started
     if result.returncode != 0:
@@ -127,12 +236,13 @@ def run_once(command, cwd, label):
 class Tool:
     """A command to time, with what to do before each run and how to check its output."""
 
-    def __init__(self, name, command, cwd, before=None, check=None):
+    def __init__(self, name, command, cwd, before=None, check=None, stdin=None):
         self.name = name
         self.command = command
         self.cwd = cwd
         self.before = before
         self.check = check
+        self.stdin = stdin
 
 
 def measure(row, tools, runs):
@@ -142,7 +252,7 @@ def measure(row, tools, runs):
     for tool in tools:
         if tool.before:
             tool.before()
-        warm, out, err = run_once(tool.command, tool.cwd, f"{row} {tool.name} warmup")
+        warm, out, err = run_once(tool.command, tool.cwd, f"{row} {tool.name} warmup", tool.stdin)
         if tool.check:
             tool.check(out, err)
         counts[tool.name] = SLOW_RUNS if warm.seconds > SLOW_SECONDS else runs
@@ -152,7 +262,7 @@ def measure(row, tools, runs):
                 continue
             if tool.before:
                 tool.before()
-            result, out, err = run_once(tool.command, tool.cwd, f"{row} {tool.name}")
+            result, out, err = run_once(tool.command, tool.cwd, f"{row} {tool.name}", tool.stdin)
             if tool.check:
                 tool.check(out, err)
             results[tool.name].append(result)
@@ -163,8 +273,10 @@ def measure(row, tools, runs):
             statistics.median(r.rss_kb for r in list_),
             len(list_),
         )
+    # The spread too: on a shared disk one fsync can take 1 ms or 5.
     line = ", ".join(
-        f"{name} {fmt_time(s)} ({n} runs, {rss / 1024:.1f} MB)"
+        f"{name} {fmt_time(s)} ({n} runs from {fmt_time(min(r.seconds for r in results[name]))} "
+        f"to {fmt_time(max(r.seconds for r in results[name]))}, {rss / 1024:.1f} MB)"
         for name, (s, rss, n) in summary.items()
     )
     print(f"  {row}: {line}  [load {load_average()}]", flush=True)
@@ -210,8 +322,10 @@ def offline_projects(sizes):
                 command.append("--linear")
             subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
             with open(os.path.join(base, "rmig.toml"), "w") as f:
-                f.write(f'script_location = "revisions"\nurl = "{url("rmig_bench_unused")}"\n')
-            alembic_scripts.convert(revisions, os.path.join(base, "alembic"), url("unused", "+psycopg2"))
+                f.write(f'script_location = "revisions"\nurl = "{SERVER.url("rmig_bench_unused")}"\n')
+            alembic_scripts.convert(
+                revisions, os.path.join(base, "alembic"), SERVER.url("unused", alembic=True)
+            )
             projects.append((shape, n, base))
     return projects
 
@@ -271,7 +385,7 @@ def offline_rows(sizes, runs):
     return rows
 
 
-# ------------------------------------------------------------ part 2: applying to PostgreSQL
+# ----------------------------------------- part 2: applying to PostgreSQL (or MariaDB/MySQL)
 
 
 def apply_project(kind, n):
@@ -300,10 +414,12 @@ def apply_project(kind, n):
             f.write("\n".join(lines) + "\n")
         previous = rid
     with open(os.path.join(base, "rmig.toml"), "w") as f:
-        f.write(f'script_location = "revisions"\nurl = "{url(APPLY_DB)}"\n')
-    alembic_scripts.convert(revisions, os.path.join(base, "alembic"), url(APPLY_DB, "+psycopg2"))
-    # psql's scripts: rmig's own offline SQL (BEGIN/COMMIT around each revision), and the same
-    # without those lines for `psql -1`.
+        f.write(f'script_location = "revisions"\nurl = "{SERVER.url(APPLY_DB)}"\n')
+    alembic_scripts.convert(
+        revisions, os.path.join(base, "alembic"), SERVER.url(APPLY_DB, alembic=True)
+    )
+    # The client's scripts: rmig's own offline SQL (on PostgreSQL BEGIN/COMMIT around each
+    # revision), and the same without those lines for `psql -1`.
     script = subprocess.run(
         [RMIG, "-c", "rmig.toml", "upgrade", "head", "--sql"],
         cwd=base,
@@ -320,25 +436,17 @@ def apply_project(kind, n):
 
 
 def fresh_database():
-    psql("-c", f"DROP DATABASE IF EXISTS {APPLY_DB}")
-    psql("-c", f"CREATE DATABASE {APPLY_DB}")
+    SERVER.fresh_database(APPLY_DB)
 
 
 def database_check(head, tables):
     def check(_out, _err):
-        found = psql("-At", "-c", "SELECT version_num FROM alembic_version", db=APPLY_DB, capture=True)
+        found = SERVER.query("SELECT version_num FROM alembic_version", APPLY_DB)
         if found.split() != [head]:
             raise SystemExit(f"after the run the database is at {found.split()}, not {head}")
-        count = psql(
-            "-At",
-            "-c",
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' "
-            "AND table_name LIKE 't\\_%'",
-            db=APPLY_DB,
-            capture=True,
-        )
-        if int(count) != tables:
-            raise SystemExit(f"after the run the database has {count.strip()} tables, not {tables}")
+        count = SERVER.count_tables(APPLY_DB)
+        if count != tables:
+            raise SystemExit(f"after the run the database has {count} tables, not {tables}")
 
     return check
 
@@ -346,12 +454,13 @@ def database_check(head, tables):
 def apply_rows(workloads, runs):
     rows = []
     for kind, n in workloads:
+        if n == 0:
+            continue
         base, head = apply_project(kind, n)
         check = database_check(head, n if kind == "table" else 0)
-        psql_base = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", PGHOST, "-p", PGPORT]
-        psql_base += ["-U", PGUSER, "-d", APPLY_DB]
-        for mode in ("per revision", "one"):
+        for mode in SERVER.modes:
             one = mode == "one"
+            arguments, stdin = SERVER.run_script("single.sql" if one else "per_revision.sql", one)
             tools = [
                 Tool(
                     "rmig",
@@ -371,16 +480,17 @@ def apply_rows(workloads, runs):
                     check,
                 ),
                 Tool(
-                    "psql",
-                    psql_base + (["-1", "-f", "single.sql"] if one else ["-f", "per_revision.sql"]),
+                    SERVER.client,
+                    SERVER.client_command(APPLY_DB) + arguments,
                     base,
                     fresh_database,
                     check,
+                    stdin,
                 ),
             ]
             summary = measure(f"apply {kind} {n} {mode}", tools, runs)
             rows.append((kind, n, mode, summary))
-    psql("-c", f"DROP DATABASE IF EXISTS {APPLY_DB}")
+    SERVER.drop_database(APPLY_DB)
     return rows
 
 
@@ -405,15 +515,17 @@ def table(offline, applied):
             )
         out.append("")
     if applied:
+        client = SERVER.client
         out.append(
-            "| workload | transactions | rmig | Alembic | psql | rmig/Alembic | rmig/psql "
-            "| rmig peak RSS | Alembic peak RSS | psql peak RSS | RSS rmig/Alembic | RSS rmig/psql |"
+            f"| workload | transactions | rmig | Alembic | {client} | rmig/Alembic | rmig/{client} "
+            f"| rmig peak RSS | Alembic peak RSS | {client} peak RSS | RSS rmig/Alembic "
+            f"| RSS rmig/{client} |"
         )
         out.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
         for kind, n, mode, s in applied:
-            (rt, rm, _), (at, am, _), (pt, pm, _) = s["rmig"], s["Alembic"], s["psql"]
+            (rt, rm, _), (at, am, _), (pt, pm, _) = s["rmig"], s["Alembic"], s[client]
             what = f"{n:,} empty revisions" if kind == "empty" else f"{n:,} revisions, CREATE TABLE with primary key"
-            txn = "one per revision" if mode == "per revision" else "one for the run"
+            txn = SERVER.modes[mode]
             out.append(
                 f"| {what} | {txn} | {fmt_time(rt)} | {fmt_time(at)} | {fmt_time(pt)} "
                 f"| {fmt_ratio(rt, at)} | {rt / pt:.2f} | {fmt_mb(rm)} | {fmt_mb(am)} "
@@ -434,7 +546,6 @@ def describe_machine(runs, started_load, ended_load):
     except OSError:
         pass
     version = subprocess.run([RMIG, "--version"], capture_output=True, text=True).stdout.strip()
-    server = psql("-At", "-c", "SHOW server_version", capture=True).strip()
     import alembic
     import sqlalchemy
 
@@ -444,8 +555,7 @@ def describe_machine(runs, started_load, ended_load):
     return (
         f"{version} (commit {commit or 'unknown'}{', with local changes' if dirty() else ''}), "
         f"Alembic {alembic.__version__}, SQLAlchemy {sqlalchemy.__version__}, "
-        f"Python {platform.python_version()}, PostgreSQL {server} on {PGHOST}:{PGPORT} "
-        f"(sslmode {SSLMODE or 'prefer, each tool by default: TLS where the server has it'}); "
+        f"Python {platform.python_version()}, {SERVER.describe()}; "
         f"{os.cpu_count()} x {cpu}; load average {started_load} at the start, "
         f"{ended_load} at the end; median of {runs} runs ({SLOW_RUNS} for a command over "
         f"{SLOW_SECONDS:.0f} s)."
@@ -463,7 +573,7 @@ def dirty():
 
 
 def main():
-    global RMIG, SSLMODE
+    global RMIG, SERVER
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--sizes", default="100,1000,10000")
@@ -472,9 +582,19 @@ def main():
     parser.add_argument("--only", choices=["offline", "apply"])
     parser.add_argument("--out", help="also write the report (Markdown) to this file")
     parser.add_argument("--sslmode", help="one sslmode for all three tools (default: each its own, prefer)")
+    parser.add_argument(
+        "--database",
+        choices=["postgresql", "mysql"],
+        default="postgresql",
+        help="where part 2 applies revisions: the local PostgreSQL, or MariaDB/MySQL",
+    )
     args = parser.parse_args()
+    if args.database == "mysql":
+        SERVER = Mysql()
     if args.sslmode:
-        SSLMODE = args.sslmode
+        if not isinstance(SERVER, Postgresql):
+            raise SystemExit("--sslmode is PostgreSQL's")
+        SERVER.sslmode = args.sslmode
         os.environ["PGSSLMODE"] = args.sslmode
     for path, what in ((RMIG, "rmig"), (GENERATOR, "generate_revisions"), (ALEMBIC, "alembic")):
         if not os.access(path, os.X_OK):

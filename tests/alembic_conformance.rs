@@ -1,8 +1,9 @@
 //! Conformance with the real Alembic (1.20.1, from the virtual environment `make test`
 //! creates in .venv/): the same revision graphs written as Alembic scripts and as rmig
-//! revisions, the same commands run by both on fresh PostgreSQL databases, and after every
-//! command the `alembic_version` rows and the order of steps compared (each revision logs its
-//! id and direction into `step_log`, so the order is observable).
+//! revisions, the same commands run by both on fresh PostgreSQL databases (and on MariaDB,
+//! Alembic through PyMySQL: the database is a parameter, [`Engine`], of the same machinery),
+//! and after every command the `alembic_version` rows and the order of steps compared (each
+//! revision logs its id and direction into `step_log`, so the order is observable).
 //!
 //! - Random graphs (a fixed seed each) with branches, merges, several roots, branch labels and
 //!   `depends_on`; random commands (upgrade/downgrade to ids, prefixes, `heads`, `head`,
@@ -15,7 +16,8 @@
 //!   steps' own SQL) for upgrades, downgrade ranges and stamps.
 //! - `rmig import-alembic` of the generated scripts gives the hand-written revisions; of
 //!   examples/alembic_project, a database with the same `pg_dump --schema-only` (and data) as
-//!   the one Alembic migrates, up and back down.
+//!   the one Alembic migrates, up and back down; of tests/alembic_mariadb_project (the same
+//!   project in MySQL's types), on MariaDB the same `SHOW CREATE TABLE` and rows.
 //!
 //! Alembic merges and unmerges rows in an order that varies with Python's set order (see
 //! shared research); where the `--sql` texts differ only there, the statements are replayed
@@ -28,7 +30,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
+use common::mysql::MysqlTestDatabase;
 use common::TestDatabase;
+use mysql::prelude::Queryable;
 
 /// Seeds of the random graphs, split over tests so they run in parallel.
 const SEEDS: [&[u64]; 3] = [
@@ -129,13 +133,39 @@ impl Drop for Alembic {
     }
 }
 
-/// SQLAlchemy 2.1 wants the driver named (its default PostgreSQL driver is psycopg 3).
+/// The URL Alembic gets for the one rmig gets: SQLAlchemy 2.1 wants the driver named (its
+/// default PostgreSQL driver is psycopg 3, its MySQL one mysqlclient; the venv has psycopg2
+/// and PyMySQL).
 fn sqlalchemy_url(url: &str) -> String {
-    let rest = url
-        .strip_prefix("postgres://")
-        .or_else(|| url.strip_prefix("postgresql://"))
-        .unwrap_or(url);
-    format!("postgresql+psycopg2://{rest}")
+    for (scheme, driver) in [
+        ("postgres://", "postgresql+psycopg2"),
+        ("postgresql://", "postgresql+psycopg2"),
+        ("mysql://", "mysql+pymysql"),
+        ("mariadb://", "mariadb+pymysql"),
+    ] {
+        if let Some(rest) = url.strip_prefix(scheme) {
+            return format!("{driver}://{rest}");
+        }
+    }
+    url.to_string()
+}
+
+/// The database a comparison runs on, each on its local test server: PostgreSQL
+/// (tests/common/mod.rs) or MariaDB (tests/common/mysql.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Engine {
+    Postgresql,
+    Mariadb,
+}
+
+impl Engine {
+    /// A URL for `--sql` runs, which touch no database but take its dialect from the URL.
+    fn offline_url(self) -> &'static str {
+        match self {
+            Engine::Postgresql => "postgresql://postgres@127.0.0.1:5432/offline_only",
+            Engine::Mariadb => "mysql://root@127.0.0.1:3306/offline_only",
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -441,77 +471,168 @@ impl std::fmt::Display for Cmd {
     }
 }
 
+/// A fresh database on the engine's test server for one test, dropped afterwards.
+enum TestDb {
+    Postgresql(TestDatabase),
+    Mariadb(MysqlTestDatabase),
+}
+
+impl TestDb {
+    fn new(engine: Engine) -> TestDb {
+        match engine {
+            Engine::Postgresql => TestDb::Postgresql(TestDatabase::new()),
+            Engine::Mariadb => TestDb::Mariadb(MysqlTestDatabase::new()),
+        }
+    }
+
+    fn engine(&self) -> Engine {
+        match self {
+            TestDb::Postgresql(_) => Engine::Postgresql,
+            TestDb::Mariadb(_) => Engine::Mariadb,
+        }
+    }
+
+    /// The URL both tools get (Alembic's with the driver named, [`sqlalchemy_url`]). On
+    /// PostgreSQL TLS off, since negotiating it costs each rmig run ~0.1 s.
+    fn url(&self) -> String {
+        match self {
+            TestDb::Postgresql(db) => format!("{}?sslmode=disable", db.url),
+            TestDb::Mariadb(db) => db.url.clone(),
+        }
+    }
+
+    /// A connection of the test's own, beside the tools'.
+    fn connect(&self) -> Connection {
+        match self {
+            TestDb::Postgresql(db) => Connection::Postgresql(Box::new(db.client())),
+            TestDb::Mariadb(db) => Connection::Mariadb(db.connection()),
+        }
+    }
+}
+
+/// The test's own connection to a [`TestDb`].
+enum Connection {
+    Postgresql(Box<postgres::Client>),
+    Mariadb(mysql::Conn),
+}
+
+impl Connection {
+    fn execute(&mut self, sql: &str) {
+        match self {
+            Connection::Postgresql(client) => client.batch_execute(sql).unwrap(),
+            Connection::Mariadb(conn) => conn.query_drop(sql).unwrap(),
+        }
+    }
+
+    /// Every row of a query (no parameters) in the query's order, each value as the server
+    /// prints it, NULL as `NULL`.
+    fn rows(&mut self, sql: &str) -> Vec<Vec<String>> {
+        match self {
+            Connection::Postgresql(client) => client
+                .simple_query(sql)
+                .unwrap()
+                .into_iter()
+                .filter_map(|message| match message {
+                    postgres::SimpleQueryMessage::Row(row) => Some(
+                        (0..row.len())
+                            .map(|i| row.get(i).unwrap_or("NULL").to_string())
+                            .collect(),
+                    ),
+                    _ => None,
+                })
+                .collect(),
+            // The text protocol: every value comes as its text, or NULL.
+            Connection::Mariadb(conn) => conn
+                .query::<mysql::Row, _>(sql)
+                .unwrap()
+                .into_iter()
+                .map(|row| {
+                    row.unwrap()
+                        .into_iter()
+                        .map(|value| match value {
+                            mysql::Value::NULL => "NULL".to_string(),
+                            mysql::Value::Bytes(bytes) => String::from_utf8(bytes).unwrap(),
+                            other => panic!("{other:?} from the text protocol"),
+                        })
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
+    /// The first value of each row.
+    fn column(&mut self, sql: &str) -> Vec<String> {
+        self.rows(sql)
+            .into_iter()
+            .map(|row| row.into_iter().next().unwrap())
+            .collect()
+    }
+
+    fn has_version_table(&mut self) -> bool {
+        let sql = match self {
+            Connection::Postgresql(_) => "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'alembic_version'",
+            Connection::Mariadb(_) => "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'alembic_version'",
+        };
+        !self.rows(sql).is_empty()
+    }
+}
+
 /// A database with the step log, read after each command.
 struct Db {
-    db: TestDatabase,
-    client: postgres::Client,
+    db: TestDb,
+    connection: Connection,
     /// Log entries already seen.
-    seen: i32,
+    seen: usize,
 }
 
 impl Db {
-    fn new() -> Db {
-        let db = TestDatabase::new();
-        let mut client = db.client();
-        client
-            .batch_execute("CREATE TABLE step_log (n serial PRIMARY KEY, rev text NOT NULL, direction text NOT NULL)")
-            .unwrap();
+    fn new(engine: Engine) -> Db {
+        let db = TestDb::new(engine);
+        let mut connection = db.connect();
+        connection.execute(match engine {
+            Engine::Postgresql => "CREATE TABLE step_log (n serial PRIMARY KEY, rev text NOT NULL, direction text NOT NULL)",
+            Engine::Mariadb => "CREATE TABLE step_log (n integer AUTO_INCREMENT PRIMARY KEY, rev text NOT NULL, direction text NOT NULL)",
+        });
         Db {
             db,
-            client,
+            connection,
             seen: 0,
         }
     }
 
-    /// The URL both tools get; TLS off, since negotiating it costs each rmig run ~0.1 s.
+    /// The URL both tools get.
     fn url(&self) -> String {
-        format!("{}?sslmode=disable", self.db.url)
+        self.db.url()
     }
 
     /// Back to a database no tool has touched, without the cost of a new one.
     fn reset(&mut self) {
-        self.client
-            .batch_execute(
-                "DROP TABLE IF EXISTS alembic_version; TRUNCATE step_log RESTART IDENTITY",
-            )
-            .unwrap();
+        self.connection
+            .execute("DROP TABLE IF EXISTS alembic_version");
+        self.connection.execute("TRUNCATE TABLE step_log");
         self.seen = 0;
     }
 
     /// The version rows, sorted.
     fn rows(&mut self) -> Vec<String> {
-        let exists: bool = self
-            .client
-            .query_one("SELECT to_regclass('alembic_version') IS NOT NULL", &[])
-            .unwrap()
-            .get(0);
-        if !exists {
+        if !self.connection.has_version_table() {
             return Vec::new();
         }
-        let mut rows: Vec<String> = self
-            .client
-            .query("SELECT version_num FROM alembic_version", &[])
-            .unwrap()
-            .iter()
-            .map(|r| r.get(0))
-            .collect();
+        let mut rows = self
+            .connection
+            .column("SELECT version_num FROM alembic_version");
         rows.sort();
         rows
     }
 
     /// The steps run since the last call, in order: `up <id>` / `down <id>`.
     fn new_steps(&mut self) -> Vec<String> {
-        let rows = self
-            .client
-            .query(
-                "SELECT n, direction || ' ' || rev FROM step_log WHERE n > $1 ORDER BY n",
-                &[&self.seen],
-            )
-            .unwrap();
-        if let Some(last) = rows.last() {
-            self.seen = last.get(0);
-        }
-        rows.iter().map(|r| r.get(1)).collect()
+        let log = self
+            .connection
+            .rows("SELECT direction, rev FROM step_log ORDER BY n");
+        let new = log[self.seen..].iter().map(|row| row.join(" ")).collect();
+        self.seen = log.len();
+        new
     }
 }
 
@@ -629,6 +750,7 @@ struct Tally {
 /// [`alembic_crashed`]) there is no behaviour to compare, and the graph's remaining runs are
 /// skipped (and counted).
 fn check_graph(seed: u64, alembic: &mut Alembic, dbs: &mut [Db; 3], tally: &mut Tally) {
+    let engine = dbs[0].db.engine();
     let revs = random_graph(seed);
     let projects = Projects::new(&revs);
     let context = |history: &[String]| {
@@ -682,7 +804,7 @@ fn check_graph(seed: u64, alembic: &mut Alembic, dbs: &mut [Db; 3], tally: &mut 
         });
     match crashed {
         Some(crash) => tally.alembic_crashes.push(format!("seed {seed}: {crash}")),
-        None => compare_sql(alembic, &projects, &revs, tally, &context),
+        None => compare_sql(engine, alembic, &projects, &revs, tally, &context),
     }
 }
 
@@ -810,13 +932,14 @@ fn hand_over(
 /// `--sql` scripts of both tools for: upgrade from nothing to the heads, upgrade from the
 /// middle revision to the heads, downgrade from each head to base, and stamps.
 fn compare_sql(
+    engine: Engine,
     alembic: &mut Alembic,
     projects: &Projects,
     revs: &[Rev],
     tally: &mut Tally,
     context: &dyn Fn(&[String]) -> String,
 ) {
-    let url = "postgresql://postgres@127.0.0.1:5432/offline_only";
+    let url = engine.offline_url();
     let middle = &revs[revs.len() / 2].id;
     let heads: Vec<&Rev> = revs
         .iter()
@@ -1093,8 +1216,9 @@ fn pg_dump(url: &str, what: &str) -> String {
     lines.join("\n")
 }
 
-/// Replaces the placeholder's SQL in an imported revision, as a person would.
-fn replace_placeholder(path: &Path, sql: &str) {
+/// Replaces the placeholder's SQL in an imported revision, as a person would, confirming
+/// what the guard asks to have confirmed if told.
+fn replace_placeholder(path: &Path, sql: &str, confirm_data_loss: Option<&str>) {
     let mut document: toml::Table =
         toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut replaced = 0;
@@ -1108,9 +1232,14 @@ fn replace_placeholder(path: &Path, sql: &str) {
                 .and_then(toml::Value::as_str)
                 .unwrap_or("");
             if text.contains(rmig::alembic::PLACEHOLDER_MARKER) {
-                op.as_table_mut()
-                    .unwrap()
-                    .insert("sqltext".into(), toml::Value::String(sql.to_string()));
+                let op = op.as_table_mut().unwrap();
+                op.insert("sqltext".into(), toml::Value::String(sql.to_string()));
+                if let Some(confirm) = confirm_data_loss {
+                    op.insert(
+                        "confirm_data_loss".into(),
+                        toml::Value::String(confirm.to_string()),
+                    );
+                }
                 replaced += 1;
             }
         }
@@ -1135,28 +1264,75 @@ fn import_alembic(src: &Path) -> (tempfile::TempDir, String) {
     (into, report)
 }
 
-/// Two new PostgreSQL databases: one Alembic migrates from its project's `ini`, the other rmig
-/// from the imported project in `into`, moved to the same targets and compared with pg_dump.
+/// `SHOW CREATE TABLE` (or `VIEW`) of every table and view of a MySQL/MariaDB database but
+/// rmig's audit table, sorted, without the `AUTO_INCREMENT=` counters (rows inserted and
+/// deleted move them).
+fn show_create(connection: &mut Connection) -> String {
+    let mut statements = Vec::new();
+    for row in connection.rows("SHOW FULL TABLES") {
+        let (name, kind) = (&row[0], &row[1]);
+        if name == "rmig_history" {
+            continue;
+        }
+        let what = if kind == "VIEW" { "VIEW" } else { "TABLE" };
+        let create = connection.rows(&format!("SHOW CREATE {what} `{name}`"));
+        statements.push(without_auto_increment_counter(&create[0][1]));
+    }
+    statements.sort();
+    statements.join("\n")
+}
+
+fn without_auto_increment_counter(create: &str) -> String {
+    match create.split_once(" AUTO_INCREMENT=") {
+        Some((before, after)) => {
+            format!(
+                "{before}{}",
+                after.trim_start_matches(|c: char| c.is_ascii_digit())
+            )
+        }
+        None => create.to_string(),
+    }
+}
+
+/// Every row of every table of a MySQL/MariaDB database but rmig's audit table, as
+/// `table: value<TAB>value...`, sorted.
+fn table_rows(connection: &mut Connection) -> String {
+    let mut lines = Vec::new();
+    for row in connection.rows("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'") {
+        if row[0] == "rmig_history" {
+            continue;
+        }
+        for values in connection.rows(&format!("SELECT * FROM `{}`", row[0])) {
+            lines.push(format!("{}: {}", row[0], values.join("\t")));
+        }
+    }
+    lines.sort();
+    lines.join("\n")
+}
+
+/// Two new databases: one Alembic migrates from its project's `ini`, the other rmig from the
+/// imported project in `into`, moved to the same targets and compared: on PostgreSQL with
+/// `pg_dump`, on MariaDB with `SHOW CREATE TABLE` and the tables' rows.
 struct SideBySide<'a> {
     alembic: &'a mut Alembic,
     ini: PathBuf,
     into: PathBuf,
-    alembic_url: String,
-    rmig_url: String,
-    _databases: (TestDatabase, TestDatabase),
+    /// Alembic's database, rmig's.
+    databases: [TestDb; 2],
 }
 
 impl<'a> SideBySide<'a> {
-    fn new(alembic: &'a mut Alembic, ini: PathBuf, into: &Path) -> SideBySide<'a> {
-        let databases = (TestDatabase::new(), TestDatabase::new());
+    fn new(alembic: &'a mut Alembic, engine: Engine, ini: PathBuf, into: &Path) -> SideBySide<'a> {
         SideBySide {
             alembic,
             ini,
             into: into.to_path_buf(),
-            alembic_url: format!("{}?sslmode=disable", databases.0.url),
-            rmig_url: format!("{}?sslmode=disable", databases.1.url),
-            _databases: databases,
+            databases: [TestDb::new(engine), TestDb::new(engine)],
         }
+    }
+
+    fn rmig_url(&self) -> String {
+        self.databases[1].url()
     }
 
     /// `upgrade` or `downgrade` to `target` on both (rmig's downgrade allowed to drop).
@@ -1166,22 +1342,35 @@ impl<'a> SideBySide<'a> {
                 "cmd": cmd,
                 "revision": target,
                 "ini": self.ini,
-                "url": sqlalchemy_url(&self.alembic_url),
+                "url": sqlalchemy_url(&self.databases[0].url()),
             }))
             .unwrap_or_else(|e| panic!("alembic {cmd} {target}: {e}"));
         let mut args = vec![cmd, target];
         if cmd == "downgrade" {
             args.extend(["--allow-data-loss", "all"]);
         }
-        rmig(&self.into, &self.rmig_url, &args).unwrap();
+        rmig(&self.into, &self.rmig_url(), &args)
+            .unwrap_or_else(|e| panic!("rmig {cmd} {target}: {e}"));
     }
 
-    /// `pg_dump WHAT` of Alembic's database and of rmig's.
-    fn dumps(&self, what: &str) -> (String, String) {
-        (
-            pg_dump(&self.alembic_url, what),
-            pg_dump(&self.rmig_url, what),
-        )
+    /// The schema of Alembic's database and of rmig's: `pg_dump --schema-only`, or
+    /// [`show_create`].
+    fn schemas(&self) -> (String, String) {
+        self.both("--schema-only", show_create)
+    }
+
+    /// The rows of Alembic's database and of rmig's: `pg_dump --data-only`, or
+    /// [`table_rows`].
+    fn data(&self) -> (String, String) {
+        self.both("--data-only", table_rows)
+    }
+
+    fn both(&self, pg_dump_what: &str, mysql: fn(&mut Connection) -> String) -> (String, String) {
+        let [a, b] = self.databases.each_ref().map(|db| match db {
+            TestDb::Postgresql(_) => pg_dump(&db.url(), pg_dump_what),
+            TestDb::Mariadb(_) => mysql(&mut db.connect()),
+        });
+        (a, b)
     }
 }
 
@@ -1200,6 +1389,7 @@ fn imported_example_project_matches_alembic_schema() {
 
     let mut side = SideBySide::new(
         &mut alembic,
+        Engine::Postgresql,
         example_project().join("alembic.ini"),
         into.path(),
     );
@@ -1208,7 +1398,7 @@ fn imported_example_project_matches_alembic_schema() {
         &["upgrade", "heads"][..],
         &["upgrade", "heads", "--allow-data-loss=all"],
     ] {
-        let refused = rmig(into.path(), &side.rmig_url, args).unwrap_err();
+        let refused = rmig(into.path(), &side.rmig_url(), args).unwrap_err();
         assert!(
             refused.starts_with("exit 2") && refused.contains("4d5e6f708192"),
             "{refused}"
@@ -1219,18 +1409,96 @@ fn imported_example_project_matches_alembic_schema() {
             .path()
             .join("revisions/4d5e6f708192_backfill_user_names.toml"),
         "UPDATE users SET name = split_part(email, '@', 1) WHERE name IS NULL",
+        None,
     );
 
     side.run("upgrade", "heads");
-    for what in ["--schema-only", "--data-only"] {
-        let (expected, actual) = side.dumps(what);
-        assert!(expected.contains("CREATE TABLE public.audit_log") || what == "--data-only");
-        assert_eq!(expected, actual, "pg_dump {what} after upgrade heads");
-    }
+    let (expected, actual) = side.schemas();
+    assert!(
+        expected.contains("CREATE TABLE public.audit_log"),
+        "{expected}"
+    );
+    assert_eq!(
+        expected, actual,
+        "pg_dump --schema-only after upgrade heads"
+    );
+    let (expected, actual) = side.data();
+    assert_eq!(expected, actual, "pg_dump --data-only after upgrade heads");
 
     side.run("downgrade", "base");
-    let (expected, actual) = side.dumps("--schema-only");
+    let (expected, actual) = side.schemas();
     assert_eq!(expected, actual, "pg_dump after downgrade base");
+}
+
+/// tests/alembic_mariadb_project (examples/alembic_project with MySQL's types: an inline
+/// enum, JSON, AUTO_INCREMENT, comments; and a revision of what MySQL does through MODIFY,
+/// CHANGE and ALTER COLUMN, a foreign key on an added column, a check, a table renamed)
+/// imported, its one placeholder replaced with MySQL's SQL, upgraded by Alembic on one MariaDB
+/// database and by rmig on another: the same `SHOW CREATE TABLE` of every table and view, and
+/// the same rows, at the heads and again back at base.
+#[test]
+fn mariadb_imported_project_matches_alembic_schema() {
+    let mut alembic = Alembic::start();
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/alembic_mariadb_project");
+    let (into, report) = import_alembic(&project);
+    assert!(
+        report.contains("Imported 9 Alembic revisions")
+            && report.contains("1 placeholder to replace by hand")
+            && report.contains("versions/4d5e6f708192_backfill_user_names.py:28-33"),
+        "{report}"
+    );
+    // On MySQL the guard cannot roll a step back, so it wants the UPDATE confirmed first.
+    replace_placeholder(
+        &into
+            .path()
+            .join("revisions/4d5e6f708192_backfill_user_names.toml"),
+        "UPDATE users SET name = SUBSTRING_INDEX(email, '@', 1) WHERE name IS NULL",
+        Some("4d5e6f708192"),
+    );
+
+    let mut side = SideBySide::new(
+        &mut alembic,
+        Engine::Mariadb,
+        project.join("alembic.ini"),
+        into.path(),
+    );
+    // In two runs, so that a run starts from another's version rows (both branches' heads).
+    side.run("upgrade", "4d5e6f708192");
+    side.run("upgrade", "heads");
+    let (expected, actual) = side.schemas();
+    for made in [
+        "`status` enum('open','frozen','closed','archived') NOT NULL DEFAULT 'open'",
+        "`currency` varchar(3) NOT NULL COMMENT 'ISO 4217 code'",
+        "`balance` decimal(12,2) NOT NULL DEFAULT 10.00",
+        "`opened_at` date DEFAULT NULL",
+        "`email` varchar(320) NOT NULL",
+        "`bio` text DEFAULT NULL COMMENT 'Free text'",
+        "CONSTRAINT `fk_accounts_currency` FOREIGN KEY (`currency`) REFERENCES `currency_codes` (`code`)",
+        "CONSTRAINT `fk_audit_log_account` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE ON UPDATE CASCADE",
+        "CONSTRAINT `ck_accounts_balance_positive` CHECK (`balance` >= 0)",
+        "CONSTRAINT `ck_currencies_code_upper` CHECK (`code` = ucase(`code`))",
+        "COMMENT='ISO 4217 currencies accounts may hold'",
+        "`avatar_url` varchar(500) DEFAULT NULL COMMENT 'Shown next to posts'",
+        "`id` bigint(20) NOT NULL AUTO_INCREMENT",
+        "VIEW `login_counts` AS select",
+    ] {
+        assert!(expected.contains(made), "{made}\n{expected}");
+    }
+    assert_eq!(expected, actual, "SHOW CREATE TABLE after upgrade heads");
+    let (expected, actual) = side.data();
+    for row in [
+        "users: 1\tada@example.com\tada\t1\t2024-03-04 09:00:00\t\tNULL\ten",
+        "currency_codes: JPY\tJapanese yen\t¥",
+        "alembic_version: 9a0b1c2d3e4f",
+    ] {
+        assert!(expected.contains(row), "{row}\n{expected}");
+    }
+    assert_eq!(expected, actual, "rows after upgrade heads");
+
+    side.run("downgrade", "base");
+    let (expected, actual) = side.schemas();
+    assert!(!expected.contains("`users`"), "{expected}");
+    assert_eq!(expected, actual, "SHOW CREATE TABLE after downgrade base");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1453,19 +1721,19 @@ fn imported_naming_convention_gives_alembics_constraint_and_index_names() {
 // ---------------------------------------------------------------------------------------------
 // The tests
 
-fn run_seeds(seeds: &[u64]) {
+fn run_seeds(engine: Engine, seeds: &[u64]) {
     let mut alembic = Alembic::start();
-    let mut dbs = [Db::new(), Db::new(), Db::new()];
+    let mut dbs = [Db::new(engine), Db::new(engine), Db::new(engine)];
     let mut tally = Tally::default();
     for &seed in seeds {
         check_graph(seed, &mut alembic, &mut dbs, &mut tally);
     }
     let [revisions, roots, merges, branch_points, labels, dependencies] = tally.shape;
     println!(
-        "alembic conformance: graphs of {revisions} revisions in all: {roots} roots, {merges} merge points, {branch_points} branch points, {labels} branch labels, {dependencies} depends_on"
+        "alembic conformance on {engine:?}: graphs of {revisions} revisions in all: {roots} roots, {merges} merge points, {branch_points} branch points, {labels} branch labels, {dependencies} depends_on"
     );
     println!(
-        "alembic conformance: {} graphs, {} commands compared ({} failed in both tools alike), {} --sql scripts compared ({} merge steps replayed); {} graphs cut short where Alembic crashed",
+        "alembic conformance on {engine:?}: {} graphs, {} commands compared ({} failed in both tools alike), {} --sql scripts compared ({} merge steps replayed); {} graphs cut short where Alembic crashed",
         tally.graphs,
         tally.commands,
         tally.failed_both,
@@ -1484,7 +1752,8 @@ fn run_seeds(seeds: &[u64]) {
     );
 }
 
-/// More graphs on demand (seeds 19-60 unless told): `RMIG_CONFORMANCE_SEEDS=100-199 cargo test --test
+/// More graphs on demand (seeds 19-60 unless told; on MariaDB with
+/// `RMIG_CONFORMANCE_DATABASE=mariadb`): `RMIG_CONFORMANCE_SEEDS=100-199 cargo test --test
 /// alembic_conformance more_random_graphs -- --ignored`.
 #[test]
 #[ignore]
@@ -1492,22 +1761,41 @@ fn more_random_graphs() {
     let spec = std::env::var("RMIG_CONFORMANCE_SEEDS").unwrap_or_else(|_| "19-60".into());
     let (first, last) = spec.split_once('-').unwrap_or((&spec, &spec));
     let seeds: Vec<u64> = (first.parse().unwrap()..=last.parse().unwrap()).collect();
-    run_seeds(&seeds);
+    let engine = match std::env::var("RMIG_CONFORMANCE_DATABASE").as_deref() {
+        Ok("mariadb") | Ok("mysql") => Engine::Mariadb,
+        Ok("postgresql") | Err(_) => Engine::Postgresql,
+        Ok(other) => panic!("RMIG_CONFORMANCE_DATABASE={other}: postgresql or mariadb"),
+    };
+    run_seeds(engine, &seeds);
+}
+
+/// MariaDB: fewer graphs, each MariaDB DDL statement (the version table, made again for every
+/// walk) costing a commit to disk.
+const MARIADB_SEEDS: [&[u64]; 2] = [&[1, 2, 3], &[4, 5, 6]];
+
+#[test]
+fn mariadb_random_graphs_first_half() {
+    run_seeds(Engine::Mariadb, MARIADB_SEEDS[0]);
+}
+
+#[test]
+fn mariadb_random_graphs_second_half() {
+    run_seeds(Engine::Mariadb, MARIADB_SEEDS[1]);
 }
 
 #[test]
 fn random_graphs_first_third() {
-    run_seeds(SEEDS[0]);
+    run_seeds(Engine::Postgresql, SEEDS[0]);
 }
 
 #[test]
 fn random_graphs_second_third() {
-    run_seeds(SEEDS[1]);
+    run_seeds(Engine::Postgresql, SEEDS[1]);
 }
 
 #[test]
 fn random_graphs_last_third() {
-    run_seeds(SEEDS[2]);
+    run_seeds(Engine::Postgresql, SEEDS[2]);
 }
 
 /// `ensure_version` beside Alembic's: the same table on PostgreSQL (`pg_dump`) and SQLite (its
@@ -1639,7 +1927,7 @@ fn check_heads_agrees_with_alembic() {
         rev("b1", &["a1"], &[]),
         rev("c1", &["a1"], &[]),
     ];
-    let mut db = Db::new();
+    let mut db = Db::new(Engine::Postgresql);
     let check_heads = |alembic: &mut Alembic, projects: &Projects, db: &Db| {
         let by_alembic = alembic.request(serde_json::json!({
             "cmd": "current",
@@ -1710,17 +1998,22 @@ fn imported_types_and_indexes_match_alembic_schema() {
         .unwrap()
     );
 
-    let mut side = SideBySide::new(&mut alembic, project.join("alembic.ini"), into.path());
+    let mut side = SideBySide::new(
+        &mut alembic,
+        Engine::Postgresql,
+        project.join("alembic.ini"),
+        into.path(),
+    );
     // In two runs, so that the indexes go on a table that existed before the run: rmig builds
     // them CONCURRENTLY (issue 18) and must still leave Alembic's schema and version rows.
     side.run("upgrade", "a1b2c3d4e5f6");
     side.run("upgrade", "heads");
-    let (rows, actual_rows) = side.dumps("--data-only");
+    let (rows, actual_rows) = side.data();
     assert_eq!(
         rows, actual_rows,
         "alembic_version and the rows after upgrade heads"
     );
-    let (expected, actual) = side.dumps("--schema-only");
+    let (expected, actual) = side.schemas();
     for made in [
         "CREATE TYPE public.mood AS ENUM",
         "CREATE TYPE public.priority AS ENUM",
@@ -1734,7 +2027,7 @@ fn imported_types_and_indexes_match_alembic_schema() {
     assert_eq!(expected, actual, "after upgrade heads");
 
     side.run("downgrade", "base");
-    let (expected, actual) = side.dumps("--schema-only");
+    let (expected, actual) = side.schemas();
     assert!(!expected.contains("CREATE TYPE"), "{expected}");
     assert_eq!(expected, actual, "after downgrade base");
 }
@@ -1753,12 +2046,17 @@ fn imported_statically_known_python_matches_alembic() {
         "{report}"
     );
 
-    let mut side = SideBySide::new(&mut alembic, project.join("alembic.ini"), into.path());
+    let mut side = SideBySide::new(
+        &mut alembic,
+        Engine::Postgresql,
+        project.join("alembic.ini"),
+        into.path(),
+    );
     // In two runs: the second revision's NOT NULL and check go on an existing table, through
     // rmig's lock-safe forms (issue 18), to Alembic's schema and version rows all the same.
     side.run("upgrade", "c1d2e3f4a5b6");
     side.run("upgrade", "heads");
-    let (expected, actual) = side.dumps("--schema-only");
+    let (expected, actual) = side.schemas();
     for made in [
         "CREATE INDEX ix_app_audit_action ON public.app_audit",
         "CONSTRAINT ck_app_tenant_plan CHECK",
@@ -1766,12 +2064,12 @@ fn imported_statically_known_python_matches_alembic() {
         assert!(expected.contains(made), "{made}\n{expected}");
     }
     assert_eq!(expected, actual);
-    let (rows, actual_rows) = side.dumps("--data-only");
+    let (rows, actual_rows) = side.data();
     assert!(rows.contains("O'Brien & Co\tfree"), "{rows}");
     assert_eq!(rows, actual_rows);
 
     side.run("downgrade", "base");
-    let (expected, actual) = side.dumps("--schema-only");
+    let (expected, actual) = side.schemas();
     assert!(!expected.contains("app_tenant"), "{expected}");
     assert_eq!(expected, actual, "after downgrade base");
 }
@@ -1828,9 +2126,14 @@ fn a_realistic_project_imports_whole_and_builds_alembics_schema() {
         "3c4d5e6f7a01 (billing, core) (head)\n"
     );
 
-    let mut side = SideBySide::new(&mut alembic, project.join("alembic.ini"), into.path());
+    let mut side = SideBySide::new(
+        &mut alembic,
+        Engine::Postgresql,
+        project.join("alembic.ini"),
+        into.path(),
+    );
     side.run("upgrade", "heads");
-    let (expected, actual) = side.dumps("--schema-only");
+    let (expected, actual) = side.schemas();
     for made in [
         "CREATE TYPE public.account_role AS ENUM",
         "USING gin (profile jsonb_path_ops)",
@@ -1842,10 +2145,10 @@ fn a_realistic_project_imports_whole_and_builds_alembics_schema() {
         assert!(expected.contains(made), "{made}\n{expected}");
     }
     assert_eq!(expected, actual, "after upgrade heads");
-    let (expected_rows, actual_rows) = side.dumps("--data-only");
+    let (expected_rows, actual_rows) = side.data();
     assert_eq!(expected_rows, actual_rows, "rows after upgrade heads");
 
     side.run("downgrade", "base");
-    let (expected, actual) = side.dumps("--schema-only");
+    let (expected, actual) = side.schemas();
     assert_eq!(expected, actual, "after downgrade base");
 }
