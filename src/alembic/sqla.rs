@@ -255,11 +255,16 @@ pub(super) fn column_type(value: &Value, enum_types: EnumTypes) -> Result<TypeOu
         }
         "Time" | "TIME" => {
             let args = signature(&["timezone"], &["precision"])?;
-            let timezone = time_zone(args.opt_bool("timezone")?.unwrap_or(false));
+            // Plain `TIME` is PostgreSQL's `time without time zone` and the type MySQL and
+            // SQLite know; only a time zone needs PostgreSQL's words.
+            let zone = match args.opt_bool("timezone")?.unwrap_or(false) {
+                true => format!(" {}", time_zone(true)),
+                false => String::new(),
+            };
             Ok(TypeOut::Sql(match args.given("precision") {
-                None => format!("TIME {timezone}"),
+                None => format!("TIME{zone}"),
                 Some(precision) => {
-                    format!("TIME({}) {timezone}", number(precision, "TIME precision")?)
+                    format!("TIME({}){zone}", number(precision, "TIME precision")?)
                 }
             }))
         }

@@ -255,7 +255,8 @@ pub(super) fn drop_constraint(
 /// How MySQL drops a constraint, which depends on its kind, as Alembic writes it there: `DROP
 /// FOREIGN KEY`, `DROP PRIMARY KEY`, `DROP INDEX` for a unique constraint (which is its index).
 /// A check constraint goes by `DROP CONSTRAINT`, which MariaDB and MySQL 8.0.19+ both take
-/// (Alembic writes MySQL's older `DROP CHECK`, which MariaDB refuses, for `mysql://` URLs).
+/// (Alembic's `--sql` script for a `mysql://` URL has MySQL's `DROP CHECK`, which MariaDB
+/// refuses: one form for both keeps rmig's script right whichever server runs it).
 pub(super) fn mysql_drop_constraint(
     schema: Option<&str>,
     table: &str,
