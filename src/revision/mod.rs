@@ -783,8 +783,10 @@ fn parse_revision_with_checksum(
     known_checksum: Option<&str>,
 ) -> Result<Revision, RevisionFileError> {
     // A UTF-8 byte-order mark is not part of the document (YAML read one as a second
-    // document; corpus: `encoding_yaml_bom_unknown_key`).
+    // document; corpus: `encoding_yaml_bom_unknown_key`), nor are Windows line endings
+    // (TOML keeps a CR inside a multi-line string, where it would reach the SQL).
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = &*checksum::with_lf_line_endings(text);
     let format = FileFormat::of(path).unwrap_or(FileFormat::Toml);
     let malformed = |line: Option<usize>, message: String| RevisionFileError::Malformed {
         path: path.to_path_buf(),
@@ -1206,6 +1208,37 @@ mod tests {
 
     fn parse(name: &str, text: &str) -> Result<Revision, RevisionFileError> {
         parse_revision(Path::new(name), text)
+    }
+
+    /// A file checked out with Windows line endings gave its multi-line SQL carriage returns,
+    /// which ran as part of the statements (TOML keeps them; YAML already made them LF).
+    #[test]
+    fn crlf_inside_a_multi_line_string_reached_the_sql() {
+        for (name, text) in [
+            (
+                "a1_x.toml",
+                "revision = \"a1\"\r\ndowngrade = []\r\n\r\n[[upgrade]]\r\nop = \"execute\"\r\nsqltext = \"\"\"\r\nSELECT 1;\r\nSELECT 2\r\n\"\"\"\r\n",
+            ),
+            (
+                "a1_x.yaml",
+                "revision: a1\r\ndowngrade: []\r\nupgrade:\r\n  - op: execute\r\n    sqltext: |\r\n      SELECT 1;\r\n      SELECT 2\r\n",
+            ),
+        ] {
+            let revision = parse(name, text).unwrap();
+            let crate::ops::Operation::Execute(execute) = &revision.upgrade[0].op else {
+                panic!("{name}: {:?}", revision.upgrade);
+            };
+            assert_eq!(
+                execute.sqltext.as_deref(),
+                Some("SELECT 1;\nSELECT 2\n"),
+                "{name}"
+            );
+            assert_eq!(
+                revision.checksum,
+                Some(checksum(&text.replace("\r\n", "\n"))),
+                "{name}"
+            );
+        }
     }
 
     #[test]
