@@ -84,7 +84,6 @@ fn assert_refused(body: &str) -> String {
 }
 
 #[test]
-#[ignore = "guard hole: CREATE OR REPLACE TABLE is read as a plain create"]
 fn create_or_replace_table_is_a_drop() {
     let stderr = assert_refused(
         r#"
@@ -97,7 +96,6 @@ mysql = "CREATE OR REPLACE TABLE t (id INT PRIMARY KEY, name VARCHAR(50) NOT NUL
 }
 
 #[test]
-#[ignore = "guard hole: CREATE OR REPLACE TABLE is read as a plain create"]
 fn create_or_replace_table_as_select_is_a_drop() {
     assert_refused(
         r#"

@@ -405,6 +405,15 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
         | Statement::NOTIFY { .. }
         | Statement::Deallocate { .. } => {}
         Statement::CreateTable(create) => {
+            // MariaDB's CREATE OR REPLACE TABLE drops the table there first, rows and all.
+            if create.or_replace {
+                let (schema, table) = split_name(&create.name);
+                out.push(certain(
+                    DataObject::table(schema.as_deref(), &table),
+                    RowMeasure::Rows,
+                    format!("`{quoted}` replaces the table: it drops it and every row in it"),
+                ));
+            }
             if let Some(query) = &create.query {
                 query_losses(query, context, out);
             }
