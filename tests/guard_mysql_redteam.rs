@@ -107,7 +107,6 @@ mysql = "CREATE OR REPLACE TABLE u SELECT 1 AS id, 'one' AS v"
 }
 
 #[test]
-#[ignore = "guard hole: the parser reads MariaDB /*M! */ as a comment"]
 fn mariadb_executable_comment_hides_a_drop_column() {
     // MariaDB runs what `/*M! ... */` holds; the parser read it as a comment.
     assert_refused(
@@ -120,7 +119,6 @@ mysql = "ALTER TABLE t ADD COLUMN z INT /*M!, DROP COLUMN note */"
 }
 
 #[test]
-#[ignore = "guard hole: the parser reads MariaDB /*M!nnnnnn */ as a comment"]
 fn mariadb_versioned_executable_comment_hides_a_drop_column() {
     assert_refused(
         r#"

@@ -7,6 +7,7 @@
 //! know). What may destroy runs only under verification (a transactional step online, whose
 //! effects the executor checks before its commit) or when confirmed.
 
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
@@ -205,6 +206,11 @@ fn read_text(
     notes: &mut PlanNotes,
 ) -> Vec<DataLoss> {
     let parser_dialect = parser_dialect(dialect);
+    let sql = match dialect {
+        Dialect::Mysql => mariadb_comments_as_code(sql),
+        Dialect::Postgresql | Dialect::Sqlite => Cow::Borrowed(sql),
+    };
+    let sql = sql.as_ref();
     let mut losses = Vec::new();
     let mut found = PlanNotes::default();
     let read = |sql: &str, losses: &mut Vec<DataLoss>, found: &mut PlanNotes| {
@@ -246,6 +252,18 @@ fn read_text(
         }
     }
     dedup(losses)
+}
+
+/// `sql` with MariaDB's executable comments (`/*M! ... */`, `/*M!100500 ... */`) written as
+/// MySQL's (`/*! ... */`), which the parser reads as the SQL they hold: MariaDB runs what they
+/// hold, and the parser would otherwise skip it as a comment. A `/*M!` inside a string or a
+/// comment stays inside it, so nothing else changes meaning.
+fn mariadb_comments_as_code(sql: &str) -> Cow<'_, str> {
+    if sql.contains("/*M!") || sql.contains("/*m!") {
+        Cow::Owned(sql.replace("/*M!", "/*!").replace("/*m!", "/*!"))
+    } else {
+        Cow::Borrowed(sql)
+    }
 }
 
 /// What a SQL expression of a typed operation (a default, a check condition) can destroy when
