@@ -130,7 +130,6 @@ mysql = "ALTER TABLE t ADD COLUMN z INT /*M!100000 , DROP COLUMN note */"
 }
 
 #[test]
-#[ignore = "guard hole: SET sql_mode counts as safe; the guard always reads backslash escapes"]
 fn no_backslash_escapes_sql_mode_unhides_a_drop_in_a_string() {
     // With NO_BACKSLASH_ESCAPES, `'a\'` ends at the second quote and DROP TABLE runs; the
     // guard (and the statement splitter) read `\'` as an escaped quote.
@@ -148,7 +147,6 @@ mysql = """SELECT 'a\\'; DROP TABLE t; -- '"""
 }
 
 #[test]
-#[ignore = "guard hole: SET sql_mode counts as safe"]
 fn empty_sql_mode_lets_not_null_turn_nulls_into_empty_strings() {
     // Strict mode refuses `MODIFY note text NOT NULL` over a NULL; without it, MariaDB writes ''.
     assert_refused(
@@ -169,7 +167,6 @@ existing_nullable = false
 }
 
 #[test]
-#[ignore = "guard hole: SET sql_mode counts as safe"]
 fn empty_sql_mode_lets_an_enum_lie_blank_values() {
     // existing_type is not compared for enums, and without strict mode 'two' becomes ''.
     assert_refused(
@@ -190,7 +187,6 @@ existing_nullable = true
 }
 
 #[test]
-#[ignore = "guard hole: SET sql_mode counts as safe"]
 fn empty_sql_mode_lets_an_existing_sql_type_lie_truncate() {
     assert_refused(
         r#"

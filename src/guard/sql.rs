@@ -13,7 +13,7 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     visit_expressions, AlterColumnOperation, AlterTableOperation, AlterTypeOperation,
     AssignmentTarget, CascadeOption, DropBehavior, Expr, FromTable, MergeAction, MergeUpdateKind,
-    ObjectName, ObjectType, OnConflictAction, OnInsert, Query, ReferentialAction, SetExpr,
+    ObjectName, ObjectType, OnConflictAction, OnInsert, Query, ReferentialAction, Set, SetExpr,
     SqliteOnConflict, Statement, TableFactor, TableObject, TableWithJoins,
 };
 use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect};
@@ -381,6 +381,14 @@ fn dedup(losses: Vec<DataLoss>) -> Vec<DataLoss> {
 fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<DataLoss>) {
     let quoted = quote(statement);
     match statement {
+        Statement::Set(set) if sets_sql_mode(set) => out.push(DataLoss {
+            object: DataObject::Unknown,
+            reason: format!(
+                "`{quoted}` changes sql_mode, which decides whether MySQL refuses values that do not fit or truncates and blanks them, and how it reads the SQL after it (backslashes, double quotes)"
+            ),
+            measure: RowMeasure::Uncountable,
+            certainty: Certainty::Possible,
+        }),
         // Creating, describing, granting and maintaining: nothing stored is removed. The
         // function, trigger and rule bodies created here are judged where they run.
         Statement::CreateIndex(_)
@@ -761,6 +769,26 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
         // Everything else (transaction control, EXECUTE, CALL, COPY, ...) is unknown to the
         // guard, so it may destroy anything.
         _ => out.push(unknown_statement(&quoted)),
+    }
+}
+
+/// Whether `set` assigns MySQL's `sql_mode` (`sql_mode`, `@@sql_mode`, `SESSION sql_mode`,
+/// `@@GLOBAL.sql_mode`, ...).
+fn sets_sql_mode(set: &Set) -> bool {
+    let is_sql_mode = |name: &ObjectName| {
+        let name = name.to_string().to_lowercase().replace('`', "");
+        name.rsplit('.')
+            .next()
+            .map(|last| last.trim_start_matches('@'))
+            == Some("sql_mode")
+    };
+    match set {
+        Set::SingleAssignment { variable, .. } => is_sql_mode(variable),
+        Set::ParenthesizedAssignments { variables, .. } => variables.iter().any(is_sql_mode),
+        Set::MultipleAssignments { assignments } => assignments
+            .iter()
+            .any(|assignment| is_sql_mode(&assignment.name)),
+        _ => false,
     }
 }
 
