@@ -206,7 +206,6 @@ existing_nullable = true
 }
 
 #[test]
-#[ignore = "guard hole: an UPDATE with joins counts every assigned column as the first table's"]
 fn multi_table_update_passes_as_a_backfill_of_an_added_column() {
     // `t.v` was added by the plan, so the UPDATE counted as its backfill; `u.v` is overwritten.
     assert_refused(

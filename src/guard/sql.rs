@@ -617,8 +617,21 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
                 out.push(unknown_statement(&quoted));
                 return;
             };
+            // MySQL's multi-table UPDATE (`UPDATE t JOIN u ... SET u.v = ...`) and the FROM of
+            // PostgreSQL and SQLite: an assignment may write another table than the first.
+            let joined = !update.table.joins.is_empty() || update.from.is_some();
+            if joined {
+                let names = first_table_names(&update.table);
+                for target in foreign_targets(&update.assignments, &names) {
+                    out.push(possible(
+                        DataObject::Unknown,
+                        RowMeasure::Uncountable,
+                        format!("`{quoted}` overwrites {target} in a table it joins"),
+                    ));
+                }
+            }
             let columns = assigned_columns(&update.assignments);
-            let backfill = object.table_name().is_some_and(|(_, table)| {
+            let backfill = !joined && object.table_name().is_some_and(|(_, table)| {
                 columns.iter().all(|column| {
                     context
                         .added_columns
@@ -979,6 +992,38 @@ fn triggered(object: &DataObject, context: &Context, quoted: &str, out: &mut Vec
             });
         }
     }
+}
+
+/// The name and alias of the first table of an UPDATE, which its own columns may be qualified
+/// with.
+fn first_table_names(table: &TableWithJoins) -> Vec<String> {
+    match &table.relation {
+        TableFactor::Table { name, alias, .. } => {
+            let mut names = vec![split_name(name).1];
+            names.extend(alias.iter().map(|alias| identifier(&alias.name)));
+            names
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The assignment targets not qualified with one of `names` (the first table's): in a joined
+/// UPDATE, columns that may be another table's.
+fn foreign_targets(assignments: &[sqlparser::ast::Assignment], names: &[String]) -> Vec<String> {
+    let targets = assignments
+        .iter()
+        .flat_map(|assignment| match &assignment.target {
+            AssignmentTarget::ColumnName(name) => vec![name],
+            AssignmentTarget::Tuple(names) => names.iter().collect(),
+        });
+    targets
+        .filter(|target| {
+            // Unqualified, the column may be any joined table's.
+            let (qualifier, _) = split_name(target);
+            qualifier.is_none_or(|qualifier| !names.contains(&qualifier))
+        })
+        .map(|target| target.to_string())
+        .collect()
 }
 
 fn assigned_columns(assignments: &[sqlparser::ast::Assignment]) -> Vec<String> {
