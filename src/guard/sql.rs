@@ -180,7 +180,8 @@ fn note_statement(statement: &Statement, notes: &mut PlanNotes) {
             .push(split_name(&trigger.table_name).1),
         Statement::CreateRule(rule) => notes.triggered_tables.push(split_name(&rule.table_name).1),
         // IF NOT EXISTS may find the table there, holding rows from before the run.
-        Statement::CreateTable(create) if !create.if_not_exists => {
+        // A TEMPORARY table only shadows the table of that name, which keeps its rows.
+        Statement::CreateTable(create) if !create.if_not_exists && !create.temporary => {
             notes.created_tables.push(split_name(&create.name).1)
         }
         Statement::AlterTable(alter) => {
