@@ -7,12 +7,13 @@
 //! know). What may destroy runs only under verification (a transactional step online, whose
 //! effects the executor checks before its commit) or when confirmed.
 
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     visit_expressions, AlterColumnOperation, AlterTableOperation, AlterTypeOperation,
     AssignmentTarget, CascadeOption, DropBehavior, Expr, FromTable, MergeAction, MergeUpdateKind,
-    ObjectName, ObjectType, OnConflictAction, OnInsert, Query, ReferentialAction, SetExpr,
+    ObjectName, ObjectType, OnConflictAction, OnInsert, Query, ReferentialAction, Set, SetExpr,
     SqliteOnConflict, Statement, TableFactor, TableObject, TableWithJoins,
 };
 use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect};
@@ -179,7 +180,8 @@ fn note_statement(statement: &Statement, notes: &mut PlanNotes) {
             .push(split_name(&trigger.table_name).1),
         Statement::CreateRule(rule) => notes.triggered_tables.push(split_name(&rule.table_name).1),
         // IF NOT EXISTS may find the table there, holding rows from before the run.
-        Statement::CreateTable(create) if !create.if_not_exists => {
+        // A TEMPORARY table only shadows the table of that name, which keeps its rows.
+        Statement::CreateTable(create) if !create.if_not_exists && !create.temporary => {
             notes.created_tables.push(split_name(&create.name).1)
         }
         Statement::AlterTable(alter) => {
@@ -205,6 +207,11 @@ fn read_text(
     notes: &mut PlanNotes,
 ) -> Vec<DataLoss> {
     let parser_dialect = parser_dialect(dialect);
+    let sql = match dialect {
+        Dialect::Mysql => mariadb_comments_as_code(sql),
+        Dialect::Postgresql | Dialect::Sqlite => Cow::Borrowed(sql),
+    };
+    let sql = sql.as_ref();
     let mut losses = Vec::new();
     let mut found = PlanNotes::default();
     let read = |sql: &str, losses: &mut Vec<DataLoss>, found: &mut PlanNotes| {
@@ -246,6 +253,18 @@ fn read_text(
         }
     }
     dedup(losses)
+}
+
+/// `sql` with MariaDB's executable comments (`/*M! ... */`, `/*M!100500 ... */`) written as
+/// MySQL's (`/*! ... */`), which the parser reads as the SQL they hold: MariaDB runs what they
+/// hold, and the parser would otherwise skip it as a comment. A `/*M!` inside a string or a
+/// comment stays inside it, so nothing else changes meaning.
+fn mariadb_comments_as_code(sql: &str) -> Cow<'_, str> {
+    if sql.contains("/*M!") || sql.contains("/*m!") {
+        Cow::Owned(sql.replace("/*M!", "/*!").replace("/*m!", "/*!"))
+    } else {
+        Cow::Borrowed(sql)
+    }
 }
 
 /// What a SQL expression of a typed operation (a default, a check condition) can destroy when
@@ -363,6 +382,14 @@ fn dedup(losses: Vec<DataLoss>) -> Vec<DataLoss> {
 fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<DataLoss>) {
     let quoted = quote(statement);
     match statement {
+        Statement::Set(set) if sets_sql_mode(set) => out.push(DataLoss {
+            object: DataObject::Unknown,
+            reason: format!(
+                "`{quoted}` changes sql_mode, which decides whether MySQL refuses values that do not fit or truncates and blanks them, and how it reads the SQL after it (backslashes, double quotes)"
+            ),
+            measure: RowMeasure::Uncountable,
+            certainty: Certainty::Possible,
+        }),
         // Creating, describing, granting and maintaining: nothing stored is removed. The
         // function, trigger and rule bodies created here are judged where they run.
         Statement::CreateIndex(_)
@@ -405,6 +432,15 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
         | Statement::NOTIFY { .. }
         | Statement::Deallocate { .. } => {}
         Statement::CreateTable(create) => {
+            // MariaDB's CREATE OR REPLACE TABLE drops the table there first, rows and all.
+            if create.or_replace {
+                let (schema, table) = split_name(&create.name);
+                out.push(certain(
+                    DataObject::table(schema.as_deref(), &table),
+                    RowMeasure::Rows,
+                    format!("`{quoted}` replaces the table: it drops it and every row in it"),
+                ));
+            }
             if let Some(query) = &create.query {
                 query_losses(query, context, out);
             }
@@ -582,8 +618,21 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
                 out.push(unknown_statement(&quoted));
                 return;
             };
+            // MySQL's multi-table UPDATE (`UPDATE t JOIN u ... SET u.v = ...`) and the FROM of
+            // PostgreSQL and SQLite: an assignment may write another table than the first.
+            let joined = !update.table.joins.is_empty() || update.from.is_some();
+            if joined {
+                let names = first_table_names(&update.table);
+                for target in foreign_targets(&update.assignments, &names) {
+                    out.push(possible(
+                        DataObject::Unknown,
+                        RowMeasure::Uncountable,
+                        format!("`{quoted}` overwrites {target} in a table it joins"),
+                    ));
+                }
+            }
             let columns = assigned_columns(&update.assignments);
-            let backfill = object.table_name().is_some_and(|(_, table)| {
+            let backfill = !joined && object.table_name().is_some_and(|(_, table)| {
                 columns.iter().all(|column| {
                     context
                         .added_columns
@@ -734,6 +783,26 @@ fn statement_losses(statement: &Statement, context: &Context, out: &mut Vec<Data
         // Everything else (transaction control, EXECUTE, CALL, COPY, ...) is unknown to the
         // guard, so it may destroy anything.
         _ => out.push(unknown_statement(&quoted)),
+    }
+}
+
+/// Whether `set` assigns MySQL's `sql_mode` (`sql_mode`, `@@sql_mode`, `SESSION sql_mode`,
+/// `@@GLOBAL.sql_mode`, ...).
+fn sets_sql_mode(set: &Set) -> bool {
+    let is_sql_mode = |name: &ObjectName| {
+        let name = name.to_string().to_lowercase().replace('`', "");
+        name.rsplit('.')
+            .next()
+            .map(|last| last.trim_start_matches('@'))
+            == Some("sql_mode")
+    };
+    match set {
+        Set::SingleAssignment { variable, .. } => is_sql_mode(variable),
+        Set::ParenthesizedAssignments { variables, .. } => variables.iter().any(is_sql_mode),
+        Set::MultipleAssignments { assignments } => assignments
+            .iter()
+            .any(|assignment| is_sql_mode(&assignment.name)),
+        _ => false,
     }
 }
 
@@ -924,6 +993,38 @@ fn triggered(object: &DataObject, context: &Context, quoted: &str, out: &mut Vec
             });
         }
     }
+}
+
+/// The name and alias of the first table of an UPDATE, which its own columns may be qualified
+/// with.
+fn first_table_names(table: &TableWithJoins) -> Vec<String> {
+    match &table.relation {
+        TableFactor::Table { name, alias, .. } => {
+            let mut names = vec![split_name(name).1];
+            names.extend(alias.iter().map(|alias| identifier(&alias.name)));
+            names
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The assignment targets not qualified with one of `names` (the first table's): in a joined
+/// UPDATE, columns that may be another table's.
+fn foreign_targets(assignments: &[sqlparser::ast::Assignment], names: &[String]) -> Vec<String> {
+    let targets = assignments
+        .iter()
+        .flat_map(|assignment| match &assignment.target {
+            AssignmentTarget::ColumnName(name) => vec![name],
+            AssignmentTarget::Tuple(names) => names.iter().collect(),
+        });
+    targets
+        .filter(|target| {
+            // Unqualified, the column may be any joined table's.
+            let (qualifier, _) = split_name(target);
+            qualifier.is_none_or(|qualifier| !names.contains(&qualifier))
+        })
+        .map(|target| target.to_string())
+        .collect()
 }
 
 fn assigned_columns(assignments: &[sqlparser::ast::Assignment]) -> Vec<String> {
