@@ -242,7 +242,6 @@ mysql = "DELETE FROM t"
 }
 
 #[test]
-#[ignore = "guard hole: tables the plan created are tracked by bare name, without schema"]
 fn a_table_created_in_another_schema_makes_the_real_one_count_as_created() {
     let db = MysqlTestDatabase::new();
     let other = format!("{}_other", db.name);
@@ -285,7 +284,6 @@ table_name = "t"
 }
 
 #[test]
-#[ignore = "guard hole: a drop in execute SQL does not end the plan owning the table name"]
 fn a_plan_created_table_dropped_in_sql_then_replaced_by_a_rename_is_dropped_unconfirmed() {
     assert_refused(
         r#"
@@ -306,7 +304,6 @@ table_name = "scratch"
 }
 
 #[test]
-#[ignore = "guard hole: a drop in execute SQL does not end the plan owning the table name"]
 fn a_plan_created_table_dropped_in_sql_then_replaced_by_rename_table_is_dropped_unconfirmed() {
     assert_refused(
         r#"

@@ -187,19 +187,21 @@ pub(crate) struct Analysis {
     pub backfilled_tables: Vec<Vec<String>>,
 }
 
-/// Tables and columns the plan created so far, under their current names.
+/// Tables the plan created so far, `(schema, table)` under their current names: a table of
+/// the same name in another schema is another table, holding rows from before the run.
 #[derive(Default)]
 struct PlanCreated {
-    tables: HashSet<String>,
+    tables: HashSet<(Option<String>, String)>,
 }
 
 impl PlanCreated {
     /// Whether `object` is a table (or a column of a table) the plan created: its rows came
     /// from this run, not from before it.
     fn holds(&self, object: &DataObject) -> bool {
-        object
-            .table_name()
-            .is_some_and(|(_, table)| self.tables.contains(table))
+        object.table_name().is_some_and(|(schema, table)| {
+            self.tables
+                .contains(&(schema.map(str::to_string), table.to_string()))
+        })
     }
 
     /// Follows what `op` creates, renames and drops (`notes`: what its SQL creates), and what
@@ -207,14 +209,25 @@ impl PlanCreated {
     fn note(&mut self, op: &Operation, notes: PlanNotes, context: &mut Context) {
         context.triggered_tables.extend(notes.triggered_tables);
         context.added_columns.extend(notes.added_columns);
+        for replaced in &notes.replaced_tables {
+            self.tables.remove(replaced);
+        }
         self.tables.extend(notes.created_tables);
         match op {
             Operation::CreateTable(create) => {
-                self.tables.insert(create.table_name.clone());
+                self.tables
+                    .insert((create.schema.clone(), create.table_name.clone()));
             }
             Operation::RenameTable(rename) => {
-                if self.tables.remove(&rename.old_table_name) {
-                    self.tables.insert(rename.new_table_name.clone());
+                // The new name holds the renamed table's rows: the plan's only if the old
+                // table was.
+                let new = (rename.schema.clone(), rename.new_table_name.clone());
+                let created = self
+                    .tables
+                    .remove(&(rename.schema.clone(), rename.old_table_name.clone()));
+                self.tables.remove(&new);
+                if created {
+                    self.tables.insert(new);
                 }
                 let moved: Vec<(String, String)> = context
                     .added_columns
@@ -229,7 +242,8 @@ impl PlanCreated {
                 }
             }
             Operation::DropTable(drop) => {
-                self.tables.remove(&drop.table_name);
+                self.tables
+                    .remove(&(drop.schema.clone(), drop.table_name.clone()));
             }
             Operation::AddColumn(add) => {
                 context

@@ -13,8 +13,9 @@ use std::ops::ControlFlow;
 use sqlparser::ast::{
     visit_expressions, AlterColumnOperation, AlterTableOperation, AlterTypeOperation,
     AssignmentTarget, CascadeOption, DropBehavior, Expr, FromTable, MergeAction, MergeUpdateKind,
-    ObjectName, ObjectType, OnConflictAction, OnInsert, Query, ReferentialAction, Set, SetExpr,
-    SqliteOnConflict, Statement, TableFactor, TableObject, TableWithJoins,
+    ObjectName, ObjectType, OnConflictAction, OnInsert, Query, ReferentialAction,
+    RenameTableNameKind, Set, SetExpr, SqliteOnConflict, Statement, TableFactor, TableObject,
+    TableWithJoins,
 };
 use sqlparser::dialect::{Dialect as SqlDialect, PostgreSqlDialect};
 use sqlparser::parser::Parser;
@@ -160,8 +161,11 @@ pub(crate) struct PlanNotes {
     pub triggered_tables: Vec<String>,
     /// `(table, column)` it adds.
     pub added_columns: Vec<(String, String)>,
-    /// Tables it creates.
-    pub created_tables: Vec<String>,
+    /// Tables it creates, `(schema, table)`.
+    pub created_tables: Vec<(Option<String>, String)>,
+    /// Tables it drops or renames, or renames another table to, `(schema, table)`: whatever
+    /// the plan created under those names before is gone or holds other rows now.
+    pub replaced_tables: Vec<(Option<String>, String)>,
 }
 
 impl PlanNotes {
@@ -169,6 +173,7 @@ impl PlanNotes {
         self.triggered_tables.extend(other.triggered_tables);
         self.added_columns.extend(other.added_columns);
         self.created_tables.extend(other.created_tables);
+        self.replaced_tables.extend(other.replaced_tables);
     }
 }
 
@@ -182,15 +187,36 @@ fn note_statement(statement: &Statement, notes: &mut PlanNotes) {
         // IF NOT EXISTS may find the table there, holding rows from before the run.
         // A TEMPORARY table only shadows the table of that name, which keeps its rows.
         Statement::CreateTable(create) if !create.if_not_exists && !create.temporary => {
-            notes.created_tables.push(split_name(&create.name).1)
+            notes.created_tables.push(split_name(&create.name))
+        }
+        Statement::Drop {
+            object_type: ObjectType::Table,
+            names,
+            ..
+        } => notes.replaced_tables.extend(names.iter().map(split_name)),
+        Statement::RenameTable(renames) => {
+            for rename in renames {
+                notes.replaced_tables.push(split_name(&rename.old_name));
+                notes.replaced_tables.push(split_name(&rename.new_name));
+            }
         }
         Statement::AlterTable(alter) => {
-            let table = split_name(&alter.name).1;
+            let (schema, table) = split_name(&alter.name);
             for operation in &alter.operations {
-                if let AlterTableOperation::AddColumn { column_def, .. } = operation {
-                    notes
+                match operation {
+                    AlterTableOperation::AddColumn { column_def, .. } => notes
                         .added_columns
-                        .push((table.clone(), identifier(&column_def.name)));
+                        .push((table.clone(), identifier(&column_def.name))),
+                    AlterTableOperation::RenameTable { table_name } => {
+                        let (RenameTableNameKind::As(new_name) | RenameTableNameKind::To(new_name)) =
+                            table_name;
+                        let (new_schema, new_table) = split_name(new_name);
+                        notes.replaced_tables.push((schema.clone(), table.clone()));
+                        notes
+                            .replaced_tables
+                            .push((new_schema.or_else(|| schema.clone()), new_table));
+                    }
+                    _ => {}
                 }
             }
         }
