@@ -6,7 +6,6 @@
 
 mod cache;
 mod checksum;
-mod fast_toml;
 mod write;
 
 pub use checksum::checksum;
@@ -796,13 +795,10 @@ fn parse_revision_with_checksum(
     let mut document: RevisionDocument = match format {
         // The common shape of a revision file first (fast_toml.rs); anything else, and every
         // error, through the `toml` crate.
-        FileFormat::Toml => match fast_toml::from_str(text) {
-            Some(document) => document,
-            None => toml::from_str(text).map_err(|e| {
-                let line = e.span().map(|span| line_of_offset(text, span.start));
-                malformed(line, describe_parse_error(text, line, format, e.message()))
-            })?,
-        },
+        FileFormat::Toml => toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|span| line_of_offset(text, span.start));
+            malformed(line, describe_parse_error(text, line, format, e.message()))
+        })?,
         FileFormat::Yaml => check_yaml_flow_depth(text)
             .map_err(|line| {
                 malformed(
