@@ -25,6 +25,7 @@ use super::url::ConnectOptions;
 use super::{Backend, DbError, LiveColumn};
 use crate::dialect::Dialect;
 use crate::guard::Observed;
+use crate::ops::sql::{replace_placeholders, Placeholder};
 use crate::ops::ScalarValue;
 use crate::version_table::VersionTable;
 
@@ -361,95 +362,31 @@ impl Drop for IdentityFile {
 }
 
 /// `$N` placeholders as MySQL's positional `?`, with the values in the order the `?`s take
-/// them (a `$N` used twice takes its value twice). A `$` inside '...', "..." or `...`, in a
-/// comment, or inside a name (`price$1`) is left alone.
+/// them (a `$N` used twice takes its value twice); what is not a placeholder in code (a `$`
+/// inside quotes, a comment or a name) is left alone (`ops::sql::replace_placeholders`).
 fn positional(sql: &str, params: &[ScalarValue]) -> Result<(String, Vec<Value>), String> {
-    #[derive(Clone, Copy, PartialEq)]
-    enum State {
-        Code,
-        Quoted(u8),
-        LineComment,
-        BlockComment,
-    }
-    let bytes = sql.as_bytes();
-    let mut out = String::with_capacity(sql.len());
     let mut values = Vec::new();
-    let mut state = State::Code;
-    let mut copied = 0;
-    let mut at = 0;
-    while at < bytes.len() {
-        let byte = bytes[at];
-        match state {
-            State::Quoted(quote) => {
-                if byte == b'\\' && quote != b'`' {
-                    at += 1;
-                } else if byte == quote {
-                    state = State::Code;
+    let mut missing = None;
+    let text = replace_placeholders(sql, Dialect::Mysql, |placeholder| match placeholder {
+        Placeholder::Anonymous => "?".to_string(),
+        Placeholder::Numbered(number) => {
+            match number.checked_sub(1).and_then(|index| params.get(index)) {
+                Some(value) => values.push(mysql_value(value)),
+                None => {
+                    missing.get_or_insert(number);
                 }
             }
-            State::LineComment => {
-                if byte == b'\n' {
-                    state = State::Code;
-                }
-            }
-            State::BlockComment => {
-                if byte == b'*' && bytes.get(at + 1) == Some(&b'/') {
-                    state = State::Code;
-                    at += 1;
-                }
-            }
-            State::Code => match byte {
-                b'\'' | b'"' | b'`' => state = State::Quoted(byte),
-                b'#' => state = State::LineComment,
-                b'-' if bytes.get(at + 1) == Some(&b'-')
-                    && bytes
-                        .get(at + 2)
-                        .is_none_or(|next| next.is_ascii_whitespace()) =>
-                {
-                    state = State::LineComment;
-                }
-                b'/' if bytes.get(at + 1) == Some(&b'*') => {
-                    state = State::BlockComment;
-                    at += 1;
-                }
-                b'$' => {
-                    let in_name = at > 0
-                        && (bytes[at - 1].is_ascii_alphanumeric()
-                            || matches!(bytes[at - 1], b'_' | b'$')
-                            || !bytes[at - 1].is_ascii());
-                    let digits = bytes[at + 1..]
-                        .iter()
-                        .take_while(|b| b.is_ascii_digit())
-                        .count();
-                    if !in_name && digits > 0 {
-                        let number = &sql[at + 1..at + 1 + digits];
-                        let value = number
-                            .parse::<usize>()
-                            .ok()
-                            .filter(|&n| n >= 1)
-                            .and_then(|n| params.get(n - 1))
-                            .ok_or_else(|| {
-                                format!(
-                                    "the statement uses ${number}, but {} parameter{} given",
-                                    params.len(),
-                                    if params.len() == 1 { " was" } else { "s were" }
-                                )
-                            })?;
-                        out.push_str(&sql[copied..at]);
-                        out.push('?');
-                        values.push(mysql_value(value));
-                        at += 1 + digits;
-                        copied = at;
-                        continue;
-                    }
-                }
-                _ => {}
-            },
+            "?".to_string()
         }
-        at += 1;
+    });
+    match missing {
+        Some(number) => Err(format!(
+            "the statement uses ${number}, but {} parameter{} given",
+            params.len(),
+            if params.len() == 1 { " was" } else { "s were" }
+        )),
+        None => Ok((text, values)),
     }
-    out.push_str(&sql[copied..]);
-    Ok((out, values))
 }
 
 fn mysql_value(value: &ScalarValue) -> Value {

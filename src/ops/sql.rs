@@ -1112,9 +1112,9 @@ fn bulk_insert(op: &BulkInsert, dialect: Dialect) -> Result<Vec<Statement>, Stri
                 // would otherwise overwrite or skip existing rows without an error: a seeded
                 // row that conflicts fails the step, as it does on PostgreSQL.
                 // The statement's first words are sea-query's `INSERT INTO`.
-                Dialect::Sqlite => number_placeholders(&insert.build(SqliteQueryBuilder).0)
+                Dialect::Sqlite => number_placeholders(&insert.build(SqliteQueryBuilder).0, dialect)
                     .replacen("INSERT INTO ", "INSERT OR ABORT INTO ", 1),
-                Dialect::Mysql => number_placeholders(&insert.build(MysqlQueryBuilder).0),
+                Dialect::Mysql => number_placeholders(&insert.build(MysqlQueryBuilder).0, dialect),
             };
             Ok(Statement::Bound {
                 sql,
@@ -1135,56 +1135,110 @@ fn sea_value(value: &ScalarValue) -> Value {
     }
 }
 
-/// A parameter marker found outside quotes: `?` or `$n`.
-enum Placeholder {
+/// A parameter marker found in code: `?` or `$n`.
+pub(crate) enum Placeholder {
     Anonymous,
     Numbered(usize),
 }
 
-/// Replaces each parameter marker in `sql` that is outside a quoted identifier (`"..."`, or
-/// MySQL's backticks) or a string literal; an identifier like `"a?$1"` is left as it is.
-fn replace_placeholders(sql: &str, mut replace: impl FnMut(Placeholder) -> String) -> String {
+/// Replaces each parameter marker in `sql` that stands in code, as `dialect` reads it: not
+/// inside a string literal or a quoted identifier (`"..."`, MySQL's backticks; on MySQL a
+/// backslash escapes the next character of a string), not in a comment (`--`, `/* */`,
+/// MySQL's `#`; there `--` starts one only before whitespace), and not inside a name
+/// (`price$1`). The one reading of placeholders rmig has: `--sql` output inlines values by it,
+/// and the MySQL backend turns `$n` into its `?`s by it.
+pub(crate) fn replace_placeholders(
+    sql: &str,
+    dialect: Dialect,
+    mut replace: impl FnMut(Placeholder) -> String,
+) -> String {
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        Code,
+        Quoted(u8),
+        LineComment,
+        BlockComment,
+    }
+    let mysql = dialect == Dialect::Mysql;
+    let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len());
-    let mut chars = sql.chars().peekable();
-    let mut open_quote: Option<char> = None;
-    while let Some(c) = chars.next() {
-        if let Some(quote) = open_quote {
-            // A doubled quote closes and reopens, which reads the same.
-            if c == quote {
-                open_quote = None;
-            }
-            out.push(c);
-            continue;
-        }
-        match c {
-            '"' | '\'' | '`' => {
-                open_quote = Some(c);
-                out.push(c);
-            }
-            '?' => out.push_str(&replace(Placeholder::Anonymous)),
-            '$' if chars.peek().is_some_and(char::is_ascii_digit) => {
-                let mut digits = String::new();
-                while let Some(digit) = chars.next_if(char::is_ascii_digit) {
-                    digits.push(digit);
+    let mut state = State::Code;
+    // Only ASCII bytes end a run, so every slice is on a character boundary.
+    let mut copied = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        match state {
+            State::Quoted(quote) => {
+                if mysql && byte == b'\\' && quote != b'`' {
+                    at += 1;
+                } else if byte == quote {
+                    // A doubled quote closes and reopens, which reads the same.
+                    state = State::Code;
                 }
-                match digits.parse() {
-                    Ok(number) => out.push_str(&replace(Placeholder::Numbered(number))),
-                    Err(_) => {
-                        out.push('$');
-                        out.push_str(&digits);
+            }
+            State::LineComment => {
+                if byte == b'\n' {
+                    state = State::Code;
+                }
+            }
+            State::BlockComment => {
+                if byte == b'*' && bytes.get(at + 1) == Some(&b'/') {
+                    state = State::Code;
+                    at += 1;
+                }
+            }
+            State::Code => match byte {
+                b'\'' | b'"' | b'`' => state = State::Quoted(byte),
+                b'#' if mysql => state = State::LineComment,
+                b'-' if bytes.get(at + 1) == Some(&b'-')
+                    && (!mysql
+                        || bytes
+                            .get(at + 2)
+                            .is_none_or(|next| next.is_ascii_whitespace())) =>
+                {
+                    state = State::LineComment;
+                }
+                b'/' if bytes.get(at + 1) == Some(&b'*') => {
+                    state = State::BlockComment;
+                    at += 1;
+                }
+                b'?' => {
+                    out.push_str(&sql[copied..at]);
+                    out.push_str(&replace(Placeholder::Anonymous));
+                    copied = at + 1;
+                }
+                b'$' => {
+                    let in_name = at > 0
+                        && (bytes[at - 1].is_ascii_alphanumeric()
+                            || matches!(bytes[at - 1], b'_' | b'$')
+                            || !bytes[at - 1].is_ascii());
+                    let digits = bytes[at + 1..]
+                        .iter()
+                        .take_while(|b| b.is_ascii_digit())
+                        .count();
+                    let number = sql[at + 1..at + 1 + digits].parse().ok();
+                    if let (false, Some(number)) = (in_name, number) {
+                        out.push_str(&sql[copied..at]);
+                        out.push_str(&replace(Placeholder::Numbered(number)));
+                        at += 1 + digits;
+                        copied = at;
+                        continue;
                     }
                 }
-            }
-            _ => out.push(c),
+                _ => {}
+            },
         }
+        at += 1;
     }
+    out.push_str(&sql[copied..]);
     out
 }
 
-/// `?, ?` -> `$1, $2`.
-fn number_placeholders(sql: &str) -> String {
+/// `?, ?` -> `$1, $2`, in a statement sea-query built (no comments, no backslashes).
+fn number_placeholders(sql: &str, dialect: Dialect) -> String {
     let mut next = 0;
-    replace_placeholders(sql, |placeholder| match placeholder {
+    replace_placeholders(sql, dialect, |placeholder| match placeholder {
         Placeholder::Anonymous => {
             next += 1;
             format!("${next}")
@@ -1226,7 +1280,7 @@ impl Statement {
         match self {
             Statement::Sql(sql) | Statement::Script(sql) => sql.clone(),
             Statement::Bound { sql, params } => {
-                replace_placeholders(sql, |placeholder| match placeholder {
+                replace_placeholders(sql, dialect, |placeholder| match placeholder {
                     Placeholder::Numbered(number) => match params.get(number.wrapping_sub(1)) {
                         Some(value) => literal(value, dialect),
                         None => format!("${number}"),

@@ -896,7 +896,10 @@ fn a_weird_name_snapshot() {
 #[test]
 fn placeholders_inside_quotes_are_left_alone() {
     assert_eq!(
-        number_placeholders("INSERT INTO \"a?\" (\"$1\", 'b?') VALUES (?, ?)"),
+        number_placeholders(
+            "INSERT INTO \"a?\" (\"$1\", 'b?') VALUES (?, ?)",
+            Dialect::Sqlite
+        ),
         "INSERT INTO \"a?\" (\"$1\", 'b?') VALUES ($1, $2)"
     );
     let statement = Statement::Bound {
