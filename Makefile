@@ -14,16 +14,38 @@ demo: build
 	$(RMIG) upgrade head
 	$(RMIG) history --indicate-current
 
+# Each database alone, without the command line, as a service depending on the library
+# builds it (`default-features = false`), and the example service crate that does.
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
-	$(CARGO) clippy --all-targets --features async -- -D warnings
+	$(CARGO) clippy --all-targets --features async,__internals -- -D warnings
+	$(CARGO) clippy --lib --no-default-features --features postgres -- -D warnings
+	$(CARGO) clippy --lib --no-default-features --features postgres,async -- -D warnings
+	$(CARGO) clippy --lib --no-default-features --features sqlite -- -D warnings
+	$(CARGO) clippy --lib --no-default-features --features mysql -- -D warnings
+	$(CARGO) clippy -p embedded-postgres -- -D warnings
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --features async
 
 # `--features async` so the async library API (tests/library.rs) is tested too; the
 # examples must keep compiling, since the README points at them.
 test: lint alembic-venv gnu-time
 	$(CARGO) build --examples --features async
+	$(CARGO) build --lib --no-default-features --features postgres
 	$(CARGO) test --features async
+	$(MAKE) --no-print-directory example-service
+
+# examples/embedded_postgres, a crate depending on rmig with `default-features = false`, run
+# twice on a scratch database of the test server (RMIG_TEST_DATABASE_URL): it migrates the
+# `postgres::Client` it made, then finds nothing to do.
+PG_TEST_URL := $(or $(RMIG_TEST_DATABASE_URL),postgres://postgres@127.0.0.1:5432/postgres)
+.PHONY: example-service
+example-service:
+	$(CARGO) build -p embedded-postgres
+	@db=rmig_example_$$$$; base="$(PG_TEST_URL)"; base=$${base%/*}; \
+	psql "$(PG_TEST_URL)" -qc "CREATE DATABASE $$db" || { echo "make example-service needs PostgreSQL at $(PG_TEST_URL): start it (pg_ctlcluster --skip-systemctl-redirect \$$(ls /etc/postgresql) main start) or set RMIG_TEST_DATABASE_URL" >&2; exit 1; }; \
+	./target/debug/embedded-postgres "$$base/$$db" && ./target/debug/embedded-postgres "$$base/$$db" | grep "already at"; \
+	status=$$?; psql "$(PG_TEST_URL)" -qc "DROP DATABASE $$db WITH (FORCE)"; exit $$status
 
 # Alembic for tests/alembic_conformance.rs, which runs the real thing beside rmig: a virtual
 # environment in .venv/ (git-ignored) with pinned versions, installed only when the stamp for
@@ -77,7 +99,7 @@ bench: gnu-time bench-compare
 	  echo "rmig $$cmd (10,000 revisions; $$(wc -l < bench-out/out_$$name.txt) lines of output):"; \
 	  grep -E 'Elapsed \(wall clock\)|Maximum resident set size' bench-out/time_$$name.txt; \
 	done
-	$(CARGO) bench --bench scaling
+	$(CARGO) bench --bench scaling --features __internals
 
 # The table of BENCHMARKS.md (issue 8): rmig beside Alembic 1.20 (the venv above) on the same
 # generated graphs, and beside psql applying the same SQL to a fresh database on the local
@@ -154,7 +176,7 @@ clean:
 # fixed so far (fuzz/regressions/) and what earlier runs kept in fuzz/corpus/. It needs a
 # nightly toolchain and cargo-fuzz (installed here when missing). A crash lands in
 # fuzz/artifacts/<target>/: fix it, then copy the input into fuzz/regressions/<target>/,
-# which tests/fuzz_regressions.rs replays in `make test`.
+# which src/fuzz_regressions.rs replays in `make test`.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_TARGETS := revision_loader revision_resolver database_url config_loader duration_parser

@@ -4,10 +4,10 @@
 //! the graph build alone (`graph_build`, no file reading). Every group samples flat (the same
 //! iteration count per sample) over 10 samples.
 //!
-//! `cargo bench --bench scaling` runs it (`make bench` too); `RMIG_BENCH_SIZES=2000,4000` picks
+//! `cargo bench --bench scaling --features __internals` runs it (`make bench` too); `RMIG_BENCH_SIZES=2000,4000` picks
 //! other sizes. After criterion's own report it prints each measurement's median time, time per
 //! revision and the growth exponent between sizes: log(t2/t1) / log(n2/n1), about 1 for linear
-//! work and 2 for quadratic. Run without `--bench` (as `cargo test --benches` does) it checks one small
+//! work and 2 for quadratic. Run without `--bench` (as `cargo test --benches --features __internals` does) it checks one small
 //! graph once.
 
 #[allow(dead_code)]

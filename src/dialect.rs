@@ -100,6 +100,15 @@ impl Dialect {
         }
     }
 
+    /// The Cargo feature that builds rmig's connection to this database.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Dialect::Postgresql => "postgres",
+            Dialect::Sqlite => "sqlite",
+            Dialect::Mysql => "mysql",
+        }
+    }
+
     /// A table name quoted for this dialect, schema-qualified when a schema is given.
     pub fn qualified_name(self, schema: Option<&str>, name: &str) -> String {
         match schema {

@@ -197,7 +197,8 @@ impl IniFile {
     }
 
     /// Whether `key` is set in `section` or in the defaults (configparser's `has_option`).
-    pub fn has_key(&self, section: &str, key: &str) -> bool {
+    #[cfg(test)]
+    fn has_key(&self, section: &str, key: &str) -> bool {
         self.raw(section, key).is_some()
     }
 

@@ -12,38 +12,81 @@
 //! lock and guard as `rmig upgrade`. `fleet` migrates many databases in one run; `render`
 //! draws the revision graph.
 
-pub mod alembic;
-pub mod alembic_ini;
-pub mod autogen;
-pub mod cli;
-pub mod config;
-pub mod db;
-pub mod dialect;
-pub mod duration;
-pub mod error;
-pub mod exec;
-pub mod fleet;
-pub mod graph;
-pub mod guard;
-pub mod identifier;
-pub mod ini;
-pub mod locks;
-pub mod migrator;
-pub mod offline;
-pub mod ops;
-pub mod plan;
-pub mod project;
-pub mod reference;
-pub mod render;
-pub mod revision;
-mod sql_text;
-pub mod term;
-pub mod version_table;
+// Without the command line, the parts of the core that only its commands call (offline
+// scripts, `stamp`, new revision files, the lock report, colour) are compiled but not called.
+#![cfg_attr(not(feature = "cli"), allow(dead_code, unused_imports))]
+#![deny(missing_docs)]
 
-pub use error::Error;
+#[cfg(not(any(feature = "postgres", feature = "sqlite", feature = "mysql")))]
+compile_error!(
+    "rmig needs a database: enable at least one of the features `postgres`, `sqlite` and `mysql`"
+);
+
+/// Declares a module that is the crate's own, but public with the `__internals` feature, for
+/// this repository's fuzz targets (fuzz/) and benchmarks (benches/), which call the core
+/// directly. Not part of the API: no other crate should turn that feature on.
+macro_rules! internal_mod {
+    ($name:ident) => {
+        #[cfg(feature = "__internals")]
+        #[doc(hidden)]
+        pub mod $name;
+        #[cfg(not(feature = "__internals"))]
+        mod $name;
+    };
+}
+
+#[cfg(feature = "alembic-import")]
+mod alembic;
+mod alembic_ini;
+#[cfg(feature = "cli")]
+mod autogen;
+#[cfg(feature = "cli")]
+pub mod cli;
+internal_mod!(config);
+internal_mod!(db);
+internal_mod!(dialect);
+internal_mod!(duration);
+mod error;
+mod exec;
+#[cfg(feature = "cli")]
+mod fleet;
+internal_mod!(graph);
+mod guard;
+mod identifier;
+mod ini;
+mod locks;
+mod migrator;
+internal_mod!(offline);
+mod ops;
+internal_mod!(plan);
+mod project;
+#[cfg(feature = "cli")]
+mod reference;
+#[cfg(feature = "cli")]
+mod render;
+internal_mod!(revision);
+mod sql_text;
+mod term;
+internal_mod!(version_table);
+
+/// The integration tests' support (projects, a database per test), for the unit tests that
+/// need a real server.
+#[cfg(test)]
+#[path = "../tests/common/mod.rs"]
+mod test_support;
+
+/// The inputs the fuzz targets found, replayed by `make test`.
+#[cfg(all(test, feature = "cli"))]
+mod fuzz_regressions;
+
+pub use exec::{EditedRevision, Progress, StepLabel};
+pub use guard::GuardReport;
 #[cfg(feature = "async")]
 pub use migrator::AsyncMigrator;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use migrator::Connection;
 pub use migrator::{CheckReport, EmbeddedRevisions, MigrateError, MigrationReport, Migrator};
+pub use plan::Direction;
 
 /// What `embed_revisions!` expands to refers to; not part of the API.
 #[doc(hidden)]

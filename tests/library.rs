@@ -332,54 +332,126 @@ mod asynchronous {
     }
 }
 
-/// A revision built in code skips the loader's checks of SQL fragments: each statement rmig
-/// renders must still run on its own, so that a fragment holding a `;` cannot start a second
-/// statement.
-fn typed_statement_ran_as_a_batch(url: &str) {
-    use rmig::exec::{migrate, RunOptions, Silent};
-    use rmig::graph::RevisionMap;
-    use rmig::guard::Allowances;
-    use rmig::ops::ScopedOperation;
-    use rmig::plan::Direction;
-    use rmig::revision::Revision;
-
-    let mut backend = rmig::db::connect(url, &Default::default()).unwrap();
-    backend
-        .batch("CREATE TABLE users (id integer); INSERT INTO users VALUES (1), (2)")
-        .unwrap();
-    let mut revision = Revision::new("a1", &[]);
-    revision.upgrade = vec![toml::from_str::<ScopedOperation>(
-        "op = \"create_index\"\nindex_name = \"ix_users_id\"\ntable_name = \"users\"\ncolumns = [\"id\"]\nwhere = \"id > 0; DELETE FROM users\"",
-    )
-    .unwrap()];
-    let map = RevisionMap::new(vec![revision]).unwrap();
-    let outcome = migrate(
-        backend.as_mut(),
-        &map,
-        Direction::Upgrade,
-        "head",
-        &RunOptions::new(Default::default()),
-        &Allowances::default(),
-        &mut Silent,
-    );
-    // PostgreSQL: "cannot insert multiple commands into a prepared statement";
-    // SQLite (rusqlite): "Multiple statements provided".
-    let error = outcome.expect_err("the step ran").to_string();
-    assert!(error.to_lowercase().contains("multiple"), "{error}");
-    assert_eq!(
-        backend.query_count("SELECT count(*) FROM users").unwrap(),
-        2
-    );
-}
-
+/// The caller's own `postgres::Client`: the run takes the same lock, keeps Alembic's version
+/// table, and leaves the session as it found it (its time limits, no open transaction), also
+/// when the guard refuses.
 #[test]
-fn postgres_a_typed_statement_ran_as_a_batch_ran_a_second_statement() {
+fn a_callers_postgres_client_is_migrated_and_given_back_as_it_was() {
     let db = TestDatabase::new();
-    typed_statement_ran_as_a_batch(&db.url);
+    let files = three_revisions();
+    let project = Project::new(&db.url, &as_refs(&files));
+    let migrator = migrator(&project, &db);
+    let mut client = db.client();
+    client
+        .batch_execute("SET lock_timeout = '7s'; SET statement_timeout = 0")
+        .unwrap();
+    let settings = |client: &mut postgres::Client| {
+        let row = client
+            .query_one(
+                "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')",
+                &[],
+            )
+            .unwrap();
+        (row.get::<_, String>(0), row.get::<_, String>(1))
+    };
+
+    assert_eq!(migrator.check_on(&mut client).unwrap().pending.len(), 3);
+    let report = migrator
+        .clone()
+        .statement_timeout(std::time::Duration::from_secs(30))
+        .upgrade_on(&mut client, "+2")
+        .unwrap();
+    assert_eq!(report.heads, ["bbbb00000002"]);
+    assert_eq!(settings(&mut client), ("7s".to_string(), "0".to_string()));
+    assert_eq!(migrator.current_on(&mut client).unwrap(), ["bbbb00000002"]);
+    // The CLI, on its own connection, sees what ran on the caller's.
+    assert_eq!(project.heads(), ["bbbb00000002"]);
+    migrator.upgrade_on(&mut client, "head").unwrap();
+    assert_eq!(db.strings("SELECT revision FROM run_log"), ["a", "b", "c"]);
+    // No transaction was left open: a rollback now undoes nothing rmig did.
+    client.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(migrator.current().unwrap(), ["cccc00000003"]);
+
+    // A session with no lock_timeout gets rmig's for the run and none again afterwards.
+    client.batch_execute("SET lock_timeout = 0").unwrap();
+    migrator.downgrade_on(&mut client, "-1").unwrap();
+    assert_eq!(settings(&mut client), ("0".to_string(), "0".to_string()));
+
+    // Refused by the guard: nothing ran, the session is still the caller's as it was.
+    let drop = sql_revision(
+        "dddd00000004",
+        &["cccc00000003"],
+        "DROP TABLE run_log",
+        "CREATE TABLE run_log (revision text)",
+    );
+    let mut files = three_revisions();
+    files.push(drop);
+    let project = Project::new(&db.url, &as_refs(&files));
+    let error = Migrator::from_dir(project.path().join("revisions"))
+        .unwrap()
+        .upgrade_on(&mut client, "heads")
+        .unwrap_err();
+    assert_eq!(error.exit_code(), 3, "{error}");
+    assert!(db.has_table("run_log"));
+    assert_eq!(settings(&mut client), ("0".to_string(), "0".to_string()));
+    client.batch_execute("SELECT 1").unwrap();
 }
 
+/// Two services starting at once, each on its own caller-owned client: the migration lock
+/// lets one run each revision.
 #[test]
-fn sqlite_a_typed_statement_ran_as_a_batch_ran_a_second_statement() {
-    let dir = tempfile::tempdir().unwrap();
-    typed_statement_ran_as_a_batch(&format!("sqlite:///{}", dir.path().join("t.db").display()));
+fn concurrent_runs_on_callers_clients_apply_each_revision_once() {
+    let db = TestDatabase::new();
+    let files = three_revisions();
+    let project = Project::new(&db.url, &as_refs(&files));
+    let migrator = migrator(&project, &db);
+    let barrier = Arc::new(Barrier::new(4));
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let migrator = migrator.clone();
+            let barrier = barrier.clone();
+            let mut client = db.client();
+            std::thread::spawn(move || {
+                barrier.wait();
+                migrator
+                    .upgrade_on(&mut client, "head")
+                    .unwrap()
+                    .applied
+                    .len()
+            })
+        })
+        .collect();
+    let applied: usize = runs.into_iter().map(|run| run.join().unwrap()).sum();
+    assert_eq!(applied, 3);
+    assert_eq!(db.strings("SELECT revision FROM run_log"), ["a", "b", "c"]);
+}
+
+/// The caller's own `rusqlite::Connection`, with foreign keys on and its own busy timeout:
+/// migrated, then given back with both as they were.
+#[test]
+fn a_callers_sqlite_connection_is_migrated_and_given_back_as_it_was() {
+    let files = three_revisions();
+    let project = Project::sqlite(&as_refs(&files));
+    let migrator = Migrator::from_dir(project.path().join("revisions")).unwrap();
+    let mut connection = rusqlite::Connection::open(project.sqlite_path()).unwrap();
+    connection
+        .execute_batch("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 1234")
+        .unwrap();
+    let pragma = |connection: &rusqlite::Connection, name: &str| -> i64 {
+        connection
+            .query_row(&format!("PRAGMA {name}"), [], |row| row.get(0))
+            .unwrap()
+    };
+    let report = migrator.upgrade_on(&mut connection, "head").unwrap();
+    assert_eq!(report.applied.len(), 3);
+    assert_eq!(pragma(&connection, "foreign_keys"), 1);
+    assert_eq!(pragma(&connection, "busy_timeout"), 1234);
+    assert!(connection.is_autocommit(), "no transaction left open");
+    assert_eq!(project.heads(), ["cccc00000003"]);
+    // The guard's hooks are gone: the caller's own deletes are not watched or refused.
+    connection.execute_batch("DELETE FROM run_log").unwrap();
+    assert_eq!(
+        migrator.current_on(&mut connection).unwrap(),
+        ["cccc00000003"]
+    );
 }

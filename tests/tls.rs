@@ -8,7 +8,6 @@
 mod common;
 
 use common::{Project, TestDatabase};
-use rmig::db::{connect, ConnectOptions};
 
 /// The server must offer TLS for these tests to mean anything: say so rather than pass.
 fn server_with_tls() -> TestDatabase {
@@ -23,17 +22,25 @@ fn server_with_tls() -> TestDatabase {
     db
 }
 
-/// Whether the session opened with `sslmode` is encrypted, as the server sees it.
+/// Whether the session `rmig upgrade` opens with `sslmode` is encrypted, as the server sees
+/// it: the revision keeps what `pg_stat_ssl` says of its own session.
 fn encrypted(db: &TestDatabase, sslmode: &str) -> bool {
     let url = format!("{}?sslmode={sslmode}", db.url);
-    let mut backend = connect(&url, &ConnectOptions::default())
-        .unwrap_or_else(|e| panic!("sslmode={sslmode} did not connect: {e}"));
-    let rows = backend
-        .query_rows("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
-        .unwrap();
-    match rows[0][0].as_deref() {
-        Some("t") => true,
-        Some("f") => false,
+    let project = Project::new(
+        &url,
+        &[(
+            "a1.toml",
+            "revision = \"a1\"\ndown_revision = []\n\n[[upgrade]]\nop = \"execute\"\n\
+             sqltext = \"CREATE TABLE seen_ssl AS SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()\"\n\n\
+             [[downgrade]]\nop = \"drop_table\"\ntable_name = \"seen_ssl\"\nconfirm_data_loss = \"seen_ssl\"\n",
+        )],
+    );
+    project.ok(&["upgrade", "head"]);
+    let seen = db.strings("SELECT ssl::text FROM seen_ssl");
+    project.ok(&["downgrade", "base"]);
+    match seen.as_slice() {
+        [ssl] if ssl == "true" => true,
+        [ssl] if ssl == "false" => false,
         other => panic!("pg_stat_ssl.ssl was {other:?}"),
     }
 }

@@ -31,13 +31,11 @@ use crate::ops::{Operation, ScopedOperation};
 use crate::revision::RevisionDraft;
 
 pub use crate::guard::matcher::RenameDecider;
-pub use diff::{diff, Change, Detected, Diff, RenameReason};
-pub use file::{load as load_target_schema, parse as parse_target_schema};
+pub use diff::{diff, Detected, Diff};
+pub use file::load as load_target_schema;
+#[cfg(test)]
 pub(crate) use file::{EnumEntry, IndexEntry, SchemaDocument, TableEntry};
-pub(crate) use model::{mysql_type, sqlite_type};
-pub use model::{
-    Check, EnumType, ForeignKey, Index, PrimaryKey, Schema, Table, TableColumn, Unique,
-};
+pub use model::Schema;
 pub use reflect::{is_excluded, reflect, ReflectOptions};
 pub use render::revision_toml;
 

@@ -8,6 +8,9 @@ use crate::guard::classify_ops;
 use crate::ops::{ColumnType, Operation};
 use crate::revision::RevisionDraft;
 
+use super::diff::RenameReason;
+use super::file::parse as parse_target_schema;
+use super::model::PrimaryKey;
 use super::*;
 
 const PG: Dialect = Dialect::Postgresql;

@@ -33,15 +33,15 @@ pub const JSON_VERSION: u32 = 1;
 #[command(name = "rmig", version, about)]
 pub struct Cli {
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub(crate) global: GlobalArgs,
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// Options given before or after the command name (`rmig -q upgrade head`, `rmig history -v`),
 /// each to the commands that use it ([`uses_global_option`], [`command`]).
 #[derive(Debug, Args, Clone, Default)]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// Config file to read instead of ./rmig.toml (an alembic.ini works too).
     #[arg(short = 'c', long = "config")]
     pub config: Option<PathBuf>,
@@ -84,7 +84,7 @@ impl GlobalArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Create rmig.toml and an empty revision folder in DIR.
     Init { dir: PathBuf },
     /// Create a new revision file.

@@ -74,14 +74,6 @@ impl LibpqEnvironment {
         self.variables.get(name).map(String::as_str)
     }
 
-    /// The variables of [`SERVER_VARIABLES`] that are set, in that order.
-    pub fn server_variables(&self) -> Vec<&'static str> {
-        SERVER_VARIABLES
-            .into_iter()
-            .filter(|name| self.variables.contains_key(name))
-            .collect()
-    }
-
     pub fn os_user(&self) -> Option<&str> {
         self.os_user.as_deref()
     }

@@ -5,23 +5,37 @@
 //! what order) stays in the planner and the executor, so a new database is one small file.
 
 mod libpq;
+#[cfg(feature = "mysql")]
 mod mysql;
+#[cfg(feature = "mysql")]
 mod mysql_url;
+#[cfg(feature = "postgres")]
 mod pg_session;
+#[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_url;
+#[cfg(feature = "sqlite")]
 mod sqlite;
+#[cfg(feature = "postgres")]
 mod tls;
 mod url;
 mod watch;
 
 use std::time::Duration;
 
-pub use self::libpq::{PARAMETER_VARIABLES, SERVER_VARIABLES};
+pub use self::libpq::SERVER_VARIABLES;
+#[cfg(feature = "mysql")]
 pub use self::mysql::{mysql_column_default, MysqlBackend};
-pub use self::mysql_url::{MysqlSslMode, MysqlUrl};
+#[cfg(feature = "mysql")]
+pub use self::mysql_url::MysqlUrl;
+#[cfg(feature = "postgres")]
 pub use self::postgres::PostgresBackend;
+#[cfg(feature = "postgres")]
+pub use self::postgres_url::PostgresUrl;
+#[cfg(feature = "sqlite")]
 pub use self::sqlite::SqliteBackend;
-pub use self::url::{redact_url, ConnectOptions, PostgresUrl, SqliteTarget, TlsMode};
+pub use self::url::{redact_url, ConnectOptions, SqliteTarget};
 
 use crate::config::dialect_of_url;
 use crate::dialect::Dialect;
@@ -208,8 +222,11 @@ pub trait Backend {
 /// is bad input before any database work.
 #[derive(Debug, Clone)]
 pub enum DatabaseUrl {
+    #[cfg(feature = "postgres")]
     Postgres(Box<PostgresUrl>),
+    #[cfg(feature = "sqlite")]
     Sqlite(SqliteTarget),
+    #[cfg(feature = "mysql")]
     Mysql(Box<MysqlUrl>),
 }
 
@@ -222,9 +239,23 @@ impl DatabaseUrl {
                 .to_string(),
         })?;
         Ok(match dialect {
+            #[cfg(feature = "postgres")]
             Dialect::Postgresql => DatabaseUrl::Postgres(Box::new(PostgresUrl::parse(url)?)),
+            #[cfg(feature = "sqlite")]
             Dialect::Sqlite => DatabaseUrl::Sqlite(SqliteTarget::parse(url)?),
+            #[cfg(feature = "mysql")]
             Dialect::Mysql => DatabaseUrl::Mysql(Box::new(MysqlUrl::parse(url)?)),
+            #[allow(unreachable_patterns)]
+            dialect => {
+                return Err(DbError::BadUrl {
+                    url: redact_url(url),
+                    reason: format!(
+                        "this rmig was built without {} support; build it with the `{}` feature",
+                        dialect.product_name(),
+                        dialect.feature()
+                    ),
+                })
+            }
         })
     }
 
@@ -232,16 +263,22 @@ impl DatabaseUrl {
     /// user, server and database with the environment's parts filled in.
     pub fn target(&self) -> String {
         match self {
+            #[cfg(feature = "postgres")]
             DatabaseUrl::Postgres(url) => url.target(),
+            #[cfg(feature = "sqlite")]
             DatabaseUrl::Sqlite(target) => target.to_string(),
+            #[cfg(feature = "mysql")]
             DatabaseUrl::Mysql(url) => url.target(),
         }
     }
 
     pub fn connect(&self, options: &ConnectOptions) -> Result<Box<dyn Backend>, DbError> {
         Ok(match self {
+            #[cfg(feature = "postgres")]
             DatabaseUrl::Postgres(url) => Box::new(PostgresBackend::connect(url, options)?),
+            #[cfg(feature = "sqlite")]
             DatabaseUrl::Sqlite(target) => Box::new(SqliteBackend::open(target, options)?),
+            #[cfg(feature = "mysql")]
             DatabaseUrl::Mysql(url) => Box::new(MysqlBackend::connect(url, options)?),
         })
     }

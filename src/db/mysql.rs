@@ -134,11 +134,13 @@ impl MysqlBackend {
     }
 
     /// The server's `VERSION()`.
+    #[cfg(test)]
     pub fn server_version(&self) -> &str {
         &self.version
     }
 
     /// The database the URL named.
+    #[cfg(test)]
     pub fn database(&self) -> &str {
         &self.database
     }
@@ -837,7 +839,10 @@ fn not_watched() -> DbError {
 }
 
 #[cfg(test)]
-mod tests {
+mod tests;
+
+#[cfg(test)]
+mod unit_tests {
     use super::*;
 
     fn text(value: &str) -> ScalarValue {

@@ -236,7 +236,8 @@ impl MysqlUrl {
     }
 
     /// Whether the URL gives a password.
-    pub fn has_password(&self) -> bool {
+    #[cfg(test)]
+    fn has_password(&self) -> bool {
         self.password.is_some()
     }
 

@@ -211,6 +211,81 @@ impl Session {
     }
 }
 
+/// The connection a PostgreSQL backend talks through: rmig's own [`Session`], or a
+/// `postgres::Client` the caller made, configured and keeps (the library's
+/// `Migrator::upgrade_on`), whose time limits are the caller's to set.
+pub enum Client<'c> {
+    Own(Box<Session>),
+    Caller(&'c mut postgres::Client),
+}
+
+impl Client<'_> {
+    pub fn prepare(&mut self, sql: &str) -> Result<Statement, SessionError> {
+        match self {
+            Client::Own(session) => session.prepare(sql),
+            Client::Caller(client) => Ok(client.prepare(sql)?),
+        }
+    }
+
+    pub fn execute<T: ?Sized + ToStatement + Sync>(
+        &mut self,
+        statement: &T,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64, SessionError> {
+        match self {
+            Client::Own(session) => session.execute(statement, params),
+            Client::Caller(client) => Ok(client.execute(statement, params)?),
+        }
+    }
+
+    pub fn execute_typed(
+        &mut self,
+        sql: &str,
+        params: &[(&(dyn ToSql + Sync), Type)],
+    ) -> Result<u64, SessionError> {
+        match self {
+            Client::Own(session) => session.execute_typed(sql, params),
+            Client::Caller(client) => Ok(client.execute_typed(sql, params)?),
+        }
+    }
+
+    pub fn query<T: ?Sized + ToStatement + Sync>(
+        &mut self,
+        statement: &T,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<Row>, SessionError> {
+        match self {
+            Client::Own(session) => session.query(statement, params),
+            Client::Caller(client) => Ok(client.query(statement, params)?),
+        }
+    }
+
+    pub fn query_one<T: ?Sized + ToStatement + Sync>(
+        &mut self,
+        statement: &T,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Row, SessionError> {
+        match self {
+            Client::Own(session) => session.query_one(statement, params),
+            Client::Caller(client) => Ok(client.query_one(statement, params)?),
+        }
+    }
+
+    pub fn batch_execute(&mut self, sql: &str) -> Result<(), SessionError> {
+        match self {
+            Client::Own(session) => session.batch_execute(sql),
+            Client::Caller(client) => Ok(client.batch_execute(sql)?),
+        }
+    }
+
+    pub fn simple_query(&mut self, sql: &str) -> Result<Vec<SimpleQueryMessage>, SessionError> {
+        match self {
+            Client::Own(session) => session.simple_query(sql),
+            Client::Caller(client) => Ok(client.simple_query(sql)?),
+        }
+    }
+}
+
 impl Driver {
     /// Drives the connection until `request` completes, at most `limit`.
     fn wait<T>(

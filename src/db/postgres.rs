@@ -8,9 +8,10 @@ use tokio_postgres::config::SslMode;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{NoTls, SimpleQueryMessage};
 
-use super::pg_session::{ReplyBound, Session, SessionError};
+use super::pg_session::{Client, ReplyBound, Session, SessionError};
 use super::tls::MakeOpensslConnect;
-use super::url::{ConnectOptions, PostgresUrl, TlsMode};
+use super::postgres_url::{PostgresUrl, TlsMode};
+use super::url::ConnectOptions;
 use super::watch::{columns_from_json, TableState};
 use super::{Backend, DbError, LiveColumn};
 use crate::dialect::Dialect;
@@ -25,13 +26,16 @@ const ADVISORY_LOCK_CLASS: i32 = 0x726d_6967;
 /// How often a waiting run retries the advisory lock.
 const LOCK_POLL: Duration = Duration::from_millis(100);
 
-pub struct PostgresBackend {
-    client: Session,
+pub struct PostgresBackend<'c> {
+    client: Client<'c>,
     /// Statements prepared on this session by their SQL text: a bulk insert or the audit
     /// row of every step is parsed once per run, not once per row.
     prepared: HashMap<String, tokio_postgres::Statement>,
     /// The tables the guard's verification watches, once a run asked for it.
     watch: Option<PgWatch>,
+    /// On a caller's connection: the settings rmig changed, with their values before, put
+    /// back when the backend is dropped.
+    borrowed_settings: Vec<(&'static str, String)>,
 }
 
 /// Watched tables by oid, and the row counters of the open transaction already reported.
@@ -120,7 +124,7 @@ const DEFAULT_KEEPALIVES_RETRIES: u32 = 3;
 /// (src/exec/retry.rs), leaving the table to the application in between.
 const DEFAULT_LOCK_TIMEOUT: &str = "150ms";
 
-impl PostgresBackend {
+impl<'c> PostgresBackend<'c> {
     /// One connection attempt to one host of the URL's list. libpq never uses TLS on a
     /// Unix socket, whatever `sslmode` says, so neither does rmig: the driver would ask the
     /// server for TLS there and fail (or, with OpenSSL, refuse the socket path as a TLS
@@ -172,7 +176,7 @@ impl PostgresBackend {
     pub fn connect(
         url: &PostgresUrl,
         options: &ConnectOptions,
-    ) -> Result<PostgresBackend, DbError> {
+    ) -> Result<PostgresBackend<'static>, DbError> {
         let connect_error = |reason: String| DbError::Connect {
             url: url.display.clone(),
             reason,
@@ -187,10 +191,65 @@ impl PostgresBackend {
         }
         let (session, config) = result?;
         let mut backend = PostgresBackend {
-            client: session,
+            client: Client::Own(Box::new(session)),
             prepared: HashMap::new(),
             watch: None,
+            borrowed_settings: Vec::new(),
         };
+        backend.set_timeouts(options)?;
+        let bound = backend
+            .set_up_session(&config, url.reply_timeout)
+            .map_err(|e| {
+                connect_error(format!("cannot set up the session: {}", server_message(&e)))
+            })?;
+        if let Client::Own(session) = &mut backend.client {
+            session.set_reply_bound(bound);
+        }
+        Ok(backend)
+    }
+
+    /// A backend on a connection the caller made and keeps: the same lock, guard and
+    /// version-table rules as rmig's own connection, with the caller's network settings and
+    /// time limits. The `lock_timeout` and `statement_timeout` rmig sets (from `options`, or
+    /// its default lock timeout when the session has none) are put back as they were when
+    /// the backend is dropped.
+    pub fn on_caller_connection(
+        client: &'c mut postgres::Client,
+        options: &ConnectOptions,
+    ) -> Result<PostgresBackend<'c>, DbError> {
+        const SETTINGS: [&str; 2] = ["lock_timeout", "statement_timeout"];
+        let before = client
+            .query_one(
+                "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')",
+                &[],
+            )
+            .map_err(|e| DbError::Other(format!("cannot read the connection's time limits: {e}")))?;
+        let borrowed_settings = SETTINGS
+            .iter()
+            .enumerate()
+            .map(|(at, name)| (*name, before.get::<_, String>(at)))
+            .collect();
+        let mut backend = PostgresBackend {
+            client: Client::Caller(client),
+            prepared: HashMap::new(),
+            watch: None,
+            borrowed_settings,
+        };
+        backend.set_timeouts(options)?;
+        backend
+            .client
+            .batch_execute(&format!(
+                "SELECT set_config('lock_timeout', '{DEFAULT_LOCK_TIMEOUT}', false) \
+                 WHERE current_setting('lock_timeout') = '0'"
+            ))
+            .map_err(|e| {
+                DbError::Other(format!("cannot set lock_timeout: {}", server_message(&e)))
+            })?;
+        Ok(backend)
+    }
+
+    /// `--lock-timeout` and `--statement-timeout` for this session.
+    fn set_timeouts(&mut self, options: &ConnectOptions) -> Result<(), DbError> {
         for (name, value) in [
             ("lock_timeout", &options.lock_timeout),
             ("statement_timeout", &options.statement_timeout),
@@ -198,8 +257,7 @@ impl PostgresBackend {
             if let Some(value) = value {
                 // A limit given is a limit: a value the server reads as none (0, or under
                 // 1 ms, which it rounds to 0) becomes the smallest it knows, 1 ms.
-                backend
-                    .client
+                self.client
                     .execute(
                         "SELECT CASE WHEN set_config($1, $2, false) = '0' \
                          THEN set_config($1, '1ms', false) END",
@@ -213,13 +271,7 @@ impl PostgresBackend {
                     })?;
             }
         }
-        let bound = backend
-            .set_up_session(&config, url.reply_timeout)
-            .map_err(|e| {
-                connect_error(format!("cannot set up the session: {}", server_message(&e)))
-            })?;
-        backend.client.set_reply_bound(bound);
-        Ok(backend)
+        Ok(())
     }
 
     /// Settings of the server's side of the session, in one round trip (two with a reply
@@ -522,7 +574,29 @@ fn statement_error(sql: &str, error: &SessionError) -> DbError {
     }
 }
 
-impl Backend for PostgresBackend {
+/// A caller's connection gets its settings back; a failure here has nowhere to go, and the
+/// caller's next statement reports a broken connection itself.
+impl Drop for PostgresBackend<'_> {
+    fn drop(&mut self) {
+        if self.borrowed_settings.is_empty() {
+            return;
+        }
+        let restore = self
+            .borrowed_settings
+            .iter()
+            .map(|(name, value)| {
+                format!(
+                    "set_config('{name}', {}, false)",
+                    crate::dialect::string_literal(value)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let _ = self.client.batch_execute(&format!("SELECT {restore}"));
+    }
+}
+
+impl Backend for PostgresBackend<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgresql
     }

@@ -20,10 +20,30 @@ use crate::guard::{Observed, ObservedEffect};
 use crate::ops::ScalarValue;
 use crate::version_table::VersionTable;
 
-pub struct SqliteBackend {
-    connection: Connection,
+pub struct SqliteBackend<'c> {
+    connection: Handle<'c>,
     /// The tables the guard's verification watches, once a run asked for it.
     watch: Option<SqliteWatch>,
+    /// On a caller's connection: `foreign_keys` and `busy_timeout` as they were, put back
+    /// when the backend is dropped.
+    borrowed_pragmas: Option<(bool, i64)>,
+}
+
+/// rmig's own connection, or one the caller opened and keeps.
+enum Handle<'c> {
+    Own(Connection),
+    Caller(&'c mut Connection),
+}
+
+impl std::ops::Deref for Handle<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            Handle::Own(connection) => connection,
+            Handle::Caller(connection) => connection,
+        }
+    }
 }
 
 /// Watched tables by name, and the rows deleted and updated in each since the last look,
@@ -58,11 +78,11 @@ const WATCH_TABLES_SQL: &str = "SELECT m.name, m.rootpage, p.name, p.type \
     FROM sqlite_schema m JOIN pragma_table_xinfo(m.name) p \
     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name, p.cid";
 
-impl SqliteBackend {
+impl<'c> SqliteBackend<'c> {
     pub fn open(
         target: &SqliteTarget,
         _options: &ConnectOptions,
-    ) -> Result<SqliteBackend, DbError> {
+    ) -> Result<SqliteBackend<'static>, DbError> {
         let opened = match target {
             SqliteTarget::Memory => Connection::open_in_memory(),
             SqliteTarget::File(path) => {
@@ -94,9 +114,43 @@ impl SqliteBackend {
                 reason: format!("cannot set PRAGMA foreign_keys: {e}"),
             })?;
         Ok(SqliteBackend {
-            connection,
+            connection: Handle::Own(connection),
             watch: None,
+            borrowed_pragmas: None,
         })
+    }
+
+    /// A backend on a connection the caller opened and keeps, with the same lock, guard and
+    /// version-table rules as rmig's own: `foreign_keys` is off while rmig runs (the table
+    /// rebuild relies on it, as on rmig's own connection) and, like the busy timeout the run
+    /// lock sets, back as it was when the backend is dropped.
+    pub fn on_caller_connection(
+        connection: &'c mut Connection,
+    ) -> Result<SqliteBackend<'c>, DbError> {
+        let read = |pragma: &str| {
+            connection
+                .query_row(&format!("PRAGMA {pragma}"), [], |row| row.get::<_, i64>(0))
+                .map_err(|e| DbError::Other(format!("cannot read PRAGMA {pragma}: {e}")))
+        };
+        let before = (read("foreign_keys")? != 0, read("busy_timeout")?);
+        connection
+            .execute_batch("PRAGMA foreign_keys = OFF")
+            .map_err(|e| DbError::Other(format!("cannot set PRAGMA foreign_keys: {e}")))?;
+        Ok(SqliteBackend {
+            connection: Handle::Caller(connection),
+            watch: None,
+            borrowed_pragmas: Some(before),
+        })
+    }
+
+    /// Stops watching: the hooks the watch installed are removed.
+    fn end_watch(&mut self) {
+        if self.watch.take().is_some() {
+            self.connection
+                .update_hook(None::<fn(Action, &str, &str, i64)>);
+            self.connection
+                .authorizer(None::<fn(AuthContext<'_>) -> Authorization>);
+        }
     }
 
     fn unhooked_tables(&self) -> Result<Vec<String>, DbError> {
@@ -226,7 +280,22 @@ fn statement_error(sql: &str, error: rusqlite::Error) -> DbError {
     }
 }
 
-impl Backend for SqliteBackend {
+/// A caller's connection gets its hooks cleared and its settings back; a failure here has
+/// nowhere to go.
+impl Drop for SqliteBackend<'_> {
+    fn drop(&mut self) {
+        let Some((foreign_keys, busy_ms)) = self.borrowed_pragmas else {
+            return;
+        };
+        self.end_watch();
+        let _ = self.connection.execute_batch(&format!(
+            "PRAGMA foreign_keys = {}; PRAGMA busy_timeout = {busy_ms}",
+            if foreign_keys { "ON" } else { "OFF" }
+        ));
+    }
+}
+
+impl Backend for SqliteBackend<'_> {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
@@ -252,12 +321,7 @@ impl Backend for SqliteBackend {
 
     fn rollback(&mut self) -> Result<(), DbError> {
         // What the transaction changed did not happen: the tables are read anew.
-        if self.watch.take().is_some() {
-            self.connection
-                .update_hook(None::<fn(Action, &str, &str, i64)>);
-            self.connection
-                .authorizer(None::<fn(AuthContext<'_>) -> Authorization>);
-        }
+        self.end_watch();
         if self.connection.is_autocommit() {
             return Ok(());
         }

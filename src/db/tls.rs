@@ -26,7 +26,7 @@ use openssl::x509::X509VerifyResult;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_postgres::tls::{ChannelBinding, MakeTlsConnect, TlsConnect, TlsStream};
 
-use super::url::{ClientCertificate, TlsMode, TlsSettings, TrustedRoots};
+use super::postgres_url::{ClientCertificate, TlsMode, TlsSettings, TrustedRoots};
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 

@@ -87,9 +87,13 @@ pub struct PartialAttempt {
 /// A revision whose file no longer matches what was applied.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct EditedRevision {
+    /// The revision's id.
     pub revision: String,
+    /// Its file now.
     pub path: PathBuf,
+    /// The checksum of the file as it was applied (lower-case hex SHA-256).
     pub applied_checksum: String,
+    /// The checksum of the file now.
     pub file_checksum: String,
 }
 

@@ -29,14 +29,13 @@ use crate::sql_text;
 use crate::version_table::VersionTable;
 
 mod history;
+#[cfg(test)]
+mod tests;
 
 use history::{AuditRow, Failure};
 pub use history::{EditedRevision, HistoryTable};
 use retry::LockRetries;
-pub use retry::{
-    LockRetryPolicy, DEFAULT_LIMIT as DEFAULT_LOCK_RETRY_LIMIT,
-    DEFAULT_RETRIES as DEFAULT_LOCK_RETRIES,
-};
+pub use retry::LockRetryPolicy;
 
 /// How many times a run re-plans after other processes moved the version rows under it.
 const MAX_REPLANS: usize = 64;
@@ -83,10 +82,15 @@ impl RunOptions {
 /// A step as progress reports and errors name it, e.g. `upgrade 1975ea83b712 -> ae1027a6acf`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StepLabel {
+    /// Whether the step upgrades or downgrades.
     pub direction: Direction,
+    /// The revision the step applies or reverts.
     pub revision: String,
+    /// The version rows the step starts from (empty: `base`).
     pub from: Vec<String>,
+    /// The version rows the step leaves (empty: `base`).
     pub to: Vec<String>,
+    /// The revision's message, when it has one.
     pub message: Option<String>,
 }
 
@@ -132,12 +136,15 @@ impl StepLabel {
 
 /// Receives progress as a run goes; the CLI prints it, a library user may ignore it.
 pub trait Progress {
+    /// The plan is made: `steps` steps will run, in order.
     fn planned(&mut self, _steps: usize) {}
+    /// A step starts.
     fn step_started(&mut self, _step: &StepLabel) {}
+    /// A step is committed, `elapsed` after it started.
     fn step_finished(&mut self, _step: &StepLabel, _elapsed: Duration) {}
     /// Something worth telling that does not stop the run (one sentence), as it happens:
     /// a revision left half applied by an earlier attempt, a failed attempt that could not be
-    /// recorded. Also kept in [`RunSummary::warnings`] when the run succeeds.
+    /// recorded. Also kept in the report's `warnings` when the run succeeds.
     fn warning(&mut self, _message: &str) {}
     /// A step gave up waiting for a lock and was rolled back (`reason`: the statement and the
     /// database's message); it runs again after `pause`, as retry `retry` of at most `of`.

@@ -7,7 +7,7 @@
 
 mod resolve;
 
-pub use resolve::{parse_relative, Relative, Walked};
+pub use resolve::{parse_relative, Walked};
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;

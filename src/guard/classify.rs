@@ -64,6 +64,7 @@ pub enum RowMeasure {
 
 /// What `op` can destroy on any dialect, with nothing known of the plan around it; empty when
 /// it destroys nothing.
+#[cfg(test)]
 pub fn classify(op: &Operation) -> Vec<DataLoss> {
     classify_in(op, &Context::default())
 }
@@ -186,6 +187,7 @@ fn is_placeholder_execute(execute: &Execute) -> bool {
 }
 
 /// Every destructive operation of `ops`, with its index in the list.
+#[cfg(test)]
 pub fn classify_ops(ops: &[Operation]) -> Vec<(usize, DataLoss)> {
     ops.iter()
         .enumerate()

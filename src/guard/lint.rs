@@ -29,6 +29,7 @@ impl LintReport {
     }
 
     /// True when every destructive operation is confirmed on the operation.
+    #[cfg(test)]
     pub fn is_clean(&self) -> bool {
         self.unconfirmed().next().is_none()
     }

@@ -40,16 +40,18 @@ use crate::plan::Plan;
 
 use analysis::{analyse, OpList};
 
-pub use classify::{classify, classify_in, classify_ops, Certainty, Context, DataLoss, RowMeasure};
-pub use confirm::{Allowance, AllowanceError, ALLOW_ALL};
+pub use classify::Certainty;
+#[cfg(test)]
+pub(crate) use classify::{classify, classify_in, classify_ops, Context, RowMeasure};
+pub use confirm::{Allowance, AllowanceError};
 pub use lint::{lint, LintReport};
 pub(crate) use object::qualified;
 pub use object::DataObject;
 pub use rename::{LiveTables, NothingLive};
 pub(crate) use report::count_findings;
 pub use report::{
-    with_row_counts, Confirmation, Finding, Fix, GuardReport, OpRef, RenameHint, ReportStage,
-    RowCount, RowCounter, TableCount,
+    with_row_counts, Confirmation, Finding, GuardReport, ReportStage, RowCount, RowCounter,
+    TableCount,
 };
 pub use verify::{needs_verification, Observed, ObservedEffect, StepGuard};
 
@@ -57,6 +59,8 @@ pub use verify::{needs_verification, Observed, ObservedEffect, StepGuard};
 #[derive(Debug, Clone)]
 pub struct CheckedPlan {
     plan: Plan,
+    /// What the plan destroys with confirmation; the guard's tests read it.
+    #[cfg_attr(not(test), allow(dead_code))]
     confirmed: Vec<Finding>,
     unused_allowances: Vec<String>,
     /// What the executor checks inside each step, by step.
@@ -72,12 +76,14 @@ impl CheckedPlan {
     }
 
     /// The destructive operations the plan runs, each confirmed on the operation or by an
-    /// allowance, for the executor to announce before it destroys anything.
+    /// allowance.
+    #[cfg(test)]
     pub fn confirmed_data_loss(&self) -> &[Finding] {
         &self.confirmed
     }
 
     /// `--allow-data-loss` values that matched nothing in the plan, most likely misspelled.
+    #[cfg(test)]
     pub fn unused_allowances(&self) -> &[String] {
         &self.unused_allowances
     }

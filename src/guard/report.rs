@@ -116,11 +116,11 @@ pub struct OpRef {
 /// Why a plan was refused: its unconfirmed destructive operations.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GuardReport {
-    pub findings: Vec<Finding>,
+    pub(crate) findings: Vec<Finding>,
     /// `--allow-data-loss` values that matched no destructive operation of the plan, most
     /// likely misspelled.
     pub unused_allowances: Vec<String>,
-    pub stage: ReportStage,
+    pub(crate) stage: ReportStage,
 }
 
 /// When the guard refused: before anything ran, or inside a step, which was rolled back.

@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::report::{Fix, OpRef};
 use super::*;
 use crate::graph::RevisionMap;
 use crate::ops::Operation;

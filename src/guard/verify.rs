@@ -283,8 +283,8 @@ impl StepGuard {
     /// A type as the database spells it, in rmig's vocabulary where it has a form there.
     fn read_type(&self, spelled: &str) -> ColumnType {
         match self.dialect {
-            Some(Dialect::Sqlite) => crate::autogen::sqlite_type(spelled),
-            Some(Dialect::Mysql) => crate::autogen::mysql_type(spelled),
+            Some(Dialect::Sqlite) => crate::ops::spelling::sqlite_type(spelled),
+            Some(Dialect::Mysql) => crate::ops::spelling::mysql_type(spelled),
             Some(Dialect::Postgresql) | None => ColumnType::from_postgres_spelling(spelled),
         }
     }

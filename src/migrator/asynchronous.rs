@@ -2,7 +2,6 @@
 
 use super::{CheckReport, MigrateError, MigrationReport, Migrator};
 use crate::exec::StepLabel;
-use crate::graph::RevisionMap;
 
 /// [`Migrator`] for async code (feature `async`): the same methods as `async fn`s.
 ///
@@ -12,7 +11,7 @@ use crate::graph::RevisionMap;
 ///
 /// Why not a second executor on tokio-postgres: the run loop, the migration lock, the
 /// re-planning when another process moves the version rows, and the guard exist once, in
-/// [`exec::migrate`](crate::exec::migrate); a service's start-up migration and `rmig upgrade`
+/// `exec::migrate`; a service's start-up migration and `rmig upgrade`
 /// in a deploy script must run exactly the same code, and an async copy of that loop would
 /// drift from it. A migration is a handful of statements on one dedicated connection, run
 /// once at start-up, so a thread for its duration costs nothing measurable.
@@ -56,11 +55,6 @@ impl AsyncMigrator {
     /// The synchronous migrator underneath, e.g. to change its settings.
     pub fn blocking(&self) -> &Migrator {
         &self.inner
-    }
-
-    /// The revision graph.
-    pub fn revisions(&self) -> &RevisionMap {
-        self.inner.revisions()
     }
 
     /// [`Migrator::upgrade`], awaited.

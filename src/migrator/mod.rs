@@ -3,7 +3,7 @@
 //! A [`Migrator`] holds a project's revisions (read from a folder, from a config file, or
 //! embedded in the binary with [`embed_revisions!`](crate::embed_revisions)) and the settings of
 //! a run. Its methods connect, then do what the matching `rmig` command does, through the same
-//! code: [`exec::migrate`] plans under the migration lock, passes the plan
+//! code: `exec::migrate` plans under the migration lock, passes the plan
 //! through the destructive-operation guard and runs it. There is no second run loop here, so a
 //! service and `rmig upgrade head` in a deploy script can never disagree.
 //!
@@ -26,10 +26,14 @@
 
 #[cfg(feature = "async")]
 mod asynchronous;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+mod connection;
 mod embed;
 
 #[cfg(feature = "async")]
 pub use asynchronous::AsyncMigrator;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use connection::Connection;
 pub use embed::EmbeddedRevisions;
 
 use std::collections::HashMap;
@@ -232,7 +236,7 @@ impl Migrator {
 
     /// Uses a project already loaded (what the CLI works from): its revisions and the
     /// settings listed at [`from_config`](Self::from_config).
-    pub fn from_project(project: Project) -> Result<Migrator, MigrateError> {
+    pub(crate) fn from_project(project: Project) -> Result<Migrator, MigrateError> {
         let Project { settings, map } = project;
         let mut migrator = Migrator::from_map(map);
         migrator.url = Some(settings.url().to_string());
@@ -281,7 +285,7 @@ impl Migrator {
     }
 
     /// Uses revisions built in code, in load order (the order that breaks ties in planning).
-    pub fn from_revisions(revisions: Vec<Revision>) -> Result<Migrator, MigrateError> {
+    pub(crate) fn from_revisions(revisions: Vec<Revision>) -> Result<Migrator, MigrateError> {
         let map = RevisionMap::new(revisions).map_err(Error::from)?;
         Ok(Migrator::from_map(map))
     }
@@ -380,11 +384,6 @@ impl Migrator {
         self
     }
 
-    /// The revision graph, for reading heads, labels or messages.
-    pub fn revisions(&self) -> &RevisionMap {
-        &self.map
-    }
-
     /// The database URL with any password hidden, for logs; `None` before [`url`](Self::url).
     pub fn redacted_url(&self) -> Option<String> {
         self.url.as_deref().map(redact_url)
@@ -410,12 +409,107 @@ impl Migrator {
         target: &str,
         progress: &mut dyn Progress,
     ) -> Result<MigrationReport, MigrateError> {
+        self.validate()?;
+        self.migrate_through(self.connect()?.as_mut(), direction, target, progress)
+    }
+
+    /// The database's version rows (empty: `base`, or no version table yet).
+    pub fn current(&self) -> Result<Vec<String>, MigrateError> {
+        self.current_through(self.connect()?.as_mut())
+    }
+
+    /// The steps `upgrade heads` would run now, in order; empty when the database is at
+    /// every head.
+    pub fn pending(&self) -> Result<Vec<StepLabel>, MigrateError> {
+        Ok(self.check()?.pending)
+    }
+
+    /// What `rmig check` reports: the database's revisions, the pending steps, and whether the
+    /// guard would block them before anything runs (a step can still be refused for what the
+    /// database sees it do). Changes nothing.
+    pub fn check(&self) -> Result<CheckReport, MigrateError> {
+        self.validate()?;
+        self.check_through(self.connect()?.as_mut())
+    }
+
+    #[cfg(any(feature = "postgres", feature = "sqlite"))]
+    /// [`upgrade`](Self::upgrade) on a connection the caller made and keeps (a
+    /// `&mut postgres::Client` or a `&mut rusqlite::Connection`) instead of one from
+    /// [`url`](Self::url): the same migration lock, guard and version-table rules. rmig
+    /// changes the session's `lock_timeout` and `statement_timeout` (PostgreSQL) or
+    /// `foreign_keys` and busy timeout (SQLite) while it runs and puts them back before it
+    /// returns; the connection is otherwise left as it was, outside any transaction.
+    pub fn upgrade_on<'c>(
+        &self,
+        connection: impl Into<Connection<'c>>,
+        target: &str,
+    ) -> Result<MigrationReport, MigrateError> {
+        self.migrate_on(connection, Direction::Upgrade, target, &mut Silent)
+    }
+
+    #[cfg(any(feature = "postgres", feature = "sqlite"))]
+    /// [`downgrade`](Self::downgrade) on a connection the caller keeps (see
+    /// [`upgrade_on`](Self::upgrade_on)).
+    pub fn downgrade_on<'c>(
+        &self,
+        connection: impl Into<Connection<'c>>,
+        target: &str,
+    ) -> Result<MigrationReport, MigrateError> {
+        self.migrate_on(connection, Direction::Downgrade, target, &mut Silent)
+    }
+
+    #[cfg(any(feature = "postgres", feature = "sqlite"))]
+    /// [`migrate`](Self::migrate) on a connection the caller keeps (see
+    /// [`upgrade_on`](Self::upgrade_on)).
+    pub fn migrate_on<'c>(
+        &self,
+        connection: impl Into<Connection<'c>>,
+        direction: Direction,
+        target: &str,
+        progress: &mut dyn Progress,
+    ) -> Result<MigrationReport, MigrateError> {
+        self.validate()?;
+        let mut backend = connection.into().backend(&self.connect)?;
+        self.migrate_through(backend.as_mut(), direction, target, progress)
+    }
+
+    #[cfg(any(feature = "postgres", feature = "sqlite"))]
+    /// [`current`](Self::current) on a connection the caller keeps.
+    pub fn current_on<'c>(
+        &self,
+        connection: impl Into<Connection<'c>>,
+    ) -> Result<Vec<String>, MigrateError> {
+        let mut backend = connection.into().backend(&self.connect)?;
+        self.current_through(backend.as_mut())
+    }
+
+    #[cfg(any(feature = "postgres", feature = "sqlite"))]
+    /// [`check`](Self::check) on a connection the caller keeps.
+    pub fn check_on<'c>(
+        &self,
+        connection: impl Into<Connection<'c>>,
+    ) -> Result<CheckReport, MigrateError> {
+        self.validate()?;
+        let mut backend = connection.into().backend(&self.connect)?;
+        self.check_through(backend.as_mut())
+    }
+
+    /// Refuses confirmations the guard cannot read, before any connection.
+    fn validate(&self) -> Result<(), MigrateError> {
         self.allowances
             .validate(&self.map)
-            .map_err(MigrateError::Allowance)?;
-        let mut backend = self.connect()?;
+            .map_err(MigrateError::Allowance)
+    }
+
+    fn migrate_through(
+        &self,
+        backend: &mut dyn Backend,
+        direction: Direction,
+        target: &str,
+        progress: &mut dyn Progress,
+    ) -> Result<MigrationReport, MigrateError> {
         let summary = exec::migrate(
-            backend.as_mut(),
+            backend,
             &self.map,
             direction,
             target,
@@ -431,26 +525,12 @@ impl Migrator {
         })
     }
 
-    /// The database's version rows (empty: `base`, or no version table yet).
-    pub fn current(&self) -> Result<Vec<String>, MigrateError> {
-        let mut backend = self.connect()?;
-        Ok(exec::current_heads(backend.as_mut(), &self.version_table)?)
+    fn current_through(&self, backend: &mut dyn Backend) -> Result<Vec<String>, MigrateError> {
+        Ok(exec::current_heads(backend, &self.version_table)?)
     }
 
-    /// The steps `upgrade heads` would run now, in order; empty when the database is at
-    /// every head.
-    pub fn pending(&self) -> Result<Vec<StepLabel>, MigrateError> {
-        Ok(self.check()?.pending)
-    }
-
-    /// What `rmig check` reports: the database's revisions, the pending steps, and whether the
-    /// guard would block them before anything runs (a step can still be refused for what the
-    /// database sees it do). Changes nothing.
-    pub fn check(&self) -> Result<CheckReport, MigrateError> {
-        self.allowances
-            .validate(&self.map)
-            .map_err(MigrateError::Allowance)?;
-        let current = self.current()?;
+    fn check_through(&self, backend: &mut dyn Backend) -> Result<CheckReport, MigrateError> {
+        let current = self.current_through(backend)?;
         let plan = plan::upgrade(&self.map, &current, "heads")?;
         let pending = plan
             .steps
@@ -459,9 +539,7 @@ impl Migrator {
             .collect();
         // As `migrate` judges the plan before it runs: what may destroy is left to the
         // verification inside each transactional step, which only running it can tell.
-        let mut backend = self.connect()?;
-        let blocked = match exec::check_online(backend.as_mut(), &self.map, plan, &self.allowances)
-        {
+        let blocked = match exec::check_online(backend, &self.map, plan, &self.allowances) {
             Ok(_) => None,
             Err(GuardError::Blocked(report)) => Some(report),
         };

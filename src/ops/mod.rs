@@ -15,6 +15,7 @@ pub mod naming_convention;
 pub mod online;
 pub mod reverse;
 pub mod scope;
+pub(crate) mod spelling;
 pub mod sql;
 
 #[cfg(test)]
@@ -28,9 +29,11 @@ use serde::{Deserialize, Deserializer};
 
 use crate::dialect::Dialect;
 use crate::identifier::MaxNameLength;
+pub(crate) use column::normalize_type_text;
 use column::TypeSpelling;
-pub(crate) use column::{normalize_type_text, TypeTable};
-pub use column::{Column, ColumnForeignKey, ColumnType, Identity, TYPE_NAMES};
+pub use column::{Column, ColumnForeignKey, ColumnType, Identity};
+#[cfg(test)]
+pub(crate) use column::{TypeTable, TYPE_NAMES};
 pub use constraint::{
     ConstraintKind, ForeignKeyMatch, Initially, ReferentialAction, TableConstraint,
 };

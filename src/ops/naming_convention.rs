@@ -188,10 +188,6 @@ impl NamingConvention {
         Ok(NamingConvention { templates })
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.templates.is_empty()
-    }
-
     /// The templates as written, by key, in the order ix, uq, ck, fk, pk.
     pub fn entries(&self) -> impl Iterator<Item = (&'static str, &str)> {
         self.templates
@@ -699,6 +695,9 @@ fn name_column_foreign_key(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod sqlalchemy_tests;
 
 #[cfg(test)]
 mod tests {

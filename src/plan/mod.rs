@@ -22,7 +22,9 @@ pub use stamp::{stamp, StampStep};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Direction {
+    /// Towards later revisions (`upgrade`).
     Upgrade,
+    /// Towards earlier revisions (`downgrade`).
     Downgrade,
 }
 

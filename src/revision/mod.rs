@@ -11,8 +11,8 @@ mod write;
 pub use checksum::checksum;
 
 pub use write::{
-    new_revision_id, slugify, FileNaming, FileTemplate, FileTemplateError, RevisionDraft,
-    DEFAULT_FILE_TEMPLATE, DEFAULT_SLUG_LENGTH,
+    new_revision_id, FileNaming, FileTemplate, FileTemplateError, RevisionDraft,
+    DEFAULT_SLUG_LENGTH,
 };
 
 use std::borrow::Cow;
@@ -29,9 +29,6 @@ use crate::dialect::Dialect;
 use crate::ops::naming_convention::{name_operations, Naming, NamingConvention};
 use crate::ops::reverse::{derive_scoped_downgrade, IrreversibleOperation};
 use crate::ops::{InvalidOperation, ScopedOperation};
-
-/// File endings rmig reads as revisions, in the order their format is tried.
-pub const REVISION_EXTENSIONS: [&str; 3] = ["toml", "yaml", "yml"];
 
 /// Words of Alembic's revision syntax that can never be revision ids or branch labels.
 const RESERVED_NAMES: [&str; 4] = ["head", "heads", "base", "current"];

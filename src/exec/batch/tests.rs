@@ -6,7 +6,7 @@ use crate::db::{ConnectOptions, SqliteBackend, SqliteTarget};
 use crate::ops::sql::{render, Statement};
 use crate::ops::Operation;
 
-fn database(setup: &str) -> SqliteBackend {
+fn database(setup: &str) -> SqliteBackend<'static> {
     let mut backend =
         SqliteBackend::open(&SqliteTarget::Memory, &ConnectOptions::default()).unwrap();
     backend.batch(setup).unwrap();

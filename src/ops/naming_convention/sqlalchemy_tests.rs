@@ -9,8 +9,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use rmig::dialect::Dialect;
-use rmig::ops::naming_convention::{ConventionKind, NamingConvention, Subject};
+use super::{ConventionKind, NamingConvention, Subject};
+use crate::dialect::Dialect;
 
 /// Builds each case's constraint or index in a MetaData with the case's convention and prints
 /// the name SQLAlchemy renders for the case's dialect, one JSON string per line.

@@ -5,12 +5,12 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rmig::config::{load, Overrides};
-use rmig::db::{redact_url, DatabaseUrl};
-use rmig::duration;
-use rmig::graph::RevisionMap;
-use rmig::plan;
-use rmig::revision::{parse_revision, Revision};
+use crate::config::{load, Overrides};
+use crate::db::{redact_url, DatabaseUrl};
+use crate::duration;
+use crate::graph::RevisionMap;
+use crate::plan;
+use crate::revision::{parse_revision, Revision};
 
 /// Any input here once crashed or was slow; each must now finish well within this.
 const SLOW: Duration = Duration::from_secs(2);
@@ -80,7 +80,7 @@ fn check_resolver_input(data: &[u8]) {
     let current: Vec<String> = lines.take(4).map(str::to_string).collect();
     let _ = map.get_revisions(target);
     let _ = map.get_revision(target);
-    let _ = rmig::graph::parse_relative(target);
+    let _ = crate::graph::parse_relative(target);
     for rows in [&current[..], &[][..]] {
         for result in [
             plan::upgrade(&map, rows, target),
@@ -104,7 +104,7 @@ fn check_config_input(data: &[u8]) {
             url: None,
         };
         if let Err(error) = load(&overrides) {
-            let line = rmig::cli::error_line(&error.into());
+            let line = crate::cli::error_line(&error.into());
             assert!(!line.is_empty());
             assert!(!line.contains('\n'), "{line}");
         }

@@ -2,17 +2,14 @@
 //! local MariaDB as root): the run lock, statements one at a time and in batches, `$N`
 //! parameters, values as text, the catalog, and the session's time limits.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use mysql::prelude::Queryable;
-use rmig::db::{Backend, ConnectOptions, DbError, LiveColumn, MysqlBackend, MysqlUrl};
-use rmig::dialect::Dialect;
-use rmig::ops::ScalarValue;
-use rmig::version_table::VersionTable;
-
-use common::mysql::{MysqlTestDatabase, OwnMariadb, APP_PASSWORD};
+use crate::db::{Backend, ConnectOptions, DbError, LiveColumn, MysqlBackend, MysqlUrl};
+use crate::dialect::Dialect;
+use crate::ops::ScalarValue;
+use crate::test_support::mysql::{MysqlTestDatabase, OwnMariadb, APP_PASSWORD};
+use crate::version_table::VersionTable;
 
 fn connect(db: &MysqlTestDatabase) -> MysqlBackend {
     connect_with(db, ConnectOptions::default())
@@ -41,7 +38,7 @@ fn statement_message(error: DbError) -> (String, bool) {
 #[test]
 fn connects_through_the_library_url_and_reports_the_server() {
     let db = MysqlTestDatabase::new();
-    let url = rmig::db::DatabaseUrl::parse(&db.url).unwrap();
+    let url = crate::db::DatabaseUrl::parse(&db.url).unwrap();
     assert!(
         url.target().ends_with(&format!("/{}", db.name)),
         "{}",

@@ -1,0 +1,52 @@
+//! Connections a service made and keeps, which a [`Migrator`](super::Migrator) runs on
+//! instead of opening its own from a URL.
+
+use crate::db::{Backend, ConnectOptions, DbError};
+
+/// A connection the caller owns, lent to one [`Migrator`](super::Migrator) call: made from
+/// `&mut postgres::Client` (feature `postgres`) or `&mut rusqlite::Connection` (feature
+/// `sqlite`) with `.into()`, which the `*_on` methods do for you.
+pub struct Connection<'c>(Lent<'c>);
+
+enum Lent<'c> {
+    #[cfg(feature = "postgres")]
+    Postgres(&'c mut postgres::Client),
+    #[cfg(feature = "sqlite")]
+    Sqlite(&'c mut rusqlite::Connection),
+}
+
+impl<'c> Connection<'c> {
+    /// The backend that runs on the lent connection and gives its settings back when dropped.
+    pub(crate) fn backend(
+        self,
+        options: &ConnectOptions,
+    ) -> Result<Box<dyn Backend + 'c>, DbError> {
+        Ok(match self.0 {
+            #[cfg(feature = "postgres")]
+            Lent::Postgres(client) => Box::new(crate::db::PostgresBackend::on_caller_connection(
+                client, options,
+            )?),
+            #[cfg(feature = "sqlite")]
+            Lent::Sqlite(connection) => {
+                // SQLite has no per-statement time limit to set, and its lock wait is the
+                // run's own (`Migrator::lock_timeout`).
+                let _ = options;
+                Box::new(crate::db::SqliteBackend::on_caller_connection(connection)?)
+            }
+        })
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl<'c> From<&'c mut postgres::Client> for Connection<'c> {
+    fn from(client: &'c mut postgres::Client) -> Connection<'c> {
+        Connection(Lent::Postgres(client))
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl<'c> From<&'c mut rusqlite::Connection> for Connection<'c> {
+    fn from(connection: &'c mut rusqlite::Connection) -> Connection<'c> {
+        Connection(Lent::Sqlite(connection))
+    }
+}
