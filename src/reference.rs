@@ -64,7 +64,7 @@ pub struct EnvironmentVariable {
 
 /// Every environment variable `rmig` reads. The `PG*` ones are libpq's, read as libpq reads
 /// them: for a PostgreSQL URL, each gives its parameter's value when the URL does not.
-pub const ENVIRONMENT: [EnvironmentVariable; 29] = [
+pub const ENVIRONMENT: [EnvironmentVariable; 30] = [
     EnvironmentVariable {
         name: "RMIG_URL",
         meaning: "The database URL, below --url and above DATABASE_URL.",
@@ -172,6 +172,10 @@ pub const ENVIRONMENT: [EnvironmentVariable; 29] = [
     EnvironmentVariable {
         name: "TERM",
         meaning: "dumb: no colour.",
+    },
+    EnvironmentVariable {
+        name: "RMIG_LOG",
+        meaning: "error, warn, info, debug or trace: the library's tracing events at that level and above, on standard error beside the usual output (which stays as it is). Unset or empty: none. Any other value is bad input (exit 2).",
     },
     EnvironmentVariable {
         name: "EDITOR",

@@ -860,3 +860,95 @@ fn bad_input_found_in_the_database_is_one_sentence() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// `stderr` with the time of each step line left out: two runs take different times.
+fn without_timings(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(|line| match line.split_once(" ... done in ") {
+            Some((step, _)) => format!("{step} ... done\n"),
+            None => format!("{line}\n"),
+        })
+        .collect()
+}
+
+/// A line of the `tracing` subscriber RMIG_LOG installs: a timestamp, a level, the spans, a
+/// target under `rmig::`.
+fn is_event_line(line: &str) -> bool {
+    line.starts_with(|c: char| c.is_ascii_digit()) && line.contains(" rmig::")
+}
+
+/// RMIG_LOG unset (or empty) leaves the output as it is; a level adds the library's events on
+/// standard error and changes nothing else; anything else is bad input before anything runs.
+#[test]
+fn rmig_log_adds_event_lines_to_stderr_only() {
+    let run = |log: Option<&str>| {
+        let project = project();
+        let mut command = project.rmig(&["upgrade", "head"]);
+        if let Some(level) = log {
+            command.env("RMIG_LOG", level);
+        }
+        let output = command.output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        (
+            String::from_utf8(output.stdout).unwrap(),
+            String::from_utf8(output.stderr).unwrap(),
+        )
+    };
+    let (stdout, stderr) = run(None);
+    assert_eq!(stdout, "");
+    assert_eq!(
+        without_timings(&stderr),
+        "rmig: database sqlite:///test.db (from `url` in rmig.toml)\n\
+         Running upgrade  -> q1, q1 ... done\n\
+         Running upgrade q1 -> q2, q2 ... done\n"
+    );
+    assert_eq!(
+        run(Some("")).0,
+        stdout,
+        "empty counts as unset, as for rmig's other variables"
+    );
+    assert_eq!(without_timings(&run(Some("")).1), without_timings(&stderr));
+    assert_eq!(
+        without_timings(&run(Some("warn")).1),
+        without_timings(&stderr),
+        "a clean run has nothing to warn about"
+    );
+
+    let (logged_stdout, logged) = run(Some("info"));
+    assert_eq!(logged_stdout, stdout);
+    let (events, rest): (Vec<&str>, Vec<&str>) = logged.lines().partition(|l| is_event_line(l));
+    let rest: String = rest.iter().map(|line| format!("{line}\n")).collect();
+    assert_eq!(without_timings(&rest), without_timings(&stderr));
+    let expected = [
+        " INFO rmig.migrate{direction=upgrade target=\"head\" dialect=sqlite}: rmig::exec: planned attempt=0 steps=2 start_heads=\"base\" target_heads=\"q2\"",
+        " INFO rmig.migrate{direction=upgrade target=\"head\" dialect=sqlite}: rmig::guard: guard passed verdict=\"passed\" steps=2 confirmed=0",
+        " INFO rmig.migrate{direction=upgrade target=\"head\" dialect=sqlite}:rmig.step{revision=\"q1\" direction=upgrade from=\"base\" to=\"q1\"}: rmig::exec: step finished elapsed_ms=",
+        " INFO rmig.migrate{direction=upgrade target=\"head\" dialect=sqlite}:rmig.step{revision=\"q2\" direction=upgrade from=\"q1\" to=\"q2\"}: rmig::exec: step finished elapsed_ms=",
+    ];
+    assert_eq!(events.len(), expected.len(), "{logged}");
+    for (line, expected) in events.iter().zip(expected) {
+        assert!(line.contains(expected), "{line:?} lacks {expected:?}");
+    }
+    assert!(!logged.contains('\u{1b}'), "no colour: {logged:?}");
+}
+
+#[test]
+fn rmig_log_that_is_not_a_level_is_bad_input() {
+    let project = project();
+    let output = project
+        .rmig(&["upgrade", "head"])
+        .env("RMIG_LOG", "loud")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), "");
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "rmig: error: RMIG_LOG is 'loud', which is not a level; set it to error, warn, info, debug or trace, or unset it\n"
+    );
+    assert!(
+        !project.sqlite_path().exists(),
+        "nothing ran, not even a connection"
+    );
+}

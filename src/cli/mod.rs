@@ -10,6 +10,7 @@ mod graph;
 mod import;
 mod lint;
 mod listing;
+mod logging;
 mod migrate;
 mod scaffold;
 mod status;
@@ -378,9 +379,11 @@ fn print_written(out: &mut dyn Write, path: &std::path::Path) -> std::io::Result
 }
 
 /// Runs one command, its output on `out` and what it says besides on `err` (standard output
-/// and standard error); returns the exit status for a run that did not fail (`check` returns 4
+/// and standard error), with the library's `tracing` events on standard error when `RMIG_LOG`
+/// names a level; returns the exit status for a run that did not fail (`check` returns 4
 /// when revisions are pending).
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut (dyn Write + Send)) -> Result<u8, Error> {
+    logging::install()?;
     let overrides = cli.global.overrides();
     let (quiet, verbose) = (cli.global.quiet, cli.global.verbose > 0);
     let log = &mut Log::new(err, quiet);

@@ -6,6 +6,11 @@
 //! plan started from; if another process moved them, the run plans again from the new rows,
 //! so concurrent deploys apply each revision once. A step that gives up waiting for another
 //! session's lock was rolled back whole and runs again after a pause (src/exec/retry.rs).
+//!
+//! A run is also told through `tracing` (docs/library.md lists the spans, events and fields):
+//! a `rmig.migrate` span per run and a `rmig.step` span per step, with events for the plan,
+//! the guard's verdict, each finished step, each lock retry and each warning. [`Progress`]
+//! stays the callback the CLI prints from; the events are for a service's own log.
 
 mod batch;
 mod retry;
@@ -393,6 +398,14 @@ pub fn migrate(
     if options.strict && options.history.is_none() {
         return Err(ExecError::StrictWithoutHistory);
     }
+    let span = tracing::info_span!(
+        target: "rmig::exec",
+        "rmig.migrate",
+        direction = %direction,
+        target = target,
+        dialect = %backend.dialect(),
+    );
+    let _run = span.enter();
     with_lock(backend, options, |backend| {
         // Bad input (an unknown or ambiguous target, a version row no file declares) is
         // refused before anything is created: plan once from the rows as they are
@@ -422,6 +435,15 @@ pub fn migrate(
             if attempt > 0 && plan::is_relative(target) && !plan.is_empty() {
                 return Err(ExecError::MovedUnderRelativeTarget(target.to_string()));
             }
+            // Told before the guard's verdict, so that a refused plan is in the log too.
+            tracing::info!(
+                target: "rmig::exec",
+                attempt,
+                steps = plan.steps.len(),
+                start_heads = heads_text(&plan.start_heads).as_str(),
+                target_heads = heads_text(&plan.end_heads).as_str(),
+                "planned",
+            );
             let checked = check_online(backend, map, plan, allowances)?;
             if attempt == 0 {
                 progress.planned(checked.plan().steps.len());
@@ -447,7 +469,8 @@ pub fn migrate(
                         reason,
                         pause,
                     } => {
-                        progress.lock_retry(
+                        tell_lock_retry(
+                            progress,
                             &step,
                             &reason,
                             retries.done,
@@ -481,15 +504,49 @@ pub fn check_online(
         dialect: Some(backend.dialect()),
         verifies: backend.dialect().transactional_ddl(),
     };
-    guard::check_reading(map, plan, allowances, mode, &mut BackendRows(&mut *backend))
-        .map_err(|GuardError::Blocked(report)| {
-            // Online, the report says how much each blocked operation would destroy.
-            GuardError::Blocked(guard::with_row_counts(
-                report,
-                &mut BackendRows(&mut *backend),
-            ))
-        })?
-        .refuse_if_counted(&mut BackendRows(backend))
+    let verdict =
+        guard::check_reading(map, plan, allowances, mode, &mut BackendRows(&mut *backend))
+            .map_err(|GuardError::Blocked(report)| {
+                // Online, the report says how much each blocked operation would destroy.
+                GuardError::Blocked(guard::with_row_counts(
+                    report,
+                    &mut BackendRows(&mut *backend),
+                ))
+            })
+            .and_then(|checked| checked.refuse_if_counted(&mut BackendRows(backend)));
+    match &verdict {
+        Ok(checked) => tracing::info!(
+            target: "rmig::guard",
+            verdict = "passed",
+            steps = checked.plan().steps.len(),
+            confirmed = checked.confirmed_data_loss().len(),
+            "guard passed",
+        ),
+        Err(GuardError::Blocked(report)) => trace_blocked(report),
+    }
+    verdict
+}
+
+/// The guard's refusal as a WARN event: how many findings and the objects they name.
+fn trace_blocked(report: &GuardReport) {
+    let mut objects: Vec<String> = Vec::new();
+    for finding in &report.findings {
+        let object = finding.object.to_string();
+        if !objects.contains(&object) {
+            objects.push(object);
+        }
+    }
+    tracing::warn!(
+        target: "rmig::guard",
+        verdict = "blocked",
+        stage = match report.stage {
+            ReportStage::BeforeRun => "before_run",
+            ReportStage::InStep => "in_step",
+        },
+        findings = report.findings.len(),
+        objects = objects.join(", ").as_str(),
+        "guard blocked",
+    );
 }
 
 /// Moves the version rows to `targets` without running any revision (`stamp`).
@@ -819,6 +876,16 @@ fn run_checked(
             let started = Instant::now();
             starts.push((label.revision.clone(), started));
             unfinished = Some(label.clone());
+            // Entered for the step's own work; its failure is told by the run's error.
+            let span = tracing::info_span!(
+                target: "rmig::exec",
+                "rmig.step",
+                revision = label.revision.as_str(),
+                direction = %label.direction,
+                from = heads_text(&label.from).as_str(),
+                to = heads_text(&label.to).as_str(),
+            );
+            let _step = span.enter();
             progress.step_started(&label);
             let transactional = in_a_transaction(revision);
             if !transactional && in_transaction {
@@ -857,7 +924,7 @@ fn run_checked(
             let operations: Vec<(usize, &Operation)> = running_on(&listed, Some(dialect)).collect();
             if let (false, Some(audit_table)) = (transactional, audit_table) {
                 let mut warn = |message: String| {
-                    progress.warning(&message);
+                    tell_warning(progress, &message);
                     summary.warnings.push(message);
                 };
                 match audit_table.partial_attempt(backend, &revision.id) {
@@ -973,7 +1040,13 @@ fn run_checked(
             } else {
                 applied_in_transaction.push(label.clone());
             }
-            progress.step_finished(&label, started.elapsed());
+            let elapsed = started.elapsed();
+            tracing::info!(
+                target: "rmig::exec",
+                elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+                "step finished",
+            );
+            progress.step_finished(&label, elapsed);
             unfinished = None;
         }
         if in_transaction {
@@ -1084,20 +1157,50 @@ fn run_checked(
                     })
                     .collect();
                 if let Err(write) = audit_table.record_failures(backend, &audit) {
-                    progress.warning(&format!(
-                        "the failed attempt of {} could not be recorded in {}: {write}",
-                        failed
-                            .iter()
-                            .map(|(step, _)| step.revision.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        audit_table.qualified_name(dialect)
-                    ));
+                    tell_warning(
+                        progress,
+                        &format!(
+                            "the failed attempt of {} could not be recorded in {}: {write}",
+                            failed
+                                .iter()
+                                .map(|(step, _)| step.revision.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            audit_table.qualified_name(dialect)
+                        ),
+                    );
                 }
             }
             Err(error)
         }
     }
+}
+
+/// Tells [`Progress::warning`] and the `tracing` subscriber a warning of the run.
+fn tell_warning(progress: &mut dyn Progress, message: &str) {
+    tracing::warn!(target: "rmig::exec", text = message, "warning");
+    progress.warning(message);
+}
+
+/// Tells [`Progress::lock_retry`] and the `tracing` subscriber that `step` runs again.
+fn tell_lock_retry(
+    progress: &mut dyn Progress,
+    step: &StepLabel,
+    reason: &str,
+    retry: u32,
+    of: u32,
+    pause: Duration,
+) {
+    tracing::warn!(
+        target: "rmig::exec::retry",
+        revision = step.revision.as_str(),
+        retry,
+        of,
+        pause_ms = u64::try_from(pause.as_millis()).unwrap_or(u64::MAX),
+        reason,
+        "lock retry",
+    );
+    progress.lock_retry(step, reason, retry, of, pause);
 }
 
 /// Whether a step's failure is a statement that gave up waiting for a lock: nothing of the
@@ -1299,11 +1402,13 @@ fn check_existing_type(
 }
 
 fn blocked_in_step(findings: Vec<Finding>) -> ExecError {
-    ExecError::Guard(GuardError::Blocked(GuardReport {
+    let report = GuardReport {
         findings,
         unused_allowances: Vec::new(),
         stage: ReportStage::InStep,
-    }))
+    };
+    trace_blocked(&report);
+    ExecError::Guard(GuardError::Blocked(report))
 }
 
 /// How a step's operations run: inside its transaction or not, and how a lock-safe phase
@@ -1513,7 +1618,8 @@ fn run_phase(
                         elapsed: started.elapsed(),
                     });
                 };
-                run.progress.lock_retry(
+                tell_lock_retry(
+                    &mut *run.progress,
                     label,
                     &error.to_string(),
                     retries,

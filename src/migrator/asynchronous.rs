@@ -90,11 +90,18 @@ impl AsyncMigrator {
     ) -> Result<T, MigrateError> {
         let inner = self.inner.clone();
         let (sender, receiver) = futures_channel::oneshot::channel();
+        // The run's `tracing` spans and events belong to the caller's: its subscriber (which
+        // may be set for its thread only) and its span go with the work to the new thread.
+        let dispatch = tracing::dispatcher::get_default(|dispatch| dispatch.clone());
+        let caller = tracing::Span::current();
         std::thread::Builder::new()
             .name("rmig-migrate".to_string())
             .spawn(move || {
+                let result = tracing::dispatcher::with_default(&dispatch, || {
+                    caller.in_scope(|| work(&inner))
+                });
                 // The receiver may be gone (the caller stopped waiting): the run still ends.
-                let _ = sender.send(work(&inner));
+                let _ = sender.send(result);
             })
             .map_err(|e| MigrateError::Task(format!("cannot start a thread: {e}")))?;
         receiver.await.map_err(|_| {
