@@ -7,6 +7,13 @@
 //! over 596 hours in SQLite's busy timeout (issue 15). Zero is refused rather than passed on:
 //! PostgreSQL reads `lock_timeout = 0` as "no limit" while the run lock would not wait at all,
 //! so no single meaning fits both.
+//!
+//! Not the `humantime` crate (2.4.0 evaluated): its `parse_duration` reads no bare number and
+//! no `.5s`, refuses as an overflow a fraction that is not a whole number of its unit's step
+//! (`0.3333h`, `0.0000001h`), and accepts what rmig refuses (`5 days`, `1y`, `1m`, `3 0s` as
+//! 30 s). A wrapper that keeps this module's behaviour keeps this reader whole for single
+//! values and must split compound ones (`1h 30min`) itself to check their units, after which
+//! summing them needs no crate: 117 lines of code against these 75, and one crate more.
 
 use std::time::Duration;
 
