@@ -64,7 +64,7 @@ pub struct EnvironmentVariable {
 
 /// Every environment variable `rmig` reads. The `PG*` ones are libpq's, read as libpq reads
 /// them: for a PostgreSQL URL, each gives its parameter's value when the URL does not.
-pub const ENVIRONMENT: [EnvironmentVariable; 30] = [
+pub const ENVIRONMENT: [EnvironmentVariable; 33] = [
     EnvironmentVariable {
         name: "RMIG_URL",
         meaning: "The database URL, below --url and above DATABASE_URL.",
@@ -167,11 +167,23 @@ pub const ENVIRONMENT: [EnvironmentVariable; 30] = [
     },
     EnvironmentVariable {
         name: "NO_COLOR",
-        meaning: "Any value but empty: no colour, even on a terminal.",
+        meaning: "Any value but empty: no colour, even on a terminal or with CLICOLOR_FORCE.",
+    },
+    EnvironmentVariable {
+        name: "CLICOLOR_FORCE",
+        meaning: "Any value but empty (0 too): colour even when the output is not a terminal, unless NO_COLOR is set.",
+    },
+    EnvironmentVariable {
+        name: "CLICOLOR",
+        meaning: "0: no colour, even on a terminal. Any other value: colour on a terminal even when TERM is unset.",
     },
     EnvironmentVariable {
         name: "TERM",
-        meaning: "dumb: no colour.",
+        meaning: "Unset or dumb: no colour, unless CLICOLOR (not 0) or CI is set, or CLICOLOR_FORCE.",
+    },
+    EnvironmentVariable {
+        name: "CI",
+        meaning: "Set, to any value: colour on a terminal even when TERM is unset or dumb (a CI runner's pseudo-terminal); never in a pipe or a file.",
     },
     EnvironmentVariable {
         name: "RMIG_LOG",

@@ -1,9 +1,11 @@
 //! Terminal manners: colour only where a person reads it, and no control character from a
 //! file or the database reaching the terminal.
 //!
-//! Colour is used when the stream is a terminal, `NO_COLOR` is unset or empty
-//! (<https://no-color.org>) and `TERM` is not `dumb`; never in pipes, files or CI logs. Only a
-//! few words are coloured (a step's `done`, a result in the multi-database table, the
+//! Whether to colour is anstream's decision, the one clap makes for its own help and errors
+//! (docs/environment.md, "The terminal"): `NO_COLOR` (<https://no-color.org>) turns colour off,
+//! `CLICOLOR_FORCE` turns it on even in a pipe, `CLICOLOR=0` turns it off; otherwise colour is
+//! used on a terminal whose `TERM` is set and not `dumb`, so not in pipes, files or CI logs.
+//! Only a few words are coloured (a step's `done`, a result in the multi-database table, the
 //! `error:` prefix), so output reads the same without it.
 //!
 //! Text rmig did not write itself (a revision's message, a file name, a version row, a table
@@ -14,7 +16,7 @@
 #![warn(missing_docs)]
 
 use std::borrow::Cow;
-use std::io::IsTerminal;
+
 
 /// Which standard stream a text goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,20 +27,17 @@ pub enum Stream {
     Stderr,
 }
 
-/// Whether to colour text written to `stream`.
+/// Whether to colour text written to `stream`, as anstream decides for it (the command
+/// line's question: the library colours nothing).
+#[cfg(feature = "cli")]
 pub fn color_enabled(stream: Stream) -> bool {
-    let is_terminal = match stream {
-        Stream::Stdout => std::io::stdout().is_terminal(),
-        Stream::Stderr => std::io::stderr().is_terminal(),
-    };
-    let no_color = std::env::var_os("NO_COLOR");
-    let term = std::env::var("TERM").ok();
-    is_terminal && color_allowed(no_color.as_deref(), term.as_deref())
-}
+    use anstream::{AutoStream, ColorChoice};
 
-/// `NO_COLOR` with any non-empty value, and `TERM=dumb`, turn colour off.
-fn color_allowed(no_color: Option<&std::ffi::OsStr>, term: Option<&str>) -> bool {
-    no_color.is_none_or(|v| v.is_empty()) && term != Some("dumb")
+    let choice = match stream {
+        Stream::Stdout => AutoStream::choice(&std::io::stdout()),
+        Stream::Stderr => AutoStream::choice(&std::io::stderr()),
+    };
+    choice != ColorChoice::Never
 }
 
 /// The few colours rmig uses.
@@ -101,15 +100,6 @@ fn escape_controls(text: &str, keep_newlines: bool) -> Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn no_color_turns_colour_off() {
-        use std::ffi::OsStr;
-        assert!(color_allowed(None, Some("xterm-256color")));
-        assert!(color_allowed(Some(OsStr::new("")), None));
-        assert!(!color_allowed(Some(OsStr::new("1")), Some("xterm")));
-        assert!(!color_allowed(None, Some("dumb")));
-    }
 
     #[test]
     fn paint_only_when_enabled() {

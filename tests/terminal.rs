@@ -466,21 +466,23 @@ fn global_options_go_before_or_after_the_command() {
     assert!(project.ok(&["history", "-v"]).contains("Revision ID: q2"));
 }
 
-/// Runs rmig under a pseudo-terminal (util-linux `script`), so stdout is a terminal.
-fn on_a_terminal(project: &Project, args: &str, no_color: bool) -> String {
+/// The variables that decide colour besides the terminal (docs/environment.md).
+const COLOUR_VARIABLES: [&str; 5] = ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "TERM", "CI"];
+
+/// Runs rmig under a pseudo-terminal (util-linux `script`), so stdout and stderr are a
+/// terminal, with `TERM=xterm` and no other variable that decides colour but those `env` sets.
+fn on_a_terminal(project: &Project, args: &str, env: &[(&str, &str)]) -> String {
     let command = format!("{} {args}", env!("CARGO_BIN_EXE_rmig"));
     let mut script = std::process::Command::new("script");
     script
         .args(["-qec", &command, "/dev/null"])
         .current_dir(project.path())
-        .env("TERM", "xterm")
         .env_remove("RMIG_URL")
         .env_remove("DATABASE_URL");
-    if no_color {
-        script.env("NO_COLOR", "1");
-    } else {
-        script.env_remove("NO_COLOR");
+    for variable in COLOUR_VARIABLES {
+        script.env_remove(variable);
     }
+    script.env("TERM", "xterm").envs(env.iter().copied());
     let output = script
         .output()
         .expect("util-linux `script` runs rmig on a pseudo-terminal");
@@ -490,15 +492,69 @@ fn on_a_terminal(project: &Project, args: &str, no_color: bool) -> String {
 #[test]
 fn colour_on_a_terminal_unless_no_color() {
     let project = project();
-    let coloured = on_a_terminal(&project, "upgrade q1", false);
+    let coloured = on_a_terminal(&project, "upgrade q1", &[]);
     assert!(coloured.contains("\u{1b}[32mdone\u{1b}[0m"), "{coloured:?}");
-    let plain = on_a_terminal(&project, "upgrade q2", true);
+    let plain = on_a_terminal(&project, "upgrade q2", &[("NO_COLOR", "1")]);
     assert!(
         plain.contains("... done in") && !plain.contains('\u{1b}'),
         "{plain:?}"
     );
-    let error = on_a_terminal(&project, "upgrade nope", false);
+    let error = on_a_terminal(&project, "upgrade nope", &[]);
     assert!(error.contains("\u{1b}[1;31merror:\u{1b}[0m"), "{error:?}");
+}
+
+/// On a terminal, `CLICOLOR=0` and a `TERM` that is `dumb` or unset turn colour off;
+/// `CLICOLOR` set otherwise, or `CI`, turn it back on where `TERM` says nothing.
+#[test]
+fn clicolor_and_term_decide_on_a_terminal() {
+    let project = project();
+    let coloured = |env: &[(&str, &str)]| {
+        let output = on_a_terminal(&project, "upgrade nope", env);
+        assert!(output.contains("rmig: "), "{output:?}");
+        output.contains('\u{1b}')
+    };
+    assert!(coloured(&[]));
+    assert!(!coloured(&[("CLICOLOR", "0")]));
+    assert!(coloured(&[("CLICOLOR", "1")]));
+    assert!(!coloured(&[("TERM", "dumb")]));
+    assert!(coloured(&[("TERM", "dumb"), ("CLICOLOR", "1")]));
+    assert!(coloured(&[("TERM", "dumb"), ("CI", "true")]));
+    assert!(!coloured(&[
+        ("TERM", "dumb"),
+        ("CLICOLOR", "0"),
+        ("CI", "true")
+    ]));
+    assert!(!coloured(&[("NO_COLOR", "1"), ("CLICOLOR", "1")]));
+}
+
+/// `CLICOLOR_FORCE` colours a pipe too, unless `NO_COLOR` says otherwise.
+#[test]
+fn clicolor_force_colours_a_pipe_unless_no_color() {
+    let project = project();
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let output = project
+            .rmig(args)
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        String::from_utf8(output.stderr).unwrap()
+    };
+    let forced = [("CLICOLOR_FORCE", "1")];
+    let stderr = run(&["upgrade", "q1"], &forced);
+    assert!(stderr.contains("\u{1b}[32mdone\u{1b}[0m"), "{stderr:?}");
+    let stderr = run(&["upgrade", "nope"], &forced);
+    assert!(
+        stderr.contains("rmig: \u{1b}[1;31merror:\u{1b}[0m"),
+        "{stderr:?}"
+    );
+    let stderr = run(
+        &["upgrade", "head"],
+        &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")],
+    );
+    assert!(
+        stderr.contains("... done in") && !stderr.contains('\u{1b}'),
+        "{stderr:?}"
+    );
 }
 
 /// `rmig upgrade head > out.txt` filled out.txt with step lines: progress went to stdout,

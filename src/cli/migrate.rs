@@ -445,7 +445,7 @@ fn split_stamp_range(revisions: &[String]) -> Result<(Option<String>, Vec<String
 struct LinePrinter<'a, 'log> {
     log: &'a mut Log<'log>,
     bar: Option<ProgressBar>,
-    /// `done` in green, on a terminal without NO_COLOR.
+    /// `done` in green, where `term::color_enabled` says so.
     color: bool,
 }
 

@@ -200,7 +200,7 @@ fn refuse_unused_global_options(
 }
 
 /// Prints `rmig: error: <message>` on stderr; `error:` is red (yellow when the guard
-/// blocked the run) on a terminal without NO_COLOR.
+/// blocked the run) where `term::color_enabled` says so.
 pub fn print_error(error: &Error) {
     use crate::term::{color_enabled, paint, Color, Stream};
     let color = if error.exit_code() == crate::error::EXIT_BLOCKED {

@@ -65,12 +65,14 @@ impl Project {
                 cmd.env_remove(variable);
             }
         }
-        // RMIG_LOG adds lines to standard error (tests/terminal.rs sets it where it means to).
+        // RMIG_LOG adds lines to standard error and CLICOLOR_FORCE colours it even in a pipe
+        // (tests/terminal.rs sets them where it means to).
         cmd.current_dir(self.path())
             .env_remove("RMIG_URL")
             .env_remove("DATABASE_URL")
             .env_remove("ALEMBIC_CONFIG")
             .env_remove("RMIG_LOG")
+            .env_remove("CLICOLOR_FORCE")
             .env("RMIG_CACHE_DIR", self.path().join(".rmig-cache"))
             .args(args);
         cmd
