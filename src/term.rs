@@ -17,7 +17,6 @@
 
 use std::borrow::Cow;
 
-
 /// Which standard stream a text goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {

@@ -1,6 +1,6 @@
 //! Each `--json` document, as the real binary prints it, is valid against its JSON Schema in
 //! docs/schemas/. The schemas forbid fields they do not list, so a field added to a document
-//! fails here until its schema (and, through tests/docs_reference.rs, docs/json.md) names it.
+//! fails here until its schema (and, through src/reference/docs_tests.rs, docs/json.md) names it.
 //! Projects are SQLite, so the documents carry their optional parts: a branch point, an edited
 //! revision, drift from a target schema, a destructive operation with a probable rename; the
 //! lint's lock findings need PostgreSQL, with each state of their table sizes.

@@ -59,8 +59,6 @@ pub use verify::{needs_verification, Observed, ObservedEffect, StepGuard};
 #[derive(Debug, Clone)]
 pub struct CheckedPlan {
     plan: Plan,
-    /// What the plan destroys with confirmation; the guard's tests read it.
-    #[cfg_attr(not(test), allow(dead_code))]
     confirmed: Vec<Finding>,
     unused_allowances: Vec<String>,
     /// What the executor checks inside each step, by step.
@@ -77,7 +75,6 @@ impl CheckedPlan {
 
     /// The destructive operations the plan runs, each confirmed on the operation or by an
     /// allowance.
-    #[cfg(test)]
     pub fn confirmed_data_loss(&self) -> &[Finding] {
         &self.confirmed
     }

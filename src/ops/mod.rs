@@ -1,7 +1,7 @@
 //! Operations: the typed, declarative form of Alembic's `op.*` calls that make up a revision's
 //! `upgrade` and `downgrade` lists. Pure data and pure functions: no I/O happens here.
 //!
-//! Op names and field names are Alembic's (docs/operations.md, which tests/docs_reference.rs keeps
+//! Op names and field names are Alembic's (docs/operations.md, which src/reference/docs_tests.rs keeps
 //! complete). Every table rejects keys it does
 //! not know, so a typo is an error naming the key instead of a silently ignored setting.
 
