@@ -330,6 +330,59 @@ mod asynchronous {
         assert_eq!(applied, 3);
         assert_eq!(db.strings("SELECT revision FROM run_log"), ["a", "b", "c"]);
     }
+
+    /// The caller's `tokio_postgres::Client`, its connection driven by the caller's runtime:
+    /// on a current-thread runtime the run's statements are served by the awaiting task, so
+    /// nothing waits on a blocked thread; the session's time limits come back as they were,
+    /// also after a refused plan, and the client stays usable.
+    fn callers_tokio_client(multi_thread: bool) {
+        let db = TestDatabase::new();
+        let files = three_revisions();
+        let project = Project::new(&db.url, &as_refs(&files));
+        let migrator = migrator(&project, &db).into_async();
+        let url = db.url.clone();
+        runtime(multi_thread).block_on(async move {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            client
+                .batch_execute("SET lock_timeout = '7s'")
+                .await
+                .unwrap();
+            assert_eq!(migrator.check_on(&client).await.unwrap().pending.len(), 3);
+            let report = migrator.upgrade_on(&client, "head").await.unwrap();
+            assert_eq!(report.applied.len(), 3);
+            assert_eq!(
+                migrator.current_on(&client).await.unwrap(),
+                ["cccc00000003"]
+            );
+            let report = migrator.downgrade_on(&client, "-1").await.unwrap();
+            assert_eq!(report.heads, ["bbbb00000002"]);
+            let error = migrator
+                .upgrade_on(&client, "nonexistent")
+                .await
+                .unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{error}");
+            let row = client
+                .query_one("SELECT current_setting('lock_timeout')", &[])
+                .await
+                .unwrap();
+            assert_eq!(row.get::<_, String>(0), "7s");
+        });
+        assert_eq!(project.heads(), ["bbbb00000002"]);
+        assert!(!db.has_table("m_c") && db.has_table("m_b"));
+    }
+
+    #[test]
+    fn a_callers_tokio_postgres_client_on_a_current_thread_runtime() {
+        callers_tokio_client(false);
+    }
+
+    #[test]
+    fn a_callers_tokio_postgres_client_on_a_multi_thread_runtime() {
+        callers_tokio_client(true);
+    }
 }
 
 /// The caller's own `postgres::Client`: the run takes the same lock, keeps Alembic's version

@@ -9,6 +9,8 @@ mod libpq;
 mod mysql;
 #[cfg(feature = "mysql")]
 mod mysql_url;
+#[cfg(all(feature = "postgres", feature = "async"))]
+pub(crate) mod pg_remote;
 #[cfg(feature = "postgres")]
 mod pg_session;
 #[cfg(feature = "postgres")]
@@ -29,6 +31,8 @@ pub use self::libpq::SERVER_VARIABLES;
 pub use self::mysql::{mysql_column_default, MysqlBackend};
 #[cfg(feature = "mysql")]
 pub use self::mysql_url::MysqlUrl;
+#[cfg(feature = "postgres")]
+pub(crate) use self::pg_session::Client as PgClient;
 #[cfg(feature = "postgres")]
 pub use self::postgres::PostgresBackend;
 #[cfg(feature = "postgres")]

@@ -45,6 +45,34 @@ pub enum SessionError {
     },
     #[error("the connection to the server is closed")]
     Closed,
+    /// A request on a caller's async client that could not be made (src/db/pg_remote.rs).
+    #[error("{0}")]
+    Remote(String),
+}
+
+/// A statement as the driver takes it, SQL text or prepared, that can also say which it is:
+/// a request to a caller's async client sends the prepared form (src/db/pg_remote.rs).
+pub trait StatementText: ToStatement {
+    /// The prepared statement, or the SQL text to prepare.
+    fn as_statement(&self) -> Result<&Statement, &str>;
+}
+
+impl StatementText for str {
+    fn as_statement(&self) -> Result<&Statement, &str> {
+        Err(self)
+    }
+}
+
+impl StatementText for String {
+    fn as_statement(&self) -> Result<&Statement, &str> {
+        Err(self)
+    }
+}
+
+impl StatementText for Statement {
+    fn as_statement(&self) -> Result<&Statement, &str> {
+        Ok(self)
+    }
 }
 
 /// How long a request waits for its reply.
@@ -217,6 +245,9 @@ impl Session {
 pub enum Client<'c> {
     Own(Box<Session>),
     Caller(&'c mut postgres::Client),
+    /// A caller's `tokio_postgres::Client`, served by the caller's task.
+    #[cfg(feature = "async")]
+    Remote(super::pg_remote::RemoteClient),
 }
 
 impl Client<'_> {
@@ -224,10 +255,12 @@ impl Client<'_> {
         match self {
             Client::Own(session) => session.prepare(sql),
             Client::Caller(client) => Ok(client.prepare(sql)?),
+            #[cfg(feature = "async")]
+            Client::Remote(client) => client.prepare(sql),
         }
     }
 
-    pub fn execute<T: ?Sized + ToStatement + Sync>(
+    pub fn execute<T: ?Sized + StatementText + Sync>(
         &mut self,
         statement: &T,
         params: &[&(dyn ToSql + Sync)],
@@ -235,6 +268,8 @@ impl Client<'_> {
         match self {
             Client::Own(session) => session.execute(statement, params),
             Client::Caller(client) => Ok(client.execute(statement, params)?),
+            #[cfg(feature = "async")]
+            Client::Remote(client) => client.execute(statement, params),
         }
     }
 
@@ -246,10 +281,12 @@ impl Client<'_> {
         match self {
             Client::Own(session) => session.execute_typed(sql, params),
             Client::Caller(client) => Ok(client.execute_typed(sql, params)?),
+            #[cfg(feature = "async")]
+            Client::Remote(client) => client.execute_typed(sql, params),
         }
     }
 
-    pub fn query<T: ?Sized + ToStatement + Sync>(
+    pub fn query<T: ?Sized + StatementText + Sync>(
         &mut self,
         statement: &T,
         params: &[&(dyn ToSql + Sync)],
@@ -257,10 +294,12 @@ impl Client<'_> {
         match self {
             Client::Own(session) => session.query(statement, params),
             Client::Caller(client) => Ok(client.query(statement, params)?),
+            #[cfg(feature = "async")]
+            Client::Remote(client) => client.query(statement, params),
         }
     }
 
-    pub fn query_one<T: ?Sized + ToStatement + Sync>(
+    pub fn query_one<T: ?Sized + StatementText + Sync>(
         &mut self,
         statement: &T,
         params: &[&(dyn ToSql + Sync)],
@@ -268,6 +307,16 @@ impl Client<'_> {
         match self {
             Client::Own(session) => session.query_one(statement, params),
             Client::Caller(client) => Ok(client.query_one(statement, params)?),
+            #[cfg(feature = "async")]
+            Client::Remote(client) => {
+                let mut rows = client.query(statement, params)?.into_iter();
+                match (rows.next(), rows.next()) {
+                    (Some(row), None) => Ok(row),
+                    _ => Err(SessionError::Remote(
+                        "the query returned other than one row".to_string(),
+                    )),
+                }
+            }
         }
     }
 
@@ -275,6 +324,8 @@ impl Client<'_> {
         match self {
             Client::Own(session) => session.batch_execute(sql),
             Client::Caller(client) => Ok(client.batch_execute(sql)?),
+            #[cfg(feature = "async")]
+            Client::Remote(client) => client.batch_execute(sql),
         }
     }
 
@@ -282,6 +333,8 @@ impl Client<'_> {
         match self {
             Client::Own(session) => session.simple_query(sql),
             Client::Caller(client) => Ok(client.simple_query(sql)?),
+            #[cfg(feature = "async")]
+            Client::Remote(client) => client.simple_query(sql),
         }
     }
 }

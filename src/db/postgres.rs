@@ -214,7 +214,7 @@ impl<'c> PostgresBackend<'c> {
     /// its default lock timeout when the session has none) are put back as they were when
     /// the backend is dropped.
     pub fn on_caller_connection(
-        client: &'c mut postgres::Client,
+        mut client: Client<'c>,
         options: &ConnectOptions,
     ) -> Result<PostgresBackend<'c>, DbError> {
         const SETTINGS: [&str; 2] = ["lock_timeout", "statement_timeout"];
@@ -230,7 +230,7 @@ impl<'c> PostgresBackend<'c> {
             .map(|(at, name)| (*name, before.get::<_, String>(at)))
             .collect();
         let mut backend = PostgresBackend {
-            client: Client::Caller(client),
+            client,
             prepared: HashMap::new(),
             watch: None,
             borrowed_settings,

@@ -88,6 +88,39 @@ impl AsyncMigrator {
         &self,
         work: impl FnOnce(&Migrator) -> Result<T, MigrateError> + Send + 'static,
     ) -> Result<T, MigrateError> {
+        finished(self.spawn(work)?).await
+    }
+
+    /// Runs `work` with a connection whose requests this task performs on `client`, until
+    /// the run lets the connection go.
+    #[cfg(feature = "postgres")]
+    async fn run_on<T: Send + 'static>(
+        &self,
+        client: &tokio_postgres::Client,
+        work: impl FnOnce(&Migrator, super::Connection<'static>) -> Result<T, MigrateError>
+            + Send
+            + 'static,
+    ) -> Result<T, MigrateError> {
+        use futures_core::Stream;
+
+        let (remote, mut requests) = crate::db::pg_remote::RemoteClient::channel();
+        let connection = super::Connection::remote(remote);
+        let result = self.spawn(move |migrator| work(migrator, connection))?;
+        // The stream ends when the run drops its connection, after putting back the
+        // session's settings, or when its thread ends in any other way.
+        while let Some(request) =
+            std::future::poll_fn(|cx| std::pin::Pin::new(&mut requests).poll_next(cx)).await
+        {
+            crate::db::pg_remote::serve(client, request).await;
+        }
+        finished(result).await
+    }
+
+    /// Starts `work` on a thread of its own; the receiver gets its result.
+    fn spawn<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Migrator) -> Result<T, MigrateError> + Send + 'static,
+    ) -> Result<futures_channel::oneshot::Receiver<Result<T, MigrateError>>, MigrateError> {
         let inner = self.inner.clone();
         let (sender, receiver) = futures_channel::oneshot::channel();
         // The run's `tracing` spans and events belong to the caller's: its subscriber (which
@@ -104,8 +137,70 @@ impl AsyncMigrator {
                 let _ = sender.send(result);
             })
             .map_err(|e| MigrateError::Task(format!("cannot start a thread: {e}")))?;
-        receiver.await.map_err(|_| {
-            MigrateError::Task("the migration thread panicked; see its message above".to_string())
-        })?
+        Ok(receiver)
+    }
+}
+
+/// The result of a run's thread.
+async fn finished<T>(
+    receiver: futures_channel::oneshot::Receiver<Result<T, MigrateError>>,
+) -> Result<T, MigrateError> {
+    receiver.await.map_err(|_| {
+        MigrateError::Task("the migration thread panicked; see its message above".to_string())
+    })?
+}
+
+/// On a `tokio_postgres::Client` the caller keeps (features `async` and `postgres`).
+///
+/// The executor runs on its own thread as for every `AsyncMigrator` call, and the awaiting
+/// task performs each of its statements on `client`, so the client stays with the caller and
+/// its runtime is never blocked. The same lock, guard and version-table rules as on rmig's own
+/// connection; `lock_timeout` and `statement_timeout` are put back as they were before the
+/// call returns. Dropping the future mid-run stops the run at its next statement, and may
+/// leave `client` inside the run's open transaction: roll it back before using it again.
+#[cfg(feature = "postgres")]
+impl AsyncMigrator {
+    /// [`Migrator::upgrade_on`] on a caller's `tokio_postgres::Client`, awaited.
+    pub async fn upgrade_on(
+        &self,
+        client: &tokio_postgres::Client,
+        target: &str,
+    ) -> Result<MigrationReport, MigrateError> {
+        let target = target.to_string();
+        self.run_on(client, move |m, connection| {
+            m.upgrade_on(connection, &target)
+        })
+        .await
+    }
+
+    /// [`Migrator::downgrade_on`] on a caller's `tokio_postgres::Client`, awaited.
+    pub async fn downgrade_on(
+        &self,
+        client: &tokio_postgres::Client,
+        target: &str,
+    ) -> Result<MigrationReport, MigrateError> {
+        let target = target.to_string();
+        self.run_on(client, move |m, connection| {
+            m.downgrade_on(connection, &target)
+        })
+        .await
+    }
+
+    /// [`Migrator::current_on`] on a caller's `tokio_postgres::Client`, awaited.
+    pub async fn current_on(
+        &self,
+        client: &tokio_postgres::Client,
+    ) -> Result<Vec<String>, MigrateError> {
+        self.run_on(client, |m, connection| m.current_on(connection))
+            .await
+    }
+
+    /// [`Migrator::check_on`] on a caller's `tokio_postgres::Client`, awaited.
+    pub async fn check_on(
+        &self,
+        client: &tokio_postgres::Client,
+    ) -> Result<CheckReport, MigrateError> {
+        self.run_on(client, |m, connection| m.check_on(connection))
+            .await
     }
 }

@@ -13,6 +13,17 @@ enum Lent<'c> {
     Postgres(&'c mut postgres::Client),
     #[cfg(feature = "sqlite")]
     Sqlite(&'c mut rusqlite::Connection),
+    /// A caller's `tokio_postgres::Client`, reached through its task (`AsyncMigrator`).
+    #[cfg(all(feature = "postgres", feature = "async"))]
+    Remote(crate::db::pg_remote::RemoteClient),
+}
+
+#[cfg(all(feature = "postgres", feature = "async"))]
+impl Connection<'static> {
+    /// The executor's end of a caller's async client.
+    pub(crate) fn remote(client: crate::db::pg_remote::RemoteClient) -> Connection<'static> {
+        Connection(Lent::Remote(client))
+    }
 }
 
 impl<'c> Connection<'c> {
@@ -24,7 +35,13 @@ impl<'c> Connection<'c> {
         Ok(match self.0 {
             #[cfg(feature = "postgres")]
             Lent::Postgres(client) => Box::new(crate::db::PostgresBackend::on_caller_connection(
-                client, options,
+                crate::db::PgClient::Caller(client),
+                options,
+            )?),
+            #[cfg(all(feature = "postgres", feature = "async"))]
+            Lent::Remote(client) => Box::new(crate::db::PostgresBackend::on_caller_connection(
+                crate::db::PgClient::Remote(client),
+                options,
             )?),
             #[cfg(feature = "sqlite")]
             Lent::Sqlite(connection) => {
