@@ -430,6 +430,15 @@ fn a_callers_postgres_client_is_migrated_and_given_back_as_it_was() {
     migrator.downgrade_on(&mut client, "-1").unwrap();
     assert_eq!(settings(&mut client), ("0".to_string(), "0".to_string()));
 
+    // Inside the caller's transaction: refused, since the run would commit it.
+    client.batch_execute("BEGIN").unwrap();
+    let error = migrator.upgrade_on(&mut client, "head").unwrap_err();
+    assert!(
+        error.to_string().contains("inside a transaction"),
+        "{error}"
+    );
+    client.batch_execute("ROLLBACK").unwrap();
+
     // Refused by the guard: nothing ran, the session is still the caller's as it was.
     let drop = sql_revision(
         "dddd00000004",
@@ -501,6 +510,13 @@ fn a_callers_sqlite_connection_is_migrated_and_given_back_as_it_was() {
     assert_eq!(pragma(&connection, "busy_timeout"), 1234);
     assert!(connection.is_autocommit(), "no transaction left open");
     assert_eq!(project.heads(), ["cccc00000003"]);
+    connection.execute_batch("BEGIN").unwrap();
+    let error = migrator.downgrade_on(&mut connection, "-1").unwrap_err();
+    assert!(
+        error.to_string().contains("inside a transaction"),
+        "{error}"
+    );
+    connection.execute_batch("ROLLBACK").unwrap();
     // The guard's hooks are gone: the caller's own deletes are not watched or refused.
     connection.execute_batch("DELETE FROM run_log").unwrap();
     assert_eq!(

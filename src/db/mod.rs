@@ -46,6 +46,9 @@ use crate::dialect::Dialect;
 use crate::ops::ScalarValue;
 use crate::version_table::VersionTable;
 
+/// Why a caller's connection inside a transaction is refused (`Migrator::upgrade_on`).
+const CALLER_IN_TRANSACTION: &str = "the connection is inside a transaction; rmig runs each step in a transaction of its own and would commit yours with it: commit or roll it back first";
+
 /// What went wrong talking to the database. Messages never carry a password.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {

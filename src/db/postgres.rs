@@ -218,16 +218,31 @@ impl<'c> PostgresBackend<'c> {
         options: &ConnectOptions,
     ) -> Result<PostgresBackend<'c>, DbError> {
         const SETTINGS: [&str; 2] = ["lock_timeout", "statement_timeout"];
-        let before = client
-            .query_one(
-                "SELECT current_setting('lock_timeout'), current_setting('statement_timeout')",
-                &[],
+        // Outside a transaction block, a simple-protocol query is its own transaction, which
+        // starts with it; inside one, the transaction started at its BEGIN, a round trip or
+        // more earlier. (With the extended protocol the two times differ either way.)
+        let cannot_read =
+            |e: SessionError| DbError::Other(format!("cannot read the session's settings: {e}"));
+        let messages = client
+            .simple_query(
+                "SELECT current_setting('lock_timeout'), current_setting('statement_timeout'), \
+                 (transaction_timestamp() < statement_timestamp())::text",
             )
-            .map_err(|e| DbError::Other(format!("cannot read the connection's time limits: {e}")))?;
+            .map_err(cannot_read)?;
+        let Some(before) = messages.iter().find_map(|message| match message {
+            SimpleQueryMessage::Row(row) => Some(row),
+            _ => None,
+        }) else {
+            return Err(cannot_read(SessionError::Remote("no row".to_string())));
+        };
+        let value = |at: usize| before.get(at).unwrap_or_default().to_string();
+        if value(2) == "true" {
+            return Err(DbError::Other(super::CALLER_IN_TRANSACTION.to_string()));
+        }
         let borrowed_settings = SETTINGS
             .iter()
             .enumerate()
-            .map(|(at, name)| (*name, before.get::<_, String>(at)))
+            .map(|(at, name)| (*name, value(at)))
             .collect();
         let mut backend = PostgresBackend {
             client,

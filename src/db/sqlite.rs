@@ -132,6 +132,9 @@ impl<'c> SqliteBackend<'c> {
                 .query_row(&format!("PRAGMA {pragma}"), [], |row| row.get::<_, i64>(0))
                 .map_err(|e| DbError::Other(format!("cannot read PRAGMA {pragma}: {e}")))
         };
+        if !connection.is_autocommit() {
+            return Err(DbError::Other(super::CALLER_IN_TRANSACTION.to_string()));
+        }
         let before = (read("foreign_keys")? != 0, read("busy_timeout")?);
         connection
             .execute_batch("PRAGMA foreign_keys = OFF")
