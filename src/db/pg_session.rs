@@ -54,22 +54,26 @@ pub enum SessionError {
 /// a request to a caller's async client sends the prepared form (src/db/pg_remote.rs).
 pub trait StatementText: ToStatement {
     /// The prepared statement, or the SQL text to prepare.
+    #[cfg(feature = "async")]
     fn as_statement(&self) -> Result<&Statement, &str>;
 }
 
 impl StatementText for str {
+    #[cfg(feature = "async")]
     fn as_statement(&self) -> Result<&Statement, &str> {
         Err(self)
     }
 }
 
 impl StatementText for String {
+    #[cfg(feature = "async")]
     fn as_statement(&self) -> Result<&Statement, &str> {
         Err(self)
     }
 }
 
 impl StatementText for Statement {
+    #[cfg(feature = "async")]
     fn as_statement(&self) -> Result<&Statement, &str> {
         Ok(self)
     }
