@@ -24,6 +24,7 @@ lint:
 	$(CARGO) clippy --lib --no-default-features --features postgres,async -- -D warnings
 	$(CARGO) clippy --lib --no-default-features --features sqlite -- -D warnings
 	$(CARGO) clippy --lib --no-default-features --features mysql -- -D warnings
+	$(CARGO) clippy --no-default-features --features cli,postgres -- -D warnings
 	$(CARGO) clippy -p embedded-postgres -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --features async
 

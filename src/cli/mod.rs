@@ -7,6 +7,7 @@ mod docs;
 mod edit;
 mod fleet;
 mod graph;
+#[cfg(feature = "alembic-import")]
 mod import;
 mod lint;
 mod listing;
@@ -118,6 +119,7 @@ pub(crate) enum Command {
     Edit(edit::EditArgs),
     /// Write an Alembic project's revisions as rmig revisions (same ids, so alembic_version
     /// carries on), with placeholders for Python that has no declarative form.
+    #[cfg(feature = "alembic-import")]
     #[command(name = "import-alembic")]
     ImportAlembic(import::ImportArgs),
     /// Print the revision graph as Mermaid (renders on GitHub) or Graphviz DOT.
@@ -440,6 +442,7 @@ fn dispatch(
         Command::History(args) => buffered(out, |out| listing::history(overrides, args, out, log)),
         Command::Show(args) => buffered(out, |out| listing::show(overrides, args, out)),
         Command::Edit(args) => edit::edit(overrides, args, log),
+        #[cfg(feature = "alembic-import")]
         Command::ImportAlembic(args) => import::import_alembic(args, out, log),
         Command::Graph(args) => graph::graph(overrides, args, out, log),
         Command::Completions(args) => docs::completions(args, out),

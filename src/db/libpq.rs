@@ -4,6 +4,11 @@
 //!
 //! The environment is read once into a [`LibpqEnvironment`], so the rules here are pure and
 //! tested with made-up environments; only the file reads touch the system.
+//!
+//! Without the `postgres` feature only [`SERVER_VARIABLES`] is read (the config check that
+//! names them), so the rest is compiled but unused there.
+
+#![cfg_attr(not(feature = "postgres"), allow(dead_code))]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -22,13 +22,14 @@ mod sqlite;
 #[cfg(feature = "postgres")]
 mod tls;
 mod url;
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 mod watch;
 
 use std::time::Duration;
 
 pub use self::libpq::SERVER_VARIABLES;
 #[cfg(feature = "mysql")]
-pub use self::mysql::{mysql_column_default, MysqlBackend};
+pub use self::mysql::MysqlBackend;
 #[cfg(feature = "mysql")]
 pub use self::mysql_url::MysqlUrl;
 #[cfg(feature = "postgres")]
@@ -47,6 +48,7 @@ use crate::ops::ScalarValue;
 use crate::version_table::VersionTable;
 
 /// Why a caller's connection inside a transaction is refused (`Migrator::upgrade_on`).
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 const CALLER_IN_TRANSACTION: &str = "the connection is inside a transaction; rmig runs each step in a transaction of its own and would commit yours with it: commit or roll it back first";
 
 /// What went wrong talking to the database. Messages never carry a password.

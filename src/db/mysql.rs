@@ -25,6 +25,7 @@ use super::url::ConnectOptions;
 use super::{Backend, DbError, LiveColumn};
 use crate::dialect::Dialect;
 use crate::guard::Observed;
+use crate::ops::spelling::mysql_column_default;
 use crate::ops::sql::{replace_placeholders, Placeholder};
 use crate::ops::ScalarValue;
 use crate::version_table::VersionTable;
@@ -501,30 +502,6 @@ fn first_column(sql: &str, rows: Vec<Row>) -> Result<Vec<String>, DbError> {
                 })
         })
         .collect()
-}
-
-/// `COLUMN_DEFAULT` of `information_schema.COLUMNS` as SQL. MariaDB gives it as SQL already,
-/// with `NULL` for a nullable column without one; MySQL gives a literal's value bare, marking
-/// an expression `DEFAULT_GENERATED` in `EXTRA`, so a bare text value is quoted again.
-pub fn mysql_column_default(
-    default: Option<String>,
-    extra: &str,
-    data_type: &str,
-    mariadb: bool,
-) -> Option<String> {
-    let default = default?;
-    if mariadb {
-        return (default != "NULL").then_some(default);
-    }
-    let textual = matches!(
-        data_type,
-        "char" | "varchar" | "text" | "tinytext" | "mediumtext" | "longtext" | "enum" | "set"
-    );
-    if textual && !extra.contains("DEFAULT_GENERATED") {
-        Some(crate::dialect::string_literal_in(Dialect::Mysql, &default))
-    } else {
-        Some(default)
-    }
 }
 
 /// The server's words with its error number and SQLSTATE, as MySQL's own client prints them

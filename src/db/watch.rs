@@ -75,6 +75,7 @@ impl TableState {
 }
 
 /// `[[attnum, name, type], ...]` as PostgreSQL's `json_agg` prints it.
+#[cfg(feature = "postgres")]
 pub(crate) fn columns_from_json(json: &str) -> Result<Vec<ColumnState>, super::DbError> {
     let columns: Vec<(i64, String, String)> = serde_json::from_str(json).map_err(|e| {
         super::DbError::Other(format!(

@@ -45,6 +45,7 @@ pub use classify::Certainty;
 pub(crate) use classify::{classify, classify_in, classify_ops, Context, RowMeasure};
 pub use confirm::{Allowance, AllowanceError};
 pub use lint::{lint, LintReport};
+#[cfg(feature = "postgres")]
 pub(crate) use object::qualified;
 pub use object::DataObject;
 pub use rename::{LiveTables, NothingLive};
@@ -53,7 +54,9 @@ pub use report::{
     with_row_counts, Confirmation, Finding, GuardReport, ReportStage, RowCount, RowCounter,
     TableCount,
 };
-pub use verify::{needs_verification, Observed, ObservedEffect, StepGuard};
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
+pub use verify::ObservedEffect;
+pub use verify::{needs_verification, Observed, StepGuard};
 
 /// A plan the guard has passed. Only `check` constructs one.
 #[derive(Debug, Clone)]

@@ -29,6 +29,8 @@ pub struct Observed {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+// Only PostgreSQL reports a sequence set back or a table's storage replaced.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub enum ObservedEffect {
     TableDropped,
     ColumnDropped,

@@ -169,6 +169,7 @@ pub struct NamingConvention {
 
 impl NamingConvention {
     /// SQLAlchemy's convention for a `MetaData()` given none: `ix_%(column_0_label)s`.
+    #[cfg(any(feature = "alembic-import", test))]
     pub fn sqlalchemy_default() -> NamingConvention {
         NamingConvention::parse([("ix".to_string(), "ix_%(column_0_label)s".to_string())])
             .expect("SQLAlchemy's default convention is valid")
@@ -189,6 +190,7 @@ impl NamingConvention {
     }
 
     /// The templates as written, by key, in the order ix, uq, ck, fk, pk.
+    #[cfg(any(feature = "alembic-import", test))]
     pub fn entries(&self) -> impl Iterator<Item = (&'static str, &str)> {
         self.templates
             .iter()
@@ -199,6 +201,7 @@ impl NamingConvention {
     /// template uses `%(constraint_name)s` (`ck_%(table_name)s_%(constraint_name)s` turns
     /// `positive` into `ck_orders_positive`). rmig's own files never do this: their names are
     /// final; the importer uses it to write Alembic's names.
+    #[cfg(any(feature = "alembic-import", test))]
     pub fn renames_written(&self, kind: ConventionKind) -> bool {
         self.templates
             .get(&kind)
@@ -722,7 +725,7 @@ mod tests {
     }
 
     // Expected names below are SQLAlchemy 2.1.9's, computed once with the pinned venv
-    // (`CreateTable` / `CreateIndex` compiled for PostgreSQL); tests/naming_convention.rs asks
+    // (`CreateTable` / `CreateIndex` compiled for PostgreSQL); naming_convention/sqlalchemy_tests.rs asks
     // the real SQLAlchemy at test time over many more cases.
     #[test]
     fn tokens_render_as_sqlalchemy_renders_them() {

@@ -1,7 +1,7 @@
-//! Column types as each database spells them, read into rmig's vocabulary and written back
-//! for comparison: autogenerate compares reflected columns with these, and the guard reads
-//! a live column's type with them, so both agree on what a spelling means (PostgreSQL's
-//! reading is `ColumnType::from_postgres_spelling`).
+//! Column types (and MySQL's column defaults) as each database spells them, read into rmig's
+//! vocabulary and written back for comparison: autogenerate compares reflected columns with
+//! these, and the guard reads a live column's type with them, so both agree on what a
+//! spelling means (PostgreSQL's reading is `ColumnType::from_postgres_spelling`).
 
 use super::{normalize_type_text, ColumnType};
 use crate::dialect::Dialect;
@@ -139,5 +139,29 @@ pub(crate) fn sqlite_type(declared: &str) -> ColumnType {
     match sqlite_spelling(&candidate) {
         Some(spelling) if spelling == spelled => candidate,
         _ => ColumnType::Sql(declared.trim().to_string()),
+    }
+}
+
+/// `COLUMN_DEFAULT` of `information_schema.COLUMNS` as SQL. MariaDB gives it as SQL already,
+/// with `NULL` for a nullable column without one; MySQL gives a literal's value bare, marking
+/// an expression `DEFAULT_GENERATED` in `EXTRA`, so a bare text value is quoted again.
+pub(crate) fn mysql_column_default(
+    default: Option<String>,
+    extra: &str,
+    data_type: &str,
+    mariadb: bool,
+) -> Option<String> {
+    let default = default?;
+    if mariadb {
+        return (default != "NULL").then_some(default);
+    }
+    let textual = matches!(
+        data_type,
+        "char" | "varchar" | "text" | "tinytext" | "mediumtext" | "longtext" | "enum" | "set"
+    );
+    if textual && !extra.contains("DEFAULT_GENERATED") {
+        Some(crate::dialect::string_literal_in(Dialect::Mysql, &default))
+    } else {
+        Some(default)
     }
 }

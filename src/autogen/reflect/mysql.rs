@@ -6,7 +6,8 @@
 //! out: the file never asks for it), and MariaDB stores JSON as LONGTEXT with a
 //! `json_valid` check named after the column (left out too).
 
-use crate::db::{mysql_column_default, Backend, DbError};
+use crate::db::{Backend, DbError};
+use crate::ops::spelling::mysql_column_default;
 use crate::ops::{Column, ReferentialAction};
 
 use super::super::model::{
