@@ -1,6 +1,7 @@
 //! The rebuild against in-memory SQLite databases, driven through the operations that render
 //! it, and the reading and rewriting of CREATE TABLE text on its own.
 
+use super::definition::{ColumnPart, ElementKind, TablePart};
 use super::*;
 use crate::db::{ConnectOptions, SqliteBackend, SqliteTarget};
 use crate::ops::sql::{render, Statement};
