@@ -5,9 +5,10 @@
 use super::bind::{Bound, Signature};
 use super::emit::{OpTable, Toml};
 use super::python::{BatchTable, Call, Callee, Value};
+use super::sqla::types::{column_type, enum_spec, EnumTypes};
 use super::sqla::{
-    column, column_type, enum_spec, foreign_key_options, index_parts, server_default, sql_text,
-    sqla_name, table_clause, EnumTypes, IndexParts, TableItem,
+    column, foreign_key_options, index_parts, server_default, sql_text, sqla_name, table_clause,
+    IndexParts, TableItem,
 };
 
 /// What translating one call gives: the operations, and remarks for the report.
