@@ -14,8 +14,8 @@ demo: build
 	$(RMIG) upgrade head
 	$(RMIG) history --indicate-current
 
-# Each database alone, without the command line, as a service depending on the library
-# builds it (`default-features = false`), and the example service crate that does.
+# Each database alone, without the command line (as a service depending on the library
+# builds it, `default-features = false`) and with it, and the example service crate.
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
@@ -25,6 +25,8 @@ lint:
 	$(CARGO) clippy --lib --no-default-features --features sqlite -- -D warnings
 	$(CARGO) clippy --lib --no-default-features --features mysql -- -D warnings
 	$(CARGO) clippy --no-default-features --features cli,postgres -- -D warnings
+	$(CARGO) clippy --no-default-features --features cli,sqlite -- -D warnings
+	$(CARGO) clippy --no-default-features --features cli,mysql -- -D warnings
 	$(CARGO) clippy -p embedded-postgres -- -D warnings
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --features async
 
