@@ -369,7 +369,7 @@ impl Migrator {
     /// How often, and for how long, a step that gave up waiting for another session's lock
     /// (and was rolled back) runs again: `retries` attempts after the first (0: never), none
     /// starting more than `limit` after the first (rmig.toml's `lock_retries` and
-    /// `lock_retry_limit`; 10 within 2 minutes by default).
+    /// `lock_retry_limit`; 20 within 2 minutes by default).
     pub fn lock_retries(mut self, retries: u32, limit: Duration) -> Migrator {
         self.lock_retry.retries = retries;
         self.lock_retry.limit = limit;
