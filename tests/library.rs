@@ -342,7 +342,7 @@ mod asynchronous {
         let migrator = migrator(&project, &db).into_async();
         let url = db.url.clone();
         runtime(multi_thread).block_on(async move {
-            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+            let (mut client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
                 .await
                 .unwrap();
             tokio::spawn(connection);
@@ -350,17 +350,20 @@ mod asynchronous {
                 .batch_execute("SET lock_timeout = '7s'")
                 .await
                 .unwrap();
-            assert_eq!(migrator.check_on(&client).await.unwrap().pending.len(), 3);
-            let report = migrator.upgrade_on(&client, "head").await.unwrap();
+            assert_eq!(
+                migrator.check_on(&mut client).await.unwrap().pending.len(),
+                3
+            );
+            let report = migrator.upgrade_on(&mut client, "head").await.unwrap();
             assert_eq!(report.applied.len(), 3);
             assert_eq!(
-                migrator.current_on(&client).await.unwrap(),
+                migrator.current_on(&mut client).await.unwrap(),
                 ["cccc00000003"]
             );
-            let report = migrator.downgrade_on(&client, "-1").await.unwrap();
+            let report = migrator.downgrade_on(&mut client, "-1").await.unwrap();
             assert_eq!(report.heads, ["bbbb00000002"]);
             let error = migrator
-                .upgrade_on(&client, "nonexistent")
+                .upgrade_on(&mut client, "nonexistent")
                 .await
                 .unwrap_err();
             assert_eq!(error.exit_code(), 2, "{error}");

@@ -36,6 +36,12 @@ pub struct PostgresBackend<'c> {
     /// On a caller's connection: the settings rmig changed, with their values before, put
     /// back when the backend is dropped.
     borrowed_settings: Vec<(&'static str, String)>,
+    /// A transaction rmig began may be open: a caller's connection is rolled back when the
+    /// backend is dropped then (a panic unwinding through a run), as closing rmig's own does.
+    transaction_open: bool,
+    /// The migration locks taken and not let go (by version table), released when a caller's
+    /// connection is given back: a session lock outlives a rollback.
+    held_locks: Vec<String>,
 }
 
 /// Watched tables by oid, and the row counters of the open transaction already reported.
@@ -195,6 +201,8 @@ impl<'c> PostgresBackend<'c> {
             prepared: HashMap::new(),
             watch: None,
             borrowed_settings: Vec::new(),
+            transaction_open: false,
+            held_locks: Vec::new(),
         };
         backend.set_timeouts(options)?;
         let bound = backend
@@ -218,11 +226,23 @@ impl<'c> PostgresBackend<'c> {
         options: &ConnectOptions,
     ) -> Result<PostgresBackend<'c>, DbError> {
         const SETTINGS: [&str; 2] = ["lock_timeout", "statement_timeout"];
+        let cannot_read = |e: SessionError| {
+            let code = match &e {
+                SessionError::Driver(driver) => driver.code(),
+                _ => None,
+            };
+            // A session inside a failed transaction answers nothing but a rollback.
+            if code == Some(&tokio_postgres::error::SqlState::IN_FAILED_SQL_TRANSACTION) {
+                return DbError::Other(super::CALLER_IN_TRANSACTION.to_string());
+            }
+            DbError::Other(format!(
+                "cannot read the session's settings: {}",
+                server_message(&e)
+            ))
+        };
         // Outside a transaction block, a simple-protocol query is its own transaction, which
         // starts with it; inside one, the transaction started at its BEGIN, a round trip or
         // more earlier. (With the extended protocol the two times differ either way.)
-        let cannot_read =
-            |e: SessionError| DbError::Other(format!("cannot read the session's settings: {e}"));
         let messages = client
             .simple_query(
                 "SELECT current_setting('lock_timeout'), current_setting('statement_timeout'), \
@@ -249,6 +269,8 @@ impl<'c> PostgresBackend<'c> {
             prepared: HashMap::new(),
             watch: None,
             borrowed_settings,
+            transaction_open: false,
+            held_locks: Vec::new(),
         };
         backend.set_timeouts(options)?;
         backend
@@ -363,6 +385,8 @@ impl<'c> PostgresBackend<'c> {
     /// The transaction's row counters start again in the next one; after a rollback the
     /// watched tables are read anew, since what the transaction changed did not happen.
     fn transaction_ended(&mut self, rolled_back: bool) {
+        // A COMMIT that fails ends the transaction too (PostgreSQL rolls it back).
+        self.transaction_open = false;
         if rolled_back {
             self.watch = None;
         } else if let Some(watch) = self.watch.as_mut() {
@@ -596,6 +620,13 @@ impl Drop for PostgresBackend<'_> {
         if self.borrowed_settings.is_empty() {
             return;
         }
+        // Every run ends its transactions and lets its lock go; one that did not (a panic
+        // unwinding through it) leaves them here. The caller's connection was outside any
+        // transaction when it was handed over, so an open one is rmig's. Rolled back first:
+        // inside it, the settings put back would be undone by the next rollback.
+        if self.transaction_open {
+            let _ = self.client.batch_execute("ROLLBACK");
+        }
         let restore = self
             .borrowed_settings
             .iter()
@@ -607,7 +638,14 @@ impl Drop for PostgresBackend<'_> {
             })
             .collect::<Vec<_>>()
             .join(", ");
-        let _ = self.client.batch_execute(&format!("SELECT {restore}"));
+        let mut script = format!("SELECT {restore}");
+        for table in &self.held_locks {
+            script.push_str(&format!(
+                "; SELECT pg_advisory_unlock({ADVISORY_LOCK_CLASS}, hashtext({}))",
+                crate::dialect::string_literal(table)
+            ));
+        }
+        let _ = self.client.batch_execute(&script);
     }
 }
 
@@ -617,6 +655,23 @@ impl Backend for PostgresBackend<'_> {
     }
 
     fn lock(&mut self, table: &VersionTable, timeout: Duration) -> Result<(), DbError> {
+        // A caller's session may hold a temporary table of the version table's name, which
+        // the run's unqualified statements would find first (`pg_temp` leads the search
+        // path): the version rows would go there and vanish with the session.
+        if !self.borrowed_settings.is_empty() && table.schema.is_none() {
+            let sql = "SELECT EXISTS (SELECT 1 FROM pg_class \
+                       WHERE relnamespace = pg_my_temp_schema() AND relname = $1)";
+            let shadowed = self
+                .client
+                .query_one(sql, &[&table.name])
+                .map_err(|e| statement_error(sql, &e))?;
+            if shadowed.get::<_, bool>(0) {
+                return Err(DbError::Other(format!(
+                    "the session has a temporary table named {}, which would take the version rows in place of the database's; drop it, or set the version table's schema",
+                    table.name
+                )));
+            }
+        }
         let name = table.qualified_name(Dialect::Postgresql);
         let started = Instant::now();
         let try_lock = self.prepare_cached("SELECT pg_try_advisory_lock($1, hashtext($2))")?;
@@ -626,6 +681,7 @@ impl Backend for PostgresBackend<'_> {
                 .query_one(&try_lock, &[&ADVISORY_LOCK_CLASS, &name])
                 .map_err(|e| statement_error("SELECT pg_try_advisory_lock(...)", &e))?;
             if row.get::<_, bool>(0) {
+                self.held_locks.push(name);
                 return Ok(());
             }
             if started.elapsed() >= timeout {
@@ -646,10 +702,14 @@ impl Backend for PostgresBackend<'_> {
                 &[&ADVISORY_LOCK_CLASS, &name],
             )
             .map_err(|e| statement_error("SELECT pg_advisory_unlock(...)", &e))?;
+        if let Some(at) = self.held_locks.iter().position(|held| *held == name) {
+            self.held_locks.remove(at);
+        }
         Ok(())
     }
 
     fn begin(&mut self) -> Result<(), DbError> {
+        self.transaction_open = true;
         self.batch("BEGIN")
     }
 
@@ -688,6 +748,7 @@ impl Backend for PostgresBackend<'_> {
     }
 
     fn begin_and_query(&mut self, select: &str) -> Result<Vec<String>, DbError> {
+        self.transaction_open = true;
         let script = format!("BEGIN; {select}");
         let messages = self
             .client
@@ -743,6 +804,7 @@ impl Backend for PostgresBackend<'_> {
 
     fn commit_and_begin_query(&mut self, select: &str) -> Result<Vec<String>, DbError> {
         self.transaction_ended(false);
+        self.transaction_open = true;
         let script = format!("COMMIT; BEGIN; {select}");
         let messages = self
             .client

@@ -283,14 +283,21 @@ fn statement_error(sql: &str, error: rusqlite::Error) -> DbError {
     }
 }
 
-/// A caller's connection gets its hooks cleared and its settings back; a failure here has
-/// nowhere to go.
+/// A caller's connection gets its hooks cleared, any transaction of rmig's rolled back and
+/// its settings back; a failure here has nowhere to go.
 impl Drop for SqliteBackend<'_> {
     fn drop(&mut self) {
         let Some((foreign_keys, busy_ms)) = self.borrowed_pragmas else {
             return;
         };
         self.end_watch();
+        // The connection was outside any transaction when it was handed over, so one open now
+        // is rmig's, left by a COMMIT that SQLite refused (busy: the transaction stays open)
+        // or by a panic unwinding through the run. It holds the database's write lock, and
+        // `PRAGMA foreign_keys` does nothing inside it.
+        if !self.connection.is_autocommit() {
+            let _ = self.connection.execute_batch("ROLLBACK");
+        }
         let _ = self.connection.execute_batch(&format!(
             "PRAGMA foreign_keys = {}; PRAGMA busy_timeout = {busy_ms}",
             if foreign_keys { "ON" } else { "OFF" }

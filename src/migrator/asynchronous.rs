@@ -96,7 +96,7 @@ impl AsyncMigrator {
     #[cfg(feature = "postgres")]
     async fn run_on<T: Send + 'static>(
         &self,
-        client: &tokio_postgres::Client,
+        client: &mut tokio_postgres::Client,
         work: impl FnOnce(&Migrator, super::Connection<'static>) -> Result<T, MigrateError>
             + Send
             + 'static,
@@ -111,7 +111,7 @@ impl AsyncMigrator {
         while let Some(request) =
             std::future::poll_fn(|cx| std::pin::Pin::new(&mut requests).poll_next(cx)).await
         {
-            crate::db::pg_remote::serve(client, request).await;
+            crate::db::pg_remote::serve(&*client, request).await;
         }
         finished(result).await
     }
@@ -157,13 +157,32 @@ async fn finished<T>(
 /// its runtime is never blocked. The same lock, guard and version-table rules as on rmig's own
 /// connection; `lock_timeout` and `statement_timeout` are put back as they were before the
 /// call returns. Dropping the future mid-run stops the run at its next statement, and may
-/// leave `client` inside the run's open transaction: roll it back before using it again.
+/// leave `client` inside the run's open transaction, with the run's time limits, and holding
+/// the migration lock (a session lock, which a rollback does not release: every other run
+/// waits until the session ends): close that connection, or roll back and run
+/// `SELECT pg_advisory_unlock_all()` before using it again (docs/library.md).
+///
+/// The client is borrowed mutably for the whole call, as tokio-postgres's own
+/// `Client::transaction` borrows it: a statement another task sent on a shared client while a
+/// step's transaction is open would run inside that transaction (and be rolled back with a
+/// failed step after its task was told it succeeded), and the migration lock, a session lock,
+/// does not keep two runs on one session apart. A client shared between tasks cannot be handed
+/// over:
+///
+/// ```compile_fail
+/// # async fn shared(
+/// #     migrator: rmig::AsyncMigrator,
+/// #     client: std::sync::Arc<tokio_postgres::Client>,
+/// # ) {
+/// migrator.upgrade_on(&client, "head").await;
+/// # }
+/// ```
 #[cfg(feature = "postgres")]
 impl AsyncMigrator {
     /// [`Migrator::upgrade_on`] on a caller's `tokio_postgres::Client`, awaited.
     pub async fn upgrade_on(
         &self,
-        client: &tokio_postgres::Client,
+        client: &mut tokio_postgres::Client,
         target: &str,
     ) -> Result<MigrationReport, MigrateError> {
         let target = target.to_string();
@@ -176,7 +195,7 @@ impl AsyncMigrator {
     /// [`Migrator::downgrade_on`] on a caller's `tokio_postgres::Client`, awaited.
     pub async fn downgrade_on(
         &self,
-        client: &tokio_postgres::Client,
+        client: &mut tokio_postgres::Client,
         target: &str,
     ) -> Result<MigrationReport, MigrateError> {
         let target = target.to_string();
@@ -189,7 +208,7 @@ impl AsyncMigrator {
     /// [`Migrator::current_on`] on a caller's `tokio_postgres::Client`, awaited.
     pub async fn current_on(
         &self,
-        client: &tokio_postgres::Client,
+        client: &mut tokio_postgres::Client,
     ) -> Result<Vec<String>, MigrateError> {
         self.run_on(client, |m, connection| m.current_on(connection))
             .await
@@ -198,7 +217,7 @@ impl AsyncMigrator {
     /// [`Migrator::check_on`] on a caller's `tokio_postgres::Client`, awaited.
     pub async fn check_on(
         &self,
-        client: &tokio_postgres::Client,
+        client: &mut tokio_postgres::Client,
     ) -> Result<CheckReport, MigrateError> {
         self.run_on(client, |m, connection| m.check_on(connection))
             .await
