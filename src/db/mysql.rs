@@ -73,7 +73,13 @@ impl MysqlBackend {
     ///   [`UNSET_LOCK_WAIT_TIMEOUT`]) gets 1 s ([`DEFAULT_LOCK_WAIT_TIMEOUT`]);
     /// - `statement_timeout` becomes MariaDB's `max_statement_time` (seconds, to the
     ///   millisecond, every statement) or MySQL's `max_execution_time` (milliseconds; MySQL
-    ///   applies it to read-only SELECTs only).
+    ///   applies it to read-only SELECTs only);
+    /// - a `sql_mode` without strict mode (neither `STRICT_TRANS_TABLES` nor
+    ///   `STRICT_ALL_TABLES`, a server configured so) gets `STRICT_ALL_TABLES`: outside strict
+    ///   mode MySQL truncates a value a changed column does not fit and turns a NULL into
+    ///   `''` or 0 when a column becomes NOT NULL, silently; in strict mode the statement
+    ///   fails and the rows stay. The guard cannot see those losses, so the session must not
+    ///   allow them. The rest of the mode is the server's.
     ///
     /// `ssl_mode=PREFERRED` connects without TLS when the server offers none.
     pub fn connect(url: &MysqlUrl, options: &ConnectOptions) -> Result<MysqlBackend, DbError> {
@@ -108,7 +114,7 @@ impl MysqlBackend {
             database: url.database.clone(),
             version: String::new(),
         };
-        let sql = "SELECT VERSION(), @@session.lock_wait_timeout";
+        let sql = "SELECT VERSION(), @@session.lock_wait_timeout, @@session.sql_mode";
         let row = backend
             .conn
             .query_first::<Row, _>(sql)
@@ -125,7 +131,8 @@ impl MysqlBackend {
             .get(1)
             .and_then(text_of)
             .and_then(|seconds| seconds.parse::<u64>().ok());
-        backend.set_time_limits(options, session_lock_wait)?;
+        let sql_mode = row.get(2).and_then(text_of).unwrap_or_default();
+        backend.set_up_session(options, session_lock_wait, &sql_mode)?;
         Ok(backend)
     }
 
@@ -147,10 +154,11 @@ impl MysqlBackend {
     }
 
     /// The session settings [`MysqlBackend::connect`] describes, in one statement.
-    fn set_time_limits(
+    fn set_up_session(
         &mut self,
         options: &ConnectOptions,
         session_lock_wait: Option<u64>,
+        sql_mode: &str,
     ) -> Result<(), DbError> {
         let duration = |name: &str, text: &str| {
             crate::duration::parse(text)
@@ -179,13 +187,26 @@ impl MysqlBackend {
                 format!("max_execution_time = {}", limit.as_millis())
             });
         }
+        let strict = sql_mode
+            .split(',')
+            .any(|mode| matches!(mode, "STRICT_TRANS_TABLES" | "STRICT_ALL_TABLES"));
+        if !strict {
+            let mode = match sql_mode {
+                "" => "STRICT_ALL_TABLES".to_string(),
+                modes => format!("{modes},STRICT_ALL_TABLES"),
+            };
+            settings.push(format!(
+                "sql_mode = {}",
+                crate::dialect::string_literal_in(Dialect::Mysql, &mode)
+            ));
+        }
         if settings.is_empty() {
             return Ok(());
         }
         let sql = format!("SET SESSION {}", settings.join(", "));
         self.run_text(&sql).map(drop).map_err(|e| {
             DbError::Other(format!(
-                "cannot set the session's time limits ({sql}): {}",
+                "cannot set up the session ({sql}): {}",
                 message_of(&e)
             ))
         })

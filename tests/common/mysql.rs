@@ -103,6 +103,11 @@ impl OwnMariadb {
     /// Makes, configures and starts the server; panics with what to install when MariaDB's
     /// programs are missing.
     pub fn start() -> OwnMariadb {
+        Self::start_with(&[])
+    }
+
+    /// [`OwnMariadb::start`] with more server options (`--sql-mode=`).
+    pub fn start_with(options: &[&str]) -> OwnMariadb {
         use super::own_server::{free_port, issue, running_as_root, Usage};
         let folder = tempfile::tempdir().unwrap();
         let path = folder.path().to_path_buf();
@@ -160,6 +165,7 @@ impl OwnMariadb {
             .arg(format!("--ssl-key={}", file("server.key")))
             .arg(format!("--ssl-ca={}", file("ca.crt")))
             .args(["--skip-log-bin", "--innodb-buffer-pool-size=16M"])
+            .args(options)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

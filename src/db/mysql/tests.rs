@@ -635,3 +635,44 @@ fn tls_as_ssl_mode_says_with_a_servers_own_certificates() {
         "{error}"
     );
 }
+
+/// A server configured without strict mode (`sql_mode` empty): MySQL would then blank a NULL
+/// when a column becomes NOT NULL and cut a value a narrowed column does not fit, silently, and
+/// the guard sees neither. rmig's session adds STRICT_ALL_TABLES, so both statements fail and
+/// the rows stay as they were.
+#[test]
+fn a_server_without_strict_mode_blanked_and_truncated_values_silently() {
+    let server = OwnMariadb::start_with(&["--sql-mode="]);
+    let url = server.url(&format!("app:{APP_PASSWORD}"), "ssl_mode=DISABLED");
+    let mut backend =
+        MysqlBackend::connect(&MysqlUrl::parse(&url).unwrap(), &ConnectOptions::default())
+            .unwrap();
+    let mode = backend
+        .query_strings("SELECT @@session.sql_mode", &[])
+        .unwrap();
+    assert_eq!(mode, ["STRICT_ALL_TABLES"]);
+    backend
+        .batch("CREATE TABLE notes (body varchar(10)); INSERT INTO notes VALUES (NULL), ('abcdefghij')")
+        .unwrap();
+    for change in [
+        "ALTER TABLE notes MODIFY body varchar(10) NOT NULL",
+        "ALTER TABLE notes MODIFY body varchar(3)",
+    ] {
+        assert!(backend.execute_one(change).is_err(), "{change} ran");
+    }
+    let rows = backend
+        .query_rows("SELECT body FROM notes ORDER BY body")
+        .unwrap();
+    assert_eq!(rows, [vec![None], vec![Some("abcdefghij".to_string())]]);
+    // A mode the server already makes strict is kept as it is.
+    let server_default = MysqlTestDatabase::new();
+    let mut backend = MysqlBackend::connect(
+        &MysqlUrl::parse(&server_default.url).unwrap(),
+        &ConnectOptions::default(),
+    )
+    .unwrap();
+    let mode = backend
+        .query_strings("SELECT @@session.sql_mode", &[])
+        .unwrap();
+    assert!(!mode[0].ends_with(",STRICT_ALL_TABLES"), "{mode:?}");
+}
