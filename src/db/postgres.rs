@@ -33,9 +33,11 @@ pub struct PostgresBackend<'c> {
     prepared: HashMap<String, tokio_postgres::Statement>,
     /// The tables the guard's verification watches, once a run asked for it.
     watch: Option<PgWatch>,
-    /// On a caller's connection: the settings rmig changed, with their values before, put
-    /// back when the backend is dropped.
-    borrowed_settings: Vec<(&'static str, String)>,
+    /// On a caller's connection: the session's role and every setting a session may change,
+    /// as they were when it was handed over; whatever differs when the backend is dropped
+    /// (rmig's time limits, and what a revision SET: `search_path`, `ROLE`, ...) is put back.
+    /// Custom settings (`app.tenant`) are not listed by the server, so not among them.
+    borrowed_settings: Vec<(String, String)>,
     /// A transaction rmig began may be open: a caller's connection is rolled back when the
     /// backend is dropped then (a panic unwinding through a run), as closing rmig's own does.
     transaction_open: bool,
@@ -219,13 +221,12 @@ impl<'c> PostgresBackend<'c> {
     /// A backend on a connection the caller made and keeps: the same lock, guard and
     /// version-table rules as rmig's own connection, with the caller's network settings and
     /// time limits. The `lock_timeout` and `statement_timeout` rmig sets (from `options`, or
-    /// its default lock timeout when the session has none) are put back as they were when
-    /// the backend is dropped.
+    /// its default lock timeout when the session has none), and whatever a revision sets in
+    /// the session, are put back as they were when the backend is dropped.
     pub fn on_caller_connection(
         mut client: Client<'c>,
         options: &ConnectOptions,
     ) -> Result<PostgresBackend<'c>, DbError> {
-        const SETTINGS: [&str; 2] = ["lock_timeout", "statement_timeout"];
         let cannot_read = |e: SessionError| {
             let code = match &e {
                 SessionError::Driver(driver) => driver.code(),
@@ -243,26 +244,32 @@ impl<'c> PostgresBackend<'c> {
         // Outside a transaction block, a simple-protocol query is its own transaction, which
         // starts with it; inside one, the transaction started at its BEGIN, a round trip or
         // more earlier. (With the extended protocol the two times differ either way.)
+        // The role is a setting `pg_settings` does not list; the `transaction_*` ones are
+        // the open transaction's, not the session's.
         let messages = client
             .simple_query(
-                "SELECT current_setting('lock_timeout'), current_setting('statement_timeout'), \
-                 (transaction_timestamp() < statement_timestamp())::text",
+                "SELECT (transaction_timestamp() < statement_timestamp())::text, 'role', \
+                 current_setting('role') UNION ALL SELECT NULL, name, setting FROM pg_settings \
+                 WHERE context IN ('user', 'superuser') AND name NOT LIKE 'transaction\\_%'",
             )
             .map_err(cannot_read)?;
-        let Some(before) = messages.iter().find_map(|message| match message {
-            SimpleQueryMessage::Row(row) => Some(row),
-            _ => None,
-        }) else {
-            return Err(cannot_read(SessionError::Remote("no row".to_string())));
-        };
-        let value = |at: usize| before.get(at).unwrap_or_default().to_string();
-        if value(2) == "true" {
-            return Err(DbError::Other(super::CALLER_IN_TRANSACTION.to_string()));
-        }
-        let borrowed_settings = SETTINGS
+        let rows: Vec<_> = messages
             .iter()
-            .enumerate()
-            .map(|(at, name)| (*name, value(at)))
+            .filter_map(|message| match message {
+                SimpleQueryMessage::Row(row) => Some(row),
+                _ => None,
+            })
+            .collect();
+        match rows.first() {
+            None => return Err(cannot_read(SessionError::Remote("no row".to_string()))),
+            Some(first) if first.get(0) == Some("true") => {
+                return Err(DbError::Other(super::CALLER_IN_TRANSACTION.to_string()))
+            }
+            Some(_) => {}
+        }
+        let borrowed_settings = rows
+            .iter()
+            .filter_map(|row| Some((row.get(1)?.to_string(), row.get(2)?.to_string())))
             .collect();
         let mut backend = PostgresBackend {
             client,
@@ -627,18 +634,29 @@ impl Drop for PostgresBackend<'_> {
         if self.transaction_open {
             let _ = self.client.batch_execute("ROLLBACK");
         }
-        let restore = self
+        // The role first: the settings it may have been needed to change are set back as the
+        // caller's role. A value `pg_settings` gives is in the setting's base unit, which
+        // `set_config` reads the same way.
+        let literal = |text: &str| crate::dialect::string_literal(text);
+        let values = self
             .borrowed_settings
             .iter()
-            .map(|(name, value)| {
-                format!(
-                    "set_config('{name}', {}, false)",
-                    crate::dialect::string_literal(value)
-                )
-            })
+            .filter(|(name, _)| name != "role")
+            .map(|(name, value)| format!("({}, {})", literal(name), literal(value)))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut script = format!("SELECT {restore}");
+        let mut script = String::new();
+        if let Some((_, role)) = self.borrowed_settings.iter().find(|(name, _)| name == "role") {
+            script.push_str(&format!(
+                "SELECT set_config('role', {role}, false) WHERE current_setting('role') <> {role}; ",
+                role = literal(role)
+            ));
+        }
+        script.push_str(&format!(
+            "SELECT set_config(s.name, b.setting, false) FROM pg_settings s \
+             JOIN (VALUES {values}) AS b (name, setting) ON b.name = s.name \
+             WHERE s.setting IS DISTINCT FROM b.setting"
+        ));
         for table in &self.held_locks {
             script.push_str(&format!(
                 "; SELECT pg_advisory_unlock({ADVISORY_LOCK_CLASS}, hashtext({}))",

@@ -438,9 +438,9 @@ impl Migrator {
     /// [`url`](Self::url): the same migration lock, guard and version-table rules. rmig
     /// changes the session's `lock_timeout` and `statement_timeout` (PostgreSQL) or
     /// `foreign_keys` and busy timeout (SQLite) while it runs and puts them back before it
-    /// returns; the connection is otherwise left as it was, outside any transaction, but for
-    /// what the revisions themselves set in the session (a `SET search_path`, a `SET ROLE`:
-    /// docs/library.md, "The service's own connection").
+    /// returns, with the role and settings a revision changed on PostgreSQL; the connection
+    /// is otherwise left as it was, outside any transaction, but for what cannot be put back
+    /// (custom settings, temporary tables: docs/library.md, "The service's own connection").
     pub fn upgrade_on<'c>(
         &self,
         connection: impl Into<Connection<'c>>,
