@@ -17,7 +17,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 use common::guard::{exec, revision};
-use common::{as_refs, sql_revision, Project, TestDatabase};
+use common::{as_refs, sql_revision, three_revisions, Project, TestDatabase};
 use rmig::{Direction, Migrator, Progress, StepLabel};
 
 /// rmig's advisory lock class ("rmig" in ASCII, src/db/postgres.rs); the second key is
@@ -30,30 +30,6 @@ fn file(id: &str, text: String) -> (String, String) {
 
 fn migrator(project: &Project) -> Migrator {
     Migrator::from_dir(project.path().join("revisions")).unwrap()
-}
-
-/// a -> b -> c, each creating a table `m_<id>` and logging itself into `run_log`.
-fn three_revisions() -> Vec<(String, String)> {
-    vec![
-        sql_revision(
-            "aaaa00000001",
-            &[],
-            "CREATE TABLE run_log (revision text); CREATE TABLE m_a (x int); INSERT INTO run_log VALUES ('a')",
-            "DROP TABLE m_a; DROP TABLE run_log",
-        ),
-        sql_revision(
-            "bbbb00000002",
-            &["aaaa00000001"],
-            "CREATE TABLE m_b (x int); INSERT INTO run_log VALUES ('b')",
-            "DROP TABLE m_b",
-        ),
-        sql_revision(
-            "cccc00000003",
-            &["bbbb00000002"],
-            "CREATE TABLE m_c (x int); INSERT INTO run_log VALUES ('c')",
-            "DROP TABLE m_c",
-        ),
-    ]
 }
 
 // ---------------------------------------------------------------------------------------------

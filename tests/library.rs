@@ -5,32 +5,8 @@ mod common;
 
 use std::sync::{Arc, Barrier};
 
-use common::{as_refs, sql_revision, Project, TestDatabase};
+use common::{as_refs, sql_revision, three_revisions, Project, TestDatabase};
 use rmig::{embed_revisions, EmbeddedRevisions, MigrateError, Migrator};
-
-/// a -> b -> c, each creating a marker table `m_<id>` and logging itself into `run_log`.
-fn three_revisions() -> Vec<(String, String)> {
-    vec![
-        sql_revision(
-            "aaaa00000001",
-            &[],
-            "CREATE TABLE run_log (revision text); CREATE TABLE m_a (x int); INSERT INTO run_log VALUES ('a')",
-            "DROP TABLE m_a; DROP TABLE run_log",
-        ),
-        sql_revision(
-            "bbbb00000002",
-            &["aaaa00000001"],
-            "CREATE TABLE m_b (x int); INSERT INTO run_log VALUES ('b')",
-            "DROP TABLE m_b",
-        ),
-        sql_revision(
-            "cccc00000003",
-            &["bbbb00000002"],
-            "CREATE TABLE m_c (x int); INSERT INTO run_log VALUES ('c')",
-            "DROP TABLE m_c",
-        ),
-    ]
-}
 
 fn migrator(project: &Project, db: &TestDatabase) -> Migrator {
     Migrator::from_dir(project.path().join("revisions"))

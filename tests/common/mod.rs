@@ -384,3 +384,27 @@ pub fn ids(short: &[&str]) -> Vec<String> {
     ids.sort();
     ids
 }
+
+/// a -> b -> c, each creating a marker table `m_<id>` and logging itself into `run_log`.
+pub fn three_revisions() -> Vec<(String, String)> {
+    vec![
+        sql_revision(
+            "aaaa00000001",
+            &[],
+            "CREATE TABLE run_log (revision text); CREATE TABLE m_a (x int); INSERT INTO run_log VALUES ('a')",
+            "DROP TABLE m_a; DROP TABLE run_log",
+        ),
+        sql_revision(
+            "bbbb00000002",
+            &["aaaa00000001"],
+            "CREATE TABLE m_b (x int); INSERT INTO run_log VALUES ('b')",
+            "DROP TABLE m_b",
+        ),
+        sql_revision(
+            "cccc00000003",
+            &["bbbb00000002"],
+            "CREATE TABLE m_c (x int); INSERT INTO run_log VALUES ('c')",
+            "DROP TABLE m_c",
+        ),
+    ]
+}
