@@ -132,6 +132,15 @@ const DEFAULT_KEEPALIVES_RETRIES: u32 = 3;
 /// (src/exec/retry.rs), leaving the table to the application in between.
 const DEFAULT_LOCK_TIMEOUT: &str = "150ms";
 
+/// Sets [`DEFAULT_LOCK_TIMEOUT`] when the session has no `lock_timeout`, on rmig's own
+/// connection and on a caller's alike.
+fn default_lock_timeout_sql() -> String {
+    format!(
+        "SELECT set_config('lock_timeout', '{DEFAULT_LOCK_TIMEOUT}', false) \
+         WHERE current_setting('lock_timeout') = '0'"
+    )
+}
+
 impl<'c> PostgresBackend<'c> {
     /// One connection attempt to one host of the URL's list. libpq never uses TLS on a
     /// Unix socket, whatever `sslmode` says, so neither does rmig: the driver would ask the
@@ -282,14 +291,16 @@ impl<'c> PostgresBackend<'c> {
         backend.set_timeouts(options)?;
         backend
             .client
-            .batch_execute(&format!(
-                "SELECT set_config('lock_timeout', '{DEFAULT_LOCK_TIMEOUT}', false) \
-                 WHERE current_setting('lock_timeout') = '0'"
-            ))
+            .batch_execute(&default_lock_timeout_sql())
             .map_err(|e| {
                 DbError::Other(format!("cannot set lock_timeout: {}", server_message(&e)))
             })?;
         Ok(backend)
+    }
+
+    /// Whether the connection is the caller's, to be given back as it was.
+    fn is_callers(&self) -> bool {
+        !matches!(self.client, Client::Own(_))
     }
 
     /// `--lock-timeout` and `--statement-timeout` for this session.
@@ -361,10 +372,9 @@ impl<'c> PostgresBackend<'c> {
             .join(", ");
         let script = format!(
             "SELECT set_config(name, value, false) FROM (VALUES {values}) AS s (name, value) \
-             WHERE name IN (SELECT name FROM pg_settings); \
-             SELECT set_config('lock_timeout', '{DEFAULT_LOCK_TIMEOUT}', false) \
-             WHERE current_setting('lock_timeout') = '0'; \
-             SELECT setting FROM pg_settings WHERE name = 'statement_timeout'"
+             WHERE name IN (SELECT name FROM pg_settings); {}; \
+             SELECT setting FROM pg_settings WHERE name = 'statement_timeout'",
+            default_lock_timeout_sql()
         );
         let messages = self.client.simple_query(&script)?;
         let statement_timeout = messages
@@ -624,7 +634,7 @@ fn statement_error(sql: &str, error: &SessionError) -> DbError {
 /// caller's next statement reports a broken connection itself.
 impl Drop for PostgresBackend<'_> {
     fn drop(&mut self) {
-        if self.borrowed_settings.is_empty() {
+        if !self.is_callers() {
             return;
         }
         // Every run ends its transactions and lets its lock go; one that did not (a panic
@@ -676,7 +686,7 @@ impl Backend for PostgresBackend<'_> {
         // A caller's session may hold a temporary table of the version table's name, which
         // the run's unqualified statements would find first (`pg_temp` leads the search
         // path): the version rows would go there and vanish with the session.
-        if !self.borrowed_settings.is_empty() && table.schema.is_none() {
+        if self.is_callers() && table.schema.is_none() {
             let sql = "SELECT EXISTS (SELECT 1 FROM pg_class \
                        WHERE relnamespace = pg_my_temp_schema() AND relname = $1)";
             let shadowed = self

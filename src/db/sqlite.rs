@@ -126,6 +126,7 @@ impl<'c> SqliteBackend<'c> {
     /// lock sets, back as it was when the backend is dropped.
     pub fn on_caller_connection(
         connection: &'c mut Connection,
+        _options: &ConnectOptions,
     ) -> Result<SqliteBackend<'c>, DbError> {
         let read = |pragma: &str| {
             connection

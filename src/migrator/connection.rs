@@ -44,12 +44,9 @@ impl<'c> Connection<'c> {
                 options,
             )?),
             #[cfg(feature = "sqlite")]
-            Lent::Sqlite(connection) => {
-                // SQLite has no per-statement time limit to set, and its lock wait is the
-                // run's own (`Migrator::lock_timeout`).
-                let _ = options;
-                Box::new(crate::db::SqliteBackend::on_caller_connection(connection)?)
-            }
+            Lent::Sqlite(connection) => Box::new(crate::db::SqliteBackend::on_caller_connection(
+                connection, options,
+            )?),
         })
     }
 }
